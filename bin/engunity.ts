@@ -1,0 +1,53 @@
+/**
+ * The one entry point: starts the parts that ROLE names (`all` = realtime node and
+ * worker in one process). Bad configuration stops start-up with one clear line.
+ */
+import { ConfigError, createLogger, loadConfig, toError } from "@engunity/core";
+import { startRealtimeNode } from "@engunity/realtime";
+import { startWorker } from "@engunity/workers";
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  const stops: (() => Promise<void>)[] = [];
+
+  if (config.ROLE === "all" || config.ROLE === "realtime") {
+    const node = await startRealtimeNode(config, { logger });
+    stops.push(node.close);
+    logger.info(
+      { url: `http://localhost:${node.port}`, database: config.DATABASE_URL ? "postgres" : "sqlite", redis: Boolean(config.REDIS_URL), role: config.ROLE },
+      "Engunity realtime node listening",
+    );
+  }
+  if (config.ROLE === "all" || config.ROLE === "worker") {
+    const worker = await startWorker(config, { logger });
+    stops.push(worker.close);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const timer = setTimeout(() => process.exit(1), 10_000).unref();
+    for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, "shutdown step failed"));
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((err) => {
+  process.stderr.write(`Engunity failed to start: ${toError(err).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+import jwt from "jsonwebtoken";
+
+/** Access tokens: HS256 JWTs with `sub` (user id) and a mandatory `exp`. */
+
+export interface AccessClaims {
+  sub: string;
+  exp: number;
+  iat: number;
+  /** Present on widget tokens: the only session the token may touch. */
+  sid?: string;
+}
+
+export function signAccessToken(
+  secret: string,
+  userId: string,
+  expiresInMinutes: number,
+  extra: { sid?: string } = {},
+): string {
+  return jwt.sign({ ...extra }, secret, {
+    algorithm: "HS256",
+    subject: userId,
+    expiresIn: expiresInMinutes * 60,
+  });
+}
+
+/**
+ * Verifies signature (HS256 only: `alg: none` and algorithm swaps are refused),
+ * expiry, and that `exp` and `sub` exist. Returns null for any bad token.
+ */
+export function verifyAccessToken(secret: string, token: string): AccessClaims | null {
+  try {
+    const claims = jwt.verify(token, secret, { algorithms: ["HS256"] });
+    if (typeof claims !== "object" || claims === null) return null;
+    if (typeof claims.sub !== "string" || typeof claims.exp !== "number") return null;
+    return claims as AccessClaims;
+  } catch {
+    return null;
+  }
+}

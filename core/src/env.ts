@@ -1,0 +1,125 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+
+/**
+ * The one validated configuration of a process (PROTOCOL.md "Configuration").
+ * Nothing else in the code base reads `process.env`.
+ */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres://")
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must start with redis://")
+    .optional(),
+  ROLE: z.enum(["all", "realtime", "worker"]).default("all"),
+  SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+  ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce.number().int().min(1).default(11520),
+  ALLOWED_ORIGINS: z.string().optional(),
+  PUBLIC_URL: z.url().optional(),
+  GROQ_API_KEY: z.string().min(1).optional(),
+  GROQ_BASE_URL: z.url().optional(),
+  GROQ_MODEL: z.string().min(1).default("llama-3.3-70b-versatile"),
+  LLM_MODEL_PATH: z.string().min(1).optional(),
+  PHI2_LOCAL_PATH: z.string().min(1).optional(),
+  LLM_THREADS: z.coerce.number().int().min(1).optional(),
+  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_MODEL: z.string().min(1).optional(),
+  AI_PROVIDER_ORDER: z.string().default("groq,local,openai,offline"),
+  EMBEDDINGS_MODEL_PATH: z.string().min(1).optional(),
+  UPLOAD_DIR: z.string().min(1).optional(),
+  MAX_UPLOAD_SIZE_MB: z.coerce.number().positive().max(1024).default(10),
+  SUPABASE_URL: z.url().optional(),
+  SUPABASE_SERVICE_ROLE_KEY: z.string().min(1).optional(),
+  SUPABASE_BUCKET: z.string().min(1).default("documents"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** scrypt cost (log2 N). Lower only in tests. */
+  PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(15),
+  /** Login attempts per (IP, login) per 15 minutes before `rate_limited`. */
+  LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  /** Socket/REST writes per user per second before `rate_limited`. */
+  MESSAGE_RATE_PER_SECOND: z.coerce.number().positive().default(5),
+});
+
+export type RawEnv = z.infer<typeof envSchema>;
+
+export interface Config extends Omit<RawEnv, "SECRET_KEY" | "ALLOWED_ORIGINS" | "UPLOAD_DIR"> {
+  SECRET_KEY: string;
+  ALLOWED_ORIGINS: string[];
+  UPLOAD_DIR: string;
+  /** Absolute DATA_DIR. */
+  dataDir: string;
+  /** Where SQLite lives in embedded mode. */
+  sqlitePath: string;
+  /** `LLM_MODEL_PATH`, or its alias `PHI2_LOCAL_PATH`. */
+  llmModelPath?: string;
+  mode: "embedded" | "scaled";
+}
+
+/** Raised for bad configuration; its message is the one line start-up prints. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function loadOrCreateSecret(dataDir: string): string {
+  const file = join(dataDir, "secret.key");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString("hex");
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: "wx" });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+/**
+ * Validates `source` (normally `process.env`) into a Config. Empty strings count as
+ * unset, so a copied `.env.example` works as it is.
+ */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ""),
+  );
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`Invalid configuration: ${String(issue.path[0])} ${issue.message}`);
+  }
+  const env = parsed.data;
+  if (env.DATABASE_URL && !env.SECRET_KEY) {
+    throw new ConfigError(
+      "Invalid configuration: SECRET_KEY is required when DATABASE_URL is set (at least 32 random characters)",
+    );
+  }
+  if (env.ROLE !== "all" && !env.REDIS_URL) {
+    throw new ConfigError(`Invalid configuration: ROLE=${env.ROLE} needs REDIS_URL (nodes talk through Redis)`);
+  }
+  const dataDir = resolve(env.DATA_DIR);
+  const origins = (env.ALLOWED_ORIGINS ?? "")
+    .split(",")
+    .map((o) => o.trim().replace(/\/$/, ""))
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) {
+      throw new ConfigError(`Invalid configuration: ALLOWED_ORIGINS entry "${origin}" is not an origin like https://app.example.com`);
+    }
+  }
+  const { SECRET_KEY, ALLOWED_ORIGINS: _origins, UPLOAD_DIR, ...rest } = env;
+  return {
+    ...rest,
+    SECRET_KEY: SECRET_KEY ?? loadOrCreateSecret(dataDir),
+    ALLOWED_ORIGINS: origins,
+    UPLOAD_DIR: resolve(UPLOAD_DIR ?? join(dataDir, "uploads")),
+    dataDir,
+    sqlitePath: join(dataDir, "engunity.sqlite"),
+    llmModelPath: env.LLM_MODEL_PATH ?? env.PHI2_LOCAL_PATH,
+    mode: env.DATABASE_URL ? "scaled" : "embedded",
+  };
+}

@@ -1,0 +1,87 @@
+import type { Role } from "@engunity/shared";
+import type { Db, SessionMember } from "@engunity/db";
+import { forbidden, notFound } from "../errors";
+
+/**
+ * Who may do what in a session. Every REST route, socket event, room join and Yjs
+ * connection asks here. A session the caller is not a member of is `not_found`
+ * (never `forbidden`), so ids leak nothing.
+ */
+export type SessionAction =
+  | "read"
+  | "write"
+  | "askAi"
+  | "stopAi"
+  | "upload"
+  | "editTitle"
+  | "editSettings"
+  | "invite"
+  | "manageMembers"
+  | "delete";
+
+const ALLOWED: Record<SessionAction, readonly Role[]> = {
+  read: ["owner", "editor", "viewer"],
+  write: ["owner", "editor"],
+  askAi: ["owner", "editor"],
+  stopAi: ["owner", "editor"],
+  upload: ["owner", "editor"],
+  editTitle: ["owner", "editor"],
+  editSettings: ["owner", "editor"],
+  invite: ["owner"],
+  manageMembers: ["owner"],
+  delete: ["owner"],
+};
+
+export function can(role: Role, action: SessionAction): boolean {
+  return ALLOWED[action].includes(role);
+}
+
+/** The caller's membership, or `not_found` when they have none. */
+export async function requireMembership(
+  db: Db,
+  userId: string,
+  sessionId: string,
+): Promise<SessionMember> {
+  const member = await db.models.SessionMember.findOne({ where: { sessionId, userId } });
+  if (!member) throw notFound("Session");
+  return member;
+}
+
+/** The caller's membership if they may do `action`; `not_found` or `forbidden` otherwise. */
+export async function authorize(
+  db: Db,
+  userId: string,
+  sessionId: string,
+  action: SessionAction,
+): Promise<SessionMember> {
+  const member = await requireMembership(db, userId, sessionId);
+  if (!can(member.role, action)) {
+    throw forbidden(`A ${member.role} may not ${describe(action)} in this session`);
+  }
+  return member;
+}
+
+function describe(action: SessionAction): string {
+  switch (action) {
+    case "read":
+      return "read";
+    case "write":
+      return "send messages";
+    case "askAi":
+      return "ask the AI";
+    case "stopAi":
+      return "stop the AI";
+    case "upload":
+      return "upload documents";
+    case "editTitle":
+      return "edit the title";
+    case "editSettings":
+      return "change settings";
+    case "invite":
+      return "create invites";
+    case "manageMembers":
+      return "manage members";
+    case "delete":
+      return "delete the session";
+  }
+}

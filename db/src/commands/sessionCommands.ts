@@ -1,0 +1,74 @@
+import type { Role, SessionSettings } from "@engunity/shared";
+import type { Db } from "../index";
+import type { ChatSession } from "../models/ChatSession";
+
+/** Creates a session with its owner as the first member. */
+export async function createSession(db: Db, ownerId: string, title = ""): Promise<ChatSession> {
+  return db.transaction(async (transaction) => {
+    const session = await db.models.ChatSession.create(
+      { userId: ownerId, title, settings: {} },
+      { transaction },
+    );
+    await db.models.SessionMember.create(
+      { sessionId: session.id, userId: ownerId, role: "owner", lastReadAt: new Date() },
+      { transaction },
+    );
+    return session;
+  });
+}
+
+export interface SessionPatch {
+  title?: string;
+  settings?: { aiMode?: SessionSettings["aiMode"]; provider?: string | null; model?: string | null };
+}
+
+/** Renames and/or changes settings; `null` clears a provider or model preference. */
+export async function updateSession(db: Db, sessionId: string, patch: SessionPatch): Promise<ChatSession> {
+  return db.transaction(async (transaction) => {
+    const session = await db.models.ChatSession.findByPk(sessionId, {
+      transaction,
+      lock: db.dialect === "postgres",
+    });
+    if (!session) throw new Error(`session ${sessionId} vanished`);
+    if (patch.title !== undefined) session.title = patch.title;
+    if (patch.settings) {
+      const next: Record<string, unknown> = { ...session.settings };
+      for (const [key, value] of Object.entries(patch.settings)) {
+        if (value === undefined) continue;
+        if (value === null) delete next[key];
+        else next[key] = value;
+      }
+      session.settings = next as ChatSession["settings"];
+      session.changed("settings", true);
+    }
+    await session.save({ transaction });
+    return session;
+  });
+}
+
+/** Deletes a session; messages, members, invites and documents go with it (FK cascade). */
+export async function deleteSession(db: Db, sessionId: string): Promise<void> {
+  await db.transaction(async (transaction) => {
+    await db.models.ChatSession.destroy({ where: { id: sessionId }, transaction });
+  });
+}
+
+/** Members of a session, owner first, then by join time. */
+export async function listMembers(db: Db, sessionId: string) {
+  const members = await db.models.SessionMember.findAll({
+    where: { sessionId },
+    include: [{ association: "user" }],
+    order: [["createdAt", "ASC"]],
+  });
+  const rank: Record<Role, number> = { owner: 0, editor: 1, viewer: 2 };
+  return members.sort((a, b) => rank[a.role] - rank[b.role]);
+}
+
+export async function countMembers(db: Db, sessionId: string): Promise<number> {
+  return db.models.SessionMember.count({ where: { sessionId } });
+}
+
+/** Marks the session read for a member up to now. */
+export async function markRead(db: Db, sessionId: string, userId: string): Promise<void> {
+  await db.models.SessionMember.update({ lastReadAt: new Date() }, { where: { sessionId, userId } });
+}

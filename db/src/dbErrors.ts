@@ -1,0 +1,20 @@
+import {
+  ConnectionAcquireTimeoutError,
+  ConnectionError,
+  TimeoutError,
+  UniqueConstraintError,
+} from "sequelize";
+
+/** True for a unique-index violation (an idempotency key seen before, a taken username). */
+export function isUniqueViolation(err: unknown): err is UniqueConstraintError {
+  return err instanceof UniqueConstraintError;
+}
+
+/** True when the database cannot be reached right now (down, restarting, pool exhausted). */
+export function isUnavailableError(err: unknown): boolean {
+  if (err instanceof ConnectionError || err instanceof ConnectionAcquireTimeoutError) return true;
+  if (err instanceof TimeoutError) return true;
+  const code = (err as { parent?: { code?: string }; original?: { code?: string } })?.parent?.code;
+  // 57P01 admin_shutdown, 57P03 cannot_connect_now (starting up), 08xxx connection exceptions.
+  return code === "57P01" || code === "57P03" || (typeof code === "string" && code.startsWith("08"));
+}

@@ -1,0 +1,128 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { Sequelize, type Transaction } from "sequelize";
+import { migrate, pendingMigrations } from "./migrator";
+import { ChatMessage } from "./models/ChatMessage";
+import { ChatSession } from "./models/ChatSession";
+import { Document } from "./models/Document";
+import { Invite } from "./models/Invite";
+import { SessionMember } from "./models/SessionMember";
+import { User } from "./models/User";
+
+export { ChatMessage, ChatSession, Document, Invite, SessionMember, User };
+export { isUniqueViolation, isUnavailableError } from "./dbErrors";
+
+export interface DbOptions {
+  /** `postgres://…`; when absent, SQLite at `sqlitePath`. */
+  databaseUrl?: string;
+  /** SQLite file (embedded mode). `:memory:` is allowed for unit tests. */
+  sqlitePath?: string;
+  /** Max pooled connections (Postgres). */
+  poolMax?: number;
+  logging?: (sql: string) => void;
+}
+
+/**
+ * Model classes bound to one database. Each Db gets subclasses of its own so two
+ * databases (SQLite and Postgres in one test process, say) never share a binding.
+ */
+export interface Models {
+  User: typeof User;
+  ChatSession: typeof ChatSession;
+  SessionMember: typeof SessionMember;
+  ChatMessage: typeof ChatMessage;
+  Invite: typeof Invite;
+  Document: typeof Document;
+}
+
+export interface Db {
+  sequelize: Sequelize;
+  models: Models;
+  dialect: "sqlite" | "postgres";
+  /** Runs `fn` in one transaction; on SQLite, transactions are serialised in-process. */
+  transaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T>;
+  migrate(): Promise<string[]>;
+  pendingMigrations(): Promise<string[]>;
+  /** Cheap round-trip for health checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function bindModels(sequelize: Sequelize): Models {
+  const models: Models = {
+    User: class extends User {},
+    ChatSession: class extends ChatSession {},
+    SessionMember: class extends SessionMember {},
+    ChatMessage: class extends ChatMessage {},
+    Invite: class extends Invite {},
+    Document: class extends Document {},
+  };
+  for (const model of Object.values(models)) model.initModel(sequelize);
+  const { User: U, ChatSession: S, SessionMember: M, ChatMessage: C, Document: D } = models;
+  M.belongsTo(U, { as: "user", foreignKey: "userId" });
+  M.belongsTo(S, { as: "session", foreignKey: "sessionId" });
+  S.hasMany(M, { as: "members", foreignKey: "sessionId" });
+  C.belongsTo(U, { as: "author", foreignKey: "authorId" });
+  C.belongsTo(S, { as: "session", foreignKey: "sessionId" });
+  D.belongsTo(S, { as: "session", foreignKey: "sessionId" });
+  return models;
+}
+
+/** Opens the database named by the options. Connects lazily; call `migrate()` before use. */
+export function createDb(options: DbOptions): Db {
+  const logging = options.logging ?? false;
+  let sequelize: Sequelize;
+  if (options.databaseUrl) {
+    sequelize = new Sequelize(options.databaseUrl, {
+      dialect: "postgres",
+      logging,
+      pool: { max: options.poolMax ?? 10, min: 0, acquire: 10_000, idle: 10_000 },
+      dialectOptions: { connectionTimeoutMillis: 5_000 },
+    });
+  } else {
+    const storage = options.sqlitePath ?? ":memory:";
+    if (storage !== ":memory:") mkdirSync(dirname(storage), { recursive: true });
+    sequelize = new Sequelize({ dialect: "sqlite", storage, logging });
+    // WAL lets readers run beside the writer; busy_timeout rides out the short
+    // lock waits Sequelize's per-transaction connections can still hit.
+    sequelize.addHook("afterConnect", async (connection) => {
+      const conn = connection as { run(sql: string, cb: (err: Error | null) => void): void };
+      for (const pragma of ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000"]) {
+        await new Promise<void>((resolve, reject) =>
+          conn.run(pragma, (err) => (err ? reject(err) : resolve())),
+        );
+      }
+    });
+  }
+  const dialect = sequelize.getDialect() === "postgres" ? "postgres" : "sqlite";
+  const models = bindModels(sequelize);
+
+  // SQLite allows one writer; Sequelize opens a connection per transaction, so two
+  // concurrent transactions would race for the lock. A promise chain serialises them.
+  let sqliteChain: Promise<unknown> = Promise.resolve();
+  const transaction = <T>(fn: (t: Transaction) => Promise<T>): Promise<T> => {
+    if (dialect === "postgres") return sequelize.transaction(fn);
+    const run = sqliteChain.then(() => sequelize.transaction(fn));
+    sqliteChain = run.catch(() => undefined);
+    return run;
+  };
+
+  return {
+    sequelize,
+    models,
+    dialect,
+    transaction,
+    migrate: () => migrate(sequelize, options.databaseUrl),
+    pendingMigrations: () => pendingMigrations(sequelize),
+    ping: async () => {
+      await sequelize.query("SELECT 1");
+    },
+    close: () => sequelize.close(),
+  };
+}
+export * from "./commands/memberCommands";
+export * from "./commands/messageCreator";
+export * from "./commands/sessionCommands";
+export * from "./commands/userCreator";
+export * from "./presenters/index";
+export * from "./queries/sessionQueries";

@@ -1,0 +1,49 @@
+import pg from "pg";
+import type { QueryInterface, Sequelize } from "sequelize";
+import { SequelizeStorage, Umzug } from "umzug";
+import * as m001 from "./migrations/001_initial";
+
+/** Every migration, in order. Listed explicitly so no file glob runs at start-up. */
+const MIGRATIONS = [{ name: "001_initial", ...m001 }];
+
+/** An arbitrary constant: the advisory lock two nodes take before migrating the same Postgres. */
+const MIGRATION_LOCK_KEY = 804_771_001;
+
+function umzugFor(sequelize: Sequelize): Umzug<QueryInterface> {
+  return new Umzug({
+    migrations: MIGRATIONS.map((m) => ({
+      name: m.name,
+      up: ({ context }) => m.up({ context }),
+      down: ({ context }) => m.down({ context }),
+    })),
+    context: sequelize.getQueryInterface(),
+    storage: new SequelizeStorage({ sequelize, tableName: "schema_migrations" }),
+    logger: undefined,
+  });
+}
+
+/**
+ * Runs pending migrations. On Postgres an advisory lock, held on a connection of its
+ * own, makes several nodes starting at once migrate one after the other.
+ * Returns the names of the migrations it ran.
+ */
+export async function migrate(sequelize: Sequelize, databaseUrl?: string): Promise<string[]> {
+  const umzug = umzugFor(sequelize);
+  if (sequelize.getDialect() !== "postgres" || !databaseUrl) {
+    return (await umzug.up()).map((m) => m.name);
+  }
+  const lock = new pg.Client({ connectionString: databaseUrl });
+  await lock.connect();
+  try {
+    await lock.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    return (await umzug.up()).map((m) => m.name);
+  } finally {
+    await lock.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
+    await lock.end().catch(() => {});
+  }
+}
+
+/** Names of migrations not yet applied. */
+export async function pendingMigrations(sequelize: Sequelize): Promise<string[]> {
+  return (await umzugFor(sequelize).pending()).map((m) => m.name);
+}

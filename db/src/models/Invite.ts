@@ -1,0 +1,39 @@
+import type { Role } from "@engunity/shared";
+import {
+  type CreationOptional,
+  DataTypes,
+  type InferAttributes,
+  type InferCreationAttributes,
+  Model,
+  type Sequelize,
+} from "sequelize";
+
+export class Invite extends Model<InferAttributes<Invite>, InferCreationAttributes<Invite>> {
+  declare id: CreationOptional<string>;
+  declare sessionId: string;
+  declare createdBy: string;
+  /** SHA-256 of the link token: a leaked table does not leak working links. */
+  declare tokenHash: string;
+  declare role: Exclude<Role, "owner">;
+  declare expiresAt: Date;
+  declare acceptedCount: CreationOptional<number>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+
+  static initModel(sequelize: Sequelize): void {
+    this.init(
+      {
+        id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+        sessionId: { type: DataTypes.UUID, allowNull: false },
+        createdBy: { type: DataTypes.UUID, allowNull: false },
+        tokenHash: { type: DataTypes.STRING(64), allowNull: false },
+        role: { type: DataTypes.STRING(16), allowNull: false },
+        expiresAt: { type: DataTypes.DATE, allowNull: false },
+        acceptedCount: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+        createdAt: DataTypes.DATE,
+        updatedAt: DataTypes.DATE,
+      },
+      { sequelize, tableName: "invites", underscored: true },
+    );
+  }
+}

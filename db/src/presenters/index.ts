@@ -1,0 +1,82 @@
+import type {
+  Document as DocumentWire,
+  Member,
+  Message,
+  Role,
+  Session,
+  SessionSettings,
+  User as UserWire,
+} from "@engunity/shared";
+import type { ChatMessage } from "../models/ChatMessage";
+import type { ChatSession } from "../models/ChatSession";
+import type { Document } from "../models/Document";
+import type { SessionMember } from "../models/SessionMember";
+import type { User } from "../models/User";
+
+/** Model → wire object. The only place the contract's object shapes are built. */
+
+export function presentUser(user: User): UserWire {
+  return { id: user.id, username: user.username, email: user.email, fullName: user.fullName };
+}
+
+export function presentSettings(settings: Partial<SessionSettings> | null, memberCount: number): SessionSettings {
+  const s = settings ?? {};
+  const out: SessionSettings = { aiMode: s.aiMode ?? (memberCount > 1 ? "mention" : "every") };
+  if (s.provider) out.provider = s.provider;
+  if (s.model) out.model = s.model;
+  return out;
+}
+
+export function presentSession(session: ChatSession, role: Role, memberCount: number): Session {
+  return {
+    id: session.id,
+    title: session.title,
+    role,
+    createdAt: session.createdAt.toISOString(),
+    updatedAt: session.updatedAt.toISOString(),
+    activityAt: session.activityAt.toISOString(),
+    messageCount: session.messageCount,
+    memberCount,
+    settings: presentSettings(session.settings, memberCount),
+  };
+}
+
+export function presentMember(member: SessionMember, online = false): Member {
+  if (!member.user) throw new Error("presentMember needs the member's user loaded");
+  return {
+    user: presentUser(member.user),
+    role: member.role,
+    joinedAt: member.createdAt.toISOString(),
+    online,
+  };
+}
+
+export function presentMessage(message: ChatMessage): Message {
+  const out: Message = {
+    id: message.id,
+    sessionId: message.sessionId,
+    role: message.role,
+    content: message.content,
+    status: message.status,
+    createdAt: message.createdAt.toISOString(),
+    metadata: message.metadata ?? {},
+  };
+  if (message.author) out.author = presentUser(message.author);
+  if (message.clientId) out.clientId = message.clientId;
+  return out;
+}
+
+export function presentDocument(doc: Document): DocumentWire {
+  const out: DocumentWire = {
+    id: doc.id,
+    sessionId: doc.sessionId ?? "",
+    filename: doc.filename,
+    fileType: doc.fileType ?? "application/octet-stream",
+    sizeBytes: doc.sizeBytes,
+    status: doc.status,
+    chunkCount: doc.chunkCount,
+    createdAt: doc.createdAt.toISOString(),
+  };
+  if (doc.error) out.error = doc.error;
+  return out;
+}

@@ -1,0 +1,42 @@
+import type { ChatMessage, ChatSession, Db } from "@engunity/db";
+import { countMembers, listMembers, presentMember, presentMessage, presentSession } from "@engunity/db";
+import { sessionRoom } from "@engunity/shared";
+import type { AppContext } from "./context";
+
+/**
+ * Room announcements of REST and socket writes alike, so every client sees the same
+ * thing whichever transport made the change. `role` in a broadcast session is the
+ * writer's; clients keep their own role and take the rest.
+ */
+export const announce = {
+  messageNew(ctx: AppContext, message: ChatMessage): void {
+    ctx.emitter.to(sessionRoom(message.sessionId)).emit("message:new", {
+      sessionId: message.sessionId,
+      message: presentMessage(message),
+    });
+  },
+
+  async sessionUpdated(ctx: AppContext, session: ChatSession, role: "owner" | "editor" | "viewer"): Promise<void> {
+    const memberCount = await countMembers(ctx.db, session.id);
+    ctx.emitter
+      .to(sessionRoom(session.id))
+      .emit("session:updated", { session: presentSession(session, role, memberCount) });
+  },
+
+  sessionDeleted(ctx: AppContext, sessionId: string): void {
+    ctx.emitter.to(sessionRoom(sessionId)).emit("session:deleted", { sessionId });
+    ctx.evict(sessionId);
+  },
+
+  async membersUpdated(ctx: AppContext, sessionId: string): Promise<void> {
+    ctx.emitter
+      .to(sessionRoom(sessionId))
+      .emit("member:updated", { sessionId, members: await presentMembers(ctx, ctx.db, sessionId) });
+  },
+};
+
+/** Members with their online flag, from the presence the gateway tracks. */
+export async function presentMembers(ctx: AppContext, db: Db, sessionId: string) {
+  const [members, online] = await Promise.all([listMembers(db, sessionId), ctx.onlineUserIds(sessionId)]);
+  return members.map((m) => presentMember(m, online.has(m.userId)));
+}

@@ -1,0 +1,62 @@
+import { authorize } from "@engunity/core";
+import { type ChatMessage, type ChatSession, createMessages, createSession } from "@engunity/db";
+import { LIMITS } from "@engunity/shared";
+import { announce } from "../announce";
+import type { AppContext } from "../context";
+
+export interface SendInput {
+  userId: string;
+  /** Absent: a new session is created, titled after the message. */
+  sessionId?: string;
+  content: string;
+  clientId?: string;
+  ai?: boolean;
+  provider?: string;
+  model?: string;
+}
+
+export interface SendResult {
+  session: ChatSession;
+  message: ChatMessage;
+  /** False when the clientId was seen before: nothing new was stored or announced. */
+  created: boolean;
+}
+
+/** Derives a session title from the first message: its first line, shortened at a word. */
+export function titleFromContent(content: string): string {
+  const line = content.trim().split("\n")[0]?.trim() ?? "";
+  if (line.length <= 60) return line;
+  const cut = line.slice(0, 60);
+  const space = cut.lastIndexOf(" ");
+  return `${(space > 30 ? cut.slice(0, space) : cut).trimEnd()}…`.slice(0, LIMITS.titleMax);
+}
+
+/**
+ * Sends a member's message: authorizes, rate-limits, stores it (idempotent on
+ * clientId), and announces `message:new` once the commit is done. REST and sockets both
+ * come through here.
+ */
+export async function sendMessage(ctx: AppContext, input: SendInput): Promise<SendResult> {
+  await ctx.limiters.messages.consume(input.userId);
+  let sessionId = input.sessionId;
+  if (!sessionId) {
+    const created = await createSession(ctx.db, input.userId, titleFromContent(input.content));
+    sessionId = created.id;
+  } else {
+    await authorize(ctx.db, input.userId, sessionId, "write");
+  }
+  const { messages, created } = await createMessages(ctx.db, [
+    {
+      sessionId,
+      authorId: input.userId,
+      role: "user",
+      content: input.content,
+      clientId: input.clientId ?? null,
+    },
+  ]);
+  const message = messages[0]!;
+  if (created) announce.messageNew(ctx, message);
+  const session = await ctx.db.models.ChatSession.findByPk(sessionId);
+  if (!session) throw new Error("session vanished after send");
+  return { session, message, created };
+}

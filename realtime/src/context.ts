@@ -1,0 +1,30 @@
+import type { Config, Logger, RateLimiter, RoomEmitter } from "@engunity/core";
+import type { Db } from "@engunity/db";
+import type { Redis } from "ioredis";
+import type { Metrics } from "./metrics";
+
+/** What every transport handler of a realtime node gets: config, storage and fan-out. */
+export interface AppContext {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  metrics: Metrics;
+  /** Null in embedded mode. */
+  redis: Redis | null;
+  /** Emits into Socket.IO rooms; REST writes announce through it too. */
+  emitter: RoomEmitter;
+  limiters: {
+    login: RateLimiter;
+    register: RateLimiter;
+    messages: RateLimiter;
+  };
+  /** Base URL people reach this app at (for invite links). */
+  publicUrl(reqOrigin?: string): string;
+  /**
+   * Removes a user's sockets from a session room on every node (member removed,
+   * session deleted). A no-op until the Socket.IO gateway is attached.
+   */
+  evict(sessionId: string, userId?: string): void;
+  /** Users currently connected to a session room, across nodes (sockets fill this in). */
+  onlineUserIds(sessionId: string): Promise<Set<string>>;
+}

@@ -1,0 +1,84 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { LIMITS } from "@engunity/shared";
+import express, { type Express } from "express";
+import helmet from "helmet";
+import type { AppContext } from "../context";
+import { createAuthenticator } from "../middleware/authenticate";
+import { errorHandler, notFoundHandler } from "../middleware/errorHandler";
+import { requestMetrics } from "../middleware/requestMetrics";
+import { authRoutes } from "../routes/auth";
+import { exportRoutes, searchRoutes } from "../routes/exportSearch";
+import { healthRoutes } from "../routes/health";
+import { inviteRoutes, memberRoutes } from "../routes/members";
+import { sessionRoutes } from "../routes/sessions";
+
+/** Where the built web app lives (`npm run build -w web`). */
+export const WEB_DIST = resolve(import.meta.dirname, "../../../web/dist");
+
+/** The Express app of a realtime node: REST under /api/v1, metrics, and the web app. */
+export function createApp(ctx: AppContext): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          "default-src": ["'self'"],
+          "script-src": ["'self'"],
+          "style-src": ["'self'", "'unsafe-inline'"],
+          "img-src": ["'self'", "data:", "blob:"],
+          "connect-src": ["'self'"],
+          "frame-ancestors": ["'self'"],
+          "upgrade-insecure-requests": null,
+        },
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(requestMetrics(ctx.metrics));
+
+  app.get("/metrics", async (_req, res) => {
+    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+
+  const authenticate = createAuthenticator(ctx);
+  const api = express.Router();
+  api.use(express.json({ limit: LIMITS.jsonBodyBytes }));
+  api.use(healthRoutes(ctx));
+  api.use("/auth", authRoutes(ctx, authenticate));
+  api.use("/chat", sessionRoutes(ctx, authenticate));
+  api.use("/chat", memberRoutes(ctx, authenticate));
+  api.use("/chat", exportRoutes(ctx, authenticate));
+  api.use("/invites", inviteRoutes(ctx, authenticate));
+  api.use("/search", searchRoutes(ctx, authenticate));
+  api.use(notFoundHandler);
+  app.use("/api/v1", api);
+
+  serveWeb(app);
+  app.use(notFoundHandler);
+  app.use(errorHandler(ctx));
+  return app;
+}
+
+/** The SPA: static files, and index.html for the app's routes. */
+function serveWeb(app: Express): void {
+  const index = join(WEB_DIST, "index.html");
+  if (!existsSync(index)) {
+    app.get("/", (_req, res) => {
+      res
+        .type("html")
+        .send(
+          "<!doctype html><title>Engunity</title><h1>Engunity</h1><p>The API is up at <code>/api/v1</code>. Build the web app with <code>npm run build -w web</code>.</p>",
+        );
+    });
+    return;
+  }
+  app.use(express.static(WEB_DIST, { index: false, maxAge: "1h" }));
+  app.get(["/", "/login", "/chat/{*rest}", "/invite/{*rest}", "/widget", "/widget/{*rest}"], (_req, res) => {
+    res.setHeader("Cache-Control", "no-cache");
+    res.sendFile(index);
+  });
+}

@@ -1,0 +1,2 @@
+export * from "./server";
+export type { AppContext } from "./context";

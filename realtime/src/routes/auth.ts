@@ -1,0 +1,55 @@
+import {
+  conflict,
+  dummyPasswordHash,
+  hashPassword,
+  signAccessToken,
+  unauthorized,
+  verifyPassword,
+} from "@engunity/core";
+import { createUser, DuplicateUserError, findUserByLogin, presentUser, type User } from "@engunity/db";
+import { loginBodySchema, registerBodySchema } from "@engunity/shared";
+import { Router } from "express";
+import type { AppContext } from "../context";
+import { parse } from "../http/validate";
+import { currentUser } from "../middleware/authenticate";
+import type { RequestHandler } from "express";
+
+/** `/auth`: register, login (username or email), me. */
+export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Router {
+  const router = Router();
+  const cost = ctx.config.PASSWORD_HASH_COST;
+  const tokenFor = (user: User) =>
+    signAccessToken(ctx.config.SECRET_KEY, user.id, ctx.config.ACCESS_TOKEN_EXPIRE_MINUTES);
+
+  router.post("/register", async (req, res) => {
+    const body = parse(registerBodySchema, req.body);
+    await ctx.limiters.register.consume(req.ip ?? "unknown");
+    let user: User;
+    try {
+      user = await createUser(ctx.db, { ...body, hashedPassword: await hashPassword(body.password, cost) });
+    } catch (err) {
+      if (err instanceof DuplicateUserError) throw conflict(err.message);
+      throw err;
+    }
+    res.status(201).json({ user: presentUser(user), accessToken: tokenFor(user) });
+  });
+
+  router.post("/login", async (req, res) => {
+    const body = parse(loginBodySchema, req.body);
+    // Keyed by IP and login, so one attacker cannot lock a victim out from elsewhere.
+    const key = `${req.ip ?? "unknown"}:${body.login.toLowerCase()}`;
+    await ctx.limiters.login.consume(key);
+    const user = await findUserByLogin(ctx.db, body.login);
+    // Hash even for unknown logins, so timing does not tell which accounts exist.
+    const ok = await verifyPassword(body.password, user?.hashedPassword ?? (await dummyPasswordHash(cost)));
+    if (!user || !ok || !user.isActive) throw unauthorized("Wrong login or password");
+    await ctx.limiters.login.reset(key);
+    res.json({ user: presentUser(user), accessToken: tokenFor(user) });
+  });
+
+  router.get("/me", authenticate, (req, res) => {
+    res.json(presentUser(currentUser(req).model));
+  });
+
+  return router;
+}

@@ -1,0 +1,123 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  type Config,
+  createLogger,
+  createRateLimiter,
+  type Logger,
+  type RoomEmitter,
+  silentEmitter,
+} from "@engunity/core";
+import { createDb, type Db } from "@engunity/db";
+import { Redis } from "ioredis";
+import type { AppContext } from "./context";
+import { createApp } from "./http/app";
+import { createMetrics } from "./metrics";
+
+export interface RealtimeNode {
+  ctx: AppContext;
+  httpServer: Server;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface NodeOptions {
+  logger?: Logger;
+  /** Use this database instead of opening one (tests share one between nodes). */
+  db?: Db;
+  /** Skip migrations (the caller ran them). */
+  skipMigrate?: boolean;
+}
+
+/** Opens the Redis connection of a node; it reconnects forever and never crashes the process. */
+export function createRedis(url: string, logger: Logger, name: string): Redis {
+  const redis = new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: 2,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+    lazyConnect: false,
+  });
+  let down = false;
+  redis.on("error", (err) => {
+    if (!down) logger.warn({ err: err.message, name }, "redis connection error");
+    down = true;
+  });
+  redis.on("ready", () => {
+    if (down) logger.info({ name }, "redis connection restored");
+    down = false;
+  });
+  return redis;
+}
+
+/**
+ * Starts a realtime node: database (migrated), optional Redis, the REST app on an HTTP
+ * server listening on `config.PORT` (0 = any free port).
+ */
+export async function startRealtimeNode(config: Config, options: NodeOptions = {}): Promise<RealtimeNode> {
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const ownsDb = !options.db;
+  const db =
+    options.db ??
+    createDb({ databaseUrl: config.DATABASE_URL, sqlitePath: config.sqlitePath });
+  if (!options.skipMigrate) {
+    const ran = await db.migrate();
+    if (ran.length) logger.info({ migrations: ran }, "database migrated");
+  }
+  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, logger, "engunity-realtime") : null;
+  const limiterRedis = redis ?? undefined;
+  const emitter: RoomEmitter = silentEmitter;
+
+  const ctx: AppContext = {
+    config,
+    db,
+    logger,
+    metrics: createMetrics(),
+    redis,
+    emitter,
+    limiters: {
+      login: createRateLimiter({
+        keyPrefix: "rl:login",
+        points: config.LOGIN_RATE_LIMIT,
+        durationSeconds: 15 * 60,
+        redis: limiterRedis,
+      }),
+      register: createRateLimiter({ keyPrefix: "rl:register", points: 30, durationSeconds: 3600, redis: limiterRedis }),
+      messages: createRateLimiter({
+        keyPrefix: "rl:msg",
+        points: config.MESSAGE_RATE_PER_SECOND,
+        durationSeconds: 1,
+        redis: limiterRedis,
+      }),
+    },
+    publicUrl: (origin) => config.PUBLIC_URL?.replace(/\/$/, "") ?? origin ?? `http://localhost:${config.PORT}`,
+    evict: () => {},
+    onlineUserIds: async () => new Set(),
+  };
+
+  const app = createApp(ctx);
+  const httpServer = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  ctx.publicUrl = (origin) =>
+    config.PUBLIC_URL?.replace(/\/$/, "") ?? origin ?? `http://localhost:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      });
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+      if (ownsDb) await db.close();
+    })();
+    return closing;
+  };
+  return { ctx, httpServer, url, port, close };
+}

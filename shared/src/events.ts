@@ -1,0 +1,104 @@
+import { z } from "zod";
+import type { ErrorBody } from "./errors";
+import { clientIdSchema, messageContentSchema } from "./rest";
+import type { Document, Member, Message, Session, User } from "./objects";
+
+/** Socket.IO payloads (PROTOCOL.md "Socket.IO"), validated on the server with zod. */
+
+const sessionIdSchema = z.uuid();
+
+export const joinPayloadSchema = z.object({ sessionId: sessionIdSchema });
+export const leavePayloadSchema = joinPayloadSchema;
+export const sendPayloadSchema = z.object({
+  sessionId: sessionIdSchema,
+  content: messageContentSchema,
+  clientId: clientIdSchema,
+  ai: z.boolean().optional(),
+  provider: z.string().trim().min(1).max(64).optional(),
+  model: z.string().trim().min(1).max(128).optional(),
+});
+export const stopPayloadSchema = z.object({ sessionId: sessionIdSchema, messageId: z.uuid() });
+export const resumePayloadSchema = z.object({
+  sessionId: sessionIdSchema,
+  messageId: z.uuid(),
+  afterSeq: z.number().int().min(0),
+});
+export const typingPayloadSchema = z.object({ sessionId: sessionIdSchema, typing: z.boolean() });
+
+export type JoinPayload = z.infer<typeof joinPayloadSchema>;
+export type SendPayload = z.infer<typeof sendPayloadSchema>;
+export type StopPayload = z.infer<typeof stopPayloadSchema>;
+export type ResumePayload = z.infer<typeof resumePayloadSchema>;
+export type TypingPayload = z.infer<typeof typingPayloadSchema>;
+
+/** A running generation as carried in the join ack: the text so far. */
+export interface GenerationSnapshot {
+  messageId: string;
+  epoch: number;
+  seq: number;
+  text: string;
+}
+
+export interface Delta {
+  seq: number;
+  text: string;
+}
+
+export type Ack<T> = (response: ({ ok: true } & T) | ErrorBody) => void;
+
+export interface JoinAck {
+  session: Session;
+  messages: Message[];
+  members: Member[];
+  presence: User[];
+  generations: GenerationSnapshot[];
+}
+
+export interface ClientToServerEvents {
+  "session:join": (payload: JoinPayload, ack: Ack<JoinAck>) => void;
+  "session:leave": (payload: JoinPayload, ack: Ack<object>) => void;
+  "message:send": (
+    payload: SendPayload,
+    ack: Ack<{ message: Message; assistantMessageId?: string }>,
+  ) => void;
+  "ai:stop": (payload: StopPayload, ack: Ack<object>) => void;
+  "ai:resume": (
+    payload: ResumePayload,
+    ack: Ack<{ epoch: number; deltas: Delta[]; done?: Message }>,
+  ) => void;
+  typing: (payload: TypingPayload) => void;
+}
+
+export interface ServerToClientEvents {
+  "message:new": (payload: { sessionId: string; message: Message }) => void;
+  "ai:start": (payload: {
+    sessionId: string;
+    messageId: string;
+    provider: string;
+    model: string;
+    epoch: number;
+  }) => void;
+  "ai:delta": (payload: {
+    sessionId: string;
+    messageId: string;
+    epoch: number;
+    seq: number;
+    text: string;
+  }) => void;
+  "ai:done": (payload: { sessionId: string; message: Message }) => void;
+  presence: (payload: { sessionId: string; users: User[] }) => void;
+  typing: (payload: { sessionId: string; userId: string; typing: boolean }) => void;
+  "session:updated": (payload: { session: Session }) => void;
+  "session:deleted": (payload: { sessionId: string }) => void;
+  "member:updated": (payload: { sessionId: string; members: Member[] }) => void;
+  "document:progress": (payload: {
+    sessionId: string;
+    documentId: string;
+    status: Document["status"];
+    progress: number;
+    error?: string;
+  }) => void;
+}
+
+/** Names of the server → client events, for metrics and emitters. */
+export type ServerEventName = keyof ServerToClientEvents;

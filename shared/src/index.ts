@@ -1,0 +1,6 @@
+export * from "./errors";
+export * from "./limits";
+export * from "./objects";
+export * from "./rest";
+export * from "./rooms";
+export * from "./events";

@@ -1,0 +1,102 @@
+import { z } from "zod";
+
+/** Wire objects of the public contract (PROTOCOL.md "Objects"). */
+
+export const roleSchema = z.enum(["owner", "editor", "viewer"]);
+export type Role = z.infer<typeof roleSchema>;
+
+export const userSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  email: z.string(),
+  fullName: z.string().nullable(),
+});
+export type User = z.infer<typeof userSchema>;
+
+export const aiModeSchema = z.enum(["every", "mention"]);
+export type AiMode = z.infer<typeof aiModeSchema>;
+
+export const sessionSettingsSchema = z.object({
+  aiMode: aiModeSchema,
+  provider: z.string().optional(),
+  model: z.string().optional(),
+});
+export type SessionSettings = z.infer<typeof sessionSettingsSchema>;
+
+export const sessionSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  role: roleSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Time of the last message, for "newest activity first". */
+  activityAt: z.string(),
+  messageCount: z.number().int(),
+  memberCount: z.number().int(),
+  settings: sessionSettingsSchema,
+});
+export type Session = z.infer<typeof sessionSchema>;
+
+export const memberSchema = z.object({
+  user: userSchema,
+  role: roleSchema,
+  joinedAt: z.string(),
+  online: z.boolean(),
+});
+export type Member = z.infer<typeof memberSchema>;
+
+export const messageRoleSchema = z.enum(["user", "assistant", "system", "tool"]);
+export type MessageRole = z.infer<typeof messageRoleSchema>;
+
+export const messageStatusSchema = z.enum(["complete", "streaming", "stopped", "error"]);
+export type MessageStatus = z.infer<typeof messageStatusSchema>;
+
+export const citationSchema = z.object({
+  documentId: z.string(),
+  filename: z.string(),
+  chunkId: z.string(),
+  text: z.string(),
+});
+export type Citation = z.infer<typeof citationSchema>;
+
+export const messageMetadataSchema = z.object({
+  provider: z.string().optional(),
+  model: z.string().optional(),
+  usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }).optional(),
+  ttftMs: z.number().optional(),
+  durationMs: z.number().optional(),
+  citations: z.array(citationSchema).optional(),
+  error: z.string().optional(),
+  /** Set on a user message that asked the AI: the assistant message answering it. */
+  assistantMessageId: z.string().optional(),
+});
+export type MessageMetadata = z.infer<typeof messageMetadataSchema>;
+
+export const messageSchema = z.object({
+  id: z.string(),
+  sessionId: z.string(),
+  role: messageRoleSchema,
+  content: z.string(),
+  author: userSchema.optional(),
+  status: messageStatusSchema,
+  clientId: z.string().optional(),
+  createdAt: z.string(),
+  metadata: messageMetadataSchema,
+});
+export type Message = z.infer<typeof messageSchema>;
+
+export const documentStatusSchema = z.enum(["uploaded", "processing", "ready", "failed"]);
+export type DocumentStatus = z.infer<typeof documentStatusSchema>;
+
+export const documentSchema = z.object({
+  id: z.string(),
+  sessionId: z.string(),
+  filename: z.string(),
+  fileType: z.string(),
+  sizeBytes: z.number().int(),
+  status: documentStatusSchema,
+  chunkCount: z.number().int(),
+  error: z.string().optional(),
+  createdAt: z.string(),
+});
+export type Document = z.infer<typeof documentSchema>;

@@ -1,0 +1,19 @@
+/** Socket.IO room of a chat session. The only place the room name is built. */
+export function sessionRoom(sessionId: string): string {
+  return `session:${sessionId}`;
+}
+
+/** Socket.IO room holding every socket of one user (for membership changes, token expiry). */
+export function userRoom(userId: string): string {
+  return `user:${userId}`;
+}
+
+/** Yjs room name of a chat session, as used in `/yjs/<room>`. */
+export function yjsRoom(sessionId: string): string {
+  return `session:${sessionId}`;
+}
+
+/** The session id inside a Yjs or Socket.IO session room name, or null. */
+export function sessionIdOfRoom(room: string): string | null {
+  return room.startsWith("session:") ? room.slice("session:".length) : null;
+}
