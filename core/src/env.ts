@@ -19,6 +19,11 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, "must start with redis://")
     .optional(),
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:-]{1,64}$/, "letters, digits, _ : - only")
+    .default("engunity"),
   ROLE: z.enum(["all", "realtime", "worker"]).default("all"),
   SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional(),
   ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce.number().int().min(1).default(11520),

@@ -78,14 +78,14 @@ export async function startRealtimeNode(config: Config, options: NodeOptions = {
     emitter,
     limiters: {
       login: createRateLimiter({
-        keyPrefix: "rl:login",
+        keyPrefix: `${config.REDIS_PREFIX}:rl:login`,
         points: config.LOGIN_RATE_LIMIT,
         durationSeconds: 15 * 60,
         redis: limiterRedis,
       }),
-      register: createRateLimiter({ keyPrefix: "rl:register", points: 30, durationSeconds: 3600, redis: limiterRedis }),
+      register: createRateLimiter({ keyPrefix: `${config.REDIS_PREFIX}:rl:register`, points: 30, durationSeconds: 3600, redis: limiterRedis }),
       messages: createRateLimiter({
-        keyPrefix: "rl:msg",
+        keyPrefix: `${config.REDIS_PREFIX}:rl:msg`,
         points: config.MESSAGE_RATE_PER_SECOND,
         durationSeconds: 1,
         redis: limiterRedis,
