@@ -24,7 +24,12 @@ async function main(): Promise<void> {
     const node = await startRealtimeNode(config, { logger });
     stops.push(node.close);
     logger.info(
-      { url: `http://localhost:${node.port}`, database: config.DATABASE_URL ? "postgres" : "sqlite", redis: Boolean(config.REDIS_URL), role: config.ROLE },
+      {
+        url: `http://localhost:${node.port}`,
+        database: config.DATABASE_URL ? "postgres" : "sqlite",
+        redis: Boolean(config.REDIS_URL),
+        role: config.ROLE,
+      },
       "Engunity realtime node listening",
     );
   }
@@ -39,7 +44,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down");
     const timer = setTimeout(() => process.exit(1), 10_000).unref();
-    for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, "shutdown step failed"));
+    for (const stop of stops.reverse())
+      await stop().catch((err) => logger.error({ err }, "shutdown step failed"));
     clearTimeout(timer);
     process.exit(0);
   };

@@ -1,6 +1,6 @@
+import { isUnavailableError } from "@engunity/db";
 import { ERROR_STATUS, type ErrorBody, type ErrorCode } from "@engunity/shared";
 import { ZodError } from "zod";
-import { isUnavailableError } from "@engunity/db";
 
 /**
  * The one error type the domain throws. Transports turn it into the contract's
@@ -69,7 +69,8 @@ export function fromZod(err: ZodError, what = "Request"): AppError {
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) return fromZod(err);
-  if (isUnavailableError(err)) return unavailable("The database is unavailable; try again shortly", err);
+  if (isUnavailableError(err))
+    return unavailable("The database is unavailable; try again shortly", err);
   return internal(err);
 }
 

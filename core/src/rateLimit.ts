@@ -1,9 +1,9 @@
 import type { Redis } from "ioredis";
 import {
+  type RateLimiterAbstract,
   RateLimiterMemory,
   RateLimiterRedis,
   RateLimiterRes,
-  type RateLimiterAbstract,
 } from "rate-limiter-flexible";
 import { rateLimited } from "./errors";
 

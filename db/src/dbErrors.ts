@@ -17,7 +17,8 @@ export function isUnavailableError(err: unknown): boolean {
   const parent = (err as { parent?: { code?: string; message?: string } })?.parent;
   const code = parent?.code;
   // 57P01 admin_shutdown, 57P03 cannot_connect_now (starting up), 08xxx connection exceptions.
-  if (code === "57P01" || code === "57P03" || (typeof code === "string" && code.startsWith("08"))) return true;
+  if (code === "57P01" || code === "57P03" || (typeof code === "string" && code.startsWith("08")))
+    return true;
   if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EPIPE") return true;
   // node-postgres reports a socket that died under a query without a code.
   return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(

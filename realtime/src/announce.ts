@@ -1,5 +1,11 @@
 import type { ChatMessage, ChatSession, Db } from "@engunity/db";
-import { countMembers, listMembers, presentMember, presentMessage, presentSession } from "@engunity/db";
+import {
+  countMembers,
+  listMembers,
+  presentMember,
+  presentMessage,
+  presentSession,
+} from "@engunity/db";
 import { sessionRoom } from "@engunity/shared";
 import type { AppContext } from "./context";
 
@@ -16,7 +22,11 @@ export const announce = {
     });
   },
 
-  async sessionUpdated(ctx: AppContext, session: ChatSession, role: "owner" | "editor" | "viewer"): Promise<void> {
+  async sessionUpdated(
+    ctx: AppContext,
+    session: ChatSession,
+    role: "owner" | "editor" | "viewer",
+  ): Promise<void> {
     const memberCount = await countMembers(ctx.db, session.id);
     ctx.emitter
       .to(sessionRoom(session.id))
@@ -37,6 +47,9 @@ export const announce = {
 
 /** Members with their online flag, from the presence the gateway tracks. */
 export async function presentMembers(ctx: AppContext, db: Db, sessionId: string) {
-  const [members, online] = await Promise.all([listMembers(db, sessionId), ctx.onlineUserIds(sessionId)]);
+  const [members, online] = await Promise.all([
+    listMembers(db, sessionId),
+    ctx.onlineUserIds(sessionId),
+  ]);
   return members.map((m) => presentMember(m, online.has(m.userId)));
 }

@@ -36,7 +36,11 @@ describe("Postgres unavailable", () => {
     const health = await api.get("/health");
     expect(health.status).toBe(503);
     expect(health.body).toMatchObject({ status: "unavailable", db: "down" });
-    const send = await api.post("/chat/", { sessionId, content: "during outage", clientId: "retry-1" }, token);
+    const send = await api.post(
+      "/chat/",
+      { sessionId, content: "during outage", clientId: "retry-1" },
+      token,
+    );
     expect(send.status).toBe(503);
     expect(send.body.error.code).toBe("unavailable");
     expect((await api.get("/chat/", token)).status).toBe(503);
@@ -44,11 +48,21 @@ describe("Postgres unavailable", () => {
     await proxy.restore();
     // The pool reconnects on demand: the first request after the outage succeeds.
     expect((await api.get("/health")).status).toBe(200);
-    const retried = await api.post("/chat/", { sessionId, content: "during outage", clientId: "retry-1" }, token);
+    const retried = await api.post(
+      "/chat/",
+      { sessionId, content: "during outage", clientId: "retry-1" },
+      token,
+    );
     expect(retried.status).toBe(200);
-    const again = await api.post("/chat/", { sessionId, content: "during outage", clientId: "retry-1" }, token);
+    const again = await api.post(
+      "/chat/",
+      { sessionId, content: "during outage", clientId: "retry-1" },
+      token,
+    );
     expect(again.body.userMessage.id).toBe(retried.body.userMessage.id);
     const history = await api.get(`/chat/${sessionId}`, token);
-    expect(history.body.messages.map((m: { content: string }) => m.content)).toEqual(["during outage"]);
+    expect(history.body.messages.map((m: { content: string }) => m.content)).toEqual([
+      "during outage",
+    ]);
   });
 });

@@ -47,7 +47,11 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST bad input on %s", (kind) => 
 
   it("rejects malformed JSON and wrong content types", async () => {
     const before = await snapshot();
-    expectError(await api.request("POST", "/chat/", { token: alice.token, raw: '{"sessionId": ' }), 400, "validation_failed");
+    expectError(
+      await api.request("POST", "/chat/", { token: alice.token, raw: '{"sessionId": ' }),
+      400,
+      "validation_failed",
+    );
     expectError(
       await api.request("POST", "/chat/", {
         token: alice.token,
@@ -57,7 +61,11 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST bad input on %s", (kind) => 
       400,
       "validation_failed",
     );
-    expectError(await api.request("PATCH", `/chat/${sessionId}`, { token: alice.token, raw: "[1,2" }), 400, "validation_failed");
+    expectError(
+      await api.request("PATCH", `/chat/${sessionId}`, { token: alice.token, raw: "[1,2" }),
+      400,
+      "validation_failed",
+    );
     expect(await snapshot()).toEqual(before);
   });
 
@@ -76,13 +84,33 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST bad input on %s", (kind) => 
       ["PATCH", `/chat/${sessionId}`, { settings: { aiMode: "always" } }],
       ["POST", "/chat/sessions", { title: ["array"] }],
       ["POST", `/chat/${sessionId}/members`, { role: "editor" }],
-      ["POST", `/chat/${sessionId}/members`, { username: "bob", email: "bob@x.io", role: "editor" }],
+      [
+        "POST",
+        `/chat/${sessionId}/members`,
+        { username: "bob", email: "bob@x.io", role: "editor" },
+      ],
       ["POST", `/chat/${sessionId}/members`, { username: "bob", role: "owner" }],
       ["POST", `/chat/${sessionId}/invites`, { role: "viewer", expiresInMinutes: 0 }],
-      ["POST", "/auth/register", { username: "ab", email: "ab@example.test", password: "password123" }],
-      ["POST", "/auth/register", { username: "newuser", email: "not-an-email", password: "password123" }],
-      ["POST", "/auth/register", { username: "newuser", email: "n@example.test", password: "short" }],
-      ["POST", "/auth/register", { username: "bad name!", email: "n@example.test", password: "password123" }],
+      [
+        "POST",
+        "/auth/register",
+        { username: "ab", email: "ab@example.test", password: "password123" },
+      ],
+      [
+        "POST",
+        "/auth/register",
+        { username: "newuser", email: "not-an-email", password: "password123" },
+      ],
+      [
+        "POST",
+        "/auth/register",
+        { username: "newuser", email: "n@example.test", password: "short" },
+      ],
+      [
+        "POST",
+        "/auth/register",
+        { username: "bad name!", email: "n@example.test", password: "password123" },
+      ],
       ["POST", "/auth/login", { login: "alice" }],
     ];
     for (const [method, path, body] of cases) {
@@ -90,9 +118,17 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST bad input on %s", (kind) => 
       expectError(res, 400, "validation_failed");
       expect(Array.isArray(res.body.error.details), `${method} ${path}`).toBe(true);
     }
-    expectError(await api.get(`/chat/${sessionId}?limit=100000`, alice.token), 400, "validation_failed");
+    expectError(
+      await api.get(`/chat/${sessionId}?limit=100000`, alice.token),
+      400,
+      "validation_failed",
+    );
     expectError(await api.get("/search?q=", alice.token), 400, "validation_failed");
-    expectError(await api.get(`/chat/${sessionId}/export?format=pdf`, alice.token), 400, "validation_failed");
+    expectError(
+      await api.get(`/chat/${sessionId}/export?format=pdf`, alice.token),
+      400,
+      "validation_failed",
+    );
     expect(await snapshot()).toEqual(before);
   });
 
@@ -107,10 +143,18 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST bad input on %s", (kind) => 
       ["PATCH", `/chat/${sessionId}`, { title: { $ne: null } }],
     ];
     for (const [method, path, body] of injections) {
-      expectError(await api.request(method, path, { token: alice.token, body }), 400, "validation_failed");
+      expectError(
+        await api.request(method, path, { token: alice.token, body }),
+        400,
+        "validation_failed",
+      );
     }
     // A replacement-looking string is stored literally, not interpolated.
-    const literal = await api.post("/chat/", { sessionId, content: ":name $1 ?", clientId: "lit" }, alice.token);
+    const literal = await api.post(
+      "/chat/",
+      { sessionId, content: ":name $1 ?", clientId: "lit" },
+      alice.token,
+    );
     expect(literal.body.userMessage.content).toBe(":name $1 ?");
     const hits = await api.get(`/search?q=${encodeURIComponent("' OR 1=1 --")}`, alice.token);
     expect(hits.body.results).toEqual([]);
@@ -132,7 +176,10 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST bad input on %s", (kind) => 
       missingExp: jwt.sign({}, secret, { subject: sub }),
       missingSub: jwt.sign({}, secret, { expiresIn: 3600 }),
       hs512: jwt.sign({}, secret, { subject: sub, expiresIn: 3600, algorithm: "HS512" }),
-      unknownUser: jwt.sign({}, secret, { subject: "6f1c1d1e-1111-4111-8111-111111111111", expiresIn: 3600 }),
+      unknownUser: jwt.sign({}, secret, {
+        subject: "6f1c1d1e-1111-4111-8111-111111111111",
+        expiresIn: 3600,
+      }),
     };
     for (const [name, token] of Object.entries(tokens)) {
       for (const res of [
@@ -145,7 +192,9 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST bad input on %s", (kind) => 
         expect(res.body.error.code, name).toBe("unauthorized");
       }
     }
-    const raw = await api.request("GET", "/auth/me", { headers: { authorization: `Basic ${Buffer.from("a:b").toString("base64")}` } });
+    const raw = await api.request("GET", "/auth/me", {
+      headers: { authorization: `Basic ${Buffer.from("a:b").toString("base64")}` },
+    });
     expectError(raw, 401, "unauthorized");
     expect(await snapshot()).toEqual(before);
   });
@@ -161,7 +210,11 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST bad input on %s", (kind) => 
     expectError(await api.get("/chat/not-a-uuid", alice.token), 404, "not_found");
     expectError(await api.del("/chat/..%2F..%2Fetc", alice.token), 404, "not_found");
     expectError(await api.post("/invites/short/accept", undefined, alice.token), 404, "not_found");
-    expectError(await api.post(`/invites/${"a".repeat(32)}/accept`, undefined, alice.token), 404, "not_found");
+    expectError(
+      await api.post(`/invites/${"a".repeat(32)}/accept`, undefined, alice.token),
+      404,
+      "not_found",
+    );
   });
 
   it("rejects a body over the JSON limit with 413", async () => {
@@ -187,9 +240,14 @@ describe("login brute force", () => {
 
   it("answers rate_limited with Retry-After after too many attempts, even with the right password", async () => {
     for (let i = 0; i < 3; i++) {
-      expect((await api.post("/auth/login", { login: "victim", password: "wrong password" })).status).toBe(401);
+      expect(
+        (await api.post("/auth/login", { login: "victim", password: "wrong password" })).status,
+      ).toBe(401);
     }
-    const limited = await api.post("/auth/login", { login: "victim", password: "correct horse battery" });
+    const limited = await api.post("/auth/login", {
+      login: "victim",
+      password: "correct horse battery",
+    });
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe("rate_limited");
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);

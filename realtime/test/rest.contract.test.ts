@@ -22,21 +22,39 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST contract on %s", (kind) => {
   afterAll(() => stack?.close());
 
   it("logs in by username or email and returns the user from /auth/me", async () => {
-    const byName = await api.post("/auth/login", { login: "ALICE", password: "correct horse battery" });
+    const byName = await api.post("/auth/login", {
+      login: "ALICE",
+      password: "correct horse battery",
+    });
     expect(byName.status).toBe(200);
-    const byEmail = await api.post("/auth/login", { login: "alice@example.test", password: "correct horse battery" });
+    const byEmail = await api.post("/auth/login", {
+      login: "alice@example.test",
+      password: "correct horse battery",
+    });
     expect(byEmail.status).toBe(200);
     const me = await api.get("/auth/me", byEmail.body.accessToken);
-    expect(me.body).toMatchObject({ id: alice.user.id, username: "alice", fullName: "alice Tester" });
+    expect(me.body).toMatchObject({
+      id: alice.user.id,
+      username: "alice",
+      fullName: "alice Tester",
+    });
     const wrong = await api.post("/auth/login", { login: "alice", password: "nope nope nope" });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error.code).toBe("unauthorized");
   });
 
   it("refuses a second account with the same username or email", async () => {
-    const dupName = await api.post("/auth/register", { username: "Alice", email: "other@example.test", password: "password123" });
+    const dupName = await api.post("/auth/register", {
+      username: "Alice",
+      email: "other@example.test",
+      password: "password123",
+    });
     expect(dupName.status).toBe(409);
-    const dupEmail = await api.post("/auth/register", { username: "alice2", email: "ALICE@example.test", password: "password123" });
+    const dupEmail = await api.post("/auth/register", {
+      username: "alice2",
+      email: "ALICE@example.test",
+      password: "password123",
+    });
     expect(dupEmail.status).toBe(409);
     expect(dupEmail.body.error.code).toBe("conflict");
   });
@@ -44,13 +62,21 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST contract on %s", (kind) => {
   it("creates, lists and renames a session", async () => {
     const created = await api.post("/chat/sessions", { title: "Planning" }, alice.token);
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ title: "Planning", role: "owner", messageCount: 0, settings: { aiMode: "every" } });
+    expect(created.body).toMatchObject({
+      title: "Planning",
+      role: "owner",
+      messageCount: 0,
+      settings: { aiMode: "every" },
+    });
     sessionId = created.body.id;
     const older = await api.post("/chat/sessions", { title: "Older" }, alice.token);
     // A message makes "Planning" the newest activity.
     await api.post("/chat/", { sessionId, content: "hello team", clientId: "c-1" }, alice.token);
     const list = await api.get("/chat/", alice.token);
-    expect(list.body.sessions.map((s: { id: string }) => s.id).slice(0, 2)).toEqual([sessionId, older.body.id]);
+    expect(list.body.sessions.map((s: { id: string }) => s.id).slice(0, 2)).toEqual([
+      sessionId,
+      older.body.id,
+    ]);
     expect(list.body.sessions[0]).toMatchObject({ messageCount: 1, role: "owner" });
     const renamed = await api.patch(`/chat/${sessionId}`, { title: "Q3 planning" }, alice.token);
     expect(renamed.status).toBe(200);
@@ -58,19 +84,38 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST contract on %s", (kind) => {
   });
 
   it("shares with a member as editor, who then sees it with that role", async () => {
-    const added = await api.post(`/chat/${sessionId}/members`, { username: "bob", role: "editor" }, alice.token);
+    const added = await api.post(
+      `/chat/${sessionId}/members`,
+      { username: "bob", role: "editor" },
+      alice.token,
+    );
     expect(added.status).toBe(201);
     expect(added.body.member).toMatchObject({ role: "editor", user: { username: "bob" } });
     const bobList = await api.get("/chat/", bob.token);
     expect(bobList.body.sessions).toHaveLength(1);
-    expect(bobList.body.sessions[0]).toMatchObject({ id: sessionId, role: "editor", memberCount: 2 });
-    const sent = await api.post("/chat/", { sessionId, content: "bob here", clientId: "b-1" }, bob.token);
+    expect(bobList.body.sessions[0]).toMatchObject({
+      id: sessionId,
+      role: "editor",
+      memberCount: 2,
+    });
+    const sent = await api.post(
+      "/chat/",
+      { sessionId, content: "bob here", clientId: "b-1" },
+      bob.token,
+    );
     expect(sent.status).toBe(200);
-    expect(sent.body.userMessage).toMatchObject({ content: "bob here", author: { username: "bob" } });
+    expect(sent.body.userMessage).toMatchObject({
+      content: "bob here",
+      author: { username: "bob" },
+    });
   });
 
   it("lets a viewer read but not rename or send (403), and a stranger sees 404", async () => {
-    const invite = await api.post(`/chat/${sessionId}/invites`, { role: "viewer", expiresInMinutes: 5 }, alice.token);
+    const invite = await api.post(
+      `/chat/${sessionId}/invites`,
+      { role: "viewer", expiresInMinutes: 5 },
+      alice.token,
+    );
     expect(invite.status).toBe(201);
     expect(invite.body.url).toMatch(new RegExp(`/invite/${invite.body.token}$`));
     const accepted = await api.post(`/invites/${invite.body.token}/accept`, undefined, carol.token);
@@ -101,22 +146,41 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST contract on %s", (kind) => {
     expect(search.body.results).toEqual([]);
     const after = await api.get(`/chat/${sessionId}`, alice.token);
     expect(after.body.session.title).toBe("Q3 planning");
-    expect(after.body.messages.map((m: { content: string }) => m.content)).toEqual(["hello team", "bob here"]);
+    expect(after.body.messages.map((m: { content: string }) => m.content)).toEqual([
+      "hello team",
+      "bob here",
+    ]);
   });
 
   it("stores one message for a repeated clientId", async () => {
-    const first = await api.post("/chat/", { sessionId, content: "once", clientId: "dup-1" }, alice.token);
-    const second = await api.post("/chat/", { sessionId, content: "once", clientId: "dup-1" }, alice.token);
+    const first = await api.post(
+      "/chat/",
+      { sessionId, content: "once", clientId: "dup-1" },
+      alice.token,
+    );
+    const second = await api.post(
+      "/chat/",
+      { sessionId, content: "once", clientId: "dup-1" },
+      alice.token,
+    );
     expect(second.body.userMessage.id).toBe(first.body.userMessage.id);
     const history = await api.get(`/chat/${sessionId}`, alice.token);
-    expect(history.body.messages.filter((m: { content: string }) => m.content === "once")).toHaveLength(1);
+    expect(
+      history.body.messages.filter((m: { content: string }) => m.content === "once"),
+    ).toHaveLength(1);
   });
 
   it("pages history backwards with before/limit", async () => {
     const page = await api.get(`/chat/${sessionId}?limit=2`, alice.token);
-    expect(page.body.messages.map((m: { content: string }) => m.content)).toEqual(["bob here", "once"]);
+    expect(page.body.messages.map((m: { content: string }) => m.content)).toEqual([
+      "bob here",
+      "once",
+    ]);
     expect(page.body.hasMore).toBe(true);
-    const older = await api.get(`/chat/${sessionId}?limit=2&before=${page.body.messages[0].id}`, alice.token);
+    const older = await api.get(
+      `/chat/${sessionId}?limit=2&before=${page.body.messages[0].id}`,
+      alice.token,
+    );
     expect(older.body.messages.map((m: { content: string }) => m.content)).toEqual(["hello team"]);
     expect(older.body.hasMore).toBe(false);
   });

@@ -16,9 +16,7 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-export const errorCodeSchema = z.enum(
-  Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]],
-);
+export const errorCodeSchema = z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]);
 
 /** The error body of every REST error and every failed socket ack. */
 export const errorBodySchema = z.object({

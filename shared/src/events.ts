@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ErrorBody } from "./errors";
-import { clientIdSchema, messageContentSchema } from "./rest";
 import type { Document, Member, Message, Session, User } from "./objects";
+import { clientIdSchema, messageContentSchema } from "./rest";
 
 /** Socket.IO payloads (PROTOCOL.md "Socket.IO"), validated on the server with zod. */
 

@@ -58,7 +58,12 @@ export type PatchSessionBody = z.infer<typeof patchSessionBodySchema>;
 
 export const historyQuerySchema = z.object({
   before: z.uuid().optional(),
-  limit: z.coerce.number().int().min(1).max(LIMITS.historyPageMax).default(LIMITS.historyPageDefault),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.historyPageMax)
+    .default(LIMITS.historyPageDefault),
 });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 

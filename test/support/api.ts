@@ -31,16 +31,26 @@ export function apiClient(baseUrl: string) {
   return {
     request,
     get: <T = any>(path: string, token?: string) => request<T>("GET", path, { token }),
-    post: <T = any>(path: string, body?: unknown, token?: string) => request<T>("POST", path, { token, body }),
-    patch: <T = any>(path: string, body?: unknown, token?: string) => request<T>("PATCH", path, { token, body }),
+    post: <T = any>(path: string, body?: unknown, token?: string) =>
+      request<T>("POST", path, { token, body }),
+    patch: <T = any>(path: string, body?: unknown, token?: string) =>
+      request<T>("PATCH", path, { token, body }),
     del: <T = any>(path: string, token?: string) => request<T>("DELETE", path, { token }),
     /** Registers a user and returns `{user, token}`. */
     async register(username: string, password = "correct horse battery") {
       const res = await request("POST", "/auth/register", {
-        body: { username, email: `${username}@example.test`, password, fullName: `${username} Tester` },
+        body: {
+          username,
+          email: `${username}@example.test`,
+          password,
+          fullName: `${username} Tester`,
+        },
       });
       if (res.status !== 201) throw new Error(`register ${username}: ${res.status} ${res.text}`);
-      return { user: res.body.user as { id: string; username: string }, token: res.body.accessToken as string };
+      return {
+        user: res.body.user as { id: string; username: string },
+        token: res.body.accessToken as string,
+      };
     },
   };
 }

@@ -1,7 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { type Config, createLogger, loadConfig } from "@engunity/core";
 import { type RealtimeNode, startRealtimeNode } from "@engunity/realtime";
 import { createTestDatabase } from "./postgres";
@@ -40,7 +40,10 @@ export interface TestStack {
  * `redis: true` the nodes share Redis under a prefix of their own, so test files
  * running at once never see each other's traffic.
  */
-export async function createTestStack(kind: DbKind, opts: { redis?: boolean } = {}): Promise<TestStack> {
+export async function createTestStack(
+  kind: DbKind,
+  opts: { redis?: boolean } = {},
+): Promise<TestStack> {
   const env: Record<string, string> = {
     SECRET_KEY: randomBytes(32).toString("hex"),
     REDIS_PREFIX: `t${randomBytes(4).toString("hex")}`,

@@ -3,7 +3,11 @@ import pg from "pg";
 import { PG_ADMIN_URL } from "./services";
 
 /** A fresh Postgres database for one test file; `drop()` removes it. */
-export async function createTestDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+export async function createTestDatabase(): Promise<{
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}> {
   const name = `engunity_t_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();

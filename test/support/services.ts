@@ -38,23 +38,29 @@ function has(cmd: string): boolean {
 async function ensurePostgres(): Promise<void> {
   if (await portOpen(5432)) return;
   if (!has("pg_ctlcluster")) {
-    throw new Error("PostgreSQL is not installed: apt-get install -y postgresql (tests need it on 127.0.0.1:5432, trust auth)");
+    throw new Error(
+      "PostgreSQL is not installed: apt-get install -y postgresql (tests need it on 127.0.0.1:5432, trust auth)",
+    );
   }
   const version = readdirSync("/etc/postgresql")[0];
   execSync(`pg_ctlcluster --skip-systemctl-redirect ${version} main start`, { stdio: "inherit" });
-  if (!(await waitForPort(5432, 30))) throw new Error("PostgreSQL was started but does not answer on 127.0.0.1:5432");
+  if (!(await waitForPort(5432, 30)))
+    throw new Error("PostgreSQL was started but does not answer on 127.0.0.1:5432");
 }
 
 async function ensureRedis(): Promise<void> {
   if (await portOpen(6379)) return;
   if (!has("redis-server")) {
-    throw new Error("Redis is not installed: apt-get install -y redis-server (tests need it on 127.0.0.1:6379)");
+    throw new Error(
+      "Redis is not installed: apt-get install -y redis-server (tests need it on 127.0.0.1:6379)",
+    );
   }
   execSync(
     'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no',
     { stdio: "inherit" },
   );
-  if (!(await waitForPort(6379, 15))) throw new Error("Redis was started but does not answer on 127.0.0.1:6379");
+  if (!(await waitForPort(6379, 15)))
+    throw new Error("Redis was started but does not answer on 127.0.0.1:6379");
 }
 
 export async function ensureServices(): Promise<void> {

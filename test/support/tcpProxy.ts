@@ -1,5 +1,5 @@
-import { createServer, type Server, Socket } from "node:net";
 import type { AddressInfo } from "node:net";
+import { createServer, type Server, Socket } from "node:net";
 
 /**
  * A loopback TCP proxy in front of a real service, to cut it off and bring it back
@@ -14,7 +14,10 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> {
+export async function startTcpProxy(
+  targetPort: number,
+  targetHost = "127.0.0.1",
+): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | null = null;
   let port = 0;

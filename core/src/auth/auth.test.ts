@@ -31,10 +31,19 @@ describe("access tokens", () => {
       JSON.stringify({ sub: "u", exp: now + 60 }),
     ).toString("base64url")}.`;
     expect(verifyAccessToken(secret, unsigned)).toBeNull();
-    expect(verifyAccessToken(secret, jwt.sign({}, secret, { subject: "u", expiresIn: 60, algorithm: "HS384" }))).toBeNull();
+    expect(
+      verifyAccessToken(
+        secret,
+        jwt.sign({}, secret, { subject: "u", expiresIn: 60, algorithm: "HS384" }),
+      ),
+    ).toBeNull();
     expect(verifyAccessToken(secret, jwt.sign({}, secret, { subject: "u" }))).toBeNull();
-    expect(verifyAccessToken(secret, jwt.sign({ exp: now - 1 }, secret, { subject: "u" }))).toBeNull();
-    expect(verifyAccessToken(secret, jwt.sign({}, "k".repeat(64), { subject: "u", expiresIn: 60 }))).toBeNull();
+    expect(
+      verifyAccessToken(secret, jwt.sign({ exp: now - 1 }, secret, { subject: "u" })),
+    ).toBeNull();
+    expect(
+      verifyAccessToken(secret, jwt.sign({}, "k".repeat(64), { subject: "u", expiresIn: 60 })),
+    ).toBeNull();
     expect(verifyAccessToken(secret, jwt.sign({ sub: 42 }, secret, { expiresIn: 60 }))).toBeNull();
   });
 });

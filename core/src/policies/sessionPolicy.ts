@@ -1,5 +1,5 @@
-import type { Role } from "@engunity/shared";
 import type { Db, SessionMember } from "@engunity/db";
+import type { Role } from "@engunity/shared";
 import { forbidden, notFound } from "../errors";
 
 /**

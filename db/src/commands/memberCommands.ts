@@ -14,9 +14,15 @@ export async function addMember(
   role: MemberRole,
 ): Promise<{ member: SessionMember; created: boolean }> {
   return db.transaction(async (transaction) => {
-    const existing = await db.models.SessionMember.findOne({ where: { sessionId, userId }, transaction });
+    const existing = await db.models.SessionMember.findOne({
+      where: { sessionId, userId },
+      transaction,
+    });
     if (existing) return { member: existing, created: false };
-    const member = await db.models.SessionMember.create({ sessionId, userId, role }, { transaction });
+    const member = await db.models.SessionMember.create(
+      { sessionId, userId, role },
+      { transaction },
+    );
     return { member, created: true };
   });
 }
@@ -27,10 +33,7 @@ export async function changeMemberRole(
   userId: string,
   role: MemberRole,
 ): Promise<number> {
-  const [count] = await db.models.SessionMember.update(
-    { role },
-    { where: { sessionId, userId } },
-  );
+  const [count] = await db.models.SessionMember.update({ role }, { where: { sessionId, userId } });
   return count;
 }
 

@@ -19,11 +19,19 @@ export async function createSession(db: Db, ownerId: string, title = ""): Promis
 
 export interface SessionPatch {
   title?: string;
-  settings?: { aiMode?: SessionSettings["aiMode"]; provider?: string | null; model?: string | null };
+  settings?: {
+    aiMode?: SessionSettings["aiMode"];
+    provider?: string | null;
+    model?: string | null;
+  };
 }
 
 /** Renames and/or changes settings; `null` clears a provider or model preference. */
-export async function updateSession(db: Db, sessionId: string, patch: SessionPatch): Promise<ChatSession> {
+export async function updateSession(
+  db: Db,
+  sessionId: string,
+  patch: SessionPatch,
+): Promise<ChatSession> {
   return db.transaction(async (transaction) => {
     const session = await db.models.ChatSession.findByPk(sessionId, {
       transaction,
@@ -70,5 +78,8 @@ export async function countMembers(db: Db, sessionId: string): Promise<number> {
 
 /** Marks the session read for a member up to now. */
 export async function markRead(db: Db, sessionId: string, userId: string): Promise<void> {
-  await db.models.SessionMember.update({ lastReadAt: new Date() }, { where: { sessionId, userId } });
+  await db.models.SessionMember.update(
+    { lastReadAt: new Date() },
+    { where: { sessionId, userId } },
+  );
 }

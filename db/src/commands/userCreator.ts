@@ -23,7 +23,10 @@ export async function createUser(
     const clash = await User.findOne({
       where: {
         [Op.or]: [
-          db.sequelize.where(db.sequelize.fn("lower", db.sequelize.col("username")), input.username.toLowerCase()),
+          db.sequelize.where(
+            db.sequelize.fn("lower", db.sequelize.col("username")),
+            input.username.toLowerCase(),
+          ),
           { email },
         ],
       },

@@ -19,7 +19,10 @@ export function presentUser(user: User): UserWire {
   return { id: user.id, username: user.username, email: user.email, fullName: user.fullName };
 }
 
-export function presentSettings(settings: Partial<SessionSettings> | null, memberCount: number): SessionSettings {
+export function presentSettings(
+  settings: Partial<SessionSettings> | null,
+  memberCount: number,
+): SessionSettings {
   const s = settings ?? {};
   const out: SessionSettings = { aiMode: s.aiMode ?? (memberCount > 1 ? "mention" : "every") };
   if (s.provider) out.provider = s.provider;

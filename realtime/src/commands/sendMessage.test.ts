@@ -4,7 +4,8 @@ import { titleFromContent } from "./sendMessage";
 describe("titleFromContent", () => {
   it("takes the first line, shortened at a word boundary", () => {
     expect(titleFromContent("  Plan the launch\nwith details")).toBe("Plan the launch");
-    const long = "Summarise the quarterly numbers for the board meeting next Tuesday please and thanks";
+    const long =
+      "Summarise the quarterly numbers for the board meeting next Tuesday please and thanks";
     const title = titleFromContent(long);
     expect(title.endsWith("…")).toBe(true);
     expect(title.length).toBeLessThanOrEqual(61);

@@ -77,8 +77,11 @@ function serveWeb(app: Express): void {
     return;
   }
   app.use(express.static(WEB_DIST, { index: false, maxAge: "1h" }));
-  app.get(["/", "/login", "/chat/{*rest}", "/invite/{*rest}", "/widget", "/widget/{*rest}"], (_req, res) => {
-    res.setHeader("Cache-Control", "no-cache");
-    res.sendFile(index);
-  });
+  app.get(
+    ["/", "/login", "/chat/{*rest}", "/invite/{*rest}", "/widget", "/widget/{*rest}"],
+    (_req, res) => {
+      res.setHeader("Cache-Control", "no-cache");
+      res.sendFile(index);
+    },
+  );
 }

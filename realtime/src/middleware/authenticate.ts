@@ -31,7 +31,8 @@ export function createAuthenticator(ctx: AppContext): RequestHandler {
         algorithms: ["HS256"],
       },
       (claims: AccessClaims, done: (err: unknown, user?: Express.User | false) => void) => {
-        if (typeof claims.exp !== "number" || typeof claims.sub !== "string") return done(null, false);
+        if (typeof claims.exp !== "number" || typeof claims.sub !== "string")
+          return done(null, false);
         ctx.db.models.User.findByPk(claims.sub).then(
           (model: User | null) =>
             done(null, model?.isActive ? { id: model.id, model, claims } : false),

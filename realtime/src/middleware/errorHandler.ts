@@ -19,7 +19,10 @@ export function errorHandler(ctx: AppContext): ErrorRequestHandler {
     const appError = fromBodyParser(err) ?? toAppError(err);
     ctx.metrics.errors.inc({ code: appError.code, transport: "http" });
     if (appError.report) {
-      ctx.logger.error({ err: appError.cause ?? err, method: req.method, url: req.path }, "request failed");
+      ctx.logger.error(
+        { err: appError.cause ?? err, method: req.method, url: req.path },
+        "request failed",
+      );
     } else if (appError.code === "unavailable") {
       ctx.logger.warn({ err: appError.cause, url: req.path }, "dependency unavailable");
     }

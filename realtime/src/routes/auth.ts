@@ -6,13 +6,19 @@ import {
   unauthorized,
   verifyPassword,
 } from "@engunity/core";
-import { createUser, DuplicateUserError, findUserByLogin, presentUser, type User } from "@engunity/db";
+import {
+  createUser,
+  DuplicateUserError,
+  findUserByLogin,
+  presentUser,
+  type User,
+} from "@engunity/db";
 import { loginBodySchema, registerBodySchema } from "@engunity/shared";
+import type { RequestHandler } from "express";
 import { Router } from "express";
 import type { AppContext } from "../context";
 import { parse } from "../http/validate";
 import { currentUser } from "../middleware/authenticate";
-import type { RequestHandler } from "express";
 
 /** `/auth`: register, login (username or email), me. */
 export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Router {
@@ -26,7 +32,10 @@ export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Route
     await ctx.limiters.register.consume(req.ip ?? "unknown");
     let user: User;
     try {
-      user = await createUser(ctx.db, { ...body, hashedPassword: await hashPassword(body.password, cost) });
+      user = await createUser(ctx.db, {
+        ...body,
+        hashedPassword: await hashPassword(body.password, cost),
+      });
     } catch (err) {
       if (err instanceof DuplicateUserError) throw conflict(err.message);
       throw err;
@@ -41,7 +50,10 @@ export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Route
     await ctx.limiters.login.consume(key);
     const user = await findUserByLogin(ctx.db, body.login);
     // Hash even for unknown logins, so timing does not tell which accounts exist.
-    const ok = await verifyPassword(body.password, user?.hashedPassword ?? (await dummyPasswordHash(cost)));
+    const ok = await verifyPassword(
+      body.password,
+      user?.hashedPassword ?? (await dummyPasswordHash(cost)),
+    );
     if (!user || !ok || !user.isActive) throw unauthorized("Wrong login or password");
     await ctx.limiters.login.reset(key);
     res.json({ user: presentUser(user), accessToken: tokenFor(user) });

@@ -39,7 +39,11 @@ export function exportRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
     if (format === "json") {
       res.setHeader("Content-Disposition", `attachment; filename="${name}.json"`);
       res.json({
-        session: { id: session.id, title: session.title, createdAt: session.createdAt.toISOString() },
+        session: {
+          id: session.id,
+          title: session.title,
+          createdAt: session.createdAt.toISOString(),
+        },
         messages: messages.map(presentMessage),
       });
       return;

@@ -6,7 +6,10 @@ export function healthRoutes(ctx: AppContext): Router {
   const router = Router();
   router.get("/health", async (_req, res) => {
     const withTimeout = <T>(p: Promise<T>) =>
-      Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error("timeout")), 2000).unref())]);
+      Promise.race([
+        p,
+        new Promise<never>((_, rej) => setTimeout(() => rej(new Error("timeout")), 2000).unref()),
+      ]);
     const db = await withTimeout(ctx.db.ping()).then(
       () => "ok" as const,
       () => "down" as const,

@@ -3,10 +3,10 @@ import {
   acceptInvite,
   addMember,
   changeMemberRole,
+  countMembers,
   createInvite,
   findUserByLogin,
   presentSession,
-  countMembers,
   removeMember,
 } from "@engunity/db";
 import {
@@ -72,7 +72,10 @@ export function memberRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
     const userId = userIdParam(req.params.userId);
     const mine = await requireMembership(ctx.db, me, sessionId);
     if (userId !== me) await authorize(ctx.db, me, sessionId, "manageMembers");
-    const target = userId === me ? mine : await ctx.db.models.SessionMember.findOne({ where: { sessionId, userId } });
+    const target =
+      userId === me
+        ? mine
+        : await ctx.db.models.SessionMember.findOne({ where: { sessionId, userId } });
     if (!target) throw notFound("Member");
     if (target.role === "owner") {
       throw forbidden("The owner cannot leave or be removed; delete the session instead");
