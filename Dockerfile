@@ -1,0 +1,17 @@
+# One image for every role: ROLE=realtime or ROLE=worker picks the part.
+FROM node:20-bookworm-slim
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+COPY shared/package.json shared/
+COPY db/package.json db/
+COPY core/package.json core/
+COPY realtime/package.json realtime/
+COPY workers/package.json workers/
+COPY web/package.json web/
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build -w web
+ENV NODE_ENV=production
+EXPOSE 3000
+CMD ["npx", "tsx", "bin/engunity.ts"]
