@@ -39,6 +39,20 @@ const envSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_MODEL: z.string().min(1).optional(),
   AI_PROVIDER_ORDER: z.string().default("groq,local,openai,offline"),
+  /** Inference jobs one worker process runs at once. */
+  AI_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /** How long tokens are coalesced into one `ai:delta` batch (ms). */
+  AI_BATCH_MS: z.coerce.number().int().min(1).max(1000).default(30),
+  /** Token budget of the conversation history sent to the model. */
+  AI_CONTEXT_TOKENS: z.coerce.number().int().min(256).default(3000),
+  /** Most tokens one answer may generate. */
+  AI_MAX_TOKENS: z.coerce.number().int().min(1).default(1024),
+  /** BullMQ lock of a running job (ms); a worker silent this long counts as dead. Lower only in tests. */
+  AI_STALL_MS: z.coerce.number().int().min(200).default(30_000),
+  /** AI requests per user per minute before `rate_limited`. */
+  AI_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  /** Tokens (prompt + completion) one user may spend per UTC day; 0 = unlimited. */
+  AI_DAILY_TOKEN_QUOTA: z.coerce.number().int().min(0).default(200_000),
   EMBEDDINGS_MODEL_PATH: z.string().min(1).optional(),
   UPLOAD_DIR: z.string().min(1).optional(),
   MAX_UPLOAD_SIZE_MB: z.coerce.number().positive().max(1024).default(10),
@@ -52,6 +66,12 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   /** Socket/REST writes per user per second before `rate_limited`. */
   MESSAGE_RATE_PER_SECOND: z.coerce.number().positive().default(5),
+  /** Lifetime of a single-use Yjs connection ticket, in seconds (fractions allowed; lower only in tests). */
+  YJS_TICKET_TTL_SECONDS: z.coerce.number().positive().max(3600).default(60),
+  /** Largest Yjs websocket frame accepted; a bigger one closes the connection. */
+  YJS_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+  /** Stored update rows of one Yjs doc before they are merged into one. */
+  YJS_COMPACT_AFTER_ROWS: z.coerce.number().int().min(2).default(100),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

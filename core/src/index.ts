@@ -6,3 +6,4 @@ export * from "./auth/password";
 export * from "./auth/tokens";
 export * from "./policies/sessionPolicy";
 export * from "./emitter";
+export * from "./ai";
