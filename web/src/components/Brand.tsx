@@ -1,0 +1,10 @@
+export function Brand() {
+  return (
+    <span class="brand">
+      <span class="brand-mark" aria-hidden="true">
+        E
+      </span>
+      Engunity
+    </span>
+  );
+}

@@ -1,0 +1,156 @@
+import { LIMITS } from "@engunity/shared/limits";
+import { createEffect, createSignal, on, onCleanup, Show } from "solid-js";
+
+const TYPING_IDLE_MS = 3_000;
+
+/**
+ * The message box: Enter sends, Shift+Enter breaks the line. In a team session the
+ * AI answers only when asked (the switch, or `@ai` in the text); alone, it answers
+ * every message unless the switch is turned off.
+ */
+export function Composer(props: {
+  sessionId: string;
+  canSend: boolean;
+  solo: boolean;
+  onSend: (content: string, ai: boolean | undefined) => void;
+  onTyping: (typing: boolean) => void;
+  onFiles: (files: File[]) => void;
+}) {
+  let box!: HTMLTextAreaElement;
+  let fileInput!: HTMLInputElement;
+  const [text, setText] = createSignal("");
+  const [askAi, setAskAi] = createSignal(props.solo);
+  const [dragging, setDragging] = createSignal(false);
+  let typing = false;
+  let idle: ReturnType<typeof setTimeout> | undefined;
+
+  // The default follows the session kind; re-evaluated when switching sessions or
+  // when a session gains its second member.
+  createEffect(on([() => props.sessionId, () => props.solo], () => setAskAi(props.solo)));
+
+  function setTyping(on: boolean) {
+    clearTimeout(idle);
+    if (on) idle = setTimeout(() => setTyping(false), TYPING_IDLE_MS);
+    if (typing === on) return;
+    typing = on;
+    props.onTyping(on);
+  }
+  onCleanup(() => setTyping(false));
+
+  function grow() {
+    box.style.height = "auto";
+    box.style.height = `${Math.min(box.scrollHeight, 240)}px`;
+  }
+
+  function send() {
+    const content = text().trim();
+    if (!content || !props.canSend || content.length > LIMITS.messageMax) return;
+    const mentions = /(^|\s)@ai\b/i.test(content);
+    const ai = askAi() || mentions ? true : props.solo ? false : undefined;
+    props.onSend(content, ai);
+    setText("");
+    box.value = "";
+    grow();
+    setTyping(false);
+  }
+
+  function onDrop(e: DragEvent) {
+    e.preventDefault();
+    setDragging(false);
+    const files = [...(e.dataTransfer?.files ?? [])];
+    if (files.length && props.canSend) props.onFiles(files);
+  }
+
+  return (
+    <Show
+      when={props.canSend}
+      fallback={
+        <div class="viewer-note" data-testid="viewer-note">
+          You're a viewer here: you can read and watch answers stream, but not send.
+        </div>
+      }
+    >
+      <fieldset
+        class="composer"
+        aria-label="Compose a message (drop files here to upload)"
+        classList={{ dragging: dragging() }}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+      >
+        <label class="sr-only" for="composer-input">
+          Message
+        </label>
+        <textarea
+          id="composer-input"
+          ref={box}
+          data-testid="composer"
+          rows={1}
+          placeholder={
+            props.solo ? "Message the AI…" : "Message your team — type @ai to ask the AI"
+          }
+          maxLength={LIMITS.messageMax}
+          value={text()}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            grow();
+            setTyping(e.currentTarget.value.length > 0);
+          }}
+          onBlur={() => setTyping(false)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+              e.preventDefault();
+              send();
+            }
+          }}
+        />
+        <div class="composer-bar">
+          <button
+            type="button"
+            class="btn btn-ghost btn-sm"
+            data-testid="upload"
+            onClick={() => fileInput.click()}
+            title="Attach a document (or drop it here)"
+          >
+            📎 <span class="hide-phone">Attach</span>
+          </button>
+          <input
+            ref={fileInput}
+            type="file"
+            hidden
+            multiple
+            data-testid="upload-input"
+            onChange={(e) => {
+              const files = [...(e.currentTarget.files ?? [])];
+              e.currentTarget.value = "";
+              if (files.length) props.onFiles(files);
+            }}
+          />
+          <label class="switch" title="Ask the AI to answer this message">
+            <input
+              type="checkbox"
+              data-testid="ask-ai"
+              checked={askAi()}
+              onChange={(e) => setAskAi(e.currentTarget.checked)}
+            />
+            Ask AI
+          </label>
+          <span class="spacer" />
+          <span class="hint hide-phone">Enter to send · Shift+Enter for a new line</span>
+          <button
+            type="button"
+            class="btn btn-primary btn-sm"
+            data-testid="send"
+            disabled={!text().trim()}
+            onClick={send}
+          >
+            Send
+          </button>
+        </div>
+      </fieldset>
+    </Show>
+  );
+}

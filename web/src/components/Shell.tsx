@@ -1,0 +1,48 @@
+import { useLocation } from "@solidjs/router";
+import {
+  createContext,
+  createEffect,
+  createSignal,
+  onCleanup,
+  onMount,
+  type ParentProps,
+  Show,
+  useContext,
+} from "solid-js";
+import { refreshSessions } from "../lib/sessions";
+import { connectionState } from "../lib/socket";
+import { ConnectionBanner } from "./ConnectionBanner";
+import { Sidebar } from "./Sidebar";
+
+/** The signed-in layout: sidebar of sessions and the main pane (collapses on phones). */
+export function Shell(props: ParentProps) {
+  const location = useLocation();
+  const [navOpen, setNavOpen] = createSignal(false);
+  const home = () => location.pathname === "/";
+
+  onMount(() => void refreshSessions());
+  // Back online or back to the tab: the list may have moved on meanwhile.
+  createEffect(() => {
+    if (connectionState() === "online") void refreshSessions();
+  });
+  const onFocus = () => void refreshSessions();
+  window.addEventListener("focus", onFocus);
+  onCleanup(() => window.removeEventListener("focus", onFocus));
+
+  return (
+    <div class="shell" classList={{ "nav-open": navOpen(), home: home() }}>
+      <Sidebar onNavigate={() => setNavOpen(false)} />
+      <Show when={navOpen()}>
+        <div class="scrim only-phone" onClick={() => setNavOpen(false)} aria-hidden="true" />
+      </Show>
+      <div class="main">
+        <ConnectionBanner />
+        <NavContext.Provider value={() => setNavOpen(true)}>{props.children}</NavContext.Provider>
+      </div>
+    </div>
+  );
+}
+
+const NavContext = createContext<() => void>(() => {});
+/** Opens the sidebar drawer (phones). */
+export const useOpenNav = () => useContext(NavContext);

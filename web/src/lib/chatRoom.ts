@@ -1,0 +1,286 @@
+import type {
+  GenerationSnapshot,
+  Member,
+  Message,
+  ServerToClientEvents,
+  Session,
+  SessionDetail,
+  User,
+} from "@engunity/shared";
+import { batch, createEffect, on, onCleanup } from "solid-js";
+import { createStore, produce, reconcile } from "solid-js/store";
+import { api, errorText } from "./api";
+import { currentUser } from "./auth";
+import { onSent, settle } from "./outbox";
+import { markSeen, removeSession, touchSession, upsertSession } from "./sessions";
+import { connectionState, currentSocket, request } from "./socket";
+
+/** An answer being streamed: the text so far, as of delta `seq` of `epoch`. */
+export interface Stream {
+  epoch: number;
+  seq: number;
+  text: string;
+  provider?: string;
+  model?: string;
+}
+
+export interface ChatState {
+  session: Session | null;
+  messages: Message[];
+  members: Member[];
+  presence: User[];
+  /** userId → typing */
+  typing: Record<string, boolean>;
+  streams: Record<string, Stream>;
+  loading: boolean;
+  /** Why the session cannot be shown (not found, no access). */
+  error: string | null;
+  /** Set when the session was deleted or the user removed while it was open. */
+  gone: string | null;
+  hasMore: boolean;
+}
+
+const TYPING_TTL_MS = 6_000;
+
+/**
+ * The live state of one open session: history from REST for the first paint, then
+ * `session:join` on every (re)connect for the authoritative snapshot, and the room's
+ * events. Streams are applied strictly in `seq` order; a gap asks `ai:resume`.
+ * Must be called inside a component (it registers cleanups).
+ */
+export function createChatRoom(sessionId: string) {
+  const [state, setState] = createStore<ChatState>({
+    session: null,
+    messages: [],
+    members: [],
+    presence: [],
+    typing: {},
+    streams: {},
+    loading: true,
+    error: null,
+    gone: null,
+    hasMore: false,
+  });
+  const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  function upsertMessage(message: Message): void {
+    if (message.sessionId !== sessionId) return;
+    settle(message.clientId);
+    const i = state.messages.findIndex((m) => m.id === message.id);
+    if (i >= 0) {
+      setState("messages", i, reconcile(message));
+      return;
+    }
+    setState(
+      "messages",
+      produce((list) => {
+        list.push(message);
+        // Almost always already last; the sort covers a late broadcast overtaking.
+        list.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      }),
+    );
+  }
+
+  function applySnapshot(messages: Message[], generations: GenerationSnapshot[]): void {
+    batch(() => {
+      for (const m of messages) upsertMessage(m);
+      for (const g of generations) {
+        setState("streams", g.messageId, { epoch: g.epoch, seq: g.seq, text: g.text });
+      }
+    });
+  }
+
+  async function load(): Promise<void> {
+    try {
+      const detail = await api<SessionDetail>("GET", `/chat/${sessionId}`);
+      batch(() => {
+        setState({
+          session: detail.session,
+          members: detail.members,
+          hasMore: detail.hasMore,
+          loading: false,
+        });
+        applySnapshot(detail.messages, []);
+      });
+      markSeen(sessionId);
+      upsertSession(detail.session);
+    } catch (e) {
+      setState({ loading: false, error: errorText(e) });
+    }
+  }
+
+  async function join(): Promise<void> {
+    try {
+      const res = await request("session:join", { sessionId });
+      if ("error" in res) {
+        if (res.error.code === "not_found") setState({ error: res.error.message });
+        return;
+      }
+      batch(() => {
+        setState({
+          session: res.session,
+          members: res.members,
+          presence: res.presence,
+          loading: false,
+        });
+        applySnapshot(res.messages, res.generations);
+        // A stream that ended while we were away is final in `messages` now.
+        for (const id of Object.keys(state.streams)) {
+          const m = state.messages.find((x) => x.id === id);
+          if (m && m.status !== "streaming") setState("streams", id, undefined!);
+        }
+      });
+    } catch {
+      // Connection dropped mid-join; the next connect joins again.
+    }
+  }
+
+  /** Asks the server for the deltas after the ones we have, when one went missing. */
+  async function resume(messageId: string): Promise<void> {
+    const s = state.streams[messageId];
+    try {
+      const res = await request("ai:resume", { sessionId, messageId, afterSeq: s?.seq ?? 0 });
+      if ("error" in res) return;
+      if (res.done) {
+        finish(res.done);
+        return;
+      }
+      const cur = state.streams[messageId];
+      if (!cur || res.epoch !== cur.epoch) {
+        setState("streams", messageId, { epoch: res.epoch, seq: 0, text: "" });
+      }
+      for (const d of res.deltas) appendDelta(messageId, res.epoch, d.seq, d.text);
+    } catch {
+      // Offline: the join snapshot on reconnect carries the text so far.
+    }
+  }
+
+  function appendDelta(messageId: string, epoch: number, seq: number, text: string): boolean {
+    const s = state.streams[messageId];
+    if (!s || epoch > s.epoch) {
+      // A new epoch (a retried generation) starts over from seq 1.
+      if (seq !== 1) return false;
+      setState("streams", messageId, { ...s, epoch, seq: 1, text });
+      return true;
+    }
+    if (epoch < s.epoch || seq <= s.seq) return true; // stale or duplicate
+    if (seq !== s.seq + 1) return false; // gap
+    setState("streams", messageId, { seq, text: s.text + text });
+    return true;
+  }
+
+  function finish(message: Message): void {
+    batch(() => {
+      upsertMessage(message);
+      setState("streams", message.id, undefined!);
+    });
+  }
+
+  const handlers: Partial<{ [E in keyof ServerToClientEvents]: ServerToClientEvents[E] }> = {
+    "message:new": ({ sessionId: sid, message }) => {
+      if (sid !== sessionId) return;
+      upsertMessage(message);
+      touchSession(sessionId, message.createdAt, true);
+    },
+    "ai:start": ({ sessionId: sid, messageId, provider, model, epoch }) => {
+      if (sid !== sessionId) return;
+      setState("streams", messageId, { epoch, seq: 0, text: "", provider, model });
+    },
+    "ai:delta": ({ sessionId: sid, messageId, epoch, seq, text }) => {
+      if (sid !== sessionId) return;
+      if (!appendDelta(messageId, epoch, seq, text)) void resume(messageId);
+    },
+    "ai:done": ({ sessionId: sid, message }) => {
+      if (sid === sessionId) finish(message);
+    },
+    presence: ({ sessionId: sid, users }) => {
+      if (sid === sessionId) setState("presence", reconcile(users, { key: "id" }));
+    },
+    typing: ({ sessionId: sid, userId, typing }) => {
+      if (sid !== sessionId) return;
+      clearTimeout(typingTimers.get(userId));
+      setState("typing", userId, typing);
+      // A client that vanished never sends typing:false; forget it after a while.
+      if (typing)
+        typingTimers.set(
+          userId,
+          setTimeout(() => setState("typing", userId, false), TYPING_TTL_MS),
+        );
+    },
+    "session:updated": ({ session }) => {
+      if (session.id !== sessionId) return;
+      setState("session", (s) => (s ? { ...s, ...session, role: s.role } : session));
+      upsertSession({ ...session, role: state.session?.role ?? session.role });
+    },
+    "session:deleted": ({ sessionId: sid }) => {
+      if (sid !== sessionId) return;
+      removeSession(sid);
+      setState("gone", "This session was deleted.");
+    },
+    "member:updated": ({ sessionId: sid, members }) => {
+      if (sid !== sessionId) return;
+      setState("members", members);
+      const me = state.session && members.find((m) => m.user.id === currentUser()?.id);
+      if (state.session && !me) {
+        removeSession(sessionId);
+        setState("gone", "You are no longer a member of this session.");
+      } else if (me && state.session && me.role !== state.session.role) {
+        setState("session", "role", me.role);
+      }
+    },
+  };
+
+  createEffect(() => {
+    const s = currentSocket();
+    if (!s) return;
+    for (const [event, fn] of Object.entries(handlers)) s.on(event as "presence", fn as never);
+    onCleanup(() => {
+      for (const [event, fn] of Object.entries(handlers)) s.off(event as "presence", fn as never);
+      if (s.connected) s.emit("session:leave", { sessionId }, () => {});
+    });
+  });
+  createEffect(
+    on(connectionState, (cs) => {
+      if (cs === "online") void join();
+    }),
+  );
+  const offSent = onSent((message) => upsertMessage(message));
+  onCleanup(() => {
+    offSent();
+    for (const t of typingTimers.values()) clearTimeout(t);
+  });
+
+  void load();
+
+  return {
+    state,
+    /** Asks the server to stop a generation; the `ai:done` broadcast ends it for all. */
+    async stop(messageId: string): Promise<void> {
+      const res = await request("ai:stop", { sessionId, messageId }).catch((e: unknown) => ({
+        error: { code: "network", message: errorText(e) },
+      }));
+      if ("error" in res) {
+        // No gateway answer: the REST route does the same.
+        await api("POST", `/chat/${sessionId}/stop`, { messageId });
+      }
+    },
+    setSession(session: Session) {
+      setState("session", session);
+      upsertSession(session);
+    },
+    setMembers(members: Member[]) {
+      setState("members", members);
+    },
+    async loadOlder(): Promise<void> {
+      const first = state.messages[0];
+      if (!first) return;
+      const detail = await api<SessionDetail>("GET", `/chat/${sessionId}?before=${first.id}`);
+      batch(() => {
+        setState("hasMore", detail.hasMore);
+        for (const m of detail.messages) upsertMessage(m);
+      });
+    },
+  };
+}
+
+export type ChatRoom = ReturnType<typeof createChatRoom>;

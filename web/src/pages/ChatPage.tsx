@@ -1,0 +1,263 @@
+import type { Session } from "@engunity/shared";
+import { A, useNavigate, useParams } from "@solidjs/router";
+import { createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { Avatar } from "../components/Avatar";
+import { Composer } from "../components/Composer";
+import { ConfirmDialog } from "../components/Dialog";
+import { MessageItem, PendingItem } from "../components/MessageItem";
+import { SessionMenu } from "../components/SessionMenu";
+import { ShareDialog } from "../components/ShareDialog";
+import { useOpenNav } from "../components/Shell";
+import { TitleField } from "../components/TitleField";
+import { toast } from "../components/Toast";
+import { UploadList } from "../components/UploadList";
+import { api, download, errorText } from "../lib/api";
+import { currentUser } from "../lib/auth";
+import { createChatRoom } from "../lib/chatRoom";
+import { displayName, titleOf } from "../lib/format";
+import { discard, enqueue, pendingFor, retry } from "../lib/outbox";
+import { removeSession } from "../lib/sessions";
+import { connectionState, currentSocket } from "../lib/socket";
+import { createUploads } from "../lib/uploads";
+
+/** `/chat/:sessionId` — keyed on the id so each session gets fresh state. */
+export function ChatPage() {
+  const params = useParams<{ sessionId: string }>();
+  return (
+    <Show when={params.sessionId} keyed>
+      {(id) => <ChatView sessionId={id} />}
+    </Show>
+  );
+}
+
+function ChatView(props: { sessionId: string }) {
+  const navigate = useNavigate();
+  const openNav = useOpenNav();
+  const room = createChatRoom(props.sessionId);
+  const { state } = room;
+  const uploads = createUploads(() => props.sessionId);
+  const [sharing, setSharing] = createSignal(false);
+  const [confirmDelete, setConfirmDelete] = createSignal(false);
+
+  const role = () => state.session?.role;
+  const canWrite = () => role() === "owner" || role() === "editor";
+  const solo = () =>
+    (state.session?.memberCount ?? state.members.length) <= 1 && state.members.length <= 1;
+  const me = () => currentUser();
+  const pending = createMemo(() => pendingFor(props.sessionId));
+  const typingNames = createMemo(() =>
+    Object.entries(state.typing)
+      .filter(([id, on]) => on && id !== me()?.id)
+      .map(([id]) => displayName(state.members.find((m) => m.user.id === id)?.user)),
+  );
+
+  // Stay pinned to the newest message while the user is at the bottom; leave the
+  // scroll alone when they are reading back (no jumps while tokens stream).
+  let scroller!: HTMLDivElement;
+  let inner!: HTMLDivElement;
+  let pinned = true;
+  onMount(() => {
+    const ro = new ResizeObserver(() => {
+      if (pinned) scroller.scrollTop = scroller.scrollHeight;
+    });
+    ro.observe(inner);
+    onCleanup(() => ro.disconnect());
+  });
+  const onScroll = () => {
+    pinned = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+  };
+
+  function send(content: string, ai: boolean | undefined) {
+    pinned = true;
+    enqueue(props.sessionId, content, ai);
+  }
+
+  function typing(on: boolean) {
+    const s = currentSocket();
+    if (s && connectionState() === "online")
+      s.emit("typing", { sessionId: props.sessionId, typing: on });
+  }
+
+  async function rename(title: string) {
+    try {
+      room.setSession(await api<Session>("PATCH", `/chat/${props.sessionId}`, { title }));
+    } catch (e) {
+      toast(errorText(e));
+    }
+  }
+
+  async function exportAs(format: "md" | "json") {
+    const name =
+      titleOf(state.session)
+        .replace(/[^\w.-]+/g, "_")
+        .slice(0, 60) || "session";
+    try {
+      await download(`/chat/${props.sessionId}/export?format=${format}`, `${name}.${format}`);
+    } catch (e) {
+      toast(errorText(e));
+    }
+  }
+
+  async function remove() {
+    setConfirmDelete(false);
+    try {
+      await api("DELETE", `/chat/${props.sessionId}`);
+      removeSession(props.sessionId);
+      navigate("/", { replace: true });
+    } catch (e) {
+      toast(errorText(e));
+    }
+  }
+
+  async function stop(messageId: string) {
+    try {
+      await room.stop(messageId);
+    } catch (e) {
+      toast(errorText(e));
+    }
+  }
+
+  return (
+    <Show
+      when={!state.error && !state.gone}
+      fallback={
+        <div class="home-empty" data-testid="chat-unavailable">
+          <div>
+            <h2>{state.gone ?? "This session isn't available"}</h2>
+            <p>{state.gone ? "" : state.error}</p>
+            <A class="btn" href="/">
+              Back to your sessions
+            </A>
+          </div>
+        </div>
+      }
+    >
+      <header class="chat-head">
+        <button
+          class="btn btn-ghost btn-icon only-phone"
+          type="button"
+          aria-label="Open sessions"
+          onClick={openNav}
+        >
+          ☰
+        </button>
+        <div class="chat-title">
+          <Show when={state.session}>
+            <TitleField title={state.session!.title} editable={canWrite()} onRename={rename} />
+            <span class="role-pill hide-phone" data-testid="my-role">
+              {role()}
+            </span>
+          </Show>
+        </div>
+        <ul class="presence" data-testid="presence" aria-label="Online now">
+          <For each={state.presence}>
+            {(u) => (
+              <li data-testid="presence-user" data-user-id={u.id}>
+                <Avatar id={u.id} name={displayName(u)} small />
+              </li>
+            )}
+          </For>
+        </ul>
+        <div class="head-actions">
+          <button
+            class="btn btn-sm"
+            type="button"
+            data-testid="share"
+            onClick={() => setSharing(true)}
+          >
+            Share
+          </button>
+          <SessionMenu
+            canDelete={role() === "owner"}
+            onExport={(f) => void exportAs(f)}
+            onDelete={() => setConfirmDelete(true)}
+          />
+        </div>
+      </header>
+
+      <div class="messages" ref={scroller} onScroll={onScroll} aria-live="polite">
+        <div class="messages-inner" ref={inner}>
+          <Show when={state.hasMore}>
+            <button
+              class="btn btn-sm"
+              style={{ "align-self": "center" }}
+              type="button"
+              onClick={() => void room.loadOlder()}
+            >
+              Load earlier messages
+            </button>
+          </Show>
+          <Show when={!state.loading && state.messages.length === 0 && pending().length === 0}>
+            <div class="empty-chat">
+              <p>
+                <strong>No messages yet.</strong>
+              </p>
+              <p>
+                {canWrite()
+                  ? "Say hello, ask the AI something, or drop a document to chat about it."
+                  : "Messages will appear here as they arrive."}
+              </p>
+            </div>
+          </Show>
+          <For each={state.messages}>
+            {(m) => (
+              <MessageItem
+                message={m}
+                stream={state.streams[m.id]}
+                canStop={canWrite()}
+                onStop={(id) => void stop(id)}
+              />
+            )}
+          </For>
+          <For each={pending()}>
+            {(p) => (
+              <PendingItem
+                item={p}
+                name={displayName(me())}
+                onRetry={() => retry(p.clientId)}
+                onDiscard={() => discard(p.clientId)}
+              />
+            )}
+          </For>
+        </div>
+      </div>
+
+      <div class="typing-line" data-testid="typing" aria-live="polite">
+        <Show when={typingNames().length}>
+          {typingNames().join(", ")} {typingNames().length === 1 ? "is" : "are"} typing…
+        </Show>
+      </div>
+      <div class="composer-wrap">
+        <UploadList uploads={uploads.uploads} onDismiss={uploads.dismiss} />
+        <Show when={state.session}>
+          <Composer
+            sessionId={props.sessionId}
+            canSend={canWrite()}
+            solo={solo()}
+            onSend={send}
+            onTyping={typing}
+            onFiles={(files) => files.forEach(uploads.upload)}
+          />
+        </Show>
+      </div>
+
+      <Show when={sharing() && state.session}>
+        <ShareDialog
+          session={state.session!}
+          members={state.members}
+          onMembers={room.setMembers}
+          onClose={() => setSharing(false)}
+        />
+      </Show>
+      <Show when={confirmDelete()}>
+        <ConfirmDialog
+          title="Delete this session?"
+          body="Its messages, members and documents are deleted for everyone. This can't be undone."
+          confirm="Delete session"
+          onConfirm={() => void remove()}
+          onClose={() => setConfirmDelete(false)}
+        />
+      </Show>
+    </Show>
+  );
+}

@@ -1,0 +1,30 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vite";
+import solid from "vite-plugin-solid";
+
+const limits = fileURLToPath(new URL("../shared/src/limits.ts", import.meta.url));
+
+export default defineConfig({
+  plugins: [solid()],
+  resolve: {
+    // The web app takes LIMITS straight from shared's source file: importing the
+    // package index would pull zod (~50 kB gzip) into the bundle for the schemas.
+    alias: { "@engunity/shared/limits": limits },
+  },
+  build: {
+    target: "es2022",
+    manifest: true,
+    // The polyfill is only for browsers without modulepreload; every target has it,
+    // and leaving it out keeps the entry free of extra code. CSP forbids inline script,
+    // and Vite emits none: the entry is an external module script.
+    modulePreload: { polyfill: false },
+    assetsInlineLimit: 0,
+  },
+  server: {
+    proxy: {
+      "/api": "http://127.0.0.1:3000",
+      "/socket.io": { target: "http://127.0.0.1:3000", ws: true },
+      "/yjs": { target: "http://127.0.0.1:3000", ws: true },
+    },
+  },
+});
