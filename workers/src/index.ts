@@ -1,14 +1,84 @@
-import type { Config, Logger } from "@engunity/core";
+import {
+  type Config,
+  type Logger,
+  openAiRuntime,
+  type RoomEmitter,
+  silentEmitter,
+} from "@engunity/core";
+import { createDb, type Db } from "@engunity/db";
+import { Redis } from "ioredis";
+import type { Registry } from "prom-client";
+import { createAiMetrics } from "./metrics";
+import { closeDeadJob, sweepOrphans } from "./processors/deadJobs";
+import { createInferenceProcessor } from "./processors/InferenceProcessor";
+import { buildProviders, configuredOrder } from "./providers/providerRegistry";
+import { createRedisRoomEmitter } from "./workerEmitter";
+
+export { listProviders, type ProviderListing } from "./providers/providerRegistry";
 
 export interface WorkerHandle {
   close(): Promise<void>;
 }
 
-/** Starts the job consumers of this process (inference, ingestion). */
-export async function startWorker(
-  _config: Config,
-  options: { logger: Logger },
-): Promise<WorkerHandle> {
-  options.logger.debug("worker started (no job processors registered yet)");
-  return { close: async () => {} };
+export interface WorkerOptions {
+  logger: Logger;
+  /** Share the realtime node's database (ROLE=all); otherwise the worker opens its own. */
+  db?: Db;
+  /** Embedded mode: the realtime node's Socket.IO emitter. Scaled mode uses redis-emitter. */
+  emitter?: RoomEmitter;
+  /** Register metrics here (the node's registry in ROLE=all). */
+  registry?: Registry;
+}
+
+/** Starts the job consumers of this process (inference; ingestion comes with retrieval). */
+export async function startWorker(config: Config, options: WorkerOptions): Promise<WorkerHandle> {
+  const { logger } = options;
+  const ownsDb = !options.db;
+  const db =
+    options.db ?? createDb({ databaseUrl: config.DATABASE_URL, sqlitePath: config.sqlitePath });
+  const runtime = openAiRuntime(config, logger);
+  let emitterRedis: Redis | null = null;
+  let emitter: RoomEmitter;
+  if (config.REDIS_URL) {
+    emitterRedis = new Redis(config.REDIS_URL, {
+      maxRetriesPerRequest: 2,
+      connectionName: "engunity-worker-emitter",
+    });
+    emitterRedis.on("error", (err) => logger.debug({ err: err.message }, "emitter redis error"));
+    emitter = createRedisRoomEmitter(emitterRedis, config.REDIS_PREFIX);
+  } else {
+    if (!options.emitter)
+      logger.warn("worker has no room emitter: answers are stored but not streamed");
+    emitter = options.emitter ?? silentEmitter;
+  }
+  const providers = buildProviders(config, logger);
+  const metrics = createAiMetrics(options.registry);
+  const shutdown = new AbortController();
+  const deps = {
+    config,
+    db,
+    logger,
+    emitter,
+    runtime,
+    providers,
+    order: configuredOrder(config),
+    metrics,
+    shutdown: shutdown.signal,
+  };
+  // In embedded mode nothing else will ever finish a placeholder left by a crash.
+  if (!config.REDIS_URL) await sweepOrphans(deps);
+  runtime.queue.process(createInferenceProcessor(deps), {
+    concurrency: config.AI_CONCURRENCY,
+    onDeadJob: (job, err) => closeDeadJob(deps, job, err),
+  });
+  logger.info({ providers: [...providers.keys()], mode: config.mode }, "inference worker started");
+  return {
+    close: async () => {
+      shutdown.abort();
+      await runtime.close();
+      for (const p of providers.values()) await p.close?.();
+      if (emitterRedis) await emitterRedis.quit().catch(() => emitterRedis?.disconnect());
+      if (ownsDb) await db.close();
+    },
+  };
 }

@@ -1,0 +1,41 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+/** Inference metrics; registered on the registry given (the node's, in ROLE=all). */
+export function createAiMetrics(registry?: Registry) {
+  const registers = registry ? [registry] : [];
+  return {
+    ttft: new Histogram({
+      name: "engunity_ai_time_to_first_token_seconds",
+      help: "Time from the job starting to the first token, by provider",
+      labelNames: ["provider"] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers,
+    }),
+    tokensPerSecond: new Histogram({
+      name: "engunity_ai_tokens_per_second",
+      help: "Completion tokens per second of finished answers, by provider",
+      labelNames: ["provider"] as const,
+      buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000],
+      registers,
+    }),
+    queueWait: new Histogram({
+      name: "engunity_ai_queue_wait_seconds",
+      help: "Time from enqueue to a worker starting the job",
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers,
+    }),
+    failures: new Counter({
+      name: "engunity_ai_provider_failures_total",
+      help: "Failed provider attempts, by provider and kind (rate_limited or error)",
+      labelNames: ["provider", "kind"] as const,
+      registers,
+    }),
+    active: new Gauge({
+      name: "engunity_ai_active_generations",
+      help: "Generations running in this process",
+      registers,
+    }),
+  };
+}
+
+export type AiMetrics = ReturnType<typeof createAiMetrics>;

@@ -1,0 +1,146 @@
+import type { AiRuntime, Config, GenerationJob, JobRun, Logger, RoomEmitter } from "@engunity/core";
+import { toError } from "@engunity/core";
+import type { Db } from "@engunity/db";
+import { sessionRoom } from "@engunity/shared";
+import { buildContext } from "../context/buildContext";
+import type { AiMetrics } from "../metrics";
+import type { LlmProvider } from "../providers/LlmProvider";
+import { routeProviders } from "../providers/router";
+import { finishGeneration } from "./finishGeneration";
+import { type Attempt, streamWithFallback } from "./streamWithFallback";
+import { TokenBatcher } from "./TokenBatcher";
+
+export interface InferenceDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  emitter: RoomEmitter;
+  runtime: AiRuntime;
+  providers: Map<string, LlmProvider>;
+  order: string[];
+  metrics: AiMetrics;
+  /** Aborted when the worker shuts down. */
+  shutdown: AbortSignal;
+}
+
+/**
+ * Runs one inference job: begins a new epoch in the resume log, builds the context,
+ * streams through the router in ~AI_BATCH_MS batches (log, then `ai:delta`), and writes
+ * the final assistant message — the only writer of it — then `ai:done`.
+ */
+export function createInferenceProcessor(deps: InferenceDeps) {
+  const { db, runtime, emitter, config, metrics } = deps;
+  return async function processInference(job: GenerationJob, run: JobRun): Promise<void> {
+    const placeholder = await db.models.ChatMessage.findByPk(job.messageId);
+    // Already finished (a duplicate run, or a stop before it started): nothing to do.
+    if (!placeholder || placeholder.status !== "streaming") return;
+    metrics.queueWait.observe((Date.now() - job.enqueuedAt) / 1000);
+    const started = performance.now();
+    const epoch = await runtime.log.begin(job.messageId, job.sessionId);
+    const room = sessionRoom(job.sessionId);
+    const controller = new AbortController();
+    let stopped = false;
+    let superseded = false;
+    const onShutdown = () => controller.abort();
+    deps.shutdown.addEventListener("abort", onShutdown);
+    const unsubscribe = await runtime.bus.subscribe(job.messageId, (event) => {
+      if (event.type !== "cancel") return;
+      stopped = true;
+      controller.abort();
+    });
+    if (await runtime.bus.isCancelled(job.messageId)) {
+      stopped = true;
+      controller.abort();
+    }
+    metrics.active.inc();
+
+    let seq = 0;
+    let content = "";
+    const batcher = new TokenBatcher(config.AI_BATCH_MS, async (text) => {
+      if (superseded) return;
+      const next = seq + 1;
+      if (!(await runtime.log.append(job.messageId, { epoch, seq: next, text }))) {
+        // A newer run of this job owns the generation now: stop, write nothing.
+        superseded = true;
+        controller.abort();
+        return;
+      }
+      seq = next;
+      content += text;
+      emitter
+        .to(room)
+        .emit("ai:delta", { sessionId: job.sessionId, messageId: job.messageId, epoch, seq, text });
+      await runtime.bus.publish({ type: "delta", messageId: job.messageId, epoch, seq, text });
+    });
+
+    let result: Awaited<ReturnType<typeof streamWithFallback>> | null = null;
+    let error: Error | null = null;
+    try {
+      const session = await db.models.ChatSession.findByPk(job.sessionId);
+      const messages = await buildContext(db, {
+        sessionId: job.sessionId,
+        userMessageId: job.userMessageId,
+        budgetTokens: config.AI_CONTEXT_TOKENS,
+      });
+      const steps = routeProviders(deps.providers, deps.order, {
+        requested: job.provider,
+        requestedModel: job.model,
+        sessionProvider: session?.settings?.provider,
+        sessionModel: session?.settings?.model,
+      });
+      result = await streamWithFallback(steps, {
+        messages,
+        maxTokens: config.AI_MAX_TOKENS,
+        signal: controller.signal,
+        onStart: (provider, model) =>
+          emitter
+            .to(room)
+            .emit("ai:start", {
+              sessionId: job.sessionId,
+              messageId: job.messageId,
+              provider,
+              model,
+              epoch,
+            }),
+        onText: (text) => batcher.push(text),
+        onFailure: (a: Attempt) => metrics.failures.inc({ provider: a.provider, kind: a.outcome }),
+      });
+    } catch (err) {
+      error = toError(err);
+    }
+    try {
+      await batcher.flush();
+    } catch (err) {
+      error ??= toError(err);
+    }
+    metrics.active.dec();
+    deps.shutdown.removeEventListener("abort", onShutdown);
+    await unsubscribe();
+    if (superseded) return;
+    if (deps.shutdown.aborted && !stopped) {
+      // Shutting down: leave the job to BullMQ's stall retry (scaled) or the start-up sweep.
+      throw new Error("worker shutting down");
+    }
+    const durationMs = Math.round(performance.now() - started);
+    if (result?.ttftMs !== undefined)
+      metrics.ttft.observe({ provider: result.provider }, result.ttftMs / 1000);
+    if (result?.usage && durationMs > 0) {
+      metrics.tokensPerSecond.observe(
+        { provider: result.provider },
+        result.usage.completionTokens / (durationMs / 1000),
+      );
+    }
+    await finishGeneration(deps, job, {
+      content,
+      status: stopped ? "stopped" : error || !result?.ok ? "error" : "complete",
+      provider: result?.provider,
+      model: result?.model,
+      usage: result?.usage,
+      ttftMs: result?.ttftMs,
+      durationMs,
+      attempts: result?.attempts ?? [],
+      error: error?.message ?? result?.error,
+      attempt: run.attempt,
+    });
+  };
+}

@@ -1,0 +1,59 @@
+import type { GenerationJob } from "@engunity/core";
+import { presentMessage } from "@engunity/db";
+import { type MessageStatus, sessionRoom } from "@engunity/shared";
+import type { Usage } from "../providers/LlmProvider";
+import type { InferenceDeps } from "./InferenceProcessor";
+import type { Attempt } from "./streamWithFallback";
+
+export interface GenerationOutcome {
+  content: string;
+  status: Exclude<MessageStatus, "streaming">;
+  provider?: string;
+  model?: string;
+  usage?: Usage;
+  ttftMs?: number;
+  durationMs?: number;
+  attempts: Attempt[];
+  error?: string;
+  /** Which run of the job this was (2 after a stall). */
+  attempt?: number;
+}
+
+/**
+ * Writes the final assistant message and announces `ai:done`. The update only applies
+ * to a placeholder still `streaming`, so a job can never complete twice.
+ */
+export async function finishGeneration(
+  deps: Pick<InferenceDeps, "db" | "runtime" | "emitter" | "logger">,
+  job: Pick<GenerationJob, "messageId" | "sessionId">,
+  outcome: GenerationOutcome,
+): Promise<boolean> {
+  const { db, runtime, emitter } = deps;
+  const row = await db.models.ChatMessage.findByPk(job.messageId);
+  const metadata = {
+    ...(row?.metadata ?? {}),
+    ...(outcome.provider ? { provider: outcome.provider } : {}),
+    ...(outcome.model ? { model: outcome.model } : {}),
+    ...(outcome.usage ? { usage: outcome.usage } : {}),
+    ...(outcome.ttftMs !== undefined ? { ttftMs: outcome.ttftMs } : {}),
+    ...(outcome.durationMs !== undefined ? { durationMs: outcome.durationMs } : {}),
+    ...(outcome.error && outcome.status === "error" ? { error: outcome.error } : {}),
+    attempts: outcome.attempts,
+    ...(outcome.attempt && outcome.attempt > 1 ? { runs: outcome.attempt } : {}),
+  };
+  const [count] = await db.models.ChatMessage.update(
+    { content: outcome.content, status: outcome.status, metadata },
+    { where: { id: job.messageId, status: "streaming" } },
+  );
+  await runtime.log.finish(job.messageId, job.sessionId);
+  if (count !== 1) return false;
+  const saved = await db.models.ChatMessage.findByPk(job.messageId, {
+    include: [{ association: "author" }],
+  });
+  if (saved)
+    emitter
+      .to(sessionRoom(job.sessionId))
+      .emit("ai:done", { sessionId: job.sessionId, message: presentMessage(saved) });
+  await runtime.bus.publish({ type: "done", messageId: job.messageId });
+  return true;
+}
