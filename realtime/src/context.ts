@@ -1,5 +1,6 @@
 import type { Config, Logger, RateLimiter, RoomEmitter } from "@engunity/core";
 import type { Db } from "@engunity/db";
+import type { GenerationSnapshot } from "@engunity/shared";
 import type { Redis } from "ioredis";
 import type { Metrics } from "./metrics";
 
@@ -27,4 +28,9 @@ export interface AppContext {
   evict(sessionId: string, userId?: string): void;
   /** Users currently connected to a session room, across nodes (sockets fill this in). */
   onlineUserIds(sessionId: string): Promise<Set<string>>;
+  /**
+   * Generations still streaming in a session, with their text so far, for the
+   * `session:join` ack. Resolves to `[]` until the AI engine wires it.
+   */
+  runningGenerations(sessionId: string): Promise<GenerationSnapshot[]>;
 }

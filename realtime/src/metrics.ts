@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** The Prometheus metrics of one realtime node. A registry per node, so tests can run several. */
 export function createMetrics() {
@@ -17,6 +17,35 @@ export function createMetrics() {
       name: "engunity_errors_total",
       help: "Errors answered, by contract code and transport",
       labelNames: ["code", "transport"] as const,
+      registers: [registry],
+    }),
+    socketConnections: new Gauge({
+      name: "engunity_socket_connections",
+      help: "Socket.IO connections open on this node",
+      registers: [registry],
+    }),
+    socketRooms: new Gauge({
+      name: "engunity_socket_session_rooms",
+      help: "Session rooms with at least one socket on this node",
+      registers: [registry],
+    }),
+    socketEventsIn: new Counter({
+      name: "engunity_socket_events_in_total",
+      help: "Client events received, by event name (unknown names counted as 'unknown')",
+      labelNames: ["event"] as const,
+      registers: [registry],
+    }),
+    socketEventsOut: new Counter({
+      name: "engunity_socket_events_out_total",
+      help: "Server events emitted, by event name (a room broadcast counts once)",
+      labelNames: ["event"] as const,
+      registers: [registry],
+    }),
+    socketAckDuration: new Histogram({
+      name: "engunity_socket_ack_duration_seconds",
+      help: "Time from a client event to its ack, by event and outcome (ok or error code)",
+      labelNames: ["event", "outcome"] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
   };

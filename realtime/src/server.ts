@@ -13,6 +13,7 @@ import { Redis } from "ioredis";
 import type { AppContext } from "./context";
 import { createApp } from "./http/app";
 import { createMetrics } from "./metrics";
+import { attachGateway } from "./sockets";
 
 export interface RealtimeNode {
   ctx: AppContext;
@@ -94,10 +95,13 @@ export async function startRealtimeNode(config: Config, options: NodeOptions = {
     publicUrl: (origin) => config.PUBLIC_URL?.replace(/\/$/, "") ?? origin ?? `http://localhost:${config.PORT}`,
     evict: () => {},
     onlineUserIds: async () => new Set(),
+    runningGenerations: async () => [],
   };
 
   const app = createApp(ctx);
   const httpServer = createServer(app);
+  // Sets ctx.emitter, ctx.evict and ctx.onlineUserIds to the Socket.IO rooms.
+  const gateway = attachGateway(ctx, httpServer);
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
     httpServer.listen(config.PORT, config.HOST, () => resolve());
@@ -110,6 +114,7 @@ export async function startRealtimeNode(config: Config, options: NodeOptions = {
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      await gateway.close();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();

@@ -1,0 +1,145 @@
+import type { Server as HttpServer } from "node:http";
+import type { RoomEmitter } from "@engunity/core";
+import { LIMITS, sessionIdOfRoom, sessionRoom, userRoom } from "@engunity/shared";
+import { createAdapter } from "@socket.io/redis-adapter";
+import type { Redis } from "ioredis";
+import { Server } from "socket.io";
+import type { AppContext } from "../context";
+import { createMemoryPresence } from "../presence/memoryPresence";
+import { createRedisPresence } from "../presence/redisPresence";
+import { createUserDirectory } from "../presence/userDirectory";
+import { socketHandlers } from "./handlers";
+import { handshakeAuth } from "./handshakeAuth";
+import { originAllowed } from "./originCheck";
+import { startPresenceBroadcasts } from "./presenceBroadcaster";
+import { connectGatewayRedis } from "./redisClients";
+import { disconnectAtExpiry } from "./tokenExpiry";
+import type { Gateway, GatewayServer } from "./types";
+import { setTyping } from "./typingState";
+
+export interface AttachedGateway {
+  io: GatewayServer;
+  close(): Promise<void>;
+}
+
+/**
+ * Attaches the Socket.IO gateway to a realtime node's HTTP server and wires the
+ * context's room hooks (`emitter`, `evict`, `onlineUserIds`) to it. With `REDIS_URL`
+ * the rooms span every node through `@socket.io/redis-adapter`.
+ */
+export function attachGateway(ctx: AppContext, httpServer: HttpServer): AttachedGateway {
+  const { config, logger, metrics } = ctx;
+  const io: GatewayServer = new Server(httpServer, {
+    path: "/socket.io",
+    maxHttpBufferSize: LIMITS.socketFrameBytes,
+    transports: ["websocket", "polling"],
+    // The Yjs endpoint shares this server's `upgrade` event; engine.io must leave
+    // upgrades that are not its own alone instead of destroying them.
+    destroyUpgrade: false,
+    allowRequest: (req, callback) => {
+      const ok = originAllowed(config, req);
+      if (!ok)
+        logger.warn({ origin: req.headers.origin }, "socket handshake from a disallowed origin");
+      callback(ok ? null : "Origin not allowed", ok);
+    },
+  });
+
+  const redisClients: Redis[] = [];
+  if (config.REDIS_URL) {
+    const pub = connectGatewayRedis(config.REDIS_URL, logger, "engunity-sio-pub");
+    const sub = connectGatewayRedis(config.REDIS_URL, logger, "engunity-sio-sub", {
+      subscriber: true,
+    });
+    redisClients.push(pub, sub);
+    io.adapter(createAdapter(pub, sub, { key: `${config.REDIS_PREFIX}:sio` }));
+  }
+  const presence =
+    ctx.redis && config.REDIS_URL
+      ? createRedisPresence({
+          redis: ctx.redis,
+          subscriber: connectGatewayRedis(config.REDIS_URL, logger, "engunity-presence-sub", {
+            subscriber: true,
+          }),
+          keyPrefix: `${config.REDIS_PREFIX}:presence`,
+          logger,
+        })
+      : createMemoryPresence();
+
+  const emitter: RoomEmitter = {
+    to: (room) => ({
+      emit: (event, ...args) => {
+        metrics.socketEventsOut.inc({ event });
+        return io.to(room).emit(event, ...args);
+      },
+    }),
+  };
+  const gw: Gateway = { ctx, io, emitter, presence, users: createUserDirectory(ctx.db) };
+
+  ctx.emitter = emitter;
+  ctx.evict = (sessionId, userId) => {
+    const room = sessionRoom(sessionId);
+    io.in(userId ? userRoom(userId) : room).socketsLeave(room);
+  };
+  ctx.onlineUserIds = async (sessionId) => new Set(await presence.userIds(sessionId));
+
+  // Presence follows room membership wherever it changes: a join here, a leave, a
+  // disconnect, or an eviction sent from another node through the adapter.
+  const nsp = io.of("/");
+  const socketUsers = new Map<string, string>();
+  nsp.adapter.on("create-room", (room: string) => {
+    if (sessionIdOfRoom(room)) metrics.socketRooms.inc();
+  });
+  nsp.adapter.on("delete-room", (room: string) => {
+    if (sessionIdOfRoom(room)) metrics.socketRooms.dec();
+  });
+  nsp.adapter.on("join-room", (room: string, id: string) => {
+    const sessionId = sessionIdOfRoom(room);
+    const userId = socketUsers.get(id);
+    if (sessionId && userId) presence.add(sessionId, userId);
+  });
+  nsp.adapter.on("leave-room", (room: string, id: string) => {
+    const sessionId = sessionIdOfRoom(room);
+    const userId = socketUsers.get(id);
+    if (!sessionId || !userId) return;
+    presence.remove(sessionId, userId);
+    const socket = nsp.sockets.get(id);
+    if (socket) setTyping(gw, socket, sessionId, false);
+  });
+  const stopBroadcasts = startPresenceBroadcasts(gw);
+
+  const knownEvents = new Set<string>(socketHandlers.map((h) => h.event));
+  io.use(handshakeAuth(ctx));
+  io.on("connection", (socket) => {
+    const { userId } = socket.data;
+    socketUsers.set(socket.id, userId);
+    metrics.socketConnections.inc();
+    socket.onAny((event: string) => {
+      metrics.socketEventsIn.inc({ event: knownEvents.has(event) ? event : "unknown" });
+    });
+    void socket.join(userRoom(userId));
+    disconnectAtExpiry(socket);
+    for (const handler of socketHandlers) handler.register(gw, socket);
+    // After the room leaves above: Socket.IO leaves every room before "disconnect".
+    socket.on("disconnect", () => {
+      socketUsers.delete(socket.id);
+      metrics.socketConnections.dec();
+    });
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    io,
+    close() {
+      closing ??= (async () => {
+        stopBroadcasts();
+        // Not io.close(): that would also close the HTTP server, which the node owns.
+        io.local.disconnectSockets(true);
+        io.engine.close();
+        await nsp.adapter.close();
+        await presence.close();
+        await Promise.all(redisClients.map((r) => r.quit().catch(() => r.disconnect())));
+      })();
+      return closing;
+    },
+  };
+}

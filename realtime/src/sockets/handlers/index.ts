@@ -1,0 +1,8 @@
+import type { SocketHandler } from "../types";
+import { messageSend } from "./messageSend";
+import { sessionJoin } from "./sessionJoin";
+import { sessionLeave } from "./sessionLeave";
+import { typing } from "./typing";
+
+/** Every client event the gateway answers. A new event is one file and one entry here. */
+export const socketHandlers: SocketHandler[] = [sessionJoin, sessionLeave, messageSend, typing];

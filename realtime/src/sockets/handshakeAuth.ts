@@ -1,0 +1,43 @@
+import { type AppError, toAppError, unauthorized, verifyAccessToken } from "@engunity/core";
+import { presentUser } from "@engunity/db";
+import { z } from "zod";
+import type { AppContext } from "../context";
+import type { GatewaySocket } from "./types";
+
+const subjectSchema = z.uuid();
+
+/** An Error whose `data` the client receives with `connect_error`: the contract's error body. */
+function refusal(err: AppError): Error & { data: unknown } {
+  return Object.assign(new Error(err.message), { data: err.toBody() });
+}
+
+/**
+ * `io.use` middleware: the access token comes from `auth.token` only — never the query
+ * string, which ends up in proxy logs. Verified like the REST routes (HS256, `exp`
+ * required), and the user must still exist and be active.
+ */
+export function handshakeAuth(ctx: AppContext) {
+  return (socket: GatewaySocket, next: (err?: Error) => void): void => {
+    const token: unknown = socket.handshake.auth?.token;
+    const claims =
+      typeof token === "string" ? verifyAccessToken(ctx.config.SECRET_KEY, token) : null;
+    if (!claims || !subjectSchema.safeParse(claims.sub).success) {
+      next(refusal(unauthorized("A valid access token is required in auth.token")));
+      return;
+    }
+    ctx.db.models.User.findByPk(claims.sub).then(
+      (user) => {
+        if (!user?.isActive)
+          return next(refusal(unauthorized("A valid access token is required in auth.token")));
+        socket.data = {
+          userId: user.id,
+          user: presentUser(user),
+          exp: claims.exp,
+          sid: claims.sid,
+        };
+        next();
+      },
+      (err: unknown) => next(refusal(toAppError(err))),
+    );
+  };
+}

@@ -1,0 +1,2 @@
+export { type AttachedGateway, attachGateway } from "./gateway";
+export type { Gateway, GatewayServer, GatewaySocket, SocketHandler } from "./types";

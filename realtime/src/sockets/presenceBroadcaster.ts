@@ -1,0 +1,55 @@
+import { sessionRoom } from "@engunity/shared";
+import type { Gateway } from "./types";
+
+/** Changes within this window go out as one `presence` event (a room filling up, say). */
+const COALESCE_MS = 25;
+
+/**
+ * Sends `presence` to this node's sockets in a room whenever the store says it may
+ * have changed. Every node hears every change and reads the store after it, so the
+ * last event each client gets shows the room as it is — unlike one node broadcasting
+ * everywhere, where an older read could arrive last. Returns a stop function.
+ */
+export function startPresenceBroadcasts(gw: Gateway): () => void {
+  const pending = new Map<string, NodeJS.Timeout>();
+  const running = new Set<string>();
+  const again = new Set<string>();
+  let stopped = false;
+
+  const run = async (sessionId: string) => {
+    running.add(sessionId);
+    try {
+      const room = sessionRoom(sessionId);
+      if (!gw.io.of("/").adapter.rooms.has(room)) return;
+      const users = await gw.users.users(await gw.presence.userIds(sessionId));
+      gw.ctx.metrics.socketEventsOut.inc({ event: "presence" });
+      gw.io.local.to(room).emit("presence", { sessionId, users });
+    } catch (err) {
+      gw.ctx.logger.warn({ err, sessionId }, "presence broadcast failed");
+    } finally {
+      running.delete(sessionId);
+      if (again.delete(sessionId)) schedule(sessionId);
+    }
+  };
+
+  const schedule = (sessionId: string) => {
+    if (stopped) return;
+    if (running.has(sessionId)) {
+      again.add(sessionId);
+      return;
+    }
+    if (pending.has(sessionId)) return;
+    const timer = setTimeout(() => {
+      pending.delete(sessionId);
+      void run(sessionId);
+    }, COALESCE_MS);
+    pending.set(sessionId, timer);
+  };
+
+  gw.presence.onChange(schedule);
+  return () => {
+    stopped = true;
+    for (const timer of pending.values()) clearTimeout(timer);
+    pending.clear();
+  };
+}

@@ -1,0 +1,47 @@
+import type { RoomEmitter } from "@engunity/core";
+import type { ClientToServerEvents, ServerToClientEvents, User } from "@engunity/shared";
+import type { Server, Socket } from "socket.io";
+import type { AppContext } from "../context";
+import type { PresenceStore } from "../presence/presenceStore";
+import type { UserDirectory } from "../presence/userDirectory";
+
+/** What the handshake stores on every socket. */
+export interface SocketData {
+  userId: string;
+  user: User;
+  /** Token expiry, seconds since the epoch. */
+  exp: number;
+  /** A widget token's one session: the socket may touch no other. */
+  sid?: string;
+}
+
+type NoServerEvents = Record<string, never>;
+
+export type GatewayServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  NoServerEvents,
+  SocketData
+>;
+export type GatewaySocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  NoServerEvents,
+  SocketData
+>;
+
+/** What every socket handler gets besides its socket. */
+export interface Gateway {
+  ctx: AppContext;
+  io: GatewayServer;
+  /** Emits into rooms on every node, counting events out. */
+  emitter: RoomEmitter;
+  presence: PresenceStore;
+  users: UserDirectory;
+}
+
+/** One client event's handler: adding an event is one entry in `handlers/index.ts`. */
+export interface SocketHandler {
+  event: keyof ClientToServerEvents;
+  register(gw: Gateway, socket: GatewaySocket): void;
+}
