@@ -8,8 +8,9 @@ import { Document } from "./models/Document";
 import { Invite } from "./models/Invite";
 import { SessionMember } from "./models/SessionMember";
 import { User } from "./models/User";
+import { YjsUpdate } from "./models/YjsUpdate";
 
-export { ChatMessage, ChatSession, Document, Invite, SessionMember, User };
+export { ChatMessage, ChatSession, Document, Invite, SessionMember, User, YjsUpdate };
 export { isUniqueViolation, isUnavailableError } from "./dbErrors";
 
 export interface DbOptions {
@@ -33,6 +34,7 @@ export interface Models {
   ChatMessage: typeof ChatMessage;
   Invite: typeof Invite;
   Document: typeof Document;
+  YjsUpdate: typeof YjsUpdate;
 }
 
 export interface Db {
@@ -56,6 +58,7 @@ function bindModels(sequelize: Sequelize): Models {
     ChatMessage: class extends ChatMessage {},
     Invite: class extends Invite {},
     Document: class extends Document {},
+    YjsUpdate: class extends YjsUpdate {},
   };
   for (const model of Object.values(models)) model.initModel(sequelize);
   const { User: U, ChatSession: S, SessionMember: M, ChatMessage: C, Document: D } = models;

@@ -2,9 +2,13 @@ import pg from "pg";
 import type { QueryInterface, Sequelize } from "sequelize";
 import { SequelizeStorage, Umzug } from "umzug";
 import * as m001 from "./migrations/001_initial";
+import * as m002 from "./migrations/002_yjs";
 
 /** Every migration, in order. Listed explicitly so no file glob runs at start-up. */
-const MIGRATIONS = [{ name: "001_initial", ...m001 }];
+const MIGRATIONS = [
+  { name: "001_initial", ...m001 },
+  { name: "002_yjs", ...m002 },
+];
 
 /** An arbitrary constant: the advisory lock two nodes take before migrating the same Postgres. */
 const MIGRATION_LOCK_KEY = 804_771_001;

@@ -29,6 +29,14 @@ export interface AppContext {
   /** Users currently connected to a session room, across nodes (sockets fill this in). */
   onlineUserIds(sessionId: string): Promise<Set<string>>;
   /**
+   * Server edits of a session's co-edited Yjs doc (REST rename, draft cleared on
+   * send). No-ops until the Yjs server is attached; they never reject.
+   */
+  docs: {
+    setTitle(sessionId: string, title: string): Promise<void>;
+    clearDraft(sessionId: string): Promise<void>;
+  };
+  /**
    * Generations still streaming in a session, with their text so far, for the
    * `session:join` ack. Resolves to `[]` until the AI engine wires it.
    */

@@ -48,6 +48,33 @@ export function createMetrics() {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    yjsOpenDocs: new Gauge({
+      name: "engunity_yjs_open_docs",
+      help: "Yjs docs held in memory on this node",
+      registers: [registry],
+    }),
+    yjsConnections: new Gauge({
+      name: "engunity_yjs_connections",
+      help: "Yjs websocket connections open on this node",
+      registers: [registry],
+    }),
+    yjsUpdateBytes: new Counter({
+      name: "engunity_yjs_update_bytes_total",
+      help: "Bytes of Yjs updates applied, by source (local clients or peer nodes)",
+      labelNames: ["source"] as const,
+      registers: [registry],
+    }),
+    yjsPersistFailures: new Counter({
+      name: "engunity_yjs_persist_failures_total",
+      help: "Failed writes of Yjs updates (kept in memory and retried)",
+      registers: [registry],
+    }),
+    yjsRejected: new Counter({
+      name: "engunity_yjs_rejected_total",
+      help: "Refused Yjs handshakes and frames, by reason",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
   };
 }
 

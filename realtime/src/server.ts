@@ -14,6 +14,7 @@ import type { AppContext } from "./context";
 import { createApp } from "./http/app";
 import { createMetrics } from "./metrics";
 import { attachGateway } from "./sockets";
+import { attachYjsServer, type YjsServer } from "./yjs/yjsServer";
 
 export interface RealtimeNode {
   ctx: AppContext;
@@ -21,6 +22,8 @@ export interface RealtimeNode {
   /** `http://127.0.0.1:<port>` */
   url: string;
   port: number;
+  /** The `/yjs/` endpoint: open docs and connections, for tests and benchmarks. */
+  yjs: YjsServer;
   close(): Promise<void>;
 }
 
@@ -95,6 +98,7 @@ export async function startRealtimeNode(config: Config, options: NodeOptions = {
     publicUrl: (origin) => config.PUBLIC_URL?.replace(/\/$/, "") ?? origin ?? `http://localhost:${config.PORT}`,
     evict: () => {},
     onlineUserIds: async () => new Set(),
+    docs: { setTitle: async () => {}, clearDraft: async () => {} },
     runningGenerations: async () => [],
   };
 
@@ -102,6 +106,17 @@ export async function startRealtimeNode(config: Config, options: NodeOptions = {
   const httpServer = createServer(app);
   // Sets ctx.emitter, ctx.evict and ctx.onlineUserIds to the Socket.IO rooms.
   const gateway = attachGateway(ctx, httpServer);
+  const redisUrl = config.REDIS_URL;
+  const yjs = attachYjsServer(ctx, httpServer, {
+    createRedis: redisUrl ? (name) => createRedis(redisUrl, logger, name) : undefined,
+  });
+  ctx.docs = yjs.edits;
+  const evictSockets = ctx.evict;
+  // A removed member loses the co-edited doc too, not only the Socket.IO room.
+  ctx.evict = (sessionId, userId) => {
+    evictSockets(sessionId, userId);
+    yjs.evict(sessionId, userId);
+  };
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
     httpServer.listen(config.PORT, config.HOST, () => resolve());
@@ -115,6 +130,8 @@ export async function startRealtimeNode(config: Config, options: NodeOptions = {
   const close = () => {
     closing ??= (async () => {
       await gateway.close();
+      // Stores every open doc before the database goes.
+      await yjs.close();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
@@ -124,5 +141,5 @@ export async function startRealtimeNode(config: Config, options: NodeOptions = {
     })();
     return closing;
   };
-  return { ctx, httpServer, url, port, close };
+  return { ctx, httpServer, url, port, yjs, close };
 }

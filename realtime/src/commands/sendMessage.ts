@@ -56,6 +56,7 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
   ]);
   const message = messages[0]!;
   if (created) announce.messageNew(ctx, message);
+  if (created) void ctx.docs.clearDraft(sessionId);
   const session = await ctx.db.models.ChatSession.findByPk(sessionId);
   if (!session) throw new Error("session vanished after send");
   return { session, message, created };

@@ -12,6 +12,7 @@ import { exportRoutes, searchRoutes } from "../routes/exportSearch";
 import { healthRoutes } from "../routes/health";
 import { inviteRoutes, memberRoutes } from "../routes/members";
 import { sessionRoutes } from "../routes/sessions";
+import { yjsTicketRoutes } from "../routes/yjsTicket";
 
 /** Where the built web app lives (`npm run build -w web`). */
 export const WEB_DIST = resolve(import.meta.dirname, "../../../web/dist");
@@ -52,6 +53,7 @@ export function createApp(ctx: AppContext): Express {
   api.use("/chat", sessionRoutes(ctx, authenticate));
   api.use("/chat", memberRoutes(ctx, authenticate));
   api.use("/chat", exportRoutes(ctx, authenticate));
+  api.use("/chat", yjsTicketRoutes(ctx, authenticate));
   api.use("/invites", inviteRoutes(ctx, authenticate));
   api.use("/search", searchRoutes(ctx, authenticate));
   api.use(notFoundHandler);

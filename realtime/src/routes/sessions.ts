@@ -99,6 +99,8 @@ export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
     );
     if (body.settings) await authorize(ctx.db, user.id, sessionId, "editSettings");
     const session = await updateSession(ctx.db, sessionId, body);
+    // The co-edited title follows a REST rename, so doc and column stay equal.
+    if (body.title !== undefined) await ctx.docs.setTitle(sessionId, session.title);
     await announce.sessionUpdated(ctx, session, membership.role);
     res.json(presentSession(session, membership.role, await countMembers(ctx.db, sessionId)));
   });

@@ -1,0 +1,145 @@
+import {
+  Awareness,
+  applyAwarenessUpdate,
+  encodeAwarenessUpdate,
+  removeAwarenessStates,
+} from "y-protocols/awareness";
+import * as Y from "yjs";
+import type { DocPersister } from "./DocPersister";
+import { encodeAwareness, encodeUpdate } from "./protocol";
+import type { DocSync } from "./redisDocSync";
+import type { TitleMirror } from "./TitleMirror";
+
+/** Transaction origin of updates that came from another node: applied, never re-sent or stored. */
+export const FROM_PEER = Symbol("yjs-peer");
+/** Transaction origin of rows read from the database: applied, never re-sent or stored. */
+export const FROM_STORE = Symbol("yjs-store");
+/** Transaction origin of the server's own edits (REST rename, draft cleared). */
+export const FROM_SERVER = Symbol("yjs-server");
+
+/** One client connection as a doc sees it; the websocket lives behind it. */
+export interface DocConnection {
+  readonly userId: string;
+  readonly canWrite: boolean;
+  send(frame: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+export interface SharedDocDeps {
+  sync: DocSync | null;
+  onUpdateBytes(bytes: number, source: "local" | "peer"): void;
+}
+
+/**
+ * A doc held in memory by this node: the Y.Doc with its awareness, the local
+ * connections, and what keeps the database and the other nodes in step.
+ */
+export class SharedDoc {
+  readonly doc = new Y.Doc();
+  readonly awareness = new Awareness(this.doc);
+  /** Each connection with the awareness client ids it controls. */
+  readonly conns = new Map<DocConnection, Set<number>>();
+  /** Connections plus in-flight server operations keeping this doc loaded. */
+  refs = 0;
+  /** Resolves once the stored rows are applied. */
+  ready: Promise<void> = Promise.resolve();
+  persister!: DocPersister;
+  title!: TitleMirror;
+
+  constructor(
+    readonly room: string,
+    readonly sessionId: string,
+    private readonly deps: SharedDocDeps,
+  ) {
+    // The server has no awareness state of its own.
+    this.awareness.setLocalState(null);
+    this.doc.on("update", this.onUpdate);
+    this.awareness.on("update", this.onAwareness);
+    // Any change, from any origin: see TitleMirror for why every node mirrors.
+    this.doc.getText("title").observe(() => this.title?.schedule());
+  }
+
+  private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
+    const frame = encodeUpdate(update);
+    for (const conn of this.conns.keys()) conn.send(frame);
+    if (origin === FROM_PEER || origin === FROM_STORE) {
+      if (origin === FROM_PEER) this.deps.onUpdateBytes(update.byteLength, "peer");
+      return;
+    }
+    this.deps.onUpdateBytes(update.byteLength, "local");
+    this.persister.push(update);
+    this.deps.sync?.publish(this.room, { type: "update", update });
+  };
+
+  private readonly onAwareness = (
+    changes: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const changed = [...changes.added, ...changes.updated, ...changes.removed];
+    const owned = this.conns.get(origin as DocConnection);
+    if (owned) {
+      for (const id of changes.added) owned.add(id);
+      for (const id of changes.removed) owned.delete(id);
+    }
+    const frame = encodeAwareness(this.awareness, changed);
+    if (frame) for (const conn of this.conns.keys()) conn.send(frame);
+    if (origin !== FROM_PEER && changed.length) {
+      this.deps.sync?.publish(this.room, {
+        type: "awareness",
+        update: encodeAwarenessUpdate(this.awareness, changed),
+      });
+    }
+  };
+
+  /** Applies a client's update (already checked to be allowed and well-formed). */
+  applyClientUpdate(update: Uint8Array, conn: DocConnection): void {
+    Y.applyUpdate(this.doc, update, conn);
+  }
+
+  applyClientAwareness(update: Uint8Array, conn: DocConnection): void {
+    applyAwarenessUpdate(this.awareness, update, conn);
+  }
+
+  /** Applies what another node sent; nothing is echoed back or stored. */
+  applyPeerUpdate(update: Uint8Array): void {
+    Y.applyUpdate(this.doc, update, FROM_PEER);
+  }
+
+  applyPeerAwareness(update: Uint8Array): void {
+    applyAwarenessUpdate(this.awareness, update, FROM_PEER);
+  }
+
+  /** Replaces the whole text of `name` as one server edit, unless it already reads so. */
+  replaceText(name: "title" | "draft", value: string): void {
+    const text = this.doc.getText(name);
+    if (text.toString() === value) return;
+    this.doc.transact(() => {
+      text.delete(0, text.length);
+      if (value) text.insert(0, value);
+    }, FROM_SERVER);
+  }
+
+  /** Attaches a connection; its awareness states are tracked from its first awareness frame. */
+  attach(conn: DocConnection): void {
+    this.conns.set(conn, new Set());
+  }
+
+  /** Detaches a connection and drops the awareness states it controlled. */
+  detach(conn: DocConnection): boolean {
+    const owned = this.conns.get(conn);
+    if (!owned) return false;
+    this.conns.delete(conn);
+    if (owned.size && !this.destroyed) removeAwarenessStates(this.awareness, [...owned], null);
+    return true;
+  }
+
+  destroyed = false;
+
+  destroy(): void {
+    this.destroyed = true;
+    this.persister?.stop();
+    this.title?.stop();
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+}

@@ -1,0 +1,60 @@
+import type { Logger } from "@engunity/core";
+
+/**
+ * Mirrors a doc's Yjs title into `chat_sessions.title`, debounced. Every node that
+ * holds the doc mirrors on every change it sees, local or remote, writing its own
+ * current title: the last write of each node is the converged title, so the column
+ * ends equal to the doc whichever node writes last. Writes of one doc never overlap.
+ */
+export class TitleMirror {
+  private timer: NodeJS.Timeout | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly read: () => string,
+    private readonly write: (title: string) => Promise<void>,
+    private readonly logger: Logger,
+    private readonly debounceMs = 500,
+  ) {}
+
+  /** The title changed; write it once it has been quiet for a while. */
+  schedule(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.enqueue();
+    }, this.debounceMs);
+  }
+
+  /** Writes a scheduled change now and waits for every write to finish. */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      this.enqueue();
+    }
+    await this.chain;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private enqueue(): void {
+    this.chain = this.chain.then(async () => {
+      try {
+        await this.write(this.read());
+      } catch (err) {
+        this.logger.warn(
+          { err: (err as Error).message },
+          "mirroring the yjs title failed; retrying",
+        );
+        this.schedule();
+      }
+    });
+  }
+}

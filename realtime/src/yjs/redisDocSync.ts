@@ -1,0 +1,140 @@
+import type { Logger } from "@engunity/core";
+import type { Redis } from "ioredis";
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+
+/**
+ * What nodes tell each other about one doc. `syncRequest` is sent by a node that has
+ * just loaded a doc (or reconnected to Redis): the others answer with what it lacks,
+ * which covers updates they hold but have not stored yet.
+ */
+export type PeerMessage =
+  | { type: "update"; update: Uint8Array }
+  | { type: "awareness"; update: Uint8Array }
+  | { type: "syncRequest"; stateVector: Uint8Array }
+  | { type: "syncReply"; to: string; update: Uint8Array; awareness: Uint8Array | null }
+  | { type: "evict"; userId: string | null };
+
+const KIND = { update: 0, awareness: 1, syncRequest: 2, syncReply: 3, evict: 4 } as const;
+
+/** Cross-node fan-out of docs: one channel per doc. Embedded mode has none. */
+export interface DocSync {
+  readonly nodeId: string;
+  subscribe(room: string): Promise<void>;
+  unsubscribe(room: string): Promise<void>;
+  publish(room: string, message: PeerMessage): void;
+  close(): Promise<void>;
+}
+
+export interface DocSyncHandlers {
+  onMessage(room: string, message: PeerMessage, fromNode: string): void;
+  /** Redis came back after an outage; messages may have been missed meanwhile. */
+  onReconnect(): void;
+}
+
+export function encodePeerMessage(nodeId: string, message: PeerMessage): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarString(e, nodeId);
+  encoding.writeVarUint(e, KIND[message.type]);
+  switch (message.type) {
+    case "update":
+    case "awareness":
+      encoding.writeVarUint8Array(e, message.update);
+      break;
+    case "syncRequest":
+      encoding.writeVarUint8Array(e, message.stateVector);
+      break;
+    case "syncReply":
+      encoding.writeVarString(e, message.to);
+      encoding.writeVarUint8Array(e, message.update);
+      encoding.writeVarUint8Array(e, message.awareness ?? new Uint8Array());
+      break;
+    case "evict":
+      encoding.writeVarString(e, message.userId ?? "");
+      break;
+  }
+  return encoding.toUint8Array(e);
+}
+
+export function decodePeerMessage(data: Uint8Array): { from: string; message: PeerMessage } {
+  const d = decoding.createDecoder(data);
+  const from = decoding.readVarString(d);
+  const kind = decoding.readVarUint(d);
+  switch (kind) {
+    case KIND.update:
+      return { from, message: { type: "update", update: decoding.readVarUint8Array(d) } };
+    case KIND.awareness:
+      return { from, message: { type: "awareness", update: decoding.readVarUint8Array(d) } };
+    case KIND.syncRequest:
+      return { from, message: { type: "syncRequest", stateVector: decoding.readVarUint8Array(d) } };
+    case KIND.syncReply: {
+      const to = decoding.readVarString(d);
+      const update = decoding.readVarUint8Array(d);
+      const awareness = decoding.readVarUint8Array(d);
+      return {
+        from,
+        message: { type: "syncReply", to, update, awareness: awareness.length ? awareness : null },
+      };
+    }
+    case KIND.evict:
+      return { from, message: { type: "evict", userId: decoding.readVarString(d) || null } };
+    default:
+      throw new Error(`unknown peer message kind ${kind}`);
+  }
+}
+
+/**
+ * Redis pub/sub on `<prefix>:yjs:<room>`, on a subscriber and a publisher connection
+ * of its own (a subscribed ioredis connection can run no other command). Every
+ * message names the node that sent it, so a node drops its own echo.
+ */
+export function createRedisDocSync(opts: {
+  prefix: string;
+  nodeId: string;
+  subscriber: Redis;
+  publisher: Redis;
+  logger: Logger;
+  handlers: DocSyncHandlers;
+}): DocSync {
+  const { subscriber, publisher, logger, nodeId } = opts;
+  const channelPrefix = `${opts.prefix}:yjs:`;
+  const channel = (room: string) => `${channelPrefix}${room}`;
+
+  subscriber.on("messageBuffer", (rawChannel: Buffer, data: Buffer) => {
+    const name = rawChannel.toString();
+    if (!name.startsWith(channelPrefix)) return;
+    try {
+      const { from, message } = decodePeerMessage(new Uint8Array(data));
+      if (from === nodeId) return;
+      opts.handlers.onMessage(name.slice(channelPrefix.length), message, from);
+    } catch (err) {
+      logger.warn({ err, channel: name }, "dropped a malformed yjs peer message");
+    }
+  });
+  // ioredis resubscribes by itself after a reconnect; what was published meanwhile is
+  // lost, so the registry asks its peers again.
+  let wasReady = false;
+  subscriber.on("ready", () => {
+    if (wasReady) opts.handlers.onReconnect();
+    wasReady = true;
+  });
+
+  return {
+    nodeId,
+    async subscribe(room) {
+      await subscriber.subscribe(channel(room));
+    },
+    async unsubscribe(room) {
+      await subscriber.unsubscribe(channel(room));
+    },
+    publish(room, message) {
+      const payload = Buffer.from(encodePeerMessage(nodeId, message));
+      publisher.publish(channel(room), payload).catch((err: Error) => {
+        logger.warn({ err: err.message, room }, "yjs publish failed; peers resync on reconnect");
+      });
+    },
+    async close() {
+      await Promise.all([subscriber, publisher].map((r) => r.quit().catch(() => r.disconnect())));
+    },
+  };
+}

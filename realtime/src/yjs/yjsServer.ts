@@ -1,0 +1,225 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { AppError, authorize, can } from "@engunity/core";
+import { yjsRoom } from "@engunity/shared";
+import type { Redis } from "ioredis";
+import { type WebSocket, WebSocketServer } from "ws";
+import type { AppContext } from "../context";
+import { DocRegistry } from "./DocRegistry";
+import { DocStore } from "./docStore";
+import { handleFrame } from "./handleFrame";
+import { mirrorTitle } from "./mirrorTitle";
+import { originAllowed } from "./originCheck";
+import { encodeAwareness, encodeSyncStep1 } from "./protocol";
+import { createRedisDocSync } from "./redisDocSync";
+import type { SharedDoc } from "./SharedDoc";
+import { ticketStoreFor } from "./tickets";
+import { YjsConnection } from "./YjsConnection";
+
+const PATH_PREFIX = "/yjs/";
+const PING_INTERVAL_MS = 30_000;
+const SHUTDOWN_STORE_TIMEOUT_MS = 5_000;
+
+/** Server edits of a session's doc: a REST rename replaces the title; a send empties the draft. */
+export type DocEdits = AppContext["docs"];
+
+export interface YjsServer {
+  edits: DocEdits;
+  /** Closes a user's (or, without userId, everyone's) Yjs connections to a session, on every node. */
+  evict(sessionId: string, userId?: string): void;
+  registry: DocRegistry;
+  connectionCount(): number;
+  /** Closes every connection, stores every doc, and lets go of Redis. */
+  close(): Promise<void>;
+}
+
+/**
+ * The y-websocket endpoint `/yjs/<room>` of a realtime node. Handles only upgrades
+ * under `/yjs/` and leaves every other path (Socket.IO's) alone.
+ */
+export function attachYjsServer(
+  ctx: AppContext,
+  httpServer: Server,
+  opts: { createRedis?: (name: string) => Redis } = {},
+): YjsServer {
+  const { config, logger, metrics } = ctx;
+  const tickets = ticketStoreFor(ctx);
+  const registry = new DocRegistry({
+    db: ctx.db,
+    store: new DocStore(ctx.db, config.YJS_COMPACT_AFTER_ROWS),
+    logger,
+    writeTitle: (sessionId, title) => mirrorTitle(ctx, sessionId, title),
+    onPersistFailure: () => metrics.yjsPersistFailures.inc(),
+    onUpdateBytes: (bytes, source) => metrics.yjsUpdateBytes.inc({ source }, bytes),
+    onOpenDocsChanged: (count) => metrics.yjsOpenDocs.set(count),
+  });
+  if (opts.createRedis) {
+    registry.sync = createRedisDocSync({
+      prefix: config.REDIS_PREFIX,
+      nodeId: randomUUID(),
+      subscriber: opts.createRedis("engunity-yjs-sub"),
+      publisher: opts.createRedis("engunity-yjs-pub"),
+      logger,
+      handlers: {
+        onMessage: (room, message, from) => registry.onPeerMessage(room, message, from),
+        onReconnect: () => registry.resyncAll(),
+      },
+    });
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.YJS_MAX_FRAME_BYTES });
+  const connections = new Set<YjsConnection>();
+  let closing = false;
+
+  const refuse = (socket: Duplex, status: number, reason: string) => {
+    metrics.yjsRejected.inc({ reason });
+    if (!socket.destroyed) {
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.destroy();
+    }
+  };
+
+  async function admit(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (closing) return refuse(socket, 503, "shutting_down");
+    if (!originAllowed(req.headers.origin, req.headers.host, config.ALLOWED_ORIGINS)) {
+      return refuse(socket, 403, "origin");
+    }
+    const url = new URL(req.url ?? "/", "http://localhost");
+    let room: string;
+    try {
+      room = decodeURIComponent(url.pathname.slice(PATH_PREFIX.length));
+    } catch {
+      return refuse(socket, 404, "room");
+    }
+    const ticket = url.searchParams.get("ticket");
+    if (!ticket) return refuse(socket, 401, "no_ticket");
+    const grant = await tickets.redeem(ticket);
+    if (!grant) return refuse(socket, 401, "bad_ticket");
+    if (yjsRoom(grant.sessionId) !== room) return refuse(socket, 404, "room");
+    let canWrite: boolean;
+    try {
+      // Checked again here: the member may have been removed since the ticket was issued.
+      const member = await authorize(ctx.db, grant.userId, grant.sessionId, "read");
+      canWrite = can(member.role, "write");
+    } catch (err) {
+      if (err instanceof AppError) return refuse(socket, err.status, err.code);
+      throw err;
+    }
+    const shared = await registry.acquire(room);
+    let accepted = false;
+    if (!socket.destroyed && !closing) {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        accepted = true;
+        connect(ws, shared, grant.userId, grant.sessionId, canWrite);
+      });
+    }
+    // handleUpgrade answers synchronously; a socket that died meanwhile never connects.
+    if (!accepted) registry.release(shared);
+  }
+
+  function connect(
+    ws: WebSocket,
+    shared: SharedDoc,
+    userId: string,
+    sessionId: string,
+    canWrite: boolean,
+  ) {
+    const conn = new YjsConnection(ws, userId, sessionId, canWrite);
+    connections.add(conn);
+    metrics.yjsConnections.inc();
+    shared.attach(conn);
+    ws.on("message", (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) {
+        metrics.yjsRejected.inc({ reason: "text_frame" });
+        return conn.close(1003, "binary frames only");
+      }
+      try {
+        const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        if (handleFrame(shared, conn, bytes) === "readOnly")
+          metrics.yjsRejected.inc({ reason: "read_only" });
+      } catch (err) {
+        metrics.yjsRejected.inc({ reason: "malformed" });
+        logger.debug({ err: (err as Error).message, room: shared.room }, "malformed yjs frame");
+        conn.close(1007, "malformed frame");
+      }
+    });
+    // Oversized frames (maxPayload) and protocol errors land here; ws closes the socket itself.
+    ws.on("error", (err) => {
+      metrics.yjsRejected.inc({ reason: "ws_error" });
+      logger.debug({ err: err.message, room: shared.room }, "yjs websocket error");
+    });
+    ws.on("pong", () => {
+      conn.alive = true;
+    });
+    ws.on("close", () => {
+      connections.delete(conn);
+      metrics.yjsConnections.dec();
+      if (shared.detach(conn)) registry.release(shared);
+    });
+    conn.send(encodeSyncStep1(shared.doc));
+    const states = encodeAwareness(shared.awareness);
+    if (states) conn.send(states);
+  }
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!(req.url ?? "").startsWith(PATH_PREFIX)) return;
+    socket.on("error", () => {});
+    admit(req, socket, head).catch((err) => {
+      logger.warn({ err: (err as Error).message }, "yjs handshake failed");
+      refuse(socket, 503, "unavailable");
+    });
+  };
+  httpServer.on("upgrade", onUpgrade);
+
+  const pinger = setInterval(() => {
+    for (const conn of connections) {
+      if (!conn.alive) {
+        conn.ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }, PING_INTERVAL_MS);
+  pinger.unref();
+
+  const edit = async (sessionId: string, what: string, fn: (shared: SharedDoc) => void) => {
+    try {
+      await registry.withDoc(yjsRoom(sessionId), fn);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message, sessionId }, `yjs: ${what} failed`);
+    }
+  };
+
+  return {
+    registry,
+    connectionCount: () => connections.size,
+    edits: {
+      setTitle: (sessionId, title) =>
+        edit(sessionId, "rename", (s) => s.replaceText("title", title)),
+      async clearDraft(sessionId) {
+        const room = yjsRoom(sessionId);
+        // A doc nobody here holds and that was never stored has no draft to clear;
+        // skipping it keeps message sends free of Yjs work in sessions nobody co-edits.
+        if (!registry.get(room)) {
+          const rows = await ctx.db.models.YjsUpdate.count({ where: { docName: room } }).catch(
+            () => 1,
+          );
+          if (rows === 0) return;
+        }
+        await edit(sessionId, "clearing the draft", (s) => s.replaceText("draft", ""));
+      },
+    },
+    evict: (sessionId, userId) => registry.evict(sessionId, userId ?? null),
+    async close() {
+      closing = true;
+      clearInterval(pinger);
+      httpServer.off("upgrade", onUpgrade);
+      for (const conn of connections) conn.ws.terminate();
+      await registry.closeAll(SHUTDOWN_STORE_TIMEOUT_MS);
+      wss.close();
+      await registry.sync?.close();
+    },
+  };
+}

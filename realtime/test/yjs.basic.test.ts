@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiClient, apiClient } from "../../test/support/api";
+import { createTestStack, type DbKind, type TestStack } from "../../test/support/node";
+import { connectClient, storedDoc, waitUntil } from "./yjsClients";
+
+/** The Yjs endpoint on one node, embedded (SQLite, no Redis) and scaled (Postgres + Redis). */
+describe.each<[DbKind, boolean]>([
+  ["sqlite", false],
+  ["postgres", true],
+])("Yjs on one node (%s, redis %s)", (kind, redis) => {
+  let stack: TestStack;
+  let api: ApiClient;
+  let url: string;
+  let alice: { user: { id: string }; token: string };
+  let bob: { user: { id: string }; token: string };
+  let sessionId: string;
+
+  beforeAll(async () => {
+    stack = await createTestStack(kind, { redis });
+    const node = await stack.startNode();
+    url = node.url;
+    api = apiClient(url);
+    alice = await api.register("alice");
+    bob = await api.register("bob");
+    sessionId = (await api.post("/chat/sessions", { title: "Planning" }, alice.token)).body.id;
+    await api.post(`/chat/${sessionId}/members`, { username: "bob", role: "editor" }, alice.token);
+  });
+  afterAll(() => stack?.close());
+
+  it("seeds the title from the session, syncs edits between clients and stores them", async () => {
+    const a = await connectClient(api, url, sessionId, alice.token);
+    const b = await connectClient(api, url, sessionId, bob.token);
+    expect(a.title()).toBe("Planning");
+    a.doc.getText("draft").insert(0, "hello ");
+    b.doc.getText("draft").insert(0, "world");
+    await waitUntil(() => a.draft() === b.draft() && a.draft().length === 11, "drafts converge");
+    a.destroy();
+    b.destroy();
+    const node = stack.nodes[0]!;
+    await waitUntil(() => node.yjs.registry.size === 0, "doc unloaded");
+    const rows = await node.ctx.db.models.YjsUpdate.findAll({
+      where: { docName: `session:${sessionId}` },
+    });
+    const stored = await storedDoc(rows);
+    expect(stored.getText("draft").toString()).toBe(a.draft());
+    expect(stored.getText("title").toString()).toBe("Planning");
+  });
+
+  it("mirrors a co-edited title to the session row, and applies a REST rename to the doc", async () => {
+    const a = await connectClient(api, url, sessionId, alice.token);
+    a.doc.getText("title").insert(a.title().length, " Q3");
+    await waitUntil(
+      async () =>
+        (await api.get(`/chat/${sessionId}`, alice.token)).body.session.title === "Planning Q3",
+      "title mirrored",
+    );
+    const renamed = await api.patch(`/chat/${sessionId}`, { title: "Roadmap" }, bob.token);
+    expect(renamed.status).toBe(200);
+    await waitUntil(() => a.title() === "Roadmap", "rename reaches the doc");
+    a.destroy();
+  });
+
+  it("clears the shared draft for everyone when a message is sent", async () => {
+    const a = await connectClient(api, url, sessionId, alice.token);
+    const b = await connectClient(api, url, sessionId, bob.token);
+    b.doc.getText("draft").delete(0, b.draft().length);
+    b.doc.getText("draft").insert(0, "let us ask @ai");
+    await waitUntil(() => a.draft() === "let us ask @ai", "draft shared");
+    const sent = await api.post(
+      "/chat/",
+      { sessionId, content: a.draft(), ai: false },
+      alice.token,
+    );
+    expect(sent.status).toBe(200);
+    await waitUntil(() => a.draft() === "" && b.draft() === "", "draft cleared");
+    a.destroy();
+    b.destroy();
+  });
+});

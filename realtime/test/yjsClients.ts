@@ -1,0 +1,87 @@
+import { yjsRoom } from "@engunity/shared";
+import WebSocket from "ws";
+import { WebsocketProvider } from "y-websocket";
+import * as Y from "yjs";
+import type { ApiClient } from "../../test/support/api";
+
+/** Test helpers for the Yjs endpoint: stock y-websocket clients, tickets, bounded waits. */
+
+export async function getTicket(api: ApiClient, sessionId: string, token: string): Promise<string> {
+  const res = await api.post(`/chat/${sessionId}/yjs-ticket`, undefined, token);
+  if (res.status !== 200) throw new Error(`ticket: ${res.status} ${res.text}`);
+  return res.body.ticket as string;
+}
+
+export function wsBase(nodeUrl: string): string {
+  return `${nodeUrl.replace(/^http/, "ws")}/yjs`;
+}
+
+/** Waits until `check` holds, re-checking every few ms; fails after `timeoutMs`. */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export interface TestClient {
+  doc: Y.Doc;
+  provider: WebsocketProvider;
+  title(): string;
+  draft(): string;
+  /** Drops the connection (edits made meanwhile stay local). */
+  disconnect(): void;
+  /** Reconnects with a fresh ticket (a ticket works once) and waits for the sync. */
+  reconnect(nodeUrl?: string): Promise<void>;
+  destroy(): void;
+}
+
+/** A stock `WebsocketProvider` on a session's doc, connected and synced. */
+export async function connectClient(
+  api: ApiClient,
+  nodeUrl: string,
+  sessionId: string,
+  token: string,
+): Promise<TestClient> {
+  const doc = new Y.Doc();
+  const ticket = await getTicket(api, sessionId, token);
+  const provider = new WebsocketProvider(wsBase(nodeUrl), yjsRoom(sessionId), doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    params: { ticket },
+    disableBc: true,
+    maxBackoffTime: 100,
+  });
+  const synced = () => waitUntil(() => provider.synced, "provider sync");
+  await synced();
+  return {
+    doc,
+    provider,
+    title: () => doc.getText("title").toString(),
+    draft: () => doc.getText("draft").toString(),
+    disconnect: () => provider.disconnect(),
+    async reconnect(url = nodeUrl) {
+      provider.disconnect();
+      provider.serverUrl = wsBase(url);
+      provider.params = { ticket: await getTicket(api, sessionId, token) };
+      provider.connect();
+      await synced();
+    },
+    destroy() {
+      provider.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+/** A doc from the stored rows of a room, as any node would load it. */
+export async function storedDoc(rows: { data: Buffer }[]): Promise<Y.Doc> {
+  const doc = new Y.Doc();
+  if (rows.length) Y.applyUpdate(doc, Y.mergeUpdates(rows.map((r) => new Uint8Array(r.data))));
+  return doc;
+}
