@@ -33,7 +33,7 @@ export function createInferenceProcessor(deps: InferenceDeps) {
   return async function processInference(job: GenerationJob, run: JobRun): Promise<void> {
     const placeholder = await db.models.ChatMessage.findByPk(job.messageId);
     // Already finished (a duplicate run, or a stop before it started): nothing to do.
-    if (!placeholder || placeholder.status !== "streaming") return;
+    if (placeholder?.status !== "streaming") return;
     metrics.queueWait.observe((Date.now() - job.enqueuedAt) / 1000);
     const started = performance.now();
     const epoch = await runtime.log.begin(job.messageId, job.sessionId);
@@ -93,15 +93,13 @@ export function createInferenceProcessor(deps: InferenceDeps) {
         maxTokens: config.AI_MAX_TOKENS,
         signal: controller.signal,
         onStart: (provider, model) =>
-          emitter
-            .to(room)
-            .emit("ai:start", {
-              sessionId: job.sessionId,
-              messageId: job.messageId,
-              provider,
-              model,
-              epoch,
-            }),
+          emitter.to(room).emit("ai:start", {
+            sessionId: job.sessionId,
+            messageId: job.messageId,
+            provider,
+            model,
+            epoch,
+          }),
         onText: (text) => batcher.push(text),
         onFailure: (a: Attempt) => metrics.failures.inc({ provider: a.provider, kind: a.outcome }),
       });

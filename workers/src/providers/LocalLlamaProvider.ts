@@ -123,6 +123,8 @@ export class LocalLlamaProvider implements LlmProvider {
           wake?.();
         });
       while (true) {
+        // Once stopped, nothing more goes out, even text llama.cpp already produced.
+        if (req.signal.aborted) break;
         if (queue.length) {
           yield { type: "text", text: queue.shift()! };
           continue;
