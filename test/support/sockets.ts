@@ -153,3 +153,23 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * Connects to the first of `urls` that accepts: what a client behind a load balancer
+ * gets when its node dies. Socket.IO's own reconnection only knows one URL.
+ */
+export async function connectAny(
+  urls: string[],
+  token: string,
+  opts: ConnectOptions = {},
+): Promise<{ socket: ClientSocket; url: string }> {
+  const errors: string[] = [];
+  for (const url of urls) {
+    try {
+      return { socket: await connectClient(url, token, opts), url };
+    } catch (err) {
+      errors.push(`${url}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(`no node accepted the connection: ${errors.join("; ")}`);
+}
