@@ -85,3 +85,33 @@ export async function storedDoc(rows: { data: Buffer }[]): Promise<Y.Doc> {
   if (rows.length) Y.applyUpdate(doc, Y.mergeUpdates(rows.map((r) => new Uint8Array(r.data))));
   return doc;
 }
+
+/** A bare websocket to `/yjs/<room>`: the open socket, or the HTTP status it was refused with. */
+export function rawConnect(
+  nodeUrl: string,
+  room: string,
+  query: string,
+  headers: Record<string, string> = {},
+): Promise<{ ws: WebSocket; status: 101 } | { ws: null; status: number }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${wsBase(nodeUrl)}/${room}${query}`, { headers });
+    ws.binaryType = "nodebuffer";
+    ws.once("open", () => resolve({ ws, status: 101 }));
+    ws.once("unexpected-response", (_req, res) => {
+      resolve({ ws: null, status: res.statusCode ?? 0 });
+      ws.terminate();
+    });
+    ws.once("error", (err) => reject(err));
+  });
+}
+
+/** Resolves with the close code once the server closes `ws` (bounded). */
+export function closedWith(ws: WebSocket, timeoutMs = 5_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("socket was not closed")), timeoutMs);
+    ws.once("close", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
