@@ -1,5 +1,6 @@
 import { LIMITS } from "@engunity/shared/limits";
 import { createEffect, createSignal, on, onCleanup, Show } from "solid-js";
+import { Icon } from "./Icon";
 
 const TYPING_IDLE_MS = 3_000;
 
@@ -115,7 +116,7 @@ export function Composer(props: {
             onClick={() => fileInput.click()}
             title="Attach a document (or drop it here)"
           >
-            📎 <span class="hide-phone">Attach</span>
+            <Icon name="clip" /> <span class="hide-phone">Attach</span>
           </button>
           <input
             ref={fileInput}

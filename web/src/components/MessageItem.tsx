@@ -4,6 +4,7 @@ import type { Stream } from "../lib/chatRoom";
 import { displayName, shortTime } from "../lib/format";
 import type { PendingMessage } from "../lib/outbox";
 import { Avatar } from "./Avatar";
+import { Icon } from "./Icon";
 import { Markdown } from "./Markdown";
 
 /** One message; an assistant message that is streaming shows the text so far. */
@@ -85,7 +86,7 @@ export function MessageItem(props: {
               data-testid="stop"
               onClick={() => props.onStop(m().id)}
             >
-              ■ Stop
+              <Icon name="stop" size={12} /> Stop
             </button>
           </div>
         </Show>

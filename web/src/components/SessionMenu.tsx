@@ -1,4 +1,5 @@
 import { createSignal, onCleanup, Show } from "solid-js";
+import { Icon } from "./Icon";
 
 /** The "⋯" menu of a session: export and delete. */
 export function SessionMenu(props: {
@@ -30,7 +31,7 @@ export function SessionMenu(props: {
         onClick={() => setOpen(!open())}
         onKeyDown={(e) => e.key === "Escape" && setOpen(false)}
       >
-        ⋯
+        <Icon name="more" size={18} />
       </button>
       <Show when={open()}>
         <div class="menu" role="menu" onKeyDown={(e) => e.key === "Escape" && setOpen(false)}>

@@ -30,7 +30,11 @@ export function Shell(props: ParentProps) {
   onCleanup(() => window.removeEventListener("focus", onFocus));
 
   return (
-    <div class="shell" classList={{ "nav-open": navOpen(), home: home() }}>
+    <div
+      class="shell"
+      classList={{ "nav-open": navOpen(), home: home() }}
+      data-connection={connectionState()}
+    >
       <Sidebar onNavigate={() => setNavOpen(false)} />
       <Show when={navOpen()}>
         <div class="scrim only-phone" onClick={() => setNavOpen(false)} aria-hidden="true" />

@@ -38,6 +38,8 @@ export interface ChatState {
   /** Set when the session was deleted or the user removed while it was open. */
   gone: string | null;
   hasMore: boolean;
+  /** True while this page is in the session's live room (tests wait on it). */
+  joined: boolean;
 }
 
 const TYPING_TTL_MS = 6_000;
@@ -60,6 +62,7 @@ export function createChatRoom(sessionId: string) {
     error: null,
     gone: null,
     hasMore: false,
+    joined: false,
   });
   const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -122,6 +125,7 @@ export function createChatRoom(sessionId: string) {
           members: res.members,
           presence: res.presence,
           loading: false,
+          joined: true,
         });
         applySnapshot(res.messages, res.generations);
         // A stream that ended while we were away is final in `messages` now.
@@ -242,6 +246,7 @@ export function createChatRoom(sessionId: string) {
   createEffect(
     on(connectionState, (cs) => {
       if (cs === "online") void join();
+      else setState({ joined: false, presence: [] });
     }),
   );
   const offSent = onSent((message) => upsertMessage(message));

@@ -1,6 +1,6 @@
 import type { Ack, ClientToServerEvents, ErrorBody, ServerToClientEvents } from "@engunity/shared";
 import { io, type Socket } from "socket.io-client";
-import { createEffect, createRoot, createSignal } from "solid-js";
+import { createEffect, createRoot, createSignal, untrack } from "solid-js";
 import { accessToken, signOut } from "./auth";
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -29,12 +29,18 @@ function open(token: string): ClientSocket {
     setWasOnline(true);
     setState("online");
   });
-  s.on("disconnect", () => setState("offline"));
+  s.on("disconnect", (reason) => {
+    setState("offline");
+    // The server cut us off (token expired, removed from a session): socket.io does
+    // not retry that on its own. Reconnecting re-runs the handshake, which either
+    // succeeds or refuses the token (handled below).
+    if (reason === "io server disconnect") s.connect();
+  });
   s.on("connect_error", (err) => {
     setState("offline");
     // The server refusing the token is final: retrying with it cannot succeed.
-    const data = (err as Error & { data?: { code?: string } }).data;
-    if (data?.code === "unauthorized" || /unauthori[sz]ed/i.test(err.message)) {
+    const data = (err as Error & { data?: { error?: { code?: string } } }).data;
+    if (data?.error?.code === "unauthorized") {
       s.disconnect();
       signOut();
     }
@@ -46,7 +52,8 @@ function open(token: string): ClientSocket {
 createRoot(() => {
   createEffect(() => {
     const token = accessToken();
-    socket()?.disconnect();
+    // untrack: reading the socket here must not make this effect depend on it.
+    untrack(socket)?.disconnect();
     if (!token) {
       setSocket(null);
       return;

@@ -26,7 +26,11 @@ export function toggleTheme(): void {
   setTheme(theme() === "dark" ? "light" : "dark");
 }
 
-if (stored === "light" || stored === "dark") document.documentElement.dataset.theme = stored;
+// The resolved theme always goes on <html>, so theme-specific rules (code colours)
+// need only one selector; the media query in the CSS covers the first paint.
+document.documentElement.dataset.theme = theme();
 media.addEventListener("change", (e) => {
-  if (!localStorage.getItem(KEY)) setThemeSignal(e.matches ? "dark" : "light");
+  if (localStorage.getItem(KEY)) return;
+  setThemeSignal(e.matches ? "dark" : "light");
+  document.documentElement.dataset.theme = theme();
 });

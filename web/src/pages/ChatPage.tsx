@@ -4,6 +4,7 @@ import { createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-j
 import { Avatar } from "../components/Avatar";
 import { Composer } from "../components/Composer";
 import { ConfirmDialog } from "../components/Dialog";
+import { Icon } from "../components/Icon";
 import { MessageItem, PendingItem } from "../components/MessageItem";
 import { SessionMenu } from "../components/SessionMenu";
 import { ShareDialog } from "../components/ShareDialog";
@@ -139,7 +140,7 @@ function ChatView(props: { sessionId: string }) {
           aria-label="Open sessions"
           onClick={openNav}
         >
-          ☰
+          <Icon name="menu" size={18} />
         </button>
         <div class="chat-title">
           <Show when={state.session}>
@@ -175,7 +176,14 @@ function ChatView(props: { sessionId: string }) {
         </div>
       </header>
 
-      <div class="messages" ref={scroller} onScroll={onScroll} aria-live="polite">
+      <div
+        class="messages"
+        ref={scroller}
+        onScroll={onScroll}
+        aria-live="polite"
+        data-testid="messages"
+        data-joined={state.joined ? "true" : "false"}
+      >
         <div class="messages-inner" ref={inner}>
           <Show when={state.hasMore}>
             <button

@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type E2EApp,
+  messageTexts,
+  shot,
+  startE2E,
+  type UserPage,
+  userPage,
+  WAIT_MS,
+} from "./harness";
+
+/**
+ * Two browser contexts as two users on one node: invite link, live messages both
+ * ways, presence and typing, role change to viewer, and sends queued while offline.
+ */
+describe("web app, two users", () => {
+  let app: E2EApp;
+  let a: UserPage;
+  let b: UserPage;
+  let sessionId: string;
+
+  beforeAll(async () => {
+    app = await startE2E();
+    a = await userPage(app, "alice");
+    b = await userPage(app, "bob");
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const waitText = (p: UserPage, text: string) =>
+    p.page
+      .waitForFunction(
+        (t) =>
+          [
+            ...document.querySelectorAll(
+              "[data-testid=message][data-status=complete] [data-testid=message-content]",
+            ),
+          ].some((e) => e.textContent?.trim() === t),
+        text,
+        { timeout: WAIT_MS },
+      )
+      .catch(async (err) => {
+        await shot(p.page, `failed-wait-${p.user.username}`);
+        throw err;
+      });
+
+  it("A invites B by link; B joins and both see each other's presence", async () => {
+    await a.page.goto("/");
+    await a.page.click("[data-testid=session-new]");
+    await a.page.waitForURL(/\/chat\//, { timeout: WAIT_MS });
+    sessionId = a.page.url().split("/").pop()!;
+    await a.page.waitForSelector("[data-testid=messages][data-joined=true]", { timeout: WAIT_MS });
+    await a.page.fill("[data-testid=session-title]", "Design review");
+    await a.page.press("[data-testid=session-title]", "Enter");
+
+    await a.page.click("[data-testid=share]");
+    await a.page.waitForSelector("[data-testid=share-dialog]", { timeout: WAIT_MS });
+    await a.page.selectOption("[data-testid=invite-role]", "editor");
+    await a.page.selectOption("[data-testid=invite-expiry]", String(60 * 24));
+    await a.page.click("[data-testid=invite-create]");
+    const link = await (
+      await a.page.waitForSelector("[data-testid=invite-url]", { timeout: WAIT_MS })
+    ).inputValue();
+    expect(link).toMatch(new RegExp(`^${app.url}/invite/[A-Za-z0-9_-]+$`));
+    await a.page.click("[data-testid=share-close]");
+
+    await b.page.goto(new URL(link).pathname);
+    await b.page.waitForURL(new RegExp(`/chat/${sessionId}$`), { timeout: WAIT_MS });
+    await b.page.waitForSelector("[data-testid=messages][data-joined=true]", { timeout: WAIT_MS });
+    expect(await b.page.inputValue("[data-testid=session-title]")).toBe("Design review");
+
+    for (const [viewer, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      await viewer.page.waitForSelector(
+        `[data-testid=presence] [data-user-id="${other.user.id}"]`,
+        {
+          timeout: WAIT_MS,
+        },
+      );
+    }
+    // The shared badge shows in B's sidebar too.
+    await b.page.waitForSelector(
+      `[data-testid=session-item][data-session-id="${sessionId}"] .badge`,
+      {
+        timeout: WAIT_MS,
+      },
+    );
+  });
+
+  it("both see each other's messages live, and typing", async () => {
+    await b.page.click("[data-testid=composer]");
+    await b.page.keyboard.type("hello from bob");
+    await a.page.waitForFunction(
+      () => document.querySelector("[data-testid=typing]")?.textContent?.includes("typing"),
+      null,
+      {
+        timeout: WAIT_MS,
+      },
+    );
+    await b.page.keyboard.press("Enter");
+    await waitText(a, "hello from bob");
+    await a.page.waitForFunction(
+      () => !document.querySelector("[data-testid=typing]")?.textContent?.includes("typing"),
+      null,
+      {
+        timeout: WAIT_MS,
+      },
+    );
+
+    // A team session: the AI switch starts off, so this goes to people only.
+    expect(await a.page.isChecked("[data-testid=ask-ai]")).toBe(false);
+    await a.page.fill("[data-testid=composer]", "hi bob, **welcome**");
+    await a.page.press("[data-testid=composer]", "Enter");
+    await waitText(b, "hi bob, welcome");
+    expect(
+      await b.page.$eval("[data-testid=message]:last-child strong", (e) => e.textContent),
+    ).toBe("welcome");
+
+    // Same conversation on both screens, in the same order.
+    expect(await messageTexts(a.page)).toEqual(await messageTexts(b.page));
+    expect(await messageTexts(a.page)).toEqual(["hello from bob", "hi bob, welcome"]);
+  });
+
+  it("A makes B a viewer: B's composer is gone and B cannot send", async () => {
+    await a.page.click("[data-testid=share]");
+    const row = `[data-testid=share-dialog] [data-testid=member][data-user-id="${b.user.id}"]`;
+    await a.page.waitForSelector(row, { timeout: WAIT_MS });
+    await shot(a.page, "share-dialog");
+    await a.page.selectOption(`${row} select`, "viewer");
+    await b.page.waitForSelector("[data-testid=viewer-note]", { timeout: WAIT_MS });
+    expect(await b.page.$("[data-testid=composer]")).toBeNull();
+    expect(await b.page.$("[data-testid=send]")).toBeNull();
+    await a.page.click("[data-testid=share-close]");
+    // And the server agrees: a send from B is refused.
+    const res = await app.api.post("/chat/", { sessionId, content: "sneaky" }, b.token);
+    expect(res.status).toBe(403);
+  });
+
+  it("queues messages sent while offline and sends each once on reconnect", async () => {
+    await a.context.setOffline(true);
+    await a.page.waitForSelector("[data-testid=reconnecting]", { timeout: WAIT_MS });
+    await a.page.fill("[data-testid=composer]", "written offline 1");
+    await a.page.press("[data-testid=composer]", "Enter");
+    await a.page.fill("[data-testid=composer]", "written offline 2");
+    await a.page.press("[data-testid=composer]", "Enter");
+    expect(
+      await a.page.$$eval("[data-testid=message][data-status=pending]", (els) => els.length),
+    ).toBe(2);
+    await shot(a.page, "offline-pending");
+
+    await a.context.setOffline(false);
+    await waitText(b, "written offline 2");
+    await a.page.waitForSelector("[data-testid=message][data-status=pending]", {
+      state: "detached",
+      timeout: WAIT_MS,
+    });
+    const stored = (await app.api.get(`/chat/${sessionId}`, a.token)).body.messages.map(
+      (m: any) => m.content,
+    );
+    // Each queued message stored exactly once, in the order it was written.
+    expect(stored).toEqual([
+      "hello from bob",
+      "hi bob, **welcome**",
+      "written offline 1",
+      "written offline 2",
+    ]);
+    const shown = ["hello from bob", "hi bob, welcome", "written offline 1", "written offline 2"];
+    expect(await messageTexts(a.page)).toEqual(shown);
+    expect(await messageTexts(b.page)).toEqual(shown);
+    expect(a.errors).toEqual([]);
+    expect(b.errors).toEqual([]);
+  });
+});
