@@ -20,8 +20,9 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const stops: (() => Promise<void>)[] = [];
 
+  let node: Awaited<ReturnType<typeof startRealtimeNode>> | undefined;
   if (config.ROLE === "all" || config.ROLE === "realtime") {
-    const node = await startRealtimeNode(config, { logger });
+    node = await startRealtimeNode(config, { logger });
     stops.push(node.close);
     logger.info(
       {
@@ -34,7 +35,14 @@ async function main(): Promise<void> {
     );
   }
   if (config.ROLE === "all" || config.ROLE === "worker") {
-    const worker = await startWorker(config, { logger });
+    // ROLE=all: the worker shares the node's database, metrics and (embedded) rooms.
+    const shared = node;
+    const worker = await startWorker(config, {
+      logger,
+      db: shared?.ctx.db,
+      registry: shared?.ctx.metrics.registry,
+      emitter: shared ? { to: (room) => shared.ctx.emitter.to(room) } : undefined,
+    });
     stops.push(worker.close);
   }
 

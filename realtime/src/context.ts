@@ -1,4 +1,4 @@
-import type { Config, Logger, RateLimiter, RoomEmitter } from "@engunity/core";
+import type { AiRuntime, Config, Logger, RateLimiter, RoomEmitter } from "@engunity/core";
 import type { Db } from "@engunity/db";
 import type { GenerationSnapshot } from "@engunity/shared";
 import type { Redis } from "ioredis";
@@ -41,4 +41,6 @@ export interface AppContext {
    * `session:join` ack. Resolves to `[]` until the AI engine wires it.
    */
   runningGenerations(sessionId: string): Promise<GenerationSnapshot[]>;
+  /** AI jobs, resume log, cancel bus and usage: in-process embedded, Redis scaled. */
+  ai: AiRuntime;
 }

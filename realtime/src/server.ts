@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
+  openAiRuntime,
   type Config,
   createLogger,
   createRateLimiter,
@@ -72,6 +73,7 @@ export async function startRealtimeNode(config: Config, options: NodeOptions = {
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, logger, "engunity-realtime") : null;
   const limiterRedis = redis ?? undefined;
   const emitter: RoomEmitter = silentEmitter;
+  const ai = openAiRuntime(config, logger);
 
   const ctx: AppContext = {
     config,
@@ -99,7 +101,8 @@ export async function startRealtimeNode(config: Config, options: NodeOptions = {
     evict: () => {},
     onlineUserIds: async () => new Set(),
     docs: { setTitle: async () => {}, clearDraft: async () => {} },
-    runningGenerations: async () => [],
+    runningGenerations: (sessionId) => ai.log.running(sessionId),
+    ai,
   };
 
   const app = createApp(ctx);
@@ -136,6 +139,7 @@ export async function startRealtimeNode(config: Config, options: NodeOptions = {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
       });
+      await ai.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       if (ownsDb) await db.close();
     })();

@@ -41,7 +41,7 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST bad input on %s", (kind) => 
     api = apiClient(node.url);
     alice = await api.register("alice");
     sessionId = (await api.post("/chat/sessions", { title: "Original" }, alice.token)).body.id;
-    await api.post("/chat/", { sessionId, content: "first", clientId: "x1" }, alice.token);
+    await api.post("/chat/", { sessionId, content: "first", clientId: "x1", ai: false }, alice.token);
   });
   afterAll(() => stack?.close());
 
@@ -152,7 +152,7 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST bad input on %s", (kind) => 
     // A replacement-looking string is stored literally, not interpolated.
     const literal = await api.post(
       "/chat/",
-      { sessionId, content: ":name $1 ?", clientId: "lit" },
+      { sessionId, content: ":name $1 ?", clientId: "lit", ai: false },
       alice.token,
     );
     expect(literal.body.userMessage.content).toBe(":name $1 ?");

@@ -6,6 +6,7 @@ import { type Config, createLogger, loadConfig } from "@engunity/core";
 import { type RealtimeNode, startRealtimeNode } from "@engunity/realtime";
 import { createTestDatabase } from "./postgres";
 import { REDIS_URL } from "./services";
+import { startInProcessWorker } from "./worker";
 
 export type DbKind = "sqlite" | "postgres";
 
@@ -42,7 +43,8 @@ export interface TestStack {
  */
 export async function createTestStack(
   kind: DbKind,
-  opts: { redis?: boolean } = {},
+  /** `worker: false` leaves inference to the test (default: a worker beside each node, as ROLE=all). */
+  opts: { redis?: boolean; worker?: boolean } = {},
 ): Promise<TestStack> {
   const env: Record<string, string> = {
     SECRET_KEY: randomBytes(32).toString("hex"),
@@ -65,6 +67,14 @@ export async function createTestStack(
     async startNode(overrides = {}) {
       const config = testConfig({ ...env, ...overrides });
       const node = await startRealtimeNode(config, { logger: createLogger(config.LOG_LEVEL) });
+      if (opts.worker !== false) {
+        const worker = await startInProcessWorker(node);
+        const closeNode = node.close;
+        node.close = async () => {
+          await worker.close();
+          await closeNode();
+        };
+      }
       nodes.push(node);
       return node;
     },

@@ -14,8 +14,6 @@ import { createInferenceProcessor } from "./processors/InferenceProcessor";
 import { buildProviders, configuredOrder } from "./providers/providerRegistry";
 import { createRedisRoomEmitter } from "./workerEmitter";
 
-export { listProviders, type ProviderListing } from "./providers/providerRegistry";
-
 export interface WorkerHandle {
   close(): Promise<void>;
 }

@@ -8,12 +8,14 @@ import { MemoryTokenLog } from "./memoryTokenLog";
 import { RedisGenerationBus } from "./redisBus";
 import { RedisTokenLog } from "./redisTokenLog";
 import type { GenerationBus, JobQueue, TokenLog } from "./types";
+import { MemoryUsageMeter, RedisUsageMeter, type UsageMeter } from "./usageMeter";
 
 /** The AI plumbing realtime nodes and workers share: queue, resume log, bus. */
 export interface AiRuntime {
   queue: JobQueue;
   log: TokenLog;
   bus: GenerationBus;
+  usage: UsageMeter;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
           queue,
           log,
           bus,
+          usage: new MemoryUsageMeter(),
           close: async () => {
             await queue.close();
             await log.close();
@@ -88,6 +91,7 @@ export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
     queue,
     log,
     bus,
+    usage: new RedisUsageMeter(redis, prefix),
     close: async () => {
       await queue.close();
       await bus.close();

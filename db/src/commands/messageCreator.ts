@@ -73,6 +73,13 @@ export async function createMessages(
     const ids = await db.transaction(async (transaction) => {
       const out: string[] = [];
       for (const input of inputs) out.push((await insert(db, input, transaction)).id);
+      // The first message points at the one that answers it, so a replay finds both.
+      if (out.length > 1) {
+        await db.models.ChatMessage.update(
+          { metadata: { ...(first.metadata ?? {}), assistantMessageId: out[1] } },
+          { where: { id: out[0]! }, transaction },
+        );
+      }
       return out;
     });
     const rows = await db.models.ChatMessage.findAll({

@@ -2,6 +2,7 @@ import { authorize } from "@engunity/core";
 import { type ChatMessage, type ChatSession, createMessages, createSession } from "@engunity/db";
 import { LIMITS } from "@engunity/shared";
 import { announce } from "../announce";
+import { admitAi, asksAi, enqueueAnswer } from "./askAi";
 import type { AppContext } from "../context";
 
 export interface SendInput {
@@ -20,6 +21,8 @@ export interface SendResult {
   message: ChatMessage;
   /** False when the clientId was seen before: nothing new was stored or announced. */
   created: boolean;
+  /** The assistant placeholder (`streaming`) when the AI was asked. */
+  assistantMessage?: ChatMessage;
 }
 
 /** Derives a session title from the first message: its first line, shortened at a word. */
@@ -45,6 +48,10 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
   } else {
     await authorize(ctx.db, input.userId, sessionId, "write");
   }
+  const sessionRow = await ctx.db.models.ChatSession.findByPk(sessionId);
+  const withAi = sessionRow ? await asksAi(ctx, sessionRow, input.content, input.ai) : false;
+  if (withAi) await admitAi(ctx, input.userId, sessionId);
+  // The placeholder is stored in the same transaction as the question, linked to it.
   const { messages, created } = await createMessages(ctx.db, [
     {
       sessionId,
@@ -53,11 +60,19 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
       content: input.content,
       clientId: input.clientId ?? null,
     },
+    ...(withAi ? [{ sessionId, authorId: null, role: "assistant" as const, content: "", status: "streaming" as const }] : []),
   ]);
   const message = messages[0]!;
+  const assistantMessage = messages[1];
   if (created) announce.messageNew(ctx, message);
+  if (created && assistantMessage) announce.messageNew(ctx, assistantMessage);
+  // Enqueued after commit; a replay re-enqueues an unfinished answer (same job id, so
+  // never twice) in case the first enqueue was lost.
+  if (assistantMessage?.status === "streaming") {
+    await enqueueAnswer(ctx, message, assistantMessage, { provider: input.provider, model: input.model });
+  }
   if (created) void ctx.docs.clearDraft(sessionId);
   const session = await ctx.db.models.ChatSession.findByPk(sessionId);
   if (!session) throw new Error("session vanished after send");
-  return { session, message, created };
+  return { session, message, created, assistantMessage };
 }

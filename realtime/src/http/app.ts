@@ -1,3 +1,4 @@
+import { aiRoutes } from "../routes/ai";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { LIMITS } from "@engunity/shared";
@@ -56,6 +57,7 @@ export function createApp(ctx: AppContext): Express {
   api.use("/chat", yjsTicketRoutes(ctx, authenticate));
   api.use("/invites", inviteRoutes(ctx, authenticate));
   api.use("/search", searchRoutes(ctx, authenticate));
+  api.use(aiRoutes(ctx, authenticate));
   api.use(notFoundHandler);
   app.use("/api/v1", api);
 

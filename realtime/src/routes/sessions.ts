@@ -20,6 +20,7 @@ import {
 import { type RequestHandler, Router } from "express";
 import { announce, presentMembers } from "../announce";
 import { sendMessage } from "../commands/sendMessage";
+import { streamAnswer, waitForAnswer } from "./aiAnswers";
 import type { AppContext } from "../context";
 import { parse } from "../http/validate";
 import { currentUser } from "../middleware/authenticate";
@@ -58,14 +59,19 @@ export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
   router.post("/", async (req, res) => {
     const body = parse(sendMessageBodySchema, req.body);
     const user = currentUser(req);
-    const { session, message } = await sendMessage(ctx, { ...body, userId: user.id });
+    const { session, message, assistantMessage } = await sendMessage(ctx, { ...body, userId: user.id });
     const memberCount = await countMembers(ctx.db, session.id);
     const membership = await authorize(ctx.db, user.id, session.id, "read");
-    res.json({
+    const first = {
       session: presentSession(session, membership.role, memberCount),
       userMessage: presentMessage(message),
-      assistantMessage: null,
-    });
+      assistantMessage: assistantMessage ? presentMessage(assistantMessage) : null,
+    };
+    if (assistantMessage && req.accepts(["application/json", "text/event-stream"]) === "text/event-stream") {
+      return streamAnswer(ctx, req, res, first, assistantMessage.id);
+    }
+    const answer = assistantMessage ? await waitForAnswer(ctx, assistantMessage.id) : null;
+    res.json({ ...first, assistantMessage: answer ? presentMessage(answer) : null });
   });
 
   router.get("/:id", async (req, res) => {

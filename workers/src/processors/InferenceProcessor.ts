@@ -140,5 +140,12 @@ export function createInferenceProcessor(deps: InferenceDeps) {
       error: error?.message ?? result?.error,
       attempt: run.attempt,
     });
+    // Counted against the asker's daily quota; a missing usage report counts the text.
+    const spent = result?.usage
+      ? result.usage.promptTokens + result.usage.completionTokens
+      : Math.ceil(content.length / 4);
+    await runtime.usage
+      .add(job.userId, spent)
+      .catch((err) => deps.logger.warn({ err }, "could not record AI usage"));
   };
 }

@@ -1,8 +1,10 @@
 import type { SocketHandler } from "../types";
+import { aiResume } from "./aiResume";
+import { aiStop } from "./aiStop";
 import { messageSend } from "./messageSend";
 import { sessionJoin } from "./sessionJoin";
 import { sessionLeave } from "./sessionLeave";
 import { typing } from "./typing";
 
 /** Every client event the gateway answers. A new event is one file and one entry here. */
-export const socketHandlers: SocketHandler[] = [sessionJoin, sessionLeave, messageSend, typing];
+export const socketHandlers: SocketHandler[] = [sessionJoin, sessionLeave, messageSend, typing, aiStop, aiResume];

@@ -16,9 +16,9 @@ export const messageSend: SocketHandler = {
   register(gw, socket) {
     onAckEvent(gw, socket, "message:send", sendPayloadSchema, async (payload) => {
       ensureTokenScope(socket, payload.sessionId);
-      const { message } = await sendMessage(gw.ctx, { ...payload, userId: socket.data.userId });
+      const { message, assistantMessage } = await sendMessage(gw.ctx, { ...payload, userId: socket.data.userId });
       setTyping(gw, socket, payload.sessionId, false);
-      return { message: presentMessage(message) };
+      return { message: presentMessage(message), ...(assistantMessage ? { assistantMessageId: assistantMessage.id } : {}) };
     });
   },
 };
