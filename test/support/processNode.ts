@@ -21,13 +21,15 @@ export interface ProcessNode {
 /**
  * Starts a realtime node as a child process (`node --import tsx bin/engunity.ts`,
  * `ROLE=realtime`, `PORT=0`), so a test can kill it for real. Resolves once the node
- * logs that it is listening, with the port it chose.
+ * logs that it is listening, with the port it chose. `script` runs another server
+ * that logs the same line (the bench's bare Socket.IO floor).
  */
 export function startProcessNode(
   env: Record<string, string>,
-  timeoutMs = 60_000,
+  opts: { timeoutMs?: number; script?: string } = {},
 ): Promise<ProcessNode> {
-  const child = spawn(process.execPath, ["--import", "tsx", "bin/engunity.ts"], {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const child = spawn(process.execPath, ["--import", "tsx", opts.script ?? "bin/engunity.ts"], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? "",

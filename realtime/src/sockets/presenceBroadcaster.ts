@@ -3,6 +3,13 @@ import type { Gateway } from "./types";
 
 /** Changes within this window go out as one `presence` event (a room filling up, say). */
 const COALESCE_MS = 25;
+/**
+ * Extra wait per local socket in the room, up to a second: a full presence list is
+ * O(room) bytes sent to O(room) sockets, so a room of 1,000 filling up would otherwise
+ * cost gigabytes of writes.
+ */
+const COALESCE_MS_PER_SOCKET = 1;
+const COALESCE_MAX_MS = 1000;
 
 /**
  * Sends `presence` to this node's sockets in a room whenever the store says it may
@@ -39,10 +46,12 @@ export function startPresenceBroadcasts(gw: Gateway): () => void {
       return;
     }
     if (pending.has(sessionId)) return;
+    const local = gw.io.of("/").adapter.rooms.get(sessionRoom(sessionId))?.size ?? 0;
+    const delay = Math.min(COALESCE_MAX_MS, COALESCE_MS + local * COALESCE_MS_PER_SOCKET);
     const timer = setTimeout(() => {
       pending.delete(sessionId);
       void run(sessionId);
-    }, COALESCE_MS);
+    }, delay);
     pending.set(sessionId, timer);
   };
 

@@ -1,0 +1,295 @@
+/**
+ * Fan-out latency of one busy room across two realtime nodes (Redis adapter, Postgres),
+ * against the floor of the stack: bare Socket.IO + redis adapter with no auth and no
+ * database. N clients (10, 100, 1,000) split over both nodes join one room; senders
+ * send one message per second each for a fixed time; every client times each
+ * `message:new` from the send (one process, one clock).
+ *
+ *   npm run bench   or   npx tsx bench/socketFanout.bench.ts [--sizes=10,100,1000] [--seconds=8] [--senders-max=100]
+ *
+ * At 1,000 clients "every client sends once a second" would be 1,000,000 deliveries a
+ * second, far past what one 2-core box (clients included) can push, and on such a box
+ * the stored-message path saturates near 100 sends a second already: senders are
+ * capped at --senders-max (default 25; `--senders-max=1000` for the literal load) and
+ * the cap is in the results.
+ */
+import { performance } from "node:perf_hooks";
+import { signAccessToken } from "@engunity/core";
+import { createDb } from "@engunity/db";
+import { io, type Socket } from "socket.io-client";
+import { createTestStack } from "../test/support/node";
+import { startProcessNode } from "../test/support/processNode";
+import { ensureServices, REDIS_URL } from "../test/support/services";
+import { writeResult } from "./lib/results";
+import { printTable, summarize } from "./lib/stats";
+
+const args = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, "").split("=");
+    return [k, v ?? "true"];
+  }),
+);
+const SIZES = (args.sizes ?? "10,100,1000").split(",").map(Number);
+const SECONDS = Number(args.seconds ?? 8);
+const SENDERS_MAX = Number(args["senders-max"] ?? 25);
+const CONNECT_CONCURRENCY = 50;
+const DRAIN_TIMEOUT_MS = 20_000;
+
+type Target = "engunity" | "bare";
+
+interface RoomResult {
+  target: Target;
+  clients: number;
+  senders: number;
+  seconds: number;
+  sent: number;
+  acked: number;
+  sendErrors: number;
+  expectedDeliveries: number;
+  delivered: number;
+  messagesPerSecond: number;
+  deliveriesPerSecond: number;
+  deliveryMs: ReturnType<typeof summarize>;
+  ackMs: ReturnType<typeof summarize>;
+  joinSeconds: number;
+}
+
+async function inBatches<T, R>(
+  items: T[],
+  size: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(...(await Promise.all(items.slice(i, i + size).map((item, j) => fn(item, i + j)))));
+  }
+  return out;
+}
+
+function connect(url: string, auth: Record<string, string>): Promise<Socket> {
+  const socket = io(url, { transports: ["websocket"], reconnection: false, forceNew: true, auth });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`connect ${url} timed out`)), 20_000);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once("connect_error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  await ensureServices();
+  const stack = await createTestStack("postgres", { redis: true });
+  const started: { stop(): Promise<void> }[] = [];
+  const db = createDb({ databaseUrl: stack.env.DATABASE_URL, poolMax: 4 });
+  try {
+    console.log("starting two Engunity nodes and two bare Socket.IO nodes…");
+    const engA = await startProcessNode({ ...stack.env, LOG_LEVEL: "info" });
+    started.push(engA);
+    const engB = await startProcessNode({ ...stack.env, LOG_LEVEL: "info" });
+    started.push(engB);
+    const bareEnv = { REDIS_URL, BARE_KEY: `${stack.env.REDIS_PREFIX}:bare` };
+    const bareA = await startProcessNode(bareEnv, { script: "bench/lib/bareServer.ts" });
+    started.push(bareA);
+    const bareB = await startProcessNode(bareEnv, { script: "bench/lib/bareServer.ts" });
+    started.push(bareB);
+
+    // Users straight into the database: registering 1,000 through REST would hit the
+    // registration rate limit, and password hashing is not what is measured here.
+    const maxN = Math.max(...SIZES);
+    const users = await db.models.User.bulkCreate(
+      Array.from({ length: maxN }, (_, i) => ({
+        username: `bench${i}`,
+        email: `bench${i}@bench.test`,
+        hashedPassword: "unusable",
+        fullName: `Bench ${i}`,
+      })),
+    );
+    const tokens = users.map((u) => signAccessToken(stack.env.SECRET_KEY!, u.id, 60));
+
+    const runRoom = async (target: Target, n: number): Promise<RoomResult> => {
+      let room = `bench-${n}`;
+      if (target === "engunity") {
+        const session = await db.models.ChatSession.create({
+          userId: users[0]!.id,
+          title: `bench ${n}`,
+          settings: {},
+        });
+        await db.models.SessionMember.bulkCreate(
+          users.slice(0, n).map((u, i) => ({
+            sessionId: session.id,
+            userId: u.id,
+            role: i === 0 ? "owner" : "editor",
+          })),
+        );
+        room = session.id;
+      }
+      const urls = target === "engunity" ? [engA.url, engB.url] : [bareA.url, bareB.url];
+      const joinStart = performance.now();
+      let lastPresence = performance.now();
+      const clients = await inBatches(users.slice(0, n), CONNECT_CONCURRENCY, async (_u, i) => {
+        const socket = await connect(
+          urls[i % 2]!,
+          target === "engunity" ? { token: tokens[i]! } : {},
+        );
+        socket.on("presence", () => {
+          lastPresence = performance.now();
+        });
+        const ack =
+          target === "engunity"
+            ? await socket.timeout(30_000).emitWithAck("session:join", { sessionId: room })
+            : await socket.timeout(30_000).emitWithAck("join", room);
+        if (!ack?.ok) throw new Error(`join failed: ${JSON.stringify(ack)}`);
+        return socket;
+      });
+      // Let the join storm's presence broadcasts (a full list to everyone, each time)
+      // die down before measuring: two quiet seconds, at most a minute.
+      const quietBy = performance.now() + 60_000;
+      while (performance.now() - lastPresence < 2000 && performance.now() < quietBy) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const joinSeconds = (performance.now() - joinStart) / 1000;
+
+      const latencies: number[] = [];
+      const ackLatencies: number[] = [];
+      let delivered = 0;
+      let lastDelivery = 0;
+      const event = target === "engunity" ? "message:new" : "new";
+      for (const socket of clients) {
+        socket.on(event, (payload: { message?: { content: string }; content?: string }) => {
+          const content = payload.message?.content ?? payload.content ?? "";
+          if (!content.startsWith("bench|")) return;
+          const now = performance.now();
+          latencies.push(now - Number(content.split("|")[1]));
+          delivered += 1;
+          lastDelivery = now;
+        });
+      }
+
+      const senders = Math.min(n, SENDERS_MAX);
+      let sent = 0;
+      let acked = 0;
+      let sendErrors = 0;
+      const t0 = performance.now() + 100;
+      const sends: Promise<void>[] = [];
+      const timers: NodeJS.Timeout[] = [];
+      for (let s = 0; s < senders; s++) {
+        for (let k = 0; k < SECONDS; k++) {
+          const at = t0 + k * 1000 + (s / senders) * 1000;
+          timers.push(
+            setTimeout(() => {
+              const sentAt = performance.now();
+              const content = `bench|${sentAt.toFixed(3)}|${s}-${k}`;
+              sent += 1;
+              const socket = clients[s]!.timeout(10_000);
+              const ack =
+                target === "engunity"
+                  ? socket.emitWithAck("message:send", {
+                      sessionId: room,
+                      content,
+                      clientId: `b-${n}-${s}-${k}`,
+                      ai: false,
+                    })
+                  : socket.emitWithAck("send", { room, content });
+              sends.push(
+                ack.then(
+                  (r: { ok?: boolean }) => {
+                    if (r?.ok) {
+                      acked += 1;
+                      ackLatencies.push(performance.now() - sentAt);
+                    } else sendErrors += 1;
+                  },
+                  () => {
+                    sendErrors += 1;
+                  },
+                ),
+              );
+            }, at - performance.now()),
+          );
+        }
+      }
+      await new Promise((r) => setTimeout(r, t0 - performance.now() + SECONDS * 1000 + 50));
+      await Promise.all(sends);
+      const expected = acked * n;
+      const drainDeadline = performance.now() + DRAIN_TIMEOUT_MS;
+      while (delivered < expected && performance.now() < drainDeadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const elapsed = Math.max(1, (lastDelivery || performance.now()) - t0) / 1000;
+      for (const socket of clients) socket.close();
+      const result: RoomResult = {
+        target,
+        clients: n,
+        senders,
+        seconds: SECONDS,
+        sent,
+        acked,
+        sendErrors,
+        expectedDeliveries: expected,
+        delivered,
+        messagesPerSecond: Math.round((acked / elapsed) * 10) / 10,
+        deliveriesPerSecond: Math.round(delivered / elapsed),
+        deliveryMs: summarize(latencies),
+        ackMs: summarize(ackLatencies),
+        joinSeconds: Math.round(joinSeconds * 10) / 10,
+      };
+      console.log(
+        `${target} n=${n}: delivered ${delivered}/${expected}, p50 ${result.deliveryMs.p50} ms, p99 ${result.deliveryMs.p99} ms`,
+      );
+      return result;
+    };
+
+    const results: RoomResult[] = [];
+    for (const n of SIZES) {
+      results.push(await runRoom("bare", n));
+      results.push(await runRoom("engunity", n));
+    }
+
+    const rows = SIZES.map((n) => {
+      const eng = results.find((r) => r.target === "engunity" && r.clients === n)!;
+      const bare = results.find((r) => r.target === "bare" && r.clients === n)!;
+      return {
+        clients: n,
+        senders: eng.senders,
+        "msg/s": eng.messagesPerSecond,
+        "deliv/s": eng.deliveriesPerSecond,
+        "p50 ms": eng.deliveryMs.p50,
+        "p99 ms": eng.deliveryMs.p99,
+        "bare p50": bare.deliveryMs.p50,
+        "bare p99": bare.deliveryMs.p99,
+        "p50 ratio": Math.round((eng.deliveryMs.p50 / bare.deliveryMs.p50) * 100) / 100,
+        "p99 ratio": Math.round((eng.deliveryMs.p99 / bare.deliveryMs.p99) * 100) / 100,
+        lost: eng.expectedDeliveries - eng.delivered,
+        errors: eng.sendErrors,
+      };
+    });
+    printTable(
+      "socket fan-out: Engunity (2 nodes, Redis, Postgres) vs bare Socket.IO + redis adapter",
+      rows,
+    );
+    const file = writeResult("socketFanout", {
+      description:
+        "N clients split over two realtime nodes in one room; each sender sends one message per second; delivery latency is send-to-arrival at every client, one clock",
+      params: { sizes: SIZES, seconds: SECONDS, sendersMax: SENDERS_MAX },
+      summary: rows,
+      runs: results,
+    });
+    console.log(`\nwrote ${file}`);
+  } finally {
+    for (const node of started.reverse()) await node.stop().catch(() => {});
+    await db.close().catch(() => {});
+    await stack.close().catch(() => {});
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

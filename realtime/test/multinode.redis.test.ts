@@ -1,0 +1,142 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer, Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiClient, apiClient } from "../../test/support/api";
+import { createTestStack, type TestStack } from "../../test/support/node";
+import {
+  type ClientSocket,
+  connectClient,
+  emitAck,
+  once,
+  waitFor,
+} from "../../test/support/sockets";
+import type { RealtimeNode } from "../src";
+
+/** A Redis of this test's own (the shared one must not be restarted under other suites). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once("error", () => resolve(false));
+    socket.connect(port, "127.0.0.1", () => {
+      socket.destroy();
+      resolve(true);
+    });
+  });
+}
+
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: "ignore",
+    },
+  );
+  await waitFor(() => portOpen(port), 10_000, `redis on ${port}`);
+  return child;
+}
+
+async function killRedis(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+/** Redis dies under two nodes and comes back: nothing exits, cross-node delivery resumes, nothing is lost. */
+describe("two nodes when Redis restarts", () => {
+  let stack: TestStack;
+  let redisPort: number;
+  let redis: ChildProcess;
+  let nodeA: RealtimeNode;
+  let nodeB: RealtimeNode;
+  let api: ApiClient;
+  const sockets: ClientSocket[] = [];
+
+  beforeAll(async () => {
+    redisPort = await freePort();
+    redis = await startRedis(redisPort);
+    stack = await createTestStack("postgres");
+    const env = { REDIS_URL: `redis://127.0.0.1:${redisPort}` };
+    nodeA = await stack.startNode(env);
+    nodeB = await stack.startNode(env);
+    api = apiClient(nodeA.url);
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.close();
+    await stack?.close();
+    if (redis && redis.exitCode === null && redis.signalCode === null) await killRedis(redis);
+  });
+
+  it("keeps serving while Redis is down and resumes cross-node delivery within seconds of its return", async () => {
+    const alice = await api.register("alice");
+    const bob = await api.register("bob");
+    const sessionId = (await api.post("/chat/sessions", { title: "Outage" }, alice.token)).body
+      .id as string;
+    await api.post(`/chat/${sessionId}/members`, { username: "bob", role: "editor" }, alice.token);
+    const a = await connectClient(nodeA.url, alice.token);
+    const b = await connectClient(nodeB.url, bob.token);
+    sockets.push(a, b);
+    await emitAck(a, "session:join", { sessionId });
+    await emitAck(b, "session:join", { sessionId });
+    const first = once(b, "message:new", (e) => e.message.content === "before");
+    await emitAck(a, "message:send", { sessionId, content: "before", clientId: "r-0" });
+    await first;
+
+    await killRedis(redis);
+    // Node A still takes and stores messages; sockets stay up.
+    const during = await emitAck(
+      a,
+      "message:send",
+      { sessionId, content: "during outage", clientId: "r-1" },
+      10_000,
+    );
+    expect(during.ok).toBe(true);
+    expect(a.connected && b.connected).toBe(true);
+
+    redis = await startRedis(redisPort);
+    const back = Date.now();
+    // Probe until a live message crosses from A to B again.
+    let crossed = false;
+    b.on("message:new", (e) => {
+      if (e.message.content.startsWith("probe")) crossed = true;
+    });
+    for (let i = 0; !crossed; i++) {
+      expect(Date.now() - back, "cross-node delivery did not resume within 10 s").toBeLessThan(
+        10_000,
+      );
+      await emitAck(
+        a,
+        "message:send",
+        { sessionId, content: `probe ${i}`, clientId: `probe-${i}` },
+        5000,
+      );
+      await once(b, "message:new", (e) => e.message.content === `probe ${i}`, 500).catch(() => {});
+    }
+    // Presence heals too: node A sees bob (on B) again.
+    await waitFor(
+      async () => (await nodeA.ctx.onlineUserIds(sessionId)).has(bob.user.id),
+      10_000,
+      "presence after Redis returned",
+    );
+
+    // Bob fills the gap from the database on re-join.
+    const rejoin = await emitAck(b, "session:join", { sessionId });
+    const stored = await nodeA.ctx.db.models.ChatMessage.findAll({
+      where: { sessionId },
+      order: [
+        ["createdAt", "ASC"],
+        ["id", "ASC"],
+      ],
+    });
+    expect(rejoin.messages.map((m: { id: string }) => m.id)).toEqual(stored.map((m) => m.id));
+    expect(stored.map((m) => m.content)).toContain("during outage");
+  }, 60_000);
+});
