@@ -264,6 +264,43 @@ describe.each<DbKind>(["sqlite", "postgres"])("socket gateway on %s", (kind) => 
     15_000,
   );
 
+  it("works over long-polling too (the fallback transport)", async () => {
+    const sessionId = await newSession("Polling", [[bob, "editor"]]);
+    const polling = await connectClient(node.url, bob.token, { transports: ["polling"] });
+    open.push(polling);
+    const joined = await emitAck(polling, "session:join", { sessionId });
+    expect(joined.ok).toBe(true);
+    const got = once(polling, "message:new", (e) => e.message.content === "to a polling client");
+    await api.post(
+      "/chat/",
+      { sessionId, content: "to a polling client", clientId: "p-1" },
+      alice.token,
+    );
+    await got;
+  });
+
+  it("exposes socket metrics: connections, rooms, events in and out by name, ack latency", async () => {
+    const sessionId = await newSession("Metrics");
+    const a = await connect(alice);
+    await emitAck(a, "session:join", { sessionId });
+    await emitAck(a, "message:send", { sessionId, content: "counted", clientId: "mx-1" });
+    const text = await (await fetch(`${node.url}/metrics`)).text();
+    const value = (line: RegExp) => Number(text.match(line)?.[1] ?? Number.NaN);
+    expect(value(/^engunity_socket_connections (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^engunity_socket_session_rooms (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(
+      value(/^engunity_socket_events_in_total\{event="message:send"\} (\d+)/m),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      value(/^engunity_socket_events_out_total\{event="message:new"\} (\d+)/m),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      value(
+        /^engunity_socket_ack_duration_seconds_count\{event="session:join",outcome="ok"\} (\d+)/m,
+      ),
+    ).toBeGreaterThanOrEqual(1);
+  });
+
   it("does not pass on typing from a socket that has not joined the room", async () => {
     const sessionId = await newSession("Typing2", [[bob, "editor"]]);
     const a = await connect(alice);
