@@ -38,7 +38,7 @@ describe("Postgres unavailable", () => {
     expect(health.body).toMatchObject({ status: "unavailable", db: "down" });
     const send = await api.post(
       "/chat/",
-      { sessionId, content: "during outage", clientId: "retry-1" },
+      { sessionId, content: "during outage", clientId: "retry-1", ai: false },
       token,
     );
     expect(send.status).toBe(503);
@@ -50,13 +50,13 @@ describe("Postgres unavailable", () => {
     expect((await api.get("/health")).status).toBe(200);
     const retried = await api.post(
       "/chat/",
-      { sessionId, content: "during outage", clientId: "retry-1" },
+      { sessionId, content: "during outage", clientId: "retry-1", ai: false },
       token,
     );
     expect(retried.status).toBe(200);
     const again = await api.post(
       "/chat/",
-      { sessionId, content: "during outage", clientId: "retry-1" },
+      { sessionId, content: "during outage", clientId: "retry-1", ai: false },
       token,
     );
     expect(again.body.userMessage.id).toBe(retried.body.userMessage.id);
