@@ -1,0 +1,140 @@
+import type { GenerationSnapshot, Message } from "@engunity/shared";
+import { type ClientSocket, emitAck } from "../../test/support/sockets";
+
+export interface Batch {
+  epoch: number;
+  seq: number;
+  text: string;
+}
+
+/** One generation as a client renders it. */
+export interface Rendering {
+  epoch: number;
+  lastSeq: number;
+  text: string;
+  /** Batches applied in the current epoch, in order. */
+  batches: Batch[];
+  /** Batches dropped because `seq <= lastSeq` (expected after a catch-up, never applied). */
+  dropped: number;
+  /** A seq that skipped ahead (a missing batch): must stay 0. */
+  gaps: number;
+  /** Times a newer epoch reset the text. */
+  resets: number;
+  done?: Message;
+}
+
+/**
+ * What a well-behaved client does with `ai:*` events (PROTOCOL): a newer epoch resets
+ * the text, `seq <= lastSeq` is dropped, the join ack and `ai:resume` fill what was
+ * missed. Tests compare its renderings with each other and the database.
+ */
+export class AiViewer {
+  readonly gens = new Map<string, Rendering>();
+  readonly deltaWaiters = new Set<() => void>();
+  /** While a resume is in flight, live batches wait here so none is applied out of order. */
+  private held: { messageId: string; batch: Batch }[] | null = null;
+
+  constructor(public socket: ClientSocket) {
+    this.attach(socket);
+  }
+
+  attach(socket: ClientSocket): void {
+    this.socket = socket;
+    socket.on("ai:start", (e) => {
+      const g = this.gen(e.messageId);
+      if (e.epoch > g.epoch) this.reset(g, e.epoch);
+    });
+    socket.on("ai:delta", (e) => {
+      if (this.held) this.held.push({ messageId: e.messageId, batch: e });
+      else this.apply(e.messageId, e);
+    });
+    socket.on("ai:done", (e) => {
+      this.gen(e.message.id).done = e.message;
+      for (const w of this.deltaWaiters) w();
+    });
+  }
+
+  gen(messageId: string): Rendering {
+    let g = this.gens.get(messageId);
+    if (!g) {
+      g = { epoch: 0, lastSeq: 0, text: "", batches: [], dropped: 0, gaps: 0, resets: 0 };
+      this.gens.set(messageId, g);
+    }
+    return g;
+  }
+
+  private reset(g: Rendering, epoch: number): void {
+    if (g.epoch !== 0) g.resets++;
+    g.epoch = epoch;
+    g.lastSeq = 0;
+    g.text = "";
+    g.batches = [];
+  }
+
+  apply(messageId: string, b: Batch): void {
+    const g = this.gen(messageId);
+    if (b.epoch < g.epoch) return;
+    if (b.epoch > g.epoch) this.reset(g, b.epoch);
+    if (b.seq <= g.lastSeq) {
+      g.dropped++;
+      return;
+    }
+    if (b.seq !== g.lastSeq + 1) g.gaps++;
+    g.lastSeq = b.seq;
+    g.text += b.text;
+    g.batches.push({ epoch: b.epoch, seq: b.seq, text: b.text });
+    for (const w of this.deltaWaiters) w();
+  }
+
+  /** Takes the join ack's snapshot of running generations. */
+  fromSnapshot(snapshots: GenerationSnapshot[]): void {
+    for (const s of snapshots) {
+      const g = this.gen(s.messageId);
+      if (s.epoch < g.epoch || (s.epoch === g.epoch && s.seq <= g.lastSeq)) continue;
+      if (s.epoch > g.epoch) this.reset(g, s.epoch);
+      g.text = s.text;
+      g.lastSeq = s.seq;
+      g.batches = [{ epoch: s.epoch, seq: s.seq, text: s.text }];
+    }
+  }
+
+  /** `ai:resume` from the last seq seen, applying what comes back. */
+  async resume(sessionId: string, messageId: string): Promise<void> {
+    const g = this.gen(messageId);
+    this.held = [];
+    try {
+      const ack = await emitAck(this.socket, "ai:resume", {
+        sessionId,
+        messageId,
+        afterSeq: g.lastSeq,
+      });
+      if (!ack.ok) throw new Error(`resume failed: ${JSON.stringify(ack)}`);
+      for (const d of ack.deltas)
+        this.apply(messageId, { epoch: ack.epoch, seq: d.seq, text: d.text });
+      if (ack.done) g.done = ack.done;
+    } finally {
+      const held = this.held ?? [];
+      this.held = null;
+      for (const h of held) this.apply(h.messageId, h.batch);
+    }
+    for (const w of this.deltaWaiters) w();
+  }
+
+  /** Resolves when `check` holds, re-checked on every applied batch or done. */
+  until(check: () => boolean, timeoutMs = 10_000, what = "viewer state"): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const test = () => {
+        if (!check()) return;
+        clearTimeout(timer);
+        this.deltaWaiters.delete(test);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.deltaWaiters.delete(test);
+        reject(new Error(`timed out waiting for ${what}`));
+      }, timeoutMs);
+      this.deltaWaiters.add(test);
+      test();
+    });
+  }
+}
