@@ -51,6 +51,10 @@ describe("web app, two users", () => {
     await a.page.waitForURL(/\/chat\//, { timeout: WAIT_MS });
     sessionId = a.page.url().split("/").pop()!;
     await a.page.waitForSelector("[data-testid=messages][data-joined=true]", { timeout: WAIT_MS });
+    // Renamed once the shared doc is up, so the title is co-edited from the start.
+    await a.page.waitForSelector("[data-testid=composer][data-collab=shared]", {
+      timeout: WAIT_MS,
+    });
     await a.page.fill("[data-testid=session-title]", "Design review");
     await a.page.press("[data-testid=session-title]", "Enter");
 
@@ -68,7 +72,14 @@ describe("web app, two users", () => {
     await b.page.goto(new URL(link).pathname);
     await b.page.waitForURL(new RegExp(`/chat/${sessionId}$`), { timeout: WAIT_MS });
     await b.page.waitForSelector("[data-testid=messages][data-joined=true]", { timeout: WAIT_MS });
-    expect(await b.page.inputValue("[data-testid=session-title]")).toBe("Design review");
+    // The title A typed reaches B (through the shared doc, or the saved title).
+    await b.page.waitForFunction(
+      () =>
+        (document.querySelector("[data-testid=session-title]") as HTMLInputElement).value ===
+        "Design review",
+      null,
+      { timeout: WAIT_MS },
+    );
 
     for (const [viewer, other] of [
       [a, b],
@@ -124,6 +135,67 @@ describe("web app, two users", () => {
     expect(await messageTexts(a.page)).toEqual(["hello from bob", "hi bob, welcome"]);
   });
 
+  it("co-edits the draft (with each other's carets) and the title, live", async () => {
+    for (const p of [a, b]) {
+      await p.page.waitForSelector("[data-testid=composer][data-collab=shared]", {
+        timeout: WAIT_MS,
+      });
+    }
+    const draftIs = (p: UserPage, v: string) =>
+      p.page.waitForFunction(
+        (want) =>
+          (document.querySelector("[data-testid=composer]") as HTMLTextAreaElement).value === want,
+        v,
+        { timeout: WAIT_MS },
+      );
+    await a.page.click("[data-testid=composer]");
+    await a.page.keyboard.type("Let's ship ");
+    await draftIs(b, "Let's ship ");
+    await b.page.click("[data-testid=composer]");
+    await b.page.keyboard.press("End");
+    await b.page.keyboard.type("on Friday");
+    await draftIs(a, "Let's ship on Friday");
+    // B's caret shows in A's box with B's name, and A's in B's.
+    await a.page.waitForSelector(`[data-testid=remote-cursor][data-user-id="${b.user.id}"]`, {
+      timeout: WAIT_MS,
+    });
+    await b.page.waitForSelector(`[data-testid=remote-cursor][data-user-id="${a.user.id}"]`, {
+      timeout: WAIT_MS,
+    });
+    await shot(a.page, "co-editing");
+
+    // Sending the shared draft posts it once and empties it for both.
+    await a.page.focus("[data-testid=composer]");
+    await a.page.keyboard.press("Enter");
+    await waitText(b, "Let's ship on Friday");
+    await draftIs(a, "");
+    await draftIs(b, "");
+
+    // The title, co-edited in place: B sees A's edit live, and the server saves it.
+    await a.page.click("[data-testid=session-title]");
+    await a.page.keyboard.press("End");
+    await a.page.keyboard.type(" v2");
+    await b.page.waitForFunction(
+      () =>
+        (document.querySelector("[data-testid=session-title]") as HTMLInputElement).value ===
+        "Design review v2",
+      null,
+      { timeout: WAIT_MS },
+    );
+    await a.page.keyboard.press("Enter");
+    await b.page.waitForFunction(
+      (sid) =>
+        document
+          .querySelector(`[data-testid=session-item][data-session-id="${sid}"]`)
+          ?.textContent?.includes("v2"),
+      sessionId,
+      { timeout: WAIT_MS },
+    );
+    expect((await app.api.get(`/chat/${sessionId}`, b.token)).body.session.title).toBe(
+      "Design review v2",
+    );
+  });
+
   it("A makes B a viewer: B's composer is gone and B cannot send", async () => {
     await a.page.click("[data-testid=share]");
     const row = `[data-testid=share-dialog] [data-testid=member][data-user-id="${b.user.id}"]`;
@@ -164,10 +236,17 @@ describe("web app, two users", () => {
     expect(stored).toEqual([
       "hello from bob",
       "hi bob, **welcome**",
+      "Let's ship on Friday",
       "written offline 1",
       "written offline 2",
     ]);
-    const shown = ["hello from bob", "hi bob, welcome", "written offline 1", "written offline 2"];
+    const shown = [
+      "hello from bob",
+      "hi bob, welcome",
+      "Let's ship on Friday",
+      "written offline 1",
+      "written offline 2",
+    ];
     expect(await messageTexts(a.page)).toEqual(shown);
     expect(await messageTexts(b.page)).toEqual(shown);
     expect(a.errors).toEqual([]);

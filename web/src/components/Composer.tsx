@@ -1,6 +1,8 @@
 import { LIMITS } from "@engunity/shared/limits";
 import { createEffect, createSignal, on, onCleanup, Show } from "solid-js";
+import { bindField, type Collab, type Peer } from "../lib/collab";
 import { Icon } from "./Icon";
+import { RemoteCarets } from "./RemoteCarets";
 
 const TYPING_IDLE_MS = 3_000;
 
@@ -16,6 +18,9 @@ export function Composer(props: {
   onSend: (content: string, ai: boolean | undefined) => void;
   onTyping: (typing: boolean) => void;
   onFiles: (files: File[]) => void;
+  /** The shared draft, once the Yjs doc is connected; until then the box is local. */
+  collab?: Collab | null;
+  peers?: Peer[];
 }) {
   let box!: HTMLTextAreaElement;
   let fileInput!: HTMLInputElement;
@@ -38,19 +43,43 @@ export function Composer(props: {
   }
   onCleanup(() => setTyping(false));
 
+  // With the doc connected, the box is the session's shared draft.
+  let layer: HTMLDivElement | undefined;
+  createEffect(() => {
+    const collab = props.collab;
+    if (!collab || !props.canSend) return;
+    const unbind = bindField(box, collab.draft, (value) => {
+      setText(value);
+      grow();
+    });
+    onCleanup(() => {
+      unbind();
+      collab.setCursor(null);
+    });
+  });
+  function shareCaret() {
+    props.collab?.setCursor("draft", box.selectionStart ?? 0, box.selectionEnd ?? 0);
+  }
+
   function grow() {
     box.style.height = "auto";
     box.style.height = `${Math.min(box.scrollHeight, 240)}px`;
   }
 
   function send() {
-    const content = text().trim();
+    const content = (props.collab ? props.collab.draft.toString() : text()).trim();
     if (!content || !props.canSend || content.length > LIMITS.messageMax) return;
     const mentions = /(^|\s)@ai\b/i.test(content);
     const ai = askAi() || mentions ? true : props.solo ? false : undefined;
     props.onSend(content, ai);
-    setText("");
-    box.value = "";
+    const collab = props.collab;
+    if (collab) {
+      // Sent: the draft empties for everyone, like a shared notepad torn off.
+      collab.doc.transact(() => collab.draft.delete(0, collab.draft.length));
+    } else {
+      setText("");
+      box.value = "";
+    }
     grow();
     setTyping(false);
   }
@@ -85,29 +114,52 @@ export function Composer(props: {
         <label class="sr-only" for="composer-input">
           Message
         </label>
-        <textarea
-          id="composer-input"
-          ref={box}
-          data-testid="composer"
-          rows={1}
-          placeholder={
-            props.solo ? "Message the AI…" : "Message your team — type @ai to ask the AI"
-          }
-          maxLength={LIMITS.messageMax}
-          value={text()}
-          onInput={(e) => {
-            setText(e.currentTarget.value);
-            grow();
-            setTyping(e.currentTarget.value.length > 0);
-          }}
-          onBlur={() => setTyping(false)}
-          onKeyDown={(e) => {
-            if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
-              e.preventDefault();
-              send();
+        <div class="draft-box">
+          <Show when={props.collab && props.peers?.length}>
+            <RemoteCarets
+              collab={props.collab!}
+              text={text()}
+              peers={props.peers ?? []}
+              ref={(el) => {
+                layer = el;
+              }}
+            />
+          </Show>
+          <textarea
+            id="composer-input"
+            ref={box}
+            data-collab={props.collab ? "shared" : "local"}
+            onScroll={() => {
+              if (layer) layer.scrollTop = box.scrollTop;
+            }}
+            onSelect={shareCaret}
+            onKeyUp={shareCaret}
+            onFocus={shareCaret}
+            data-testid="composer"
+            rows={1}
+            placeholder={
+              props.solo ? "Message the AI…" : "Message your team — type @ai to ask the AI"
             }
-          }}
-        />
+            maxLength={LIMITS.messageMax}
+            value={text()}
+            onInput={(e) => {
+              if (!props.collab) setText(e.currentTarget.value);
+              grow();
+              setTyping(e.currentTarget.value.length > 0);
+              shareCaret();
+            }}
+            onBlur={() => {
+              setTyping(false);
+              props.collab?.setCursor(null);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+                e.preventDefault();
+                send();
+              }
+            }}
+          />
+        </div>
         <div class="composer-bar">
           <button
             type="button"

@@ -1,5 +1,6 @@
 import { LIMITS } from "@engunity/shared/limits";
-import { createEffect, createSignal, Show } from "solid-js";
+import { createEffect, createSignal, For, onCleanup, Show } from "solid-js";
+import { bindField, type Collab, type Peer } from "../lib/collab";
 import { titleOf } from "../lib/format";
 
 /** The session title, edited in place by editors; Enter or leaving the field saves. */
@@ -7,16 +8,32 @@ export function TitleField(props: {
   title: string;
   editable: boolean;
   onRename: (title: string) => void;
+  /** With the Yjs doc connected the title is co-edited live; the server saves it. */
+  collab?: Collab | null;
+  peers?: Peer[];
 }) {
   const [value, setValue] = createSignal(props.title);
+  let input: HTMLInputElement | undefined;
+  createEffect(() => {
+    const collab = props.collab;
+    if (!collab || !props.editable || !input) return;
+    const unbind = bindField(input, collab.title, setValue);
+    onCleanup(unbind);
+  });
+  const shareCaret = () =>
+    input && props.collab?.setCursor("title", input.selectionStart ?? 0, input.selectionEnd ?? 0);
+  const editors = () => (props.peers ?? []).filter((p) => p.cursor?.field === "title");
   let editing = false;
   // A rename from elsewhere shows up unless the user is typing over it.
   createEffect(() => {
     const t = props.title;
-    if (!editing) setValue(t);
+    // Co-edited, the field follows the doc alone: the saved title lags behind it.
+    if (!editing && !props.collab) setValue(t);
   });
   function commit() {
     editing = false;
+    props.collab?.setCursor(null);
+    if (props.collab) return;
     const next = value().trim();
     if (next !== props.title.trim()) props.onRename(next);
   }
@@ -30,6 +47,7 @@ export function TitleField(props: {
       }
     >
       <input
+        ref={input}
         class="title-text title-input"
         data-testid="session-title"
         aria-label="Session title"
@@ -38,18 +56,38 @@ export function TitleField(props: {
         value={value()}
         onFocus={() => {
           editing = true;
+          shareCaret();
         }}
-        onInput={(e) => setValue(e.currentTarget.value)}
+        onSelect={shareCaret}
+        onKeyUp={shareCaret}
+        onInput={(e) => {
+          if (!props.collab) setValue(e.currentTarget.value);
+        }}
         onBlur={commit}
         onKeyDown={(e) => {
           if (e.key === "Enter") e.currentTarget.blur();
-          if (e.key === "Escape") {
+          if (e.key === "Escape" && !props.collab) {
             setValue(props.title);
             editing = false;
             e.currentTarget.blur();
           }
         }}
       />
+      <span class="editing-chips">
+        <For each={editors()}>
+          {(p) => (
+            <span
+              class="editing-chip"
+              data-testid="title-editor"
+              data-user-id={p.user.id}
+              style={{ background: p.user.color }}
+              title={`${p.user.name} is editing the title`}
+            >
+              {p.user.name}
+            </span>
+          )}
+        </For>
+      </span>
     </Show>
   );
 }

@@ -1,6 +1,15 @@
 import type { Session } from "@engunity/shared";
 import { A, useNavigate, useParams } from "@solidjs/router";
-import { createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import {
+  createEffect,
+  createMemo,
+  createSignal,
+  For,
+  on,
+  onCleanup,
+  onMount,
+  Show,
+} from "solid-js";
 import { Avatar } from "../components/Avatar";
 import { Composer } from "../components/Composer";
 import { ConfirmDialog } from "../components/Dialog";
@@ -15,7 +24,8 @@ import { UploadList } from "../components/UploadList";
 import { api, download, errorText } from "../lib/api";
 import { currentUser } from "../lib/auth";
 import { createChatRoom } from "../lib/chatRoom";
-import { displayName, titleOf } from "../lib/format";
+import type { Collab, Peer } from "../lib/collab";
+import { colorFor, displayName, titleOf } from "../lib/format";
 import { discard, enqueue, pendingFor, retry } from "../lib/outbox";
 import { removeSession } from "../lib/sessions";
 import { connectionState, currentSocket } from "../lib/socket";
@@ -39,6 +49,8 @@ function ChatView(props: { sessionId: string }) {
   const uploads = createUploads(() => props.sessionId);
   const [sharing, setSharing] = createSignal(false);
   const [confirmDelete, setConfirmDelete] = createSignal(false);
+  const [collab, setCollab] = createSignal<Collab | null>(null);
+  const [peers, setPeers] = createSignal<Peer[]>([]);
 
   const role = () => state.session?.role;
   const canWrite = () => role() === "owner" || role() === "editor";
@@ -67,6 +79,37 @@ function ChatView(props: { sessionId: string }) {
   const onScroll = () => {
     pinned = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
   };
+
+  // The shared doc (title and draft) for people who may edit; loaded lazily so the
+  // chat renders first. Bound to the fields only once synced: until then they stay
+  // plain local fields, and they stay usable if the doc never connects.
+  createEffect(
+    on(canWrite, (writer) => {
+      const user = me();
+      if (!writer || !user) return;
+      let doc: Collab | null = null;
+      let cancelled = false;
+      void import("../lib/collab").then(({ connectCollab }) => {
+        if (cancelled) return;
+        const c = connectCollab(props.sessionId, {
+          id: user.id,
+          name: displayName(user),
+          color: colorFor(user.id),
+        });
+        doc = c;
+        c.onStatus((synced) => {
+          if (synced) setCollab(c);
+        });
+        c.onPeers(() => setPeers(c.peers()));
+      });
+      onCleanup(() => {
+        cancelled = true;
+        setCollab(null);
+        setPeers([]);
+        doc?.destroy();
+      });
+    }),
+  );
 
   function send(content: string, ai: boolean | undefined) {
     pinned = true;
@@ -144,7 +187,13 @@ function ChatView(props: { sessionId: string }) {
         </button>
         <div class="chat-title">
           <Show when={state.session}>
-            <TitleField title={state.session!.title} editable={canWrite()} onRename={rename} />
+            <TitleField
+              title={state.session!.title}
+              editable={canWrite()}
+              onRename={rename}
+              collab={collab()}
+              peers={peers()}
+            />
             <span class="role-pill hide-phone" data-testid="my-role">
               {role()}
             </span>
@@ -245,6 +294,8 @@ function ChatView(props: { sessionId: string }) {
             onSend={send}
             onTyping={typing}
             onFiles={(files) => files.forEach(uploads.upload)}
+            collab={collab()}
+            peers={peers()}
           />
         </Show>
       </div>

@@ -1,0 +1,226 @@
+import { yjsRoom } from "@engunity/shared/rooms";
+import { WebsocketProvider } from "y-websocket";
+import * as Y from "yjs";
+import { api } from "./api";
+
+/**
+ * The session's shared Yjs doc: `Y.Text("title")` and `Y.Text("draft")`, with
+ * awareness `{user: {id, name, color}, cursor}`. Loaded lazily (a chunk of its own)
+ * once the chat is on screen. Each connection needs a fresh single-use ticket, so
+ * reconnecting is ours, not y-websocket's: on close we stop its retry loop, fetch a
+ * new ticket and connect again, with backoff.
+ */
+export interface AwarenessUser {
+  id: string;
+  name: string;
+  color: string;
+}
+
+/** Where a peer's caret is: which field, as Yjs relative positions (survive edits). */
+export interface CursorState {
+  field: "title" | "draft";
+  anchor: unknown;
+  head: unknown;
+}
+
+export interface Peer {
+  clientId: number;
+  user: AwarenessUser;
+  cursor: CursorState | null;
+}
+
+export interface Collab {
+  doc: Y.Doc;
+  title: Y.Text;
+  draft: Y.Text;
+  /** Sets this client's caret (null when no field has focus). */
+  setCursor(field: "title" | "draft" | null, anchor?: number, head?: number): void;
+  /** Other people in the doc and their carets. */
+  peers(): Peer[];
+  /** A caret as absolute index in its field's current text, or null. */
+  resolve(cursor: CursorState, pos: "anchor" | "head"): number | null;
+  onPeers(fn: () => void): () => void;
+  onStatus(fn: (synced: boolean) => void): () => void;
+  destroy(): void;
+}
+
+export function connectCollab(sessionId: string, user: AwarenessUser): Collab {
+  const doc = new Y.Doc();
+  const title = doc.getText("title");
+  const draft = doc.getText("draft");
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const provider = new WebsocketProvider(
+    `${scheme}://${location.host}/yjs`,
+    yjsRoom(sessionId),
+    doc,
+    {
+      connect: false,
+      // Cross-tab sync would bypass the server's checks (a viewer's tab could write).
+      disableBc: true,
+    },
+  );
+  provider.awareness.setLocalStateField("user", user);
+  provider.awareness.setLocalStateField("cursor", null);
+  let destroyed = false;
+  let failures = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  async function connect(): Promise<void> {
+    if (destroyed) return;
+    try {
+      const { ticket } = await api<{ ticket: string }>("POST", `/chat/${sessionId}/yjs-ticket`);
+      if (destroyed) return;
+      provider.params = { ticket };
+      provider.connect();
+    } catch {
+      retry();
+    }
+  }
+  function retry(): void {
+    clearTimeout(timer);
+    failures++;
+    timer = setTimeout(() => void connect(), Math.min(2 ** failures * 250, 10_000));
+  }
+  provider.on("connection-close", () => {
+    // Its own reconnect would reuse the spent ticket; ours fetches a new one. Not
+    // `disconnect()`: that closes the socket again, which emits this event again
+    // (y-websocket 2.1 emits it before clearing `provider.ws`) — endless recursion.
+    provider.shouldConnect = false;
+    if (!destroyed) retry();
+  });
+  provider.on("status", ({ status }: { status: string }) => {
+    if (status === "connected") failures = 0;
+  });
+  void connect();
+
+  const toRel = (text: Y.Text, index: number) =>
+    Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(text, index));
+
+  return {
+    doc,
+    title,
+    draft,
+    setCursor(field, anchor = 0, head = anchor) {
+      if (!field) {
+        provider.awareness.setLocalStateField("cursor", null);
+        return;
+      }
+      const text = field === "title" ? title : draft;
+      provider.awareness.setLocalStateField("cursor", {
+        field,
+        anchor: toRel(text, anchor),
+        head: toRel(text, head),
+      } satisfies CursorState);
+    },
+    peers() {
+      const out: Peer[] = [];
+      provider.awareness.getStates().forEach((state, clientId) => {
+        if (clientId === doc.clientID || !state.user) return;
+        out.push({
+          clientId,
+          user: state.user as AwarenessUser,
+          cursor: (state.cursor as CursorState) ?? null,
+        });
+      });
+      return out;
+    },
+    resolve(cursor, pos) {
+      try {
+        const rel = Y.createRelativePositionFromJSON(cursor[pos]);
+        const abs = Y.createAbsolutePositionFromRelativePosition(rel, doc);
+        return abs ? abs.index : null;
+      } catch {
+        return null;
+      }
+    },
+    onPeers(fn) {
+      provider.awareness.on("change", fn);
+      return () => provider.awareness.off("change", fn);
+    },
+    onStatus(fn) {
+      const h = (synced: boolean) => fn(synced);
+      provider.on("sync", h);
+      const closed = () => fn(false);
+      provider.on("connection-close", closed);
+      return () => {
+        provider.off("sync", h);
+        provider.off("connection-close", closed);
+      };
+    },
+    destroy() {
+      destroyed = true;
+      clearTimeout(timer);
+      provider.awareness.setLocalState(null);
+      provider.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+/**
+ * Binds a Y.Text to an <input> or <textarea>: local typing becomes the minimal
+ * delete+insert, remote edits update the field while keeping the local caret where
+ * it was relative to the text around it. Returns the unbind.
+ */
+export function bindField(
+  el: HTMLInputElement | HTMLTextAreaElement,
+  text: Y.Text,
+  onChange: (value: string) => void,
+): () => void {
+  const LOCAL = Symbol("local");
+  el.value = text.toString();
+  onChange(el.value);
+
+  const onInput = () => {
+    const before = text.toString();
+    const after = el.value;
+    if (before === after) return;
+    let start = 0;
+    while (start < before.length && start < after.length && before[start] === after[start]) start++;
+    let endB = before.length;
+    let endA = after.length;
+    while (endB > start && endA > start && before[endB - 1] === after[endA - 1]) {
+      endB--;
+      endA--;
+    }
+    text.doc!.transact(() => {
+      if (endB > start) text.delete(start, endB - start);
+      if (endA > start) text.insert(start, after.slice(start, endA));
+    }, LOCAL);
+    onChange(after);
+  };
+
+  const observer = (event: Y.YTextEvent, tr: Y.Transaction) => {
+    if (tr.origin === LOCAL) return;
+    const focused = document.activeElement === el;
+    let selStart = el.selectionStart ?? 0;
+    let selEnd = el.selectionEnd ?? 0;
+    // Shift the caret by what was inserted or deleted before it.
+    let index = 0;
+    for (const op of event.delta) {
+      if (op.retain) index += op.retain;
+      else if (typeof op.insert === "string") {
+        const n = op.insert.length;
+        // Text inserted exactly at the caret goes after it: the local typist keeps
+        // their place rather than being pushed along by someone else's words.
+        if (index < selStart) selStart += n;
+        if (index < selEnd) selEnd += n;
+        index += n;
+      } else if (op.delete) {
+        const n = op.delete;
+        if (index < selStart) selStart -= Math.min(n, selStart - index);
+        if (index < selEnd) selEnd -= Math.min(n, selEnd - index);
+      }
+    }
+    el.value = text.toString();
+    if (focused) el.setSelectionRange(selStart, Math.max(selStart, selEnd));
+    onChange(el.value);
+  };
+
+  el.addEventListener("input", onInput);
+  text.observe(observer);
+  return () => {
+    el.removeEventListener("input", onInput);
+    text.unobserve(observer);
+  };
+}
