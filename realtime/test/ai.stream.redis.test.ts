@@ -72,8 +72,11 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
     const socket = await connectClient(node.url, users[name]!.token);
     sockets.push(socket);
     const v = new AiViewer(socket);
+    v.hold();
     const ack = await emitAck(socket, "session:join", { sessionId });
     expect(ack.ok).toBe(true);
+    v.fromSnapshot(ack.generations);
+    v.release();
     return { v, ack };
   }
 
@@ -108,11 +111,13 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
     );
     const { v: dave, ack: daveAck } = await viewer("dave", b);
     expect(daveAck.generations.map((g: { messageId: string }) => g.messageId)).toEqual([id]);
-    dave.fromSnapshot(daveAck.generations);
+    expect(daveAck.generations[0].seq).toBeGreaterThan(0);
     // Erin comes back on the other node and asks for what she missed.
     const erinSocket = await connectClient(b.url, users.erin!.token);
     sockets.push(erinSocket);
+    erin.hold();
     erin.attach(erinSocket);
+    // She keeps her text and ignores the join snapshot: ai:resume fills the gap.
     expect((await emitAck(erinSocket, "session:join", { sessionId })).ok).toBe(true);
     await erin.resume(sessionId, id);
 

@@ -98,10 +98,26 @@ export class AiViewer {
     }
   }
 
-  /** `ai:resume` from the last seq seen, applying what comes back. */
+  /**
+   * Holds live batches (a join or resume is in flight: its answer covers what came
+   * before it, and live batches may overtake it on the wire).
+   */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Applies the held batches in arrival order; those the catch-up covered are dropped. */
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const h of held) this.apply(h.messageId, h.batch);
+    for (const w of this.deltaWaiters) w();
+  }
+
+  /** `ai:resume` from the last seq seen, applying what comes back before any live batch. */
   async resume(sessionId: string, messageId: string): Promise<void> {
     const g = this.gen(messageId);
-    this.held = [];
+    this.hold();
     try {
       const ack = await emitAck(this.socket, "ai:resume", {
         sessionId,
@@ -113,11 +129,8 @@ export class AiViewer {
         this.apply(messageId, { epoch: ack.epoch, seq: d.seq, text: d.text });
       if (ack.done) g.done = ack.done;
     } finally {
-      const held = this.held ?? [];
-      this.held = null;
-      for (const h of held) this.apply(h.messageId, h.batch);
+      this.release();
     }
-    for (const w of this.deltaWaiters) w();
   }
 
   /** Resolves when `check` holds, re-checked on every applied batch or done. */
