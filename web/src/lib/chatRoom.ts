@@ -84,10 +84,25 @@ export function createChatRoom(sessionId: string) {
     );
   }
 
+  /** A stream whose message we have not seen yet gets a placeholder to render into. */
+  function ensureAssistant(messageId: string, provider?: string, model?: string): void {
+    if (state.messages.some((m) => m.id === messageId)) return;
+    upsertMessage({
+      id: messageId,
+      sessionId,
+      role: "assistant",
+      content: "",
+      status: "streaming",
+      createdAt: new Date().toISOString(),
+      metadata: { provider, model },
+    });
+  }
+
   function applySnapshot(messages: Message[], generations: GenerationSnapshot[]): void {
     batch(() => {
       for (const m of messages) upsertMessage(m);
       for (const g of generations) {
+        ensureAssistant(g.messageId);
         setState("streams", g.messageId, { epoch: g.epoch, seq: g.seq, text: g.text });
       }
     });
@@ -188,6 +203,7 @@ export function createChatRoom(sessionId: string) {
     },
     "ai:start": ({ sessionId: sid, messageId, provider, model, epoch }) => {
       if (sid !== sessionId) return;
+      ensureAssistant(messageId, provider, model);
       setState("streams", messageId, { epoch, seq: 0, text: "", provider, model });
     },
     "ai:delta": ({ sessionId: sid, messageId, epoch, seq, text }) => {
