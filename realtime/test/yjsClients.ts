@@ -86,17 +86,24 @@ export async function storedDoc(rows: { data: Buffer }[]): Promise<Y.Doc> {
   return doc;
 }
 
-/** A bare websocket to `/yjs/<room>`: the open socket, or the HTTP status it was refused with. */
+/**
+ * A bare websocket to `/yjs/<room>`: the open socket, or the HTTP status it was
+ * refused with. `firstMessage` is caught from the start: the server's first frame can
+ * arrive in the same packet as the handshake answer.
+ */
 export function rawConnect(
   nodeUrl: string,
   room: string,
   query: string,
   headers: Record<string, string> = {},
-): Promise<{ ws: WebSocket; status: 101 } | { ws: null; status: number }> {
+): Promise<
+  { ws: WebSocket; status: 101; firstMessage: Promise<Buffer> } | { ws: null; status: number }
+> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${wsBase(nodeUrl)}/${room}${query}`, { headers });
     ws.binaryType = "nodebuffer";
-    ws.once("open", () => resolve({ ws, status: 101 }));
+    const firstMessage = new Promise<Buffer>((r) => ws.once("message", r));
+    ws.once("open", () => resolve({ ws, status: 101, firstMessage }));
     ws.once("unexpected-response", (_req, res) => {
       resolve({ ws: null, status: res.statusCode ?? 0 });
       ws.terminate();

@@ -161,7 +161,7 @@ export class DocRegistry {
       await shared.ready;
       await shared.title.flush();
       stored = await shared.persister.flush();
-      if (stored && this.sync) await this.storeWhatPeersMade(shared);
+      if (stored && shared.hasPeerChanges) await this.storeWhatPeersMade(shared);
     } catch (err) {
       stored = false;
       this.deps.logger.warn({ err: (err as Error).message, room }, "yjs unload: store failed");
@@ -287,7 +287,7 @@ export class DocRegistry {
           }
           if (shared.persister.dirty) {
             this.deps.logger.error({ room: shared.room }, "yjs doc not stored at shutdown");
-          } else if (this.sync) {
+          } else if (shared.hasPeerChanges) {
             await this.storeWhatPeersMade(shared);
           }
         } catch (err) {

@@ -100,8 +100,20 @@ export class SharedDoc {
     applyAwarenessUpdate(this.awareness, update, conn);
   }
 
+  /**
+   * Set once a peer's update changed this doc: only then can this copy hold something
+   * the database may lack (a peer that died before storing), worth checking at unload.
+   */
+  hasPeerChanges = false;
+
   /** Applies what another node sent; nothing is echoed back or stored. */
   applyPeerUpdate(update: Uint8Array): void {
+    if (!this.hasPeerChanges) {
+      // Conservative: a sync reply carries the peer's whole delete set even when it
+      // adds nothing; then the unload check merely finds nothing to store.
+      const { structs, ds } = Y.decodeUpdate(update);
+      this.hasPeerChanges = structs.length > 0 || ds.clients.size > 0;
+    }
     Y.applyUpdate(this.doc, update, FROM_PEER);
   }
 
