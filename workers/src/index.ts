@@ -14,6 +14,8 @@ import { createInferenceProcessor } from "./processors/InferenceProcessor";
 import { buildProviders, configuredOrder } from "./providers/providerRegistry";
 import { createRedisRoomEmitter } from "./workerEmitter";
 
+export { OFFLINE_ANSWER } from "./providers/OfflineProvider";
+
 export interface WorkerHandle {
   close(): Promise<void>;
 }
