@@ -21,7 +21,7 @@ const tokensOf = (text: string, size = 6) =>
  * a generation and both see `stopped`; AI output with script/links renders inert.
  * The model is a loopback server speaking Groq's wire protocol to the real SDK.
  */
-describe("AI answers in the browser", () => {
+describe("AI answers in the browser", { timeout: 90_000 }, () => {
   let app: E2EApp;
   let fake: FakeLlmServer;
   let a: UserPage;

@@ -11,7 +11,7 @@ import {
 } from "./harness";
 
 /** One user in a real browser: sign-up, sessions, Markdown, themes, phone width. */
-describe("web app, one user", () => {
+describe("web app, one user", { timeout: 90_000 }, () => {
   let app: E2EApp;
   beforeAll(async () => {
     app = await startE2E();
@@ -79,6 +79,24 @@ describe("web app, one user", () => {
       sessionId,
       { timeout: WAIT_MS },
     );
+
+    // Export from the session menu: a Markdown file with the conversation (the token
+    // goes in a header, not in a download URL).
+    await page.click("[data-testid=session-menu]");
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: WAIT_MS }),
+      page.click("[data-testid=export-md]"),
+    ]);
+    expect(download.suggestedFilename()).toBe("Launch_plan.md");
+    const exported = await new Promise<string>((resolve, reject) => {
+      void download.createReadStream().then((stream) => {
+        const chunks: Buffer[] = [];
+        stream.on("data", (c: Buffer) => chunks.push(c));
+        stream.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+        stream.on("error", reject);
+      }, reject);
+    });
+    expect(exported).toContain("first line\nsecond line");
 
     // Delete asks first, then the session is gone from the list.
     await page.click("[data-testid=session-menu]");

@@ -13,7 +13,7 @@ import {
  * Two browser contexts as two users on one node: invite link, live messages both
  * ways, presence and typing, role change to viewer, and sends queued while offline.
  */
-describe("web app, two users", () => {
+describe("web app, two users", { timeout: 90_000 }, () => {
   let app: E2EApp;
   let a: UserPage;
   let b: UserPage;

@@ -11,7 +11,7 @@ export const SCREENSHOTS = resolve(import.meta.dirname, "../../test-results/scre
 const WEB_INDEX = resolve(import.meta.dirname, "../../web/dist/index.html");
 
 /** How long any single browser wait may take before the test fails. */
-export const WAIT_MS = 15_000;
+export const WAIT_MS = 20_000;
 
 export interface E2EApp {
   stack: TestStack;

@@ -17,7 +17,7 @@ const PAYLOADS = [
   "**bold** <b onmouseover=\"window.__pwned='hover'\">hover me</b>",
 ];
 
-describe("untrusted message content renders inert", () => {
+describe("untrusted message content renders inert", { timeout: 90_000 }, () => {
   let app: E2EApp;
   beforeAll(async () => {
     app = await startE2E();
