@@ -17,6 +17,8 @@ export interface FakeRequestRecord {
   };
   /** performance.now() when the first token was written, if any. */
   firstTokenAt?: number;
+  /** performance.now() when each token was written (index = token index). */
+  writtenAt: number[];
   status: number;
   /** The client went away before the answer ended (an abort). */
   aborted: boolean;
@@ -72,6 +74,7 @@ export async function startFakeLlmServer(
       status: 200,
       aborted: false,
       tokensSent: 0,
+      writtenAt: [],
     };
     state.requests.push(record);
     if (!req.url?.endsWith("/chat/completions")) {
@@ -134,6 +137,7 @@ export async function startFakeLlmServer(
       // Before a cut, wait until the bytes are out, so the client surely got them first.
       if (fault?.kind === "cut") await new Promise((r) => res.write(data, r));
       else res.write(data);
+      record.writtenAt.push(performance.now());
       record.tokensSent++;
     }
     const promptTokens = JSON.stringify(body.messages ?? []).length >> 2;
