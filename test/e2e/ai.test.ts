@@ -159,6 +159,46 @@ describe("AI answers in the browser", { timeout: 90_000 }, () => {
     expect(await a.page.$(`[data-message-id="${id}"] [data-testid=stop]`)).toBeNull();
   });
 
+  it("a viewer who drops mid-stream catches up and ends identical to the database", async () => {
+    fake.tokens = Array.from({ length: 150 }, (_, i) => `t${i + 1} `);
+    fake.tokenIntervalMs = 20;
+    await a.page.fill("[data-testid=composer]", "@ai count for me");
+    await a.page.press("[data-testid=composer]", "Enter");
+    const id = await assistantWith(b, "streaming", 2);
+    await b.page.waitForFunction(
+      (mid) =>
+        (
+          document.querySelector(`[data-message-id="${mid}"] [data-testid=message-content]`)
+            ?.textContent ?? ""
+        ).includes("t5 "),
+      id,
+      { timeout: WAIT_MS },
+    );
+    await b.context.setOffline(true);
+    await b.page.waitForSelector("[data-testid=reconnecting]", { timeout: WAIT_MS });
+    // Let the answer move on while B is away, then come back.
+    await a.page.waitForFunction(
+      (mid) =>
+        (
+          document.querySelector(`[data-message-id="${mid}"] [data-testid=message-content]`)
+            ?.textContent ?? ""
+        ).includes("t60 "),
+      id,
+      { timeout: WAIT_MS },
+    );
+    await b.context.setOffline(false);
+    await assistantWith(b, "complete", 2);
+    const stored = (await app.api.get(`/chat/${sessionId}`, b.token)).body.messages.find(
+      (m: any) => m.id === id,
+    );
+    const shown = await b.page.$eval(
+      `[data-message-id="${id}"] [data-testid=message-content]`,
+      (e) => e.textContent,
+    );
+    expect(shown!.trim()).toBe(stored.content.trim());
+    expect(stored.content.trim().split(" ")).toHaveLength(150);
+  });
+
   it("AI output with script, handlers and javascript: links renders inert for viewers", async () => {
     fake.tokenIntervalMs = 0;
     fake.tokens = [
@@ -169,7 +209,7 @@ describe("AI answers in the browser", { timeout: 90_000 }, () => {
     ];
     await a.page.fill("[data-testid=composer]", "@ai be evil");
     await a.page.press("[data-testid=composer]", "Enter");
-    const id = await assistantWith(b, "complete", 2);
+    const id = await assistantWith(b, "complete", 3);
     for (const el of await b.page.$$(`[data-message-id="${id}"] a`))
       await el.click().catch(() => {});
     const report = await b.page.evaluate((mid) => {
