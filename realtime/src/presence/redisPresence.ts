@@ -187,7 +187,9 @@ export function createRedisPresence(opts: RedisPresenceOptions): PresenceStore {
       // Leave at once rather than waiting for the heartbeat to lapse.
       await redis.del(`${P}:hb:${nodeId}`).catch(() => {});
       await dropNode(nodeId, true).catch(() => {});
-      await subscriber.quit().catch(() => subscriber.disconnect());
+      // Quitting waits for a reply that never comes while Redis is down.
+      if (subscriber.status === "ready") await subscriber.quit().catch(() => {});
+      subscriber.disconnect();
     },
   };
 }

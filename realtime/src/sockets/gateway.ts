@@ -17,6 +17,24 @@ import { disconnectAtExpiry } from "./tokenExpiry";
 import type { Gateway, GatewayServer } from "./types";
 import { setTyping } from "./typingState";
 
+/** How long each shutdown step may take before it is abandoned. */
+const CLOSE_STEP_MS = 2000;
+
+/** Waits for `promise` at most `ms`; true when it settled in time (a rejection counts as settled). */
+async function bounded(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = promise.then(
+    () => true as const,
+    () => true as const,
+  );
+  const result = await Promise.race([settled, timeout]);
+  clearTimeout(timer);
+  return result;
+}
+
 export interface AttachedGateway {
   io: GatewayServer;
   close(): Promise<void>;
@@ -135,9 +153,16 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
         // Not io.close(): that would also close the HTTP server, which the node owns.
         io.local.disconnectSockets(true);
         io.engine.close();
-        await nsp.adapter.close();
-        await presence.close();
-        await Promise.all(redisClients.map((r) => r.quit().catch(() => r.disconnect())));
+        // Redis may be down at shutdown: unsubscribing and quitting would wait forever.
+        await bounded(Promise.resolve(nsp.adapter.close()), CLOSE_STEP_MS);
+        await bounded(presence.close(), CLOSE_STEP_MS);
+        await Promise.all(
+          redisClients.map((r) =>
+            bounded(r.quit(), CLOSE_STEP_MS).then((done) => {
+              if (!done) r.disconnect();
+            }),
+          ),
+        );
       })();
       return closing;
     },
