@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, apiClient } from "../../test/support/api";
 import { createTestStack, type DbKind, type TestStack } from "../../test/support/node";
-import { connectClient, storedDoc, waitUntil } from "./yjsClients";
+import { connectClient as connectSocket } from "../../test/support/sockets";
+import { closedWith, connectClient, storedDoc, waitUntil } from "./yjsClients";
 
 /** The Yjs endpoint on one node, embedded (SQLite, no Redis) and scaled (Postgres + Redis). */
 describe.each<[DbKind, boolean]>([
@@ -47,8 +48,20 @@ describe.each<[DbKind, boolean]>([
   });
 
   it("mirrors a co-edited title to the session row, and applies a REST rename to the doc", async () => {
+    const socket = await connectSocket(url, alice.token);
+    expect((await socket.timeout(5_000).emitWithAck("session:join", { sessionId })).ok).toBe(true);
+    const announced = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("no session:updated")), 5_000);
+      socket.on("session:updated", ({ session }) => {
+        if (session.title !== "Planning Q3") return;
+        clearTimeout(timer);
+        resolve(session.title);
+      });
+    });
     const a = await connectClient(api, url, sessionId, alice.token);
     a.doc.getText("title").insert(a.title().length, " Q3");
+    expect(await announced).toBe("Planning Q3");
+    socket.close();
     await waitUntil(
       async () =>
         (await api.get(`/chat/${sessionId}`, alice.token)).body.session.title === "Planning Q3",
@@ -75,5 +88,25 @@ describe.each<[DbKind, boolean]>([
     await waitUntil(() => a.draft() === "" && b.draft() === "", "draft cleared");
     a.destroy();
     b.destroy();
+  });
+
+  it("closes everyone's connection when the session is deleted, and keeps nothing of the doc", async () => {
+    const doomed = (await api.post("/chat/sessions", { title: "Doomed" }, alice.token)).body.id;
+    const room = `session:${doomed}`;
+    const a = await connectClient(api, url, doomed, alice.token);
+    a.doc.getText("draft").insert(0, "soon gone");
+    const node = stack.nodes[0]!;
+    await waitUntil(
+      () => node.yjs.registry.get(room)?.doc.getText("draft").length === 9,
+      "server has it",
+    );
+    await node.yjs.registry.get(room)!.persister.flush();
+    a.provider.shouldConnect = false;
+    const closed = closedWith(a.provider.ws as unknown as import("ws").WebSocket);
+    expect((await api.del(`/chat/${doomed}`, alice.token)).status).toBe(204);
+    expect(await closed).toBe(4403);
+    await waitUntil(() => node.yjs.registry.get(room) === undefined, "doc unloaded");
+    expect(await node.ctx.db.models.YjsUpdate.count({ where: { docName: room } })).toBe(0);
+    a.destroy();
   });
 });

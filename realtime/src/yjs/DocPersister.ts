@@ -38,6 +38,11 @@ export class DocPersister {
     this.schedule(this.debounceMs);
   }
 
+  /** True once the session is gone and nothing more is stored. */
+  get isDiscarded(): boolean {
+    return this.discarded;
+  }
+
   /** True while some update is not yet committed. */
   get dirty(): boolean {
     return this.pending.length > 0;

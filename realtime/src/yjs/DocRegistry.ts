@@ -1,6 +1,7 @@
 import type { Logger } from "@engunity/core";
 import type { Db } from "@engunity/db";
 import { sessionIdOfRoom, yjsRoom } from "@engunity/shared";
+import { ForeignKeyConstraintError } from "sequelize";
 import { encodeAwarenessUpdate } from "y-protocols/awareness";
 import * as Y from "yjs";
 import { DocPersister } from "./DocPersister";
@@ -112,8 +113,16 @@ export class DocRegistry {
 
   private async load(shared: SharedDoc): Promise<void> {
     const { room, sessionId } = shared;
-    // Subscribe before reading, so nothing published after the read is missed.
-    await this.sync?.subscribe(room);
+    // Subscribe before reading, so nothing published after the read is missed. With
+    // Redis down the doc still works on this node; the resync after Redis returns
+    // subscribes it.
+    await this.sync?.subscribe(room).catch((err: Error) => {
+      shared.unsubscribed = true;
+      this.deps.logger.warn(
+        { err: err.message, room },
+        "yjs subscribe failed; doc is local until Redis returns",
+      );
+    });
     const stored = await this.deps.store.load(room);
     shared.persister = new DocPersister(this.deps.store, room, sessionId, stored.ids.length, {
       onFailure: this.deps.onPersistFailure,
@@ -185,12 +194,19 @@ export class DocRegistry {
    * only here. Before letting go, store whatever the database lacks.
    */
   private async storeWhatPeersMade(shared: SharedDoc): Promise<void> {
+    if (shared.persister.isDiscarded) return;
     const rows = await this.deps.store.load(shared.room);
     const storedDoc = new Y.Doc();
     if (rows.update) Y.applyUpdate(storedDoc, rows.update);
     if (!Y.equalSnapshots(Y.snapshot(storedDoc), Y.snapshot(shared.doc))) {
       const missing = Y.encodeStateAsUpdate(shared.doc, Y.encodeStateVector(storedDoc));
-      await this.deps.store.append(shared.room, shared.sessionId, missing);
+      try {
+        await this.deps.store.append(shared.room, shared.sessionId, missing);
+      } catch (err) {
+        // The session was deleted meanwhile: nothing left to store the doc under.
+        if (!(err instanceof ForeignKeyConstraintError)) throw err;
+        shared.persister.discard();
+      }
     }
     storedDoc.destroy();
   }
@@ -246,10 +262,16 @@ export class DocRegistry {
   /** Redis came back: ask every peer for what this node may have missed. */
   resyncAll(): void {
     for (const shared of this.docs.values()) {
-      this.sync?.publish(shared.room, {
-        type: "syncRequest",
-        stateVector: Y.encodeStateVector(shared.doc),
-      });
+      void (async () => {
+        if (shared.unsubscribed) {
+          await this.sync?.subscribe(shared.room);
+          shared.unsubscribed = false;
+        }
+        this.sync?.publish(shared.room, {
+          type: "syncRequest",
+          stateVector: Y.encodeStateVector(shared.doc),
+        });
+      })().catch((err: Error) => this.deps.logger.warn({ err: err.message }, "yjs resync failed"));
     }
   }
 

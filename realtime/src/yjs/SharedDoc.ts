@@ -44,6 +44,8 @@ export class SharedDoc {
   /** Resolves once the stored rows are applied. */
   ready: Promise<void> = Promise.resolve();
   persister!: DocPersister;
+  /** The Redis subscribe failed (Redis down); retried when Redis is back. */
+  unsubscribed = false;
   title!: TitleMirror;
 
   constructor(

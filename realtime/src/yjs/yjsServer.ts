@@ -75,8 +75,9 @@ export function attachYjsServer(
   const refuse = (socket: Duplex, status: number, reason: string) => {
     metrics.yjsRejected.inc({ reason });
     if (!socket.destroyed) {
+      // Destroy only once the answer is flushed, as ws's own abortHandshake does.
+      socket.once("finish", () => socket.destroy());
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      socket.destroy();
     }
   };
 
