@@ -60,7 +60,17 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
       content: input.content,
       clientId: input.clientId ?? null,
     },
-    ...(withAi ? [{ sessionId, authorId: null, role: "assistant" as const, content: "", status: "streaming" as const }] : []),
+    ...(withAi
+      ? [
+          {
+            sessionId,
+            authorId: null,
+            role: "assistant" as const,
+            content: "",
+            status: "streaming" as const,
+          },
+        ]
+      : []),
   ]);
   const message = messages[0]!;
   const assistantMessage = messages[1];
@@ -69,7 +79,10 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
   // Enqueued after commit; a replay re-enqueues an unfinished answer (same job id, so
   // never twice) in case the first enqueue was lost.
   if (assistantMessage?.status === "streaming") {
-    await enqueueAnswer(ctx, message, assistantMessage, { provider: input.provider, model: input.model });
+    await enqueueAnswer(ctx, message, assistantMessage, {
+      provider: input.provider,
+      model: input.model,
+    });
   }
   if (created) void ctx.docs.clearDraft(sessionId);
   const session = await ctx.db.models.ChatSession.findByPk(sessionId);

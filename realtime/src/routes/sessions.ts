@@ -59,7 +59,10 @@ export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
   router.post("/", async (req, res) => {
     const body = parse(sendMessageBodySchema, req.body);
     const user = currentUser(req);
-    const { session, message, assistantMessage } = await sendMessage(ctx, { ...body, userId: user.id });
+    const { session, message, assistantMessage } = await sendMessage(ctx, {
+      ...body,
+      userId: user.id,
+    });
     const memberCount = await countMembers(ctx.db, session.id);
     const membership = await authorize(ctx.db, user.id, session.id, "read");
     const first = {
@@ -67,7 +70,10 @@ export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
       userMessage: presentMessage(message),
       assistantMessage: assistantMessage ? presentMessage(assistantMessage) : null,
     };
-    if (assistantMessage && req.accepts(["application/json", "text/event-stream"]) === "text/event-stream") {
+    if (
+      assistantMessage &&
+      req.accepts(["application/json", "text/event-stream"]) === "text/event-stream"
+    ) {
       return streamAnswer(ctx, req, res, first, assistantMessage.id);
     }
     const answer = assistantMessage ? await waitForAnswer(ctx, assistantMessage.id) : null;
