@@ -109,13 +109,11 @@ async function main(): Promise<void> {
         settings: {},
       });
       await db.models.SessionMember.bulkCreate(
-        users
-          .slice(0, n)
-          .map((u, i) => ({
-            sessionId: session.id,
-            userId: u.id,
-            role: i === 0 ? "owner" : "viewer",
-          })),
+        users.slice(0, n).map((u, i) => ({
+          sessionId: session.id,
+          userId: u.id,
+          role: i === 0 ? "owner" : "viewer",
+        })),
       );
       const clients = await inBatches(users.slice(0, n), CONNECT_CONCURRENCY, async (_u, i) => {
         const socket = await connect([engA.url, engB.url][i % 2]!, { token: tokens[i]! });
