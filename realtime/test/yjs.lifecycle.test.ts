@@ -65,6 +65,28 @@ describe("Yjs lifecycle (Postgres + Redis)", () => {
     api = api2;
   });
 
+  it("a message sent and a rename made through another node reach the doc's clients", async () => {
+    const sessionId = await newSession("Cross node");
+    const [a, b] = stack.nodes.slice(-2);
+    const client = await connectClient(api, b!.url, sessionId, bob.token);
+    client.doc.getText("draft").insert(0, "typed on B");
+    const room = `session:${sessionId}`;
+    await waitUntil(async () => {
+      const rows = await a!.ctx.db.models.YjsUpdate.findAll({ where: { docName: room } });
+      return (await storedDoc(rows)).getText("draft").toString() === "typed on B";
+    }, "draft stored");
+    const viaA = apiClient(a!.url);
+    expect(
+      (await viaA.post("/chat/", { sessionId, content: "sent", ai: false }, alice.token)).status,
+    ).toBe(200);
+    await waitUntil(() => client.draft() === "", "draft cleared on node B's client");
+    expect(
+      (await viaA.patch(`/chat/${sessionId}`, { title: "Renamed on A" }, alice.token)).status,
+    ).toBe(200);
+    await waitUntil(() => client.title() === "Renamed on A", "rename reaches node B's client");
+    client.destroy();
+  });
+
   it("keeps a doc in memory while its rows cannot be stored, and stores them once the database takes them", async () => {
     const sessionId = await newSession("Flaky disk");
     const room = `session:${sessionId}`;
