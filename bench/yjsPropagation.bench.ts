@@ -1,0 +1,358 @@
+/**
+ * Yjs update propagation across two realtime nodes (Postgres, Redis pub/sub), against
+ * the reference y-websocket server (`y-websocket/bin/utils` setupWSConnection, one
+ * process, no persistence), with the same stock `WebsocketProvider` clients:
+ *
+ * - N editors (2, 10, 50) on one doc, split over both nodes; together they make
+ *   --rate inserts a second into the draft for --seconds; every other editor times
+ *   each insert from the moment it was made (one process, one clock).
+ * - Memory per open doc: heap after a forced GC with D docs open vs none, for
+ *   Engunity's doc registry and for the reference server's WSSharedDoc.
+ *
+ *   npm run bench -- yjs   or   npx tsx bench/yjsPropagation.bench.ts [--editors=2,10,50] [--seconds=5] [--rate=20] [--docs=300]
+ *
+ * With YJS_BENCH_ROLE=reference this file is the reference server itself (a child
+ * process, so it gets a core of its own like the Engunity nodes do).
+ */
+import { spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import { loadavg } from "node:os";
+import { performance } from "node:perf_hooks";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { signAccessToken } from "@engunity/core";
+import { createDb } from "@engunity/db";
+import WebSocket, { WebSocketServer } from "ws";
+import { WebsocketProvider } from "y-websocket";
+import * as Y from "yjs";
+import { apiClient } from "../test/support/api";
+import { createTestStack } from "../test/support/node";
+import { startProcessNode } from "../test/support/processNode";
+import { ensureServices } from "../test/support/services";
+import { writeResult } from "./lib/results";
+import { printTable, summarize } from "./lib/stats";
+
+const require = createRequire(import.meta.url);
+
+type ReferenceUtils = {
+  setupWSConnection(conn: WebSocket, req: unknown, opts?: { docName?: string }): void;
+  getYDoc(name: string): Y.Doc;
+  docs: Map<string, Y.Doc>;
+};
+
+function runReferenceServer(): void {
+  const utils = require("y-websocket/bin/utils") as ReferenceUtils;
+  const wss = new WebSocketServer({ noServer: true });
+  const server = createServer();
+  server.on("upgrade", (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const docName = (req.url ?? "/").slice(1).split("?")[0]!;
+      utils.setupWSConnection(ws, req, { docName });
+    });
+  });
+  server.listen(0, "127.0.0.1", () => {
+    const { port } = server.address() as AddressInfo;
+    console.log(JSON.stringify({ msg: "reference listening", url: `http://127.0.0.1:${port}` }));
+  });
+  process.on("SIGTERM", () => process.exit(0));
+}
+
+const args = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, "").split("=");
+    return [k, v ?? "true"];
+  }),
+);
+const EDITORS = (args.editors ?? "2,10,50").split(",").map(Number);
+const SECONDS = Number(args.seconds ?? 5);
+const RATE = Number(args.rate ?? 20);
+const DOCS = Number(args.docs ?? 300);
+const DRAIN_TIMEOUT_MS = 15_000;
+
+interface Run {
+  target: "engunity" | "reference";
+  editors: number;
+  updates: number;
+  expected: number;
+  delivered: number;
+  latencyMs: ReturnType<typeof summarize>;
+}
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** One workload: `clients` on one doc, inserts round-robin at RATE for SECONDS. */
+async function measure(
+  target: Run["target"],
+  connect: (i: number, doc: Y.Doc) => Promise<WebsocketProvider>,
+  n: number,
+): Promise<Run> {
+  const docs = Array.from({ length: n }, () => new Y.Doc());
+  const providers: WebsocketProvider[] = [];
+  for (let i = 0; i < n; i++) providers.push(await connect(i, docs[i]!));
+  await waitFor(() => providers.every((p) => p.synced), `${target} n=${n} synced`);
+
+  const sentAt = new Map<number, number>();
+  const latencies: number[] = [];
+  const marker = /⟦(\d+)⟧/g;
+  for (const doc of docs) {
+    doc.getText("draft").observe((event) => {
+      if (event.transaction.local) return;
+      const now = performance.now();
+      for (const d of event.delta) {
+        if (typeof d.insert !== "string") continue;
+        for (const m of d.insert.matchAll(marker)) {
+          const t = sentAt.get(Number(m[1]));
+          if (t !== undefined) latencies.push(now - t);
+        }
+      }
+    });
+  }
+
+  const updates = Math.max(1, Math.round(SECONDS * RATE));
+  const t0 = performance.now() + 200;
+  for (let k = 0; k < updates; k++) {
+    const at = t0 + (k * 1000) / RATE;
+    const wait = at - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const text = docs[k % n]!.getText("draft");
+    sentAt.set(k, performance.now());
+    text.insert(text.length, `⟦${k}⟧ `);
+  }
+  const expected = updates * (n - 1);
+  const deadline = performance.now() + DRAIN_TIMEOUT_MS;
+  while (latencies.length < expected && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  for (const p of providers) p.destroy();
+  for (const d of docs) d.destroy();
+  const run: Run = {
+    target,
+    editors: n,
+    updates,
+    expected,
+    delivered: latencies.length,
+    latencyMs: summarize(latencies),
+  };
+  console.log(
+    `${target} editors=${n}: delivered ${run.delivered}/${expected}, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms`,
+  );
+  return run;
+}
+
+const DRAFT = "Let us ask the AI to compare the three vendors on price, support and the API. "
+  .repeat(3)
+  .slice(0, 200);
+
+/** Heap in use after a forced GC (V8 hands out `gc` at run time). */
+function heapAfterGc(): number {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** The reference server's heap bytes per open doc (run as YJS_BENCH_ROLE=reference-memory). */
+function referenceMemoryPerDoc(): void {
+  const docs = Number(process.env.YJS_BENCH_DOCS ?? 300);
+  const utils = require("y-websocket/bin/utils") as ReferenceUtils;
+  const before = heapAfterGc();
+  for (let i = 0; i < docs; i++) {
+    const doc = utils.getYDoc(`mem-${i}`);
+    doc.getText("title").insert(0, `Doc ${i}`);
+    doc.getText("draft").insert(0, DRAFT);
+  }
+  console.log(String((heapAfterGc() - before) / docs));
+}
+
+/** Heap bytes per open doc: D docs with a title and a 200-character draft, after GC. */
+async function memoryPerDoc(): Promise<{ engunityBytes: number; referenceBytes: number }> {
+  // In a process of its own: the reference loads Yjs's CommonJS build, a second copy
+  // of Yjs that must not share a heap with the measured ESM one.
+  const child = spawnSync(process.execPath, ["--import", "tsx", import.meta.filename], {
+    env: { ...process.env, YJS_BENCH_ROLE: "reference-memory", YJS_BENCH_DOCS: String(DOCS) },
+    encoding: "utf8",
+  });
+  const referenceBytes = Number(child.stdout.trim().split("\n").at(-1));
+  if (!Number.isFinite(referenceBytes)) throw new Error(`reference memory: ${child.stderr}`);
+
+  const stack = await createTestStack("postgres", { redis: true });
+  try {
+    const node = await stack.startNode();
+    const db = node.ctx.db;
+    const owner = await db.models.User.create({
+      username: "memowner",
+      email: "mem@bench.test",
+      hashedPassword: "unusable",
+      fullName: "Mem",
+    });
+    const sessions = await db.models.ChatSession.bulkCreate(
+      Array.from({ length: DOCS }, (_, i) => ({
+        userId: owner.id,
+        title: `Doc ${i}`,
+        settings: {},
+      })),
+    );
+    const before = heapAfterGc();
+    const held = [];
+    for (const s of sessions) {
+      const shared = await node.yjs.registry.acquire(`session:${s.id}`);
+      shared.replaceText("draft", DRAFT);
+      held.push(shared);
+    }
+    for (const shared of held) await shared.persister.flush();
+    const engunityBytes = (heapAfterGc() - before) / DOCS;
+    for (const shared of held) node.yjs.registry.release(shared);
+    await waitFor(() => node.yjs.registry.size === 0, "docs unloaded", 60_000);
+    return { engunityBytes, referenceBytes };
+  } finally {
+    await stack.close();
+  }
+}
+
+async function main(): Promise<void> {
+  // Each WebsocketProvider adds a process "exit" listener; 50 editors are not a leak.
+  process.setMaxListeners(0);
+  const loadBefore = loadavg();
+  await ensureServices();
+  const stack = await createTestStack("postgres", { redis: true });
+  const started: { stop(): Promise<void> }[] = [];
+  const db = createDb({ databaseUrl: stack.env.DATABASE_URL, poolMax: 4 });
+  try {
+    console.log("starting two Engunity nodes and the reference y-websocket server…");
+    const engA = await startProcessNode({ ...stack.env, LOG_LEVEL: "info" });
+    started.push(engA);
+    const engB = await startProcessNode({ ...stack.env, LOG_LEVEL: "info" });
+    started.push(engB);
+    const ref = await startProcessNode(
+      { YJS_BENCH_ROLE: "reference" },
+      { script: "bench/yjsPropagation.bench.ts" },
+    );
+    started.push(ref);
+    const api = apiClient(engA.url);
+
+    const maxN = Math.max(...EDITORS);
+    const users = await db.models.User.bulkCreate(
+      Array.from({ length: maxN }, (_, i) => ({
+        username: `yjsbench${i}`,
+        email: `yjsbench${i}@bench.test`,
+        hashedPassword: "unusable",
+        fullName: `Editor ${i}`,
+      })),
+    );
+    const tokens = users.map((u) => signAccessToken(stack.env.SECRET_KEY!, u.id, 60));
+    const wsUrl = (url: string) => url.replace(/^http/, "ws");
+    const polyfill = WebSocket as unknown as typeof globalThis.WebSocket;
+
+    const runs: Run[] = [];
+    for (const n of EDITORS) {
+      runs.push(
+        await measure(
+          "reference",
+          async (_i, doc) =>
+            new WebsocketProvider(wsUrl(ref.url), `bench-${n}`, doc, {
+              WebSocketPolyfill: polyfill,
+              disableBc: true,
+            }),
+          n,
+        ),
+      );
+      const session = await db.models.ChatSession.create({
+        userId: users[0]!.id,
+        title: `bench ${n}`,
+        settings: {},
+      });
+      await db.models.SessionMember.bulkCreate(
+        users.slice(0, n).map((u, i) => ({
+          sessionId: session.id,
+          userId: u.id,
+          role: i === 0 ? "owner" : "editor",
+        })),
+      );
+      runs.push(
+        await measure(
+          "engunity",
+          async (i, doc) => {
+            const res = await api.post(`/chat/${session.id}/yjs-ticket`, undefined, tokens[i]);
+            if (res.status !== 200) throw new Error(`ticket: ${res.status} ${res.text}`);
+            const node = i % 2 === 0 ? engA : engB;
+            return new WebsocketProvider(`${wsUrl(node.url)}/yjs`, `session:${session.id}`, doc, {
+              WebSocketPolyfill: polyfill,
+              disableBc: true,
+              params: { ticket: res.body.ticket },
+            });
+          },
+          n,
+        ),
+      );
+    }
+
+    console.log(`measuring memory per open doc (${DOCS} docs)…`);
+    const memory = await memoryPerDoc();
+
+    const rows = EDITORS.map((n) => {
+      const eng = runs.find((r) => r.target === "engunity" && r.editors === n)!;
+      const ref = runs.find((r) => r.target === "reference" && r.editors === n)!;
+      return {
+        editors: n,
+        updates: eng.updates,
+        "p50 ms": eng.latencyMs.p50,
+        "p99 ms": eng.latencyMs.p99,
+        "ref p50": ref.latencyMs.p50,
+        "ref p99": ref.latencyMs.p99,
+        "p50 ratio": Math.round((eng.latencyMs.p50 / ref.latencyMs.p50) * 100) / 100,
+        "p99 ratio": Math.round((eng.latencyMs.p99 / ref.latencyMs.p99) * 100) / 100,
+        lost: eng.expected - eng.delivered,
+      };
+    });
+    printTable(
+      "yjs propagation: Engunity (2 nodes, Redis pub/sub, Postgres rows) vs reference y-websocket (1 process, in memory)",
+      rows,
+    );
+    const memoryRow = {
+      docs: DOCS,
+      "engunity kB/doc": Math.round(memory.engunityBytes / 102.4) / 10,
+      "reference kB/doc": Math.round(memory.referenceBytes / 102.4) / 10,
+      ratio: Math.round((memory.engunityBytes / memory.referenceBytes) * 100) / 100,
+    };
+    printTable("yjs memory per open doc (heap after GC)", [memoryRow]);
+    const file = writeResult("yjsPropagation", {
+      description:
+        "N stock WebsocketProvider editors on one doc, split over two realtime nodes; RATE inserts/s round-robin for SECONDS; latency is insert-to-arrival at every other editor (one clock). Reference: y-websocket bin/utils setupWSConnection in one process. Memory: heap per open doc after GC, in-process",
+      params: { editors: EDITORS, seconds: SECONDS, rate: RATE, docs: DOCS },
+      // The box is shared: the 1-minute load average before and after says how quiet it was.
+      loadAverage: { before: loadBefore[0], after: loadavg()[0] },
+      summary: rows,
+      memory: memoryRow,
+      runs,
+    });
+    console.log(`\nwrote ${file}`);
+  } finally {
+    for (const node of started.reverse()) await node.stop().catch(() => {});
+    await db.close().catch(() => {});
+    await stack.close().catch(() => {});
+  }
+}
+
+if (process.env.YJS_BENCH_ROLE === "reference") {
+  runReferenceServer();
+} else if (process.env.YJS_BENCH_ROLE === "reference-memory") {
+  referenceMemoryPerDoc();
+  process.exit(0);
+} else {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
