@@ -63,7 +63,8 @@ export class SharedDoc {
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     const frame = encodeUpdate(update);
-    for (const conn of this.conns.keys()) conn.send(frame);
+    // The sender already has its own update.
+    for (const conn of this.conns.keys()) if (conn !== origin) conn.send(frame);
     if (origin === FROM_PEER || origin === FROM_STORE) {
       if (origin === FROM_PEER) this.deps.onUpdateBytes(update.byteLength, "peer");
       return;
