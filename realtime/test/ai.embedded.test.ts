@@ -153,3 +153,52 @@ describe("npm start with nothing configured (ROLE=all process)", () => {
     }
   }, 60_000);
 });
+
+describe("per-user AI rate limit and daily token quota", () => {
+  const stacks: TestStack[] = [];
+  async function nodeWith(env: Record<string, string>): Promise<ApiClient> {
+    const stack = await createTestStack("sqlite");
+    stacks.push(stack);
+    return apiClient((await stack.startNode(env)).url);
+  }
+  afterAll(async () => {
+    for (const s of stacks) await s.close();
+  });
+
+  it("answers rate_limited with Retry-After past the per-minute rate, while plain messages still go", async () => {
+    const api = await nodeWith({ AI_RATE_PER_MINUTE: "2" });
+    const { token } = await api.register("hasty");
+    const sessionId = (await api.post("/chat/sessions", {}, token)).body.id;
+    expect((await api.post("/chat/", { sessionId, content: "one", ai: true }, token)).status).toBe(
+      200,
+    );
+    expect((await api.post("/chat/", { sessionId, content: "two", ai: true }, token)).status).toBe(
+      200,
+    );
+    const third = await api.post("/chat/", { sessionId, content: "three", ai: true }, token);
+    expect(third.status).toBe(429);
+    expect(third.body.error.code).toBe("rate_limited");
+    expect(Number(third.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(
+      (await api.post("/chat/", { sessionId, content: "no AI", ai: false }, token)).status,
+    ).toBe(200);
+  });
+
+  it("refuses AI once the day's token quota is spent, until midnight UTC", async () => {
+    const api = await nodeWith({ AI_DAILY_TOKEN_QUOTA: "60" });
+    const { token } = await api.register("thrifty");
+    const first = await api.post("/chat/", { content: "spend it", ai: true }, token);
+    expect(first.body.assistantMessage.status).toBe("complete");
+    // The offline answer alone is over 60 tokens.
+    expect(first.body.assistantMessage.metadata.usage.completionTokens).toBeGreaterThan(60);
+    const second = await api.post(
+      "/chat/",
+      { sessionId: first.body.session.id, content: "more", ai: true },
+      token,
+    );
+    expect(second.status).toBe(429);
+    const retryAfter = Number(second.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(86_400);
+  });
+});

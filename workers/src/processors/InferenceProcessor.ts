@@ -128,6 +128,14 @@ export function createInferenceProcessor(deps: InferenceDeps) {
         result.usage.completionTokens / (durationMs / 1000),
       );
     }
+    // Counted against the asker's daily quota before `ai:done`, so the next ask sees it;
+    // a missing usage report counts the text.
+    const spent = result?.usage
+      ? result.usage.promptTokens + result.usage.completionTokens
+      : Math.ceil(content.length / 4);
+    await runtime.usage
+      .add(job.userId, spent)
+      .catch((err) => deps.logger.warn({ err }, "could not record AI usage"));
     await finishGeneration(deps, job, {
       content,
       status: stopped ? "stopped" : error || !result?.ok ? "error" : "complete",
@@ -140,12 +148,5 @@ export function createInferenceProcessor(deps: InferenceDeps) {
       error: error?.message ?? result?.error,
       attempt: run.attempt,
     });
-    // Counted against the asker's daily quota; a missing usage report counts the text.
-    const spent = result?.usage
-      ? result.usage.promptTokens + result.usage.completionTokens
-      : Math.ceil(content.length / 4);
-    await runtime.usage
-      .add(job.userId, spent)
-      .catch((err) => deps.logger.warn({ err }, "could not record AI usage"));
   };
 }

@@ -23,6 +23,11 @@ export class OfflineProvider implements LlmProvider {
       if (req.signal.aborted) return;
       yield { type: "text", text: word };
     }
-    yield { type: "usage", usage: { promptTokens: 0, completionTokens: words.length } };
+    // No tokenizer here: the same ~4 characters a token estimate as the context budget.
+    const promptTokens = Math.ceil(req.messages.reduce((n, m) => n + m.content.length, 0) / 4);
+    yield {
+      type: "usage",
+      usage: { promptTokens, completionTokens: Math.ceil(OFFLINE_ANSWER.length / 4) },
+    };
   }
 }

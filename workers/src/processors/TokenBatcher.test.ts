@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { TokenBatcher } from "./TokenBatcher";
+
+describe("TokenBatcher", () => {
+  it("coalesces tokens pushed within one window into one batch, in order, and flushes the rest", async () => {
+    const batches: string[] = [];
+    let release!: () => void;
+    const first = new Promise<void>((r) => {
+      release = r;
+    });
+    const batcher = new TokenBatcher(20, async (text) => {
+      batches.push(text);
+      release();
+    });
+    batcher.push("a");
+    batcher.push("b");
+    batcher.push("c");
+    await first;
+    expect(batches).toEqual(["abc"]);
+    batcher.push("d");
+    await batcher.flush();
+    expect(batches).toEqual(["abc", "d"]);
+    await batcher.flush();
+    expect(batches).toEqual(["abc", "d"]);
+  });
+
+  it("runs the sink one batch at a time even when a batch is slow", async () => {
+    const order: string[] = [];
+    let slow = true;
+    const batcher = new TokenBatcher(1, async (text) => {
+      order.push(`start ${text}`);
+      if (slow) {
+        slow = false;
+        await new Promise((r) => setTimeout(r, 15));
+      }
+      order.push(`end ${text}`);
+    });
+    batcher.push("x");
+    await new Promise((r) => setTimeout(r, 5));
+    batcher.push("y");
+    await batcher.flush();
+    expect(order).toEqual(["start x", "end x", "start y", "end y"]);
+  });
+
+  it("reports a sink failure on flush", async () => {
+    const batcher = new TokenBatcher(1, async () => {
+      throw new Error("redis down");
+    });
+    batcher.push("x");
+    await expect(batcher.flush()).rejects.toThrow("redis down");
+  });
+});
