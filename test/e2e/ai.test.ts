@@ -233,4 +233,24 @@ describe("AI answers in the browser", { timeout: 90_000 }, () => {
     expect(a.errors).toEqual([]);
     expect(b.errors).toEqual([]);
   });
+
+  it("a failed answer says why and can be asked again", async () => {
+    fake.tokens = ["Second ", "time ", "lucky."];
+    // Cut mid-answer: past the first token there is no falling back to another provider.
+    fake.faults = [{ kind: "cut", afterTokens: 2 }];
+    await a.page.fill("[data-testid=composer]", "@ai try this");
+    await a.page.press("[data-testid=composer]", "Enter");
+    const failed = await assistantWith(a, "error", 4);
+    await b.page.waitForSelector(`[data-message-id="${failed}"][data-status=error] [role=alert]`, {
+      timeout: WAIT_MS,
+    });
+    expect(await b.page.$(`[data-message-id="${failed}"] [data-testid=retry]`)).toBeNull();
+    await a.page.click(`[data-message-id="${failed}"] [data-testid=retry]`);
+    const retried = await assistantWith(b, "complete", 5);
+    expect(
+      await b.page.$eval(`[data-message-id="${retried}"] [data-testid=message-content]`, (e) =>
+        e.textContent?.trim(),
+      ),
+    ).toBe("Second time lucky.");
+  });
 });

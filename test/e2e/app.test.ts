@@ -184,6 +184,20 @@ describe("web app, one user", { timeout: 90_000 }, () => {
     expect(layout.overflowX).toBe(false);
     expect(layout.composerWidth).toBeGreaterThan(300);
     await shot(p, "phone-chat");
+    await p.click("[data-testid=share]");
+    await p.waitForSelector("[data-testid=share-dialog]", { timeout: WAIT_MS });
+    await shot(p, "phone-share-dialog");
+    await p.keyboard.press("Escape");
+    await p.waitForSelector("[data-testid=share-dialog]", { state: "detached", timeout: WAIT_MS });
+    await p.click("[aria-label='Open sessions']");
+    await p.waitForFunction(
+      () => document.querySelector(".sidebar")!.getBoundingClientRect().left >= 0,
+      null,
+      {
+        timeout: WAIT_MS,
+      },
+    );
+    await shot(p, "phone-drawer");
     await p.goto("/");
     await p.waitForSelector(`[data-testid=session-item][data-session-id="${session.id}"]`, {
       timeout: WAIT_MS,

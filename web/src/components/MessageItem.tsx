@@ -13,6 +13,8 @@ export function MessageItem(props: {
   stream?: Stream;
   canStop: boolean;
   onStop: (id: string) => void;
+  /** Asks again after a failed answer; absent for viewers. */
+  onRetry?: (id: string) => void;
 }) {
   const m = () => props.message;
   const streaming = () => m().status === "streaming" || !!props.stream;
@@ -62,8 +64,19 @@ export function MessageItem(props: {
         </Show>
         <Show when={m().status === "error"}>
           <div class="message-error" role="alert">
-            The AI could not answer{m().metadata.error ? `: ${m().metadata.error}` : "."} Try asking
-            again, or pick another model in the session's settings.
+            The AI could not answer{m().metadata.error ? `: ${m().metadata.error}` : "."}
+            <Show when={props.onRetry}>
+              <div class="message-actions">
+                <button
+                  class="btn btn-sm"
+                  type="button"
+                  data-testid="retry"
+                  onClick={() => props.onRetry?.(m().id)}
+                >
+                  Ask again
+                </button>
+              </div>
+            </Show>
           </div>
         </Show>
         <Show when={m().metadata.citations?.length}>

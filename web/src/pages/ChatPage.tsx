@@ -116,6 +116,13 @@ function ChatView(props: { sessionId: string }) {
     enqueue(props.sessionId, content, ai);
   }
 
+  /** Sends the question behind a failed answer again, asking the AI explicitly. */
+  function retryAnswer(assistantId: string) {
+    const question = state.messages.find((m) => m.metadata.assistantMessageId === assistantId);
+    if (question) send(question.content, true);
+    else toast("Couldn't find the question for that answer — ask again in the box below.");
+  }
+
   function typing(on: boolean) {
     const s = currentSocket();
     if (s && connectionState() === "online")
@@ -259,6 +266,7 @@ function ChatView(props: { sessionId: string }) {
           <For each={state.messages}>
             {(m) => (
               <MessageItem
+                onRetry={canWrite() ? retryAnswer : undefined}
                 message={m}
                 stream={state.streams[m.id]}
                 canStop={canWrite()}
