@@ -47,6 +47,7 @@ interface RoomResult {
   sendErrors: number;
   expectedDeliveries: number;
   delivered: number;
+  lost: number;
   messagesPerSecond: number;
   deliveriesPerSecond: number;
   deliveryMs: ReturnType<typeof summarize>;
@@ -157,6 +158,8 @@ async function main(): Promise<void> {
       const latencies: number[] = [];
       const ackLatencies: number[] = [];
       let delivered = 0;
+      const deliveredPer = new Map<string, number>();
+      const ackedKeys: string[] = [];
       let lastDelivery = 0;
       const event = target === "engunity" ? "message:new" : "new";
       for (const socket of clients) {
@@ -164,7 +167,9 @@ async function main(): Promise<void> {
           const content = payload.message?.content ?? payload.content ?? "";
           if (!content.startsWith("bench|")) return;
           const now = performance.now();
-          latencies.push(now - Number(content.split("|")[1]));
+          const [, sentAt, key] = content.split("|");
+          latencies.push(now - Number(sentAt));
+          deliveredPer.set(key!, (deliveredPer.get(key!) ?? 0) + 1);
           delivered += 1;
           lastDelivery = now;
         });
@@ -200,6 +205,7 @@ async function main(): Promise<void> {
                   (r: { ok?: boolean }) => {
                     if (r?.ok) {
                       acked += 1;
+                      ackedKeys.push(`${s}-${k}`);
                       ackLatencies.push(performance.now() - sentAt);
                     } else sendErrors += 1;
                   },
@@ -219,6 +225,11 @@ async function main(): Promise<void> {
       while (delivered < expected && performance.now() < drainDeadline) {
         await new Promise((r) => setTimeout(r, 50));
       }
+      // An acked message that did not reach every client is lost (late acks still count).
+      const lost = ackedKeys.reduce(
+        (sum, key) => sum + Math.max(0, n - (deliveredPer.get(key) ?? 0)),
+        0,
+      );
       const elapsed = Math.max(1, (lastDelivery || performance.now()) - t0) / 1000;
       for (const socket of clients) socket.close();
       const result: RoomResult = {
@@ -231,6 +242,7 @@ async function main(): Promise<void> {
         sendErrors,
         expectedDeliveries: expected,
         delivered,
+        lost,
         messagesPerSecond: Math.round((acked / elapsed) * 10) / 10,
         deliveriesPerSecond: Math.round(delivered / elapsed),
         deliveryMs: summarize(latencies),
@@ -243,11 +255,15 @@ async function main(): Promise<void> {
       return result;
     };
 
+    console.log(`engunity nodes ${engA.url} ${engB.url}; bare nodes ${bareA.url} ${bareB.url}`);
     const results: RoomResult[] = [];
     for (const n of SIZES) {
-      results.push(await runRoom("bare", n));
-      results.push(await runRoom("engunity", n));
+      if (args.only !== "engunity") results.push(await runRoom("bare", n));
+      if (args.only !== "bare") results.push(await runRoom("engunity", n));
     }
+    if (args.only) return;
+    const bareLost = results.filter((r) => r.target === "bare").reduce((sum, r) => sum + r.lost, 0);
+    if (bareLost) console.log(`note: the bare floor lost ${bareLost} deliveries`);
 
     const rows = SIZES.map((n) => {
       const eng = results.find((r) => r.target === "engunity" && r.clients === n)!;
@@ -263,7 +279,7 @@ async function main(): Promise<void> {
         "bare p99": bare.deliveryMs.p99,
         "p50 ratio": Math.round((eng.deliveryMs.p50 / bare.deliveryMs.p50) * 100) / 100,
         "p99 ratio": Math.round((eng.deliveryMs.p99 / bare.deliveryMs.p99) * 100) / 100,
-        lost: eng.expectedDeliveries - eng.delivered,
+        lost: eng.lost,
         errors: eng.sendErrors,
       };
     });

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 
 export const RESULTS_DIR = resolve(import.meta.dirname, "../results");
@@ -13,6 +13,8 @@ export function writeResult(name: string, data: unknown): string {
     cpuModel: cpus()[0]?.model,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
+    /** Other work on the box skews every number here; this says how busy it was. */
+    loadAverage: loadavg().map((l) => Math.round(l * 10) / 10),
   };
   writeFileSync(
     file,
