@@ -244,6 +244,7 @@ export class DocRegistry {
             to: fromNode,
             update: Y.encodeStateAsUpdate(shared.doc, message.stateVector),
             awareness: encodeAwarenessUpdateOrNull(shared),
+            stateVector: Y.encodeStateVector(shared.doc),
           });
         });
         return;
@@ -252,11 +253,21 @@ export class DocRegistry {
         if (message.to !== this.sync?.nodeId) return;
         shared.applyPeerUpdate(message.update);
         if (message.awareness) shared.applyPeerAwareness(message.awareness);
+        this.sendWhatPeerLacks(shared, message.stateVector);
         return;
       case "evict":
         this.closeLocal(room, message.userId);
         return;
     }
+  }
+
+  /** Publishes the structs a peer with `stateVector` lacks, if any. */
+  private sendWhatPeerLacks(shared: SharedDoc, stateVector: Uint8Array): void {
+    const diff = Y.encodeStateAsUpdate(shared.doc, stateVector);
+    const { structs, ds } = Y.decodeUpdate(diff);
+    // Deletions leave no trace in a state vector: send them whenever there are any.
+    if (structs.length === 0 && ds.clients.size === 0) return;
+    this.sync?.publish(shared.room, { type: "update", update: diff });
   }
 
   /** Redis came back: ask every peer for what this node may have missed. */

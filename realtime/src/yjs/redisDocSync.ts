@@ -6,13 +6,22 @@ import * as encoding from "lib0/encoding";
 /**
  * What nodes tell each other about one doc. `syncRequest` is sent by a node that has
  * just loaded a doc (or reconnected to Redis): the others answer with what it lacks,
- * which covers updates they hold but have not stored yet.
+ * which covers updates they hold but have not stored yet, and with their state
+ * vector, so the requester sends back what they lack (after a Redis outage both sides
+ * may have missed something, and only one side's request may have been heard).
  */
 export type PeerMessage =
   | { type: "update"; update: Uint8Array }
   | { type: "awareness"; update: Uint8Array }
   | { type: "syncRequest"; stateVector: Uint8Array }
-  | { type: "syncReply"; to: string; update: Uint8Array; awareness: Uint8Array | null }
+  | {
+      type: "syncReply";
+      to: string;
+      update: Uint8Array;
+      awareness: Uint8Array | null;
+      /** The replier's state vector, so the requester can send back what the replier lacks. */
+      stateVector: Uint8Array;
+    }
   | { type: "evict"; userId: string | null };
 
 const KIND = { update: 0, awareness: 1, syncRequest: 2, syncReply: 3, evict: 4 } as const;
@@ -48,6 +57,7 @@ export function encodePeerMessage(nodeId: string, message: PeerMessage): Uint8Ar
       encoding.writeVarString(e, message.to);
       encoding.writeVarUint8Array(e, message.update);
       encoding.writeVarUint8Array(e, message.awareness ?? new Uint8Array());
+      encoding.writeVarUint8Array(e, message.stateVector);
       break;
     case "evict":
       encoding.writeVarString(e, message.userId ?? "");
@@ -71,9 +81,16 @@ export function decodePeerMessage(data: Uint8Array): { from: string; message: Pe
       const to = decoding.readVarString(d);
       const update = decoding.readVarUint8Array(d);
       const awareness = decoding.readVarUint8Array(d);
+      const stateVector = decoding.readVarUint8Array(d);
       return {
         from,
-        message: { type: "syncReply", to, update, awareness: awareness.length ? awareness : null },
+        message: {
+          type: "syncReply",
+          to,
+          update,
+          awareness: awareness.length ? awareness : null,
+          stateVector,
+        },
       };
     }
     case KIND.evict:

@@ -1,0 +1,122 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer, Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiClient } from "../../test/support/api";
+import { createTestStack, type TestStack } from "../../test/support/node";
+import { connectClient, waitUntil } from "./yjsClients";
+
+/** A Redis of this test's own (the shared one must not be restarted under other suites). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once("error", () => resolve(false));
+    socket.connect(port, "127.0.0.1", () => {
+      socket.destroy();
+      resolve(true);
+    });
+  });
+}
+
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
+  await waitUntil(() => portOpen(port), `redis on ${port}`, 10_000);
+  return child;
+}
+
+async function killRedis(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+/**
+ * Redis dies under two nodes while clients on both keep editing: each node keeps
+ * serving its own clients, and once Redis is back the nodes resync and every copy
+ * converges, with nothing lost.
+ */
+describe("Yjs across two nodes when Redis restarts", () => {
+  let stack: TestStack;
+  let redis: ChildProcess;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    redis = await startRedis(port);
+    stack = await createTestStack("postgres");
+    const env = { REDIS_URL: `redis://127.0.0.1:${port}` };
+    await stack.startNode(env);
+    await stack.startNode(env);
+  });
+  afterAll(async () => {
+    await stack?.close();
+    if (redis && redis.exitCode === null && redis.signalCode === null) await killRedis(redis);
+  });
+
+  it("converges within seconds of Redis coming back", async () => {
+    const [a, b] = stack.nodes;
+    const api = apiClient(a!.url);
+    const alice = await api.register("alice");
+    const bob = await api.register("bob");
+    const sessionId = (await api.post("/chat/sessions", { title: "Outage" }, alice.token)).body.id;
+    await api.post(`/chat/${sessionId}/members`, { username: "bob", role: "editor" }, alice.token);
+    const ca = await connectClient(api, a!.url, sessionId, alice.token);
+    const cb = await connectClient(api, b!.url, sessionId, bob.token);
+    ca.doc.getText("draft").insert(0, "before ");
+    await waitUntil(() => cb.draft() === "before ", "edit crosses nodes");
+
+    const port = Number(new URL(stack.nodes[0]!.ctx.config.REDIS_URL!).port);
+    await killRedis(redis);
+    ca.doc.getText("draft").insert(ca.draft().length, "A-offline ");
+    cb.doc.getText("draft").insert(0, "B-offline ");
+    cb.doc.getText("title").insert(0, "Still ");
+    // Each node still serves its own clients.
+    await waitUntil(
+      () =>
+        b!.yjs.registry
+          .get(`session:${sessionId}`)
+          ?.doc.getText("draft")
+          .toString()
+          .startsWith("B-offline") ?? false,
+      "node B takes edits during the outage",
+    );
+    expect(ca.provider.wsconnected && cb.provider.wsconnected).toBe(true);
+    // Wait until queued Redis commands give up (maxRetriesPerRequest), so the offline
+    // edits are really lost to pub/sub and only the resync can bring them across.
+    for (const node of [a!, b!]) {
+      await waitUntil(
+        () =>
+          node.ctx.redis!.ping().then(
+            () => false,
+            () => true,
+          ),
+        "Redis commands failing",
+        10_000,
+      );
+    }
+
+    redis = await startRedis(port);
+    const back = Date.now();
+    await waitUntil(
+      () => ca.draft() === cb.draft() && ca.title() === cb.title(),
+      "copies converge after Redis returns",
+      10_000,
+    );
+    expect(Date.now() - back).toBeLessThan(10_000);
+    expect(ca.draft()).toContain("A-offline");
+    expect(ca.draft()).toContain("B-offline");
+    expect(ca.title()).toBe("Still Outage");
+    ca.destroy();
+    cb.destroy();
+  });
+});
