@@ -1,23 +1,21 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { AppError, authorize, can } from "@engunity/core";
 import { yjsRoom } from "@engunity/shared";
 import type { Redis } from "ioredis";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { AppContext } from "../context";
+import { admitHandshake, YJS_PATH_PREFIX } from "./admitHandshake";
 import { DocRegistry } from "./DocRegistry";
 import { DocStore } from "./docStore";
 import { handleFrame } from "./handleFrame";
 import { mirrorTitle } from "./mirrorTitle";
-import { originAllowed } from "./originCheck";
 import { encodeAwareness, encodeSyncStep1 } from "./protocol";
 import { createRedisDocSync } from "./redisDocSync";
 import type { SharedDoc } from "./SharedDoc";
 import { ticketStoreFor } from "./tickets";
 import { YjsConnection } from "./YjsConnection";
 
-const PATH_PREFIX = "/yjs/";
 const PING_INTERVAL_MS = 30_000;
 const SHUTDOWN_STORE_TIMEOUT_MS = 5_000;
 
@@ -83,36 +81,18 @@ export function attachYjsServer(
 
   async function admit(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (closing) return refuse(socket, 503, "shutting_down");
-    if (!originAllowed(req.headers.origin, req.headers.host, config.ALLOWED_ORIGINS)) {
-      return refuse(socket, 403, "origin");
-    }
-    const url = new URL(req.url ?? "/", "http://localhost");
-    let room: string;
-    try {
-      room = decodeURIComponent(url.pathname.slice(PATH_PREFIX.length));
-    } catch {
-      return refuse(socket, 404, "room");
-    }
-    const ticket = url.searchParams.get("ticket");
-    if (!ticket) return refuse(socket, 401, "no_ticket");
-    const grant = await tickets.redeem(ticket);
-    if (!grant) return refuse(socket, 401, "bad_ticket");
-    if (yjsRoom(grant.sessionId) !== room) return refuse(socket, 404, "room");
-    let canWrite: boolean;
-    try {
-      // Checked again here: the member may have been removed since the ticket was issued.
-      const member = await authorize(ctx.db, grant.userId, grant.sessionId, "read");
-      canWrite = can(member.role, "write");
-    } catch (err) {
-      if (err instanceof AppError) return refuse(socket, err.status, err.code);
-      throw err;
-    }
+    const admission = await admitHandshake(
+      { db: ctx.db, tickets, allowedOrigins: config.ALLOWED_ORIGINS },
+      { url: req.url, origin: req.headers.origin, host: req.headers.host },
+    );
+    if (!admission.ok) return refuse(socket, admission.status, admission.reason);
+    const { room, userId, sessionId, canWrite } = admission;
     const shared = await registry.acquire(room);
     let accepted = false;
     if (!socket.destroyed && !closing) {
       wss.handleUpgrade(req, socket, head, (ws) => {
         accepted = true;
-        connect(ws, shared, grant.userId, grant.sessionId, canWrite);
+        connect(ws, shared, userId, sessionId, canWrite);
       });
     }
     // handleUpgrade answers synchronously; a socket that died meanwhile never connects.
@@ -164,7 +144,7 @@ export function attachYjsServer(
   }
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (!(req.url ?? "").startsWith(PATH_PREFIX)) return;
+    if (!(req.url ?? "").startsWith(YJS_PATH_PREFIX)) return;
     socket.on("error", () => {});
     admit(req, socket, head).catch((err) => {
       logger.warn({ err: (err as Error).message }, "yjs handshake failed");
