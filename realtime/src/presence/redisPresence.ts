@@ -71,6 +71,9 @@ export function createRedisPresence(opts: RedisPresenceOptions): PresenceStore {
   // One connection keeps commands in the order they are sent, so an add and the change
   // notice after it reach Redis in that order without waiting for replies.
   const register = (sessionId: string, userId: string) => {
+    // Listed among the nodes before any entry exists, so a node dying at any point
+    // after this is found and swept.
+    void redis.sadd(`${P}:nodes`, nodeId).catch(failed("add"));
     void redis.sadd(`${P}:s:${sessionId}`, `${nodeId}|${userId}`).catch(failed("add"));
     void redis.sadd(`${P}:n:${nodeId}`, sessionId).catch(failed("add"));
   };
@@ -109,11 +112,17 @@ export function createRedisPresence(opts: RedisPresenceOptions): PresenceStore {
   const beat = async () => {
     // SET … GET: a missing previous value means our heartbeat lapsed (Redis was away
     // longer than the TTL) and another node may have swept our entries.
-    const previous = await redis.set(`${P}:hb:${nodeId}`, "1", "PX", HEARTBEAT_TTL_MS, "GET");
-    await redis.sadd(`${P}:nodes`, nodeId);
+    const [beatResult] =
+      (await redis
+        .multi()
+        .set(`${P}:hb:${nodeId}`, "1", "PX", HEARTBEAT_TTL_MS, "GET")
+        .sadd(`${P}:nodes`, nodeId)
+        .exec()) ?? [];
+    if (beatResult?.[0]) throw beatResult[0];
+    const previous = beatResult?.[1] as string | null | undefined;
     if (failing) logger.info("presence: redis reachable again");
     failing = false;
-    if (previous === null || needsResync) {
+    if (previous == null || needsResync) {
       needsResync = false;
       await resync();
     }
