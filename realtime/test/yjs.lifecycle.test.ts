@@ -87,6 +87,36 @@ describe("Yjs lifecycle (Postgres + Redis)", () => {
     client.destroy();
   });
 
+  it("a member demoted to viewer stops writing once roles are re-read", async () => {
+    const sessionId = await newSession("Demotion");
+    const [a, b] = stack.nodes.slice(-2);
+    const owner = await connectClient(api, a!.url, sessionId, alice.token);
+    const demoted = await connectClient(api, b!.url, sessionId, bob.token);
+    demoted.doc.getText("draft").insert(0, "editor ");
+    await waitUntil(() => owner.draft() === "editor ", "editor's edit arrives");
+    const patched = await api.patch(
+      `/chat/${sessionId}/members/${bob.user.id}`,
+      { role: "viewer" },
+      alice.token,
+    );
+    expect(patched.status).toBe(200);
+    await b!.yjs.refreshRoles();
+    demoted.doc.getText("draft").insert(0, "viewer ");
+    owner.doc.getText("draft").insert(owner.draft().length, "owner");
+    // The owner's later edit reaches the demoted member; the demoted member's never arrives.
+    await waitUntil(
+      () => demoted.draft() === "viewer editor owner",
+      "owner's edit reaches the viewer",
+    );
+    await b!.yjs.registry.get(`session:${sessionId}`)!.persister.flush();
+    expect(owner.draft()).toBe("editor owner");
+    expect(b!.yjs.registry.get(`session:${sessionId}`)!.doc.getText("draft").toString()).toBe(
+      "editor owner",
+    );
+    owner.destroy();
+    demoted.destroy();
+  });
+
   it("keeps a doc in memory while its rows cannot be stored, and stores them once the database takes them", async () => {
     const sessionId = await newSession("Flaky disk");
     const room = `session:${sessionId}`;

@@ -1,4 +1,4 @@
-import type { Logger } from "@engunity/core";
+import { can, type Logger } from "@engunity/core";
 import type { Db } from "@engunity/db";
 import { sessionIdOfRoom, yjsRoom } from "@engunity/shared";
 import { ForeignKeyConstraintError } from "sequelize";
@@ -296,6 +296,28 @@ export class DocRegistry {
     if (userId === null) shared.persister?.discard();
     for (const conn of [...shared.conns.keys()]) {
       if (userId === null || conn.userId === userId) conn.close(4403, "removed from the session");
+    }
+  }
+
+  /**
+   * Re-reads the roles of everyone connected (one query per open doc): a member
+   * demoted to viewer stops writing, one removed behind our back is closed. Removal
+   * through the app is immediate (evict); this bounds what a missed evict can cost.
+   */
+  async refreshRoles(): Promise<void> {
+    for (const shared of [...this.docs.values()]) {
+      if (shared.conns.size === 0) continue;
+      const members = await this.deps.db.models.SessionMember.findAll({
+        where: { sessionId: shared.sessionId },
+        attributes: ["userId", "role"],
+        raw: true,
+      });
+      const roles = new Map(members.map((m) => [m.userId, m.role]));
+      for (const conn of [...shared.conns.keys()]) {
+        const role = roles.get(conn.userId);
+        if (!role) conn.close(4403, "removed from the session");
+        else conn.canWrite = can(role, "write");
+      }
     }
   }
 

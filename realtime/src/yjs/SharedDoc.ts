@@ -20,7 +20,8 @@ export const FROM_SERVER = Symbol("yjs-server");
 /** One client connection as a doc sees it; the websocket lives behind it. */
 export interface DocConnection {
   readonly userId: string;
-  readonly canWrite: boolean;
+  /** Re-read from the membership now and then: a demoted editor loses it. */
+  canWrite: boolean;
   send(frame: Uint8Array): void;
   close(code: number, reason: string): void;
 }

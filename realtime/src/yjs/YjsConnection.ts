@@ -10,7 +10,7 @@ export class YjsConnection implements DocConnection {
     readonly ws: WebSocket,
     readonly userId: string,
     readonly sessionId: string,
-    readonly canWrite: boolean,
+    public canWrite: boolean,
   ) {}
 
   send(frame: Uint8Array): void {

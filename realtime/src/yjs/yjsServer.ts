@@ -28,6 +28,8 @@ export interface YjsServer {
   evict(sessionId: string, userId?: string): void;
   registry: DocRegistry;
   connectionCount(): number;
+  /** Re-reads connected members' roles now (it also runs every ping interval). */
+  refreshRoles(): Promise<void>;
   /** Closes every connection, stores every doc, and lets go of Redis. */
   close(): Promise<void>;
 }
@@ -154,6 +156,9 @@ export function attachYjsServer(
   httpServer.on("upgrade", onUpgrade);
 
   const pinger = setInterval(() => {
+    void registry
+      .refreshRoles()
+      .catch((err: Error) => logger.warn({ err: err.message }, "yjs: re-reading roles failed"));
     for (const conn of connections) {
       if (!conn.alive) {
         conn.ws.terminate();
@@ -176,6 +181,7 @@ export function attachYjsServer(
   return {
     registry,
     connectionCount: () => connections.size,
+    refreshRoles: () => registry.refreshRoles(),
     edits: {
       setTitle: (sessionId, title) =>
         edit(sessionId, "rename", (s) => s.replaceText("title", title)),
