@@ -73,6 +73,23 @@ describe.each<[DbKind, boolean]>([
     a.destroy();
   });
 
+  it("cuts a title longer than the title limit, in the doc and the column alike", async () => {
+    const a = await connectClient(api, url, sessionId, alice.token);
+    const b = await connectClient(api, url, sessionId, bob.token);
+    a.doc.getText("title").insert(0, "x".repeat(300));
+    await waitUntil(() => a.title().length === 200 && b.title() === a.title(), "title cut to 200");
+    await waitUntil(
+      async () =>
+        (await api.get(`/chat/${sessionId}`, alice.token)).body.session.title === a.title(),
+      "column equals the doc",
+    );
+    a.doc.getText("title").delete(0, a.title().length);
+    a.doc.getText("title").insert(0, "Roadmap");
+    await waitUntil(() => b.title() === "Roadmap", "title restored");
+    a.destroy();
+    b.destroy();
+  });
+
   it("clears the shared draft for everyone when a message is sent", async () => {
     const a = await connectClient(api, url, sessionId, alice.token);
     const b = await connectClient(api, url, sessionId, bob.token);

@@ -1,3 +1,4 @@
+import { LIMITS } from "@engunity/shared";
 import {
   Awareness,
   applyAwarenessUpdate,
@@ -98,6 +99,15 @@ export class SharedDoc {
   /** Applies a client's update (already checked to be allowed and well-formed). */
   applyClientUpdate(update: Uint8Array, conn: DocConnection): void {
     Y.applyUpdate(this.doc, update, conn);
+    // The title column holds LIMITS.titleMax characters; cutting the doc's title to
+    // fit keeps the two equal. Several nodes cutting at once delete the same items.
+    const title = this.doc.getText("title");
+    if (title.length > LIMITS.titleMax) {
+      this.doc.transact(
+        () => title.delete(LIMITS.titleMax, title.length - LIMITS.titleMax),
+        FROM_SERVER,
+      );
+    }
   }
 
   applyClientAwareness(update: Uint8Array, conn: DocConnection): void {
