@@ -25,6 +25,7 @@ describe("web app, one user", { timeout: 90_000 }, () => {
       viewport: { width: 1280, height: 800 },
       baseURL: app.url,
     });
+    context.setDefaultTimeout(WAIT_MS);
     const page = await context.newPage();
     const errors = watchErrors(page);
     await page.goto("/");
@@ -165,6 +166,7 @@ describe("web app, one user", { timeout: 90_000 }, () => {
       viewport: { width: 390, height: 844 },
       baseURL: app.url,
     });
+    phone.setDefaultTimeout(WAIT_MS);
     await phone.addInitScript(([s]) => localStorage.setItem("engunity.auth", s!), [
       await a.page.evaluate(() => localStorage.getItem("engunity.auth")),
     ] as const);

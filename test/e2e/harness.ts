@@ -79,6 +79,8 @@ export async function userPage(
     },
     [me, token] as const,
   );
+  // Every playwright action (click, fill) gets the same bound as the explicit waits.
+  context.setDefaultTimeout(WAIT_MS);
   const page = await context.newPage();
   const errors = watchErrors(page);
   return { user, token, context, page, errors };

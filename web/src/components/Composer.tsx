@@ -1,6 +1,7 @@
 import { LIMITS } from "@engunity/shared/limits";
 import { createEffect, createSignal, on, onCleanup, Show } from "solid-js";
-import { bindField, type Collab, type Peer } from "../lib/collab";
+import { bindField } from "../lib/bindField";
+import type { Collab, Peer } from "../lib/collab";
 import { Icon } from "./Icon";
 import { RemoteCarets } from "./RemoteCarets";
 
@@ -48,10 +49,15 @@ export function Composer(props: {
   createEffect(() => {
     const collab = props.collab;
     if (!collab || !props.canSend) return;
-    const unbind = bindField(box, collab.draft, (value) => {
-      setText(value);
-      grow();
-    });
+    const unbind = bindField(
+      box,
+      collab.draft,
+      (value) => {
+        setText(value);
+        grow();
+      },
+      { keepLocal: true },
+    );
     onCleanup(() => {
       unbind();
       collab.setCursor(null);

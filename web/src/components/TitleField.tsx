@@ -1,6 +1,7 @@
 import { LIMITS } from "@engunity/shared/limits";
 import { createEffect, createSignal, For, onCleanup, Show } from "solid-js";
-import { bindField, type Collab, type Peer } from "../lib/collab";
+import { bindField } from "../lib/bindField";
+import type { Collab, Peer } from "../lib/collab";
 import { titleOf } from "../lib/format";
 
 /** The session title, edited in place by editors; Enter or leaving the field saves. */

@@ -92,6 +92,7 @@ export function settle(clientId: string | undefined): void {
 }
 
 let flushing = false;
+const RETRY_LATER_MS = 2_000;
 
 /** Sends queued messages in order, one at a time; stops at the first that cannot go. */
 export async function flush(): Promise<void> {
@@ -118,6 +119,12 @@ export async function flush(): Promise<void> {
         return;
       }
       if ("error" in res) {
+        if (res.error.code === "rate_limited" || res.error.code === "unavailable") {
+          // Passing conditions: keep it queued and try again shortly, in order.
+          update(next.clientId, { state: "pending" });
+          setTimeout(() => void flush(), RETRY_LATER_MS);
+          return;
+        }
         update(next.clientId, { state: "failed", error: res.error.message });
         continue;
       }
