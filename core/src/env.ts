@@ -49,6 +49,8 @@ const envSchema = z.object({
   AI_MAX_TOKENS: z.coerce.number().int().min(1).default(1024),
   /** BullMQ lock of a running job (ms); a worker silent this long counts as dead. Lower only in tests. */
   AI_STALL_MS: z.coerce.number().int().min(200).default(30_000),
+  /** ROLE=worker: port of the worker's own `/metrics` (Prometheus); unset = none. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** AI requests per user per minute before `rate_limited`. */
   AI_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   /** Tokens (prompt + completion) one user may spend per UTC day; 0 = unlimited. */

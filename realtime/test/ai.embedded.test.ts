@@ -126,6 +126,16 @@ describe("AI in embedded mode with nothing configured", () => {
     expect(stopUnknown.status).toBe(404);
   });
 
+  it("exposes AI metrics on /metrics (ROLE=all)", async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toMatch(
+      /engunity_ai_time_to_first_token_seconds_count\{provider="offline"\} [1-9]/,
+    );
+    expect(text).toMatch(/engunity_ai_queue_wait_seconds_count [1-9]/);
+    expect(text).toContain("engunity_ai_active_generations 0");
+    expect(text).toContain("engunity_ai_tokens_per_second");
+  });
+
   it("lists the offline provider as the default", async () => {
     const res = await api.get("/providers", alice.token);
     expect(res.status).toBe(200);

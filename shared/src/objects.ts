@@ -69,6 +69,21 @@ export const messageMetadataSchema = z.object({
   error: z.string().optional(),
   /** Set on a user message that asked the AI: the assistant message answering it. */
   assistantMessageId: z.string().optional(),
+  /** On an answer: every provider tried, in order (the router falls back on errors and 429s). */
+  attempts: z
+    .array(
+      z.object({
+        provider: z.string(),
+        model: z.string(),
+        outcome: z.enum(["ok", "error", "rate_limited", "stopped"]),
+        error: z.string().optional(),
+        ttftMs: z.number().optional(),
+        durationMs: z.number(),
+      }),
+    )
+    .optional(),
+  /** On an answer: how many runs it took (2 after its first worker died). */
+  runs: z.number().int().optional(),
 });
 export type MessageMetadata = z.infer<typeof messageMetadataSchema>;
 

@@ -20,6 +20,7 @@ export async function startInProcessWorker(
     logger: createLogger(config.LOG_LEVEL),
     db: node.ctx.db,
     emitter: { to: (room) => node.ctx.emitter.to(room) },
+    registry: node.ctx.metrics.registry,
   });
 }
 

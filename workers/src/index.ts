@@ -9,6 +9,7 @@ import { createDb, type Db } from "@engunity/db";
 import { Redis } from "ioredis";
 import type { Registry } from "prom-client";
 import { createAiMetrics } from "./metrics";
+import { createWorkerRegistry, startMetricsServer } from "./metricsServer";
 import { closeDeadJob, sweepOrphans } from "./processors/deadJobs";
 import { createInferenceProcessor } from "./processors/InferenceProcessor";
 import { buildProviders, configuredOrder } from "./providers/providerRegistry";
@@ -52,7 +53,14 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     emitter = options.emitter ?? silentEmitter;
   }
   const providers = buildProviders(config, logger);
-  const metrics = createAiMetrics(options.registry);
+  const ownRegistry =
+    !options.registry && config.WORKER_METRICS_PORT !== undefined
+      ? createWorkerRegistry()
+      : undefined;
+  const metrics = createAiMetrics(options.registry ?? ownRegistry);
+  const metricsServer = ownRegistry
+    ? await startMetricsServer(ownRegistry, config.WORKER_METRICS_PORT!, config.HOST)
+    : null;
   const shutdown = new AbortController();
   const deps = {
     config,
@@ -75,6 +83,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
   return {
     close: async () => {
       shutdown.abort();
+      await metricsServer?.close();
       await runtime.close();
       for (const p of providers.values()) await p.close?.();
       if (emitterRedis) await emitterRedis.quit().catch(() => emitterRedis?.disconnect());
