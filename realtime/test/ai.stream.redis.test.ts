@@ -166,7 +166,12 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
     expect((await emitAck(bob.socket, "ai:stop", { sessionId, messageId: id })).ok).toBe(true);
     const seqAtStop = alice.gen(id).lastSeq;
     await alice.until(() => Boolean(alice.gen(id).done), 10_000, "ai:done after stop");
-    const record = await aborted;
+    const record = await Promise.race([
+      aborted,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("the provider request was not aborted")), 10_000),
+      ),
+    ]);
     expect(record.tokensSent).toBeLessThan(40);
     const stored = await storedMessage(id);
     expect(stored.status).toBe("stopped");
@@ -175,6 +180,27 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
     expect(defaultTokens(40).join("").startsWith(stored.content)).toBe(true);
     // At most the batch in flight when the stop landed, plus the final flush.
     expect(alice.gen(id).lastSeq - seqAtStop).toBeLessThanOrEqual(2);
+  });
+
+  it("stops through REST POST /chat/:id/stop on the other node", async () => {
+    const alice = (await viewer("alice", a)).v;
+    const sent = await emitAck(alice.socket, "message:send", {
+      sessionId,
+      content: "and again",
+      clientId: "s-rest-stop",
+      ai: true,
+    });
+    const id: string = sent.assistantMessageId;
+    await alice.until(() => alice.gen(id).lastSeq >= 2, 10_000, "two batches");
+    const stop = await apiClient(b.url).post(
+      `/chat/${sessionId}/stop`,
+      { messageId: id },
+      users.bob!.token,
+    );
+    expect(stop.status).toBe(200);
+    await alice.until(() => Boolean(alice.gen(id).done), 10_000, "ai:done after stop");
+    expect(alice.gen(id).done).toMatchObject({ status: "stopped", content: alice.gen(id).text });
+    expect(alice.gen(id).text.length).toBeLessThan(defaultTokens(40).join("").length);
   });
 
   it("falls back to the next provider when Groq answers 429 then 500, and records every attempt", async () => {
