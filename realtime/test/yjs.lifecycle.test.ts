@@ -4,7 +4,7 @@ import * as Y from "yjs";
 import { type ApiClient, apiClient } from "../../test/support/api";
 import { createTestStack, type TestStack } from "../../test/support/node";
 import { DocStore } from "../src/yjs/docStore";
-import { connectClient, storedDoc, waitUntil } from "./yjsClients";
+import { connectClient, getTicket, rawConnect, storedDoc, waitUntil } from "./yjsClients";
 
 /** Restarts, failing stores and compaction: the doc survives all of them exactly. */
 describe("Yjs lifecycle (Postgres + Redis)", () => {
@@ -151,6 +151,28 @@ describe("Yjs lifecycle (Postgres + Redis)", () => {
       await admin.query(
         "DROP TRIGGER IF EXISTS refuse_yjs ON yjs_updates; DROP FUNCTION IF EXISTS refuse_yjs();",
       );
+      await admin.end();
+    }
+  });
+
+  it("refuses a connection with 503 while the doc cannot be read, and serves it once it can", async () => {
+    const sessionId = await newSession("Unreadable");
+    const node = stack.nodes.at(-1)!;
+    const admin = new pg.Client({ connectionString: stack.env.DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query("ALTER TABLE yjs_updates RENAME TO yjs_updates_away");
+      const ticket = await getTicket(api, sessionId, alice.token);
+      expect((await rawConnect(node.url, `session:${sessionId}`, `?ticket=${ticket}`)).status).toBe(
+        503,
+      );
+      expect(node.yjs.registry.get(`session:${sessionId}`)).toBeUndefined();
+      await admin.query("ALTER TABLE yjs_updates_away RENAME TO yjs_updates");
+      const client = await connectClient(api, node.url, sessionId, alice.token);
+      expect(client.title()).toBe("Unreadable");
+      client.destroy();
+    } finally {
+      await admin.query("ALTER TABLE IF EXISTS yjs_updates_away RENAME TO yjs_updates");
       await admin.end();
     }
   });

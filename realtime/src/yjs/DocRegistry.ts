@@ -101,11 +101,9 @@ export class DocRegistry {
     // are applied (Yjs keeps out-of-order updates pending until their parents come).
     this.docs.set(room, shared);
     deps.onOpenDocsChanged(this.docs.size);
-    shared.ready = this.load(shared).catch(async (err) => {
-      this.docs.delete(room);
-      deps.onOpenDocsChanged(this.docs.size);
-      shared.destroy();
-      await this.sync?.unsubscribe(room).catch(() => {});
+    shared.ready = this.load(shared).catch((err) => {
+      // Through `drop`, so a new load of the room waits for this unsubscribe.
+      if (this.docs.get(room) === shared) this.drop(shared);
       throw err;
     });
     return shared;
