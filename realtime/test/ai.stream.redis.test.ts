@@ -237,6 +237,37 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
     expect(alice.gen(id).text).toBe(stored.content);
   });
 
+  it("streams the same answer as SSE to a REST client on the other node", async () => {
+    const res = await fetch(`${b.url}/api/v1/chat/`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${users.bob!.token}`,
+        "content-type": "application/json",
+        accept: "text/event-stream",
+      },
+      body: JSON.stringify({ sessionId, content: "over SSE please", ai: true }),
+    });
+    expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
+    const events = (await res.text())
+      .split("\n\n")
+      .filter((block) => block.trim())
+      .map((block) => ({
+        event: /^event: (.*)$/m.exec(block)?.[1],
+        data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? "null"),
+      }));
+    expect(events[0]?.event).toBe("message");
+    const deltas = events.filter((e) => e.event === "delta").map((e) => e.data);
+    expect(deltas.length).toBeGreaterThan(3);
+    expect(deltas.map((d) => d.seq)).toEqual(deltas.map((_, i) => i + 1));
+    const done = events.at(-1)!;
+    expect(done.event).toBe("done");
+    expect(done.data.message).toMatchObject({
+      status: "complete",
+      content: defaultTokens(40).join(""),
+    });
+    expect(deltas.map((d) => d.text).join("")).toBe(done.data.message.content);
+  });
+
   it("answers a double submit once", async () => {
     const alice = (await viewer("alice", a)).v;
     const first = await emitAck(alice.socket, "message:send", {
