@@ -26,6 +26,8 @@ describe("kill -9 of the worker mid-generation (Postgres + Redis)", () => {
   let second: WorkerHandle | undefined;
   let api: ApiClient;
   const sockets: ClientSocket[] = [];
+  /** Every worker process a test spawns, killed at the end whatever happened. */
+  const spawned: WorkerProcess[] = [];
   let aiEnv: Record<string, string>;
 
   beforeAll(async () => {
@@ -46,6 +48,7 @@ describe("kill -9 of the worker mid-generation (Postgres + Redis)", () => {
   afterAll(async () => {
     for (const s of sockets) s.close();
     await child?.kill();
+    for (const w of spawned) await w.kill();
     await second?.close();
     await stack?.close();
     await fake?.close();
@@ -107,5 +110,43 @@ describe("kill -9 of the worker mid-generation (Postgres + Redis)", () => {
       expect(g.done).toMatchObject({ status: "complete", content: stored.content });
     }
     expect(vb.gen(id).batches).toEqual(va.gen(id).batches);
+  }, 60_000);
+  it("closes the answer as an error with its partial text when the retry's worker dies too", async () => {
+    await second?.close();
+    second = undefined;
+    const alice = await api.register("amy");
+    const sessionId = (await api.post("/chat/sessions", { title: "kill twice" }, alice.token)).body
+      .id;
+    const va = await viewer(alice.token, a, sessionId);
+    const first = await spawnWorkerProcess({ ...stack.env, ...aiEnv });
+    spawned.push(first);
+    const sent = await emitAck(va.socket, "message:send", {
+      sessionId,
+      content: "doomed answer",
+      clientId: "k-2",
+      ai: true,
+    });
+    const id: string = sent.assistantMessageId;
+    await va.until(() => va.gen(id).lastSeq >= 2, 15_000, "batches from the first worker");
+    await first.kill();
+    const retry = await spawnWorkerProcess({ ...stack.env, ...aiEnv });
+    spawned.push(retry);
+    await va.until(
+      () => va.gen(id).epoch === 2 && va.gen(id).lastSeq >= 2,
+      20_000,
+      "batches of the retry",
+    );
+    await retry.kill();
+    // A surviving worker's stall check finds the job stalled a second time: it fails.
+    const config = testConfig({ ...stack.env, ...aiEnv });
+    second = await startWorker(config, { logger: createLogger(config.LOG_LEVEL) });
+    await va.until(() => Boolean(va.gen(id).done), 20_000, "ai:done as an error");
+    const res = await api.get(`/chat/${sessionId}`, alice.token);
+    const answers = res.body.messages.filter((m: { role: string }) => m.role === "assistant");
+    expect(answers).toHaveLength(1);
+    expect(answers[0]).toMatchObject({ id, status: "error" });
+    expect(answers[0].content).toBe(va.gen(id).text);
+    expect(answers[0].content.length).toBeGreaterThan(0);
+    expect(va.gen(id).done).toMatchObject({ status: "error", content: answers[0].content });
   }, 60_000);
 });
