@@ -100,6 +100,10 @@ describe("AI answers in the browser", { timeout: 90_000 }, () => {
 
     await assistantWith(a, "complete", 0);
     await assistantWith(b, "complete", 0);
+    // Highlighting is lazy and per page: compare once both have it.
+    for (const p of [a, b]) {
+      await p.page.waitForSelector(`[data-message-id="${id}"] pre code.hljs`, { timeout: WAIT_MS });
+    }
     const [htmlA, htmlB] = [await contentOf(a, id), await contentOf(b, id)];
     expect(htmlA).toBe(htmlB);
     // Identical to what the database holds, rendered.

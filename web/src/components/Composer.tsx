@@ -1,5 +1,5 @@
 import { LIMITS } from "@engunity/shared/limits";
-import { createEffect, createSignal, on, onCleanup, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, on, onCleanup, Show } from "solid-js";
 import { bindField } from "../lib/bindField";
 import type { Collab, Peer } from "../lib/collab";
 import { Icon } from "./Icon";
@@ -33,7 +33,10 @@ export function Composer(props: {
 
   // The default follows the session kind; re-evaluated when switching sessions or
   // when a session gains its second member.
-  createEffect(on([() => props.sessionId, () => props.solo], () => setAskAi(props.solo)));
+  // A memo, so a refreshed session object with the same kind does not reset a switch
+  // the user just flipped.
+  const solo = createMemo(() => props.solo);
+  createEffect(on([() => props.sessionId, solo], () => setAskAi(solo())));
 
   function setTyping(on: boolean) {
     clearTimeout(idle);

@@ -54,8 +54,9 @@ function ChatView(props: { sessionId: string }) {
 
   const role = () => state.session?.role;
   const canWrite = () => role() === "owner" || role() === "editor";
-  const solo = () =>
-    (state.session?.memberCount ?? state.members.length) <= 1 && state.members.length <= 1;
+  const solo = createMemo(
+    () => (state.session?.memberCount ?? state.members.length) <= 1 && state.members.length <= 1,
+  );
   const me = () => currentUser();
   const pending = createMemo(() => pendingFor(props.sessionId));
   const typingNames = createMemo(() =>
