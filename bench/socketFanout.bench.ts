@@ -148,12 +148,14 @@ async function main(): Promise<void> {
         return socket;
       });
       // Let the join storm's presence broadcasts (a full list to everyone, each time)
-      // die down before measuring: two quiet seconds, at most a minute.
+      // die down before measuring: six quiet seconds (longer than the gateway's biggest
+      // presence coalescing window), at most a minute.
       const quietBy = performance.now() + 60_000;
-      while (performance.now() - lastPresence < 2000 && performance.now() < quietBy) {
+      while (performance.now() - lastPresence < 6000 && performance.now() < quietBy) {
         await new Promise((r) => setTimeout(r, 100));
       }
       const joinSeconds = (performance.now() - joinStart) / 1000;
+      console.log(`${target} n=${n}: joined and settled in ${joinSeconds.toFixed(1)} s`);
 
       const latencies: number[] = [];
       const ackLatencies: number[] = [];
