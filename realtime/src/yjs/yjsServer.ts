@@ -88,6 +88,8 @@ export function attachYjsServer(
       { url: req.url, origin: req.headers.origin, host: req.headers.host },
     );
     if (!admission.ok) return refuse(socket, admission.status, admission.reason);
+    // The node may have begun shutting down while the ticket was checked.
+    if (closing) return refuse(socket, 503, "shutting_down");
     const { room, userId, sessionId, canWrite } = admission;
     const shared = await registry.acquire(room);
     let accepted = false;
