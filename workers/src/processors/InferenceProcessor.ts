@@ -6,7 +6,8 @@ import { buildContext } from "../context/buildContext";
 import type { AiMetrics } from "../metrics";
 import type { LlmProvider } from "../providers/LlmProvider";
 import { routeProviders } from "../providers/router";
-import { finishGeneration } from "./finishGeneration";
+import { finishWithRetry } from "./finishGeneration";
+import { watchStop } from "./stopSignal";
 import { type Attempt, streamWithFallback } from "./streamWithFallback";
 import { TokenBatcher } from "./TokenBatcher";
 
@@ -38,31 +39,17 @@ export function createInferenceProcessor(deps: InferenceDeps) {
     const started = performance.now();
     const epoch = await runtime.log.begin(job.messageId, job.sessionId);
     const room = sessionRoom(job.sessionId);
-    const controller = new AbortController();
-    let stopped = false;
-    let superseded = false;
-    const onShutdown = () => controller.abort();
-    deps.shutdown.addEventListener("abort", onShutdown);
-    const unsubscribe = await runtime.bus.subscribe(job.messageId, (event) => {
-      if (event.type !== "cancel") return;
-      stopped = true;
-      controller.abort();
-    });
-    if (await runtime.bus.isCancelled(job.messageId)) {
-      stopped = true;
-      controller.abort();
-    }
+    const stop = await watchStop(runtime, job.messageId, deps.shutdown);
     metrics.active.inc();
 
     let seq = 0;
     let content = "";
     const batcher = new TokenBatcher(config.AI_BATCH_MS, async (text) => {
-      if (superseded) return;
+      if (stop.superseded) return;
       const next = seq + 1;
       if (!(await runtime.log.append(job.messageId, { epoch, seq: next, text }))) {
         // A newer run of this job owns the generation now: stop, write nothing.
-        superseded = true;
-        controller.abort();
+        stop.supersede();
         return;
       }
       seq = next;
@@ -91,7 +78,7 @@ export function createInferenceProcessor(deps: InferenceDeps) {
       result = await streamWithFallback(steps, {
         messages,
         maxTokens: config.AI_MAX_TOKENS,
-        signal: controller.signal,
+        signal: stop.signal,
         onStart: (provider, model) =>
           emitter.to(room).emit("ai:start", {
             sessionId: job.sessionId,
@@ -112,10 +99,9 @@ export function createInferenceProcessor(deps: InferenceDeps) {
       error ??= toError(err);
     }
     metrics.active.dec();
-    deps.shutdown.removeEventListener("abort", onShutdown);
-    await unsubscribe();
-    if (superseded) return;
-    if (deps.shutdown.aborted && !stopped) {
+    await stop.release();
+    if (stop.superseded) return;
+    if (deps.shutdown.aborted && !stop.stopped) {
       // Shutting down: leave the job to BullMQ's stall retry (scaled) or the start-up sweep.
       throw new Error("worker shutting down");
     }
@@ -136,9 +122,9 @@ export function createInferenceProcessor(deps: InferenceDeps) {
     await runtime.usage
       .add(job.userId, spent)
       .catch((err) => deps.logger.warn({ err }, "could not record AI usage"));
-    await finishGeneration(deps, job, {
+    await finishWithRetry(deps, job, {
       content,
-      status: stopped ? "stopped" : error || !result?.ok ? "error" : "complete",
+      status: stop.stopped ? "stopped" : error || !result?.ok ? "error" : "complete",
       provider: result?.provider,
       model: result?.model,
       usage: result?.usage,

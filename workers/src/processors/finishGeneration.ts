@@ -57,3 +57,27 @@ export async function finishGeneration(
   await runtime.bus.publish({ type: "done", messageId: job.messageId });
   return true;
 }
+
+/**
+ * `finishGeneration`, retried with backoff: the answer is complete in memory, and a
+ * database blip must not leave it `streaming` (Hocuspocus-style: keep state, retry).
+ */
+export async function finishWithRetry(
+  deps: Pick<InferenceDeps, "db" | "runtime" | "emitter" | "logger">,
+  job: Pick<GenerationJob, "messageId" | "sessionId">,
+  outcome: GenerationOutcome,
+  tries = 5,
+): Promise<boolean> {
+  for (let i = 1; ; i++) {
+    try {
+      return await finishGeneration(deps, job, outcome);
+    } catch (err) {
+      if (i >= tries) throw err;
+      deps.logger.warn(
+        { err, messageId: job.messageId, try: i },
+        "could not store the answer; retrying",
+      );
+      await new Promise((r) => setTimeout(r, 250 * 2 ** (i - 1)));
+    }
+  }
+}
