@@ -20,7 +20,7 @@ export function wsBase(nodeUrl: string): string {
 export async function waitUntil(
   check: () => boolean | Promise<boolean>,
   what: string,
-  timeoutMs = 5_000,
+  timeoutMs = 10_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
