@@ -55,17 +55,27 @@ describe("AI answers in the browser", { timeout: 90_000 }, () => {
 
   /** Resolves with the assistant message's id once it shows `status` on the page. */
   const assistantWith = async (p: UserPage, status: string, nth: number) => {
-    const handle = await p.page.waitForFunction(
-      ([st, n]) => {
-        const els = document.querySelectorAll("[data-testid=message][data-role=assistant]");
-        const el = els[n as number];
-        return el && el.getAttribute("data-status") === st
-          ? el.getAttribute("data-message-id")
-          : null;
-      },
-      [status, nth] as const,
-      { timeout: WAIT_MS },
-    );
+    const handle = await p.page
+      .waitForFunction(
+        ([st, n]) => {
+          const els = document.querySelectorAll("[data-testid=message][data-role=assistant]");
+          const el = els[n as number];
+          return el && el.getAttribute("data-status") === st
+            ? el.getAttribute("data-message-id")
+            : null;
+        },
+        [status, nth] as const,
+        { timeout: WAIT_MS },
+      )
+      .catch(async (err: Error) => {
+        // Say what the page showed instead, so a failure here can be diagnosed.
+        const seen = await p.page.$$eval("[data-testid=message]", (els) =>
+          els.map((e) => `${e.getAttribute("data-role")}:${e.getAttribute("data-status")}`),
+        );
+        throw new Error(
+          `${p.user.username}: no assistant #${nth} with status ${status}; saw ${seen.join(", ")}\n${err.message}`,
+        );
+      });
     return (await handle.jsonValue()) as string;
   };
   const contentOf = (p: UserPage, id: string) =>
