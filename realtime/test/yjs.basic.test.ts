@@ -45,6 +45,11 @@ describe.each<[DbKind, boolean]>([
     const stored = await storedDoc(rows);
     expect(stored.getText("draft").toString()).toBe(a.draft());
     expect(stored.getText("title").toString()).toBe("Planning");
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^engunity_yjs_open_docs 0$/m);
+    expect(metrics).toMatch(/^engunity_yjs_connections 0$/m);
+    expect(metrics).toMatch(/^engunity_yjs_update_bytes_total\{source="local"\} [1-9]/m);
+    expect(metrics).toMatch(/^engunity_yjs_persist_failures_total 0$/m);
   });
 
   it("mirrors a co-edited title to the session row, and applies a REST rename to the doc", async () => {
