@@ -7,4 +7,11 @@ import { sessionLeave } from "./sessionLeave";
 import { typing } from "./typing";
 
 /** Every client event the gateway answers. A new event is one file and one entry here. */
-export const socketHandlers: SocketHandler[] = [sessionJoin, sessionLeave, messageSend, typing, aiStop, aiResume];
+export const socketHandlers: SocketHandler[] = [
+  sessionJoin,
+  sessionLeave,
+  messageSend,
+  typing,
+  aiStop,
+  aiResume,
+];

@@ -16,9 +16,15 @@ export const messageSend: SocketHandler = {
   register(gw, socket) {
     onAckEvent(gw, socket, "message:send", sendPayloadSchema, async (payload) => {
       ensureTokenScope(socket, payload.sessionId);
-      const { message, assistantMessage } = await sendMessage(gw.ctx, { ...payload, userId: socket.data.userId });
+      const { message, assistantMessage } = await sendMessage(gw.ctx, {
+        ...payload,
+        userId: socket.data.userId,
+      });
       setTyping(gw, socket, payload.sessionId, false);
-      return { message: presentMessage(message), ...(assistantMessage ? { assistantMessageId: assistantMessage.id } : {}) };
+      return {
+        message: presentMessage(message),
+        ...(assistantMessage ? { assistantMessageId: assistantMessage.id } : {}),
+      };
     });
   },
 };
