@@ -133,6 +133,13 @@ describe("web app, two users", { timeout: 90_000 }, () => {
     // Same conversation on both screens, in the same order.
     expect(await messageTexts(a.page)).toEqual(await messageTexts(b.page));
     expect(await messageTexts(a.page)).toEqual(["hello from bob", "hi bob, welcome"]);
+
+    // The sidebar search finds messages across sessions, not only titles.
+    await b.page.fill("[data-testid=session-search]", "welcome");
+    await b.page.waitForSelector(`[data-testid=search-hit][data-session-id="${sessionId}"]`, {
+      timeout: WAIT_MS,
+    });
+    await b.page.fill("[data-testid=session-search]", "");
   });
 
   it("co-edits the draft (with each other's carets) and the title, live", async () => {

@@ -4,10 +4,12 @@ import { connectionState, hasBeenOnline } from "../lib/socket";
 /** Says so when the realtime connection is down; sends queue meanwhile. */
 export function ConnectionBanner() {
   return (
-    <Show when={connectionState() !== "online" && hasBeenOnline()}>
+    <Show when={connectionState() === "offline"}>
       <div class="banner" role="status" data-testid="reconnecting">
         <span class="spinner" aria-hidden="true" />
-        Reconnecting… messages you send now will go out when you're back online.
+        {hasBeenOnline()
+          ? "Reconnecting… messages you send now will go out when you're back online."
+          : "Can't reach the server yet — retrying…"}
       </div>
     </Show>
   );

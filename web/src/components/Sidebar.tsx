@@ -1,6 +1,6 @@
-import type { Session } from "@engunity/shared";
+import type { SearchHit, Session } from "@engunity/shared";
 import { A, useNavigate, useParams } from "@solidjs/router";
-import { createMemo, createSignal, For, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, onCleanup, Show } from "solid-js";
 import { api, errorText } from "../lib/api";
 import { currentUser, signOut } from "../lib/auth";
 import { displayName, titleOf } from "../lib/format";
@@ -16,6 +16,24 @@ export function Sidebar(props: { onNavigate?: () => void }) {
   const navigate = useNavigate();
   const [query, setQuery] = createSignal("");
   const [creating, setCreating] = createSignal(false);
+
+  // Messages matching the query, across every session (server search), debounced.
+  const [hits, setHits] = createSignal<SearchHit[]>([]);
+  createEffect(() => {
+    const q = query().trim();
+    if (q.length < 2) {
+      setHits([]);
+      return;
+    }
+    const timer = setTimeout(() => {
+      api<{ results: SearchHit[] }>("GET", `/search?q=${encodeURIComponent(q)}&limit=10`)
+        .then((r) => {
+          if (query().trim() === q) setHits(r.results);
+        })
+        .catch(() => setHits([]));
+    }, 250);
+    onCleanup(() => clearTimeout(timer));
+  });
 
   const visible = createMemo(() => {
     const q = query().trim().toLowerCase();
@@ -93,7 +111,30 @@ export function Sidebar(props: { onNavigate?: () => void }) {
             </li>
           )}
         </For>
-        <Show when={sessionList.loaded && visible().length === 0}>
+        <Show when={hits().length}>
+          <li class="list-label">Messages</li>
+          <For each={hits()}>
+            {(h) => (
+              <li>
+                <A
+                  href={`/chat/${h.sessionId}`}
+                  class="session-item search-hit"
+                  data-testid="search-hit"
+                  data-session-id={h.sessionId}
+                  onClick={() => props.onNavigate?.()}
+                >
+                  <span class="name">
+                    <small>{titleOf({ title: h.sessionTitle })}</small>
+                    {h.message.content.length > 90
+                      ? `${h.message.content.slice(0, 90)}…`
+                      : h.message.content}
+                  </span>
+                </A>
+              </li>
+            )}
+          </For>
+        </Show>
+        <Show when={sessionList.loaded && visible().length === 0 && hits().length === 0}>
           <li class="empty-list">{query() ? "No session matches." : "No sessions yet."}</li>
         </Show>
         <Show when={sessionList.error}>
