@@ -1,5 +1,6 @@
 import type { Message } from "@engunity/shared";
 import { For, Show } from "solid-js";
+import { download } from "../lib/api";
 import type { Stream } from "../lib/chatRoom";
 import { displayName, shortTime } from "../lib/format";
 import type { PendingMessage } from "../lib/outbox";
@@ -84,9 +85,21 @@ export function MessageItem(props: {
             <summary>{m().metadata.citations!.length} sources</summary>
             <For each={m().metadata.citations}>
               {(c) => (
-                <div class="citation" id={`cite-${c.chunkId}`}>
-                  <b>{c.filename}</b> — {c.text.length > 280 ? `${c.text.slice(0, 280)}…` : c.text}
-                </div>
+                <blockquote class="citation" id={`cite-${c.chunkId}`} data-testid="citation">
+                  <button
+                    type="button"
+                    class="linklike"
+                    title={`Download ${c.filename}`}
+                    onClick={() =>
+                      void download(`/documents/${c.documentId}/download`, c.filename).catch(
+                        () => {},
+                      )
+                    }
+                  >
+                    {c.filename}
+                  </button>{" "}
+                  — {c.text.length > 280 ? `${c.text.slice(0, 280)}…` : c.text}
+                </blockquote>
               )}
             </For>
           </details>
