@@ -33,6 +33,13 @@ describe("Redis presence", () => {
   it("sees users on every node and tells every node of a change", async () => {
     const a = node();
     const b = node();
+    // Change notices go out on pub/sub: act once both stores listen.
+    await waitFor(
+      async () =>
+        Number(((await a.redis.pubsub("NUMSUB", `${prefix}:changed`)) as [string, number])[1]) >= 2,
+      5000,
+      "both subscribed",
+    );
     a.store.add("s1", "alice");
     b.store.add("s1", "bob");
     b.store.add("s1", "bob");
