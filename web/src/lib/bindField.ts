@@ -37,6 +37,15 @@ export function bindField(
       endB--;
       endA--;
     }
+    // Never cut a surrogate pair (an emoji) in two: Yjs would store the lone half
+    // as U+FFFD. Widen the change to whole code points on both sides.
+    const isLow = (c: number) => c >= 0xdc00 && c <= 0xdfff;
+    if (start > 0 && isLow(before.charCodeAt(start))) start--;
+    if (start > 0 && start === endB && start === endA && isLow(after.charCodeAt(start))) start--;
+    if (endB < before.length && isLow(before.charCodeAt(endB))) {
+      endB++;
+      endA++;
+    }
     text.doc!.transact(() => {
       if (endB > start) text.delete(start, endB - start);
       if (endA > start) text.insert(start, after.slice(start, endA));
@@ -46,7 +55,7 @@ export function bindField(
 
   const observer = (event: Y.YTextEvent, tr: Y.Transaction) => {
     if (tr.origin === LOCAL) return;
-    const focused = document.activeElement === el;
+    const focused = typeof document !== "undefined" && document.activeElement === el;
     let selStart = el.selectionStart ?? 0;
     let selEnd = el.selectionEnd ?? 0;
     // Shift the caret by what was inserted or deleted before it.
