@@ -259,4 +259,20 @@ describe("web app, two users", { timeout: 90_000 }, () => {
     expect(a.errors).toEqual([]);
     expect(b.errors).toEqual([]);
   });
+
+  it("B leaves the session from its menu; A sees B gone from the members", async () => {
+    await b.page.click("[data-testid=session-menu]");
+    await b.page.click("[data-testid=session-leave]");
+    await b.page.waitForURL(/\/$/, { timeout: WAIT_MS });
+    await b.page.waitForSelector(`[data-testid=session-item][data-session-id="${sessionId}"]`, {
+      state: "detached",
+      timeout: WAIT_MS,
+    });
+    await a.page.waitForSelector(`[data-testid=presence] [data-user-id="${b.user.id}"]`, {
+      state: "detached",
+      timeout: WAIT_MS,
+    });
+    const members = (await app.api.get(`/chat/${sessionId}/members`, a.token)).body.members;
+    expect(members.map((m: any) => m.user.username)).toEqual(["alice"]);
+  });
 });

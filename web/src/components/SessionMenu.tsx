@@ -6,6 +6,8 @@ export function SessionMenu(props: {
   canDelete: boolean;
   onExport: (format: "md" | "json") => void;
   onDelete: () => void;
+  /** Members who are not the owner may leave instead. */
+  onLeave: () => void;
 }) {
   const [open, setOpen] = createSignal(false);
   let root!: HTMLDivElement;
@@ -51,6 +53,18 @@ export function SessionMenu(props: {
           >
             Export as JSON
           </button>
+          <Show when={!props.canDelete}>
+            <hr />
+            <button
+              type="button"
+              role="menuitem"
+              class="danger"
+              data-testid="session-leave"
+              onClick={pick(props.onLeave)}
+            >
+              Leave session
+            </button>
+          </Show>
           <Show when={props.canDelete}>
             <hr />
             <button

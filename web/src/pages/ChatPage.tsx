@@ -161,6 +161,16 @@ function ChatView(props: { sessionId: string }) {
     }
   }
 
+  async function leave() {
+    try {
+      await api("DELETE", `/chat/${props.sessionId}/members/${me()?.id}`);
+      removeSession(props.sessionId);
+      navigate("/", { replace: true });
+    } catch (e) {
+      toast(errorText(e));
+    }
+  }
+
   async function stop(messageId: string) {
     try {
       await room.stop(messageId);
@@ -229,6 +239,7 @@ function ChatView(props: { sessionId: string }) {
             canDelete={role() === "owner"}
             onExport={(f) => void exportAs(f)}
             onDelete={() => setConfirmDelete(true)}
+            onLeave={() => void leave()}
           />
         </div>
       </header>
