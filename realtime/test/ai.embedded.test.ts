@@ -179,9 +179,12 @@ describe("per-user AI rate limit and daily token quota", () => {
     const api = await nodeWith({ AI_RATE_PER_MINUTE: "2" });
     const { token } = await api.register("hasty");
     const sessionId = (await api.post("/chat/sessions", {}, token)).body.id;
-    expect((await api.post("/chat/", { sessionId, content: "one", ai: true }, token)).status).toBe(
-      200,
+    const one = await api.post(
+      "/chat/",
+      { sessionId, content: "one", clientId: "r-1", ai: true },
+      token,
     );
+    expect(one.status).toBe(200);
     expect((await api.post("/chat/", { sessionId, content: "two", ai: true }, token)).status).toBe(
       200,
     );
@@ -189,6 +192,15 @@ describe("per-user AI rate limit and daily token quota", () => {
     expect(third.status).toBe(429);
     expect(third.body.error.code).toBe("rate_limited");
     expect(Number(third.headers.get("retry-after"))).toBeGreaterThan(0);
+    // A retry of an earlier send (its ack lost) is no new ask: answered, not refused.
+    const retried = await api.post(
+      "/chat/",
+      { sessionId, content: "one", clientId: "r-1", ai: true },
+      token,
+    );
+    expect(retried.status).toBe(200);
+    expect(retried.body.userMessage.id).toBe(one.body.userMessage.id);
+    expect(retried.body.assistantMessage.id).toBe(one.body.assistantMessage.id);
     expect(
       (await api.post("/chat/", { sessionId, content: "no AI", ai: false }, token)).status,
     ).toBe(200);

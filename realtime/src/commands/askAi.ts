@@ -35,8 +35,17 @@ const limiters = new WeakMap<AppContext, RateLimiter>();
  * Lets `userId` ask the AI in a session: the role allows it, the per-minute rate and
  * the daily token quota are not spent. Throws `forbidden` or `rate_limited`.
  */
-export async function admitAi(ctx: AppContext, userId: string, sessionId: string): Promise<void> {
+export async function admitAi(
+  ctx: AppContext,
+  userId: string,
+  sessionId: string,
+  clientId?: string,
+): Promise<void> {
   await authorize(ctx.db, userId, sessionId, "askAi");
+  // A retried send (same clientId, its ack was lost) asks nothing new: never refuse it.
+  if (clientId && (await ctx.db.models.ChatMessage.count({ where: { sessionId, clientId } })) > 0) {
+    return;
+  }
   let limiter = limiters.get(ctx);
   if (!limiter) {
     limiter = createRateLimiter({

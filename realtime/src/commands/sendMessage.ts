@@ -50,7 +50,7 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
   }
   const sessionRow = await ctx.db.models.ChatSession.findByPk(sessionId);
   const withAi = sessionRow ? await asksAi(ctx, sessionRow, input.content, input.ai) : false;
-  if (withAi) await admitAi(ctx, input.userId, sessionId);
+  if (withAi) await admitAi(ctx, input.userId, sessionId, input.clientId);
   // The placeholder is stored in the same transaction as the question, linked to it.
   const { messages, created } = await createMessages(ctx.db, [
     {
