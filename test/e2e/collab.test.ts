@@ -260,6 +260,25 @@ describe("web app, two users", { timeout: 90_000 }, () => {
     expect(b.errors).toEqual([]);
   });
 
+  it("marks a session unread for B until B has opened it", async () => {
+    await b.page.goto("/");
+    const item = `[data-testid=session-item][data-session-id="${sessionId}"]`;
+    await b.page.waitForSelector(item, { timeout: WAIT_MS });
+    await a.page.fill("[data-testid=composer]", "ping while you were away");
+    await a.page.press("[data-testid=composer]", "Enter");
+    await waitText(a, "ping while you were away");
+    await b.page.reload();
+    await b.page.waitForSelector(`${item} .unread-dot`, { timeout: WAIT_MS });
+    await b.page.click(item);
+    await b.page.waitForSelector("[data-testid=messages][data-joined=true]", { timeout: WAIT_MS });
+    await waitText(b, "ping while you were away");
+    await b.page.goto("/");
+    await b.page.waitForSelector(item, { timeout: WAIT_MS });
+    expect(await b.page.$(`${item} .unread-dot`)).toBeNull();
+    await b.page.goto(`/chat/${sessionId}`);
+    await b.page.waitForSelector("[data-testid=messages][data-joined=true]", { timeout: WAIT_MS });
+  });
+
   it("B leaves the session from its menu; A sees B gone from the members", async () => {
     await b.page.click("[data-testid=session-menu]");
     await b.page.click("[data-testid=session-leave]");

@@ -268,6 +268,13 @@ export function createChatRoom(sessionId: string) {
   const offSent = onSent((message) => upsertMessage(message));
   onCleanup(() => {
     offSent();
+    // What arrived live while the session was open has been seen. The server marks a
+    // session read when its history is fetched, so fetch the newest message on the
+    // way out (the sidebar would show it unread after its next refresh otherwise).
+    if (!state.gone && !state.error) {
+      markSeen(sessionId);
+      void api("GET", `/chat/${sessionId}?limit=1`).catch(() => {});
+    }
     for (const t of typingTimers.values()) clearTimeout(t);
   });
 
