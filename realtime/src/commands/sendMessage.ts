@@ -2,8 +2,8 @@ import { authorize } from "@engunity/core";
 import { type ChatMessage, type ChatSession, createMessages, createSession } from "@engunity/db";
 import { LIMITS } from "@engunity/shared";
 import { announce } from "../announce";
-import { admitAi, asksAi, enqueueAnswer } from "./askAi";
 import type { AppContext } from "../context";
+import { admitAi, asksAi, enqueueAnswer } from "./askAi";
 
 export interface SendInput {
   userId: string;
