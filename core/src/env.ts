@@ -38,7 +38,13 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.url().optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_MODEL: z.string().min(1).optional(),
-  AI_PROVIDER_ORDER: z.string().default("groq,local,openai,offline"),
+  AI_PROVIDER_ORDER: z
+    .string()
+    .regex(
+      /^\s*(groq|local|openai|offline)(\s*,\s*(groq|local|openai|offline))*\s*$/,
+      "must be a comma list of groq, local, openai, offline",
+    )
+    .default("groq,local,openai,offline"),
   /** Inference jobs one worker process runs at once. */
   AI_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   /** How long tokens are coalesced into one `ai:delta` batch (ms). */
@@ -126,7 +132,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     );
   }
   if (env.ROLE !== "all" && !env.REDIS_URL) {
-    throw new ConfigError(`Invalid configuration: ROLE=${env.ROLE} needs REDIS_URL (nodes talk through Redis)`);
+    throw new ConfigError(
+      `Invalid configuration: ROLE=${env.ROLE} needs REDIS_URL (nodes talk through Redis)`,
+    );
   }
   const dataDir = resolve(env.DATA_DIR);
   const origins = (env.ALLOWED_ORIGINS ?? "")
@@ -135,7 +143,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     .filter(Boolean);
   for (const origin of origins) {
     if (!/^https?:\/\/[^/]+$/.test(origin)) {
-      throw new ConfigError(`Invalid configuration: ALLOWED_ORIGINS entry "${origin}" is not an origin like https://app.example.com`);
+      throw new ConfigError(
+        `Invalid configuration: ALLOWED_ORIGINS entry "${origin}" is not an origin like https://app.example.com`,
+      );
     }
   }
   const { SECRET_KEY, ALLOWED_ORIGINS: _origins, UPLOAD_DIR, ...rest } = env;
