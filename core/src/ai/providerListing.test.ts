@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from "../env";
 import { listProviders } from "./providerListing";
 
 const config = (env: Record<string, string>) =>
-  loadConfig({ DATA_DIR: "/tmp/engunity-listing", ...env });
+  loadConfig({ DATA_DIR: "/tmp/engunity-listing", SECRET_KEY: "x".repeat(32), ...env });
 
 describe("listProviders (GET /providers)", () => {
   it("lists only configured providers, in fallback order, offline always last", () => {
