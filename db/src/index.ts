@@ -10,8 +10,8 @@ import { SessionMember } from "./models/SessionMember";
 import { User } from "./models/User";
 import { YjsUpdate } from "./models/YjsUpdate";
 
+export { isUnavailableError, isUniqueViolation } from "./dbErrors";
 export { ChatMessage, ChatSession, Document, Invite, SessionMember, User, YjsUpdate };
-export { isUniqueViolation, isUnavailableError } from "./dbErrors";
 
 export interface DbOptions {
   /** `postgres://…`; when absent, SQLite at `sqlitePath`. */

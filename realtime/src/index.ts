@@ -1,2 +1,2 @@
-export * from "./server";
 export type { AppContext } from "./context";
+export * from "./server";

@@ -1,11 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
-  openAiRuntime,
   type Config,
   createLogger,
   createRateLimiter,
   type Logger,
+  openAiRuntime,
   type RoomEmitter,
   silentEmitter,
 } from "@engunity/core";
@@ -60,17 +60,21 @@ export function createRedis(url: string, logger: Logger, name: string): Redis {
  * Starts a realtime node: database (migrated), optional Redis, the REST app on an HTTP
  * server listening on `config.PORT` (0 = any free port).
  */
-export async function startRealtimeNode(config: Config, options: NodeOptions = {}): Promise<RealtimeNode> {
+export async function startRealtimeNode(
+  config: Config,
+  options: NodeOptions = {},
+): Promise<RealtimeNode> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const ownsDb = !options.db;
   const db =
-    options.db ??
-    createDb({ databaseUrl: config.DATABASE_URL, sqlitePath: config.sqlitePath });
+    options.db ?? createDb({ databaseUrl: config.DATABASE_URL, sqlitePath: config.sqlitePath });
   if (!options.skipMigrate) {
     const ran = await db.migrate();
     if (ran.length) logger.info({ migrations: ran }, "database migrated");
   }
-  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, logger, "engunity-realtime") : null;
+  const redis = config.REDIS_URL
+    ? createRedis(config.REDIS_URL, logger, "engunity-realtime")
+    : null;
   const limiterRedis = redis ?? undefined;
   const emitter: RoomEmitter = silentEmitter;
   const ai = openAiRuntime(config, logger);
@@ -89,7 +93,12 @@ export async function startRealtimeNode(config: Config, options: NodeOptions = {
         durationSeconds: 15 * 60,
         redis: limiterRedis,
       }),
-      register: createRateLimiter({ keyPrefix: `${config.REDIS_PREFIX}:rl:register`, points: 30, durationSeconds: 3600, redis: limiterRedis }),
+      register: createRateLimiter({
+        keyPrefix: `${config.REDIS_PREFIX}:rl:register`,
+        points: 30,
+        durationSeconds: 3600,
+        redis: limiterRedis,
+      }),
       messages: createRateLimiter({
         keyPrefix: `${config.REDIS_PREFIX}:rl:msg`,
         points: config.MESSAGE_RATE_PER_SECOND,
@@ -97,7 +106,8 @@ export async function startRealtimeNode(config: Config, options: NodeOptions = {
         redis: limiterRedis,
       }),
     },
-    publicUrl: (origin) => config.PUBLIC_URL?.replace(/\/$/, "") ?? origin ?? `http://localhost:${config.PORT}`,
+    publicUrl: (origin) =>
+      config.PUBLIC_URL?.replace(/\/$/, "") ?? origin ?? `http://localhost:${config.PORT}`,
     evict: () => {},
     onlineUserIds: async () => new Set(),
     docs: { setTitle: async () => {}, clearDraft: async () => {} },

@@ -41,7 +41,11 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST bad input on %s", (kind) => 
     api = apiClient(node.url);
     alice = await api.register("alice");
     sessionId = (await api.post("/chat/sessions", { title: "Original" }, alice.token)).body.id;
-    await api.post("/chat/", { sessionId, content: "first", clientId: "x1", ai: false }, alice.token);
+    await api.post(
+      "/chat/",
+      { sessionId, content: "first", clientId: "x1", ai: false },
+      alice.token,
+    );
   });
   afterAll(() => stack?.close());
 

@@ -72,7 +72,11 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST contract on %s", (kind) => {
     const older = await api.post("/chat/sessions", { title: "Older" }, alice.token);
     // A message makes "Planning" the newest activity.
     // ai: false — this suite is about messages; AI answers have their own suites.
-    await api.post("/chat/", { sessionId, content: "hello team", clientId: "c-1", ai: false }, alice.token);
+    await api.post(
+      "/chat/",
+      { sessionId, content: "hello team", clientId: "c-1", ai: false },
+      alice.token,
+    );
     const list = await api.get("/chat/", alice.token);
     expect(list.body.sessions.map((s: { id: string }) => s.id).slice(0, 2)).toEqual([
       sessionId,

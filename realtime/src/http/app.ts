@@ -1,4 +1,3 @@
-import { aiRoutes } from "../routes/ai";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { LIMITS } from "@engunity/shared";
@@ -8,6 +7,7 @@ import type { AppContext } from "../context";
 import { createAuthenticator } from "../middleware/authenticate";
 import { errorHandler, notFoundHandler } from "../middleware/errorHandler";
 import { requestMetrics } from "../middleware/requestMetrics";
+import { aiRoutes } from "../routes/ai";
 import { authRoutes } from "../routes/auth";
 import { exportRoutes, searchRoutes } from "../routes/exportSearch";
 import { healthRoutes } from "../routes/health";

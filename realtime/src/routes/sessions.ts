@@ -20,10 +20,10 @@ import {
 import { type RequestHandler, Router } from "express";
 import { announce, presentMembers } from "../announce";
 import { sendMessage } from "../commands/sendMessage";
-import { streamAnswer, waitForAnswer } from "./aiAnswers";
 import type { AppContext } from "../context";
 import { parse } from "../http/validate";
 import { currentUser } from "../middleware/authenticate";
+import { streamAnswer, waitForAnswer } from "./aiAnswers";
 
 /** A `:id` route parameter; a malformed id is just a session that does not exist. */
 export function sessionIdParam(raw: unknown): string {
