@@ -7,3 +7,4 @@ export * from "./errors";
 export * from "./logger";
 export * from "./policies/sessionPolicy";
 export * from "./rateLimit";
+export * from "./redis";

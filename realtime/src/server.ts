@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   type Config,
+  connectRedis,
   createLogger,
   createRateLimiter,
   type Logger,
@@ -10,7 +11,6 @@ import {
   silentEmitter,
 } from "@engunity/core";
 import { createDb, type Db } from "@engunity/db";
-import { Redis } from "ioredis";
 import type { AppContext } from "./context";
 import { createApp } from "./http/app";
 import { createMetrics } from "./metrics";
@@ -36,26 +36,6 @@ export interface NodeOptions {
   skipMigrate?: boolean;
 }
 
-/** Opens the Redis connection of a node; it reconnects forever and never crashes the process. */
-export function createRedis(url: string, logger: Logger, name: string): Redis {
-  const redis = new Redis(url, {
-    connectionName: name,
-    maxRetriesPerRequest: 2,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-    lazyConnect: false,
-  });
-  let down = false;
-  redis.on("error", (err) => {
-    if (!down) logger.warn({ err: err.message, name }, "redis connection error");
-    down = true;
-  });
-  redis.on("ready", () => {
-    if (down) logger.info({ name }, "redis connection restored");
-    down = false;
-  });
-  return redis;
-}
-
 /**
  * Starts a realtime node: database (migrated), optional Redis, the REST app on an HTTP
  * server listening on `config.PORT` (0 = any free port).
@@ -73,7 +53,7 @@ export async function startRealtimeNode(
     if (ran.length) logger.info({ migrations: ran }, "database migrated");
   }
   const redis = config.REDIS_URL
-    ? createRedis(config.REDIS_URL, logger, "engunity-realtime")
+    ? connectRedis(config.REDIS_URL, logger, "engunity-realtime")
     : null;
   const limiterRedis = redis ?? undefined;
   const emitter: RoomEmitter = silentEmitter;
@@ -121,7 +101,7 @@ export async function startRealtimeNode(
   const gateway = attachGateway(ctx, httpServer);
   const redisUrl = config.REDIS_URL;
   const yjs = attachYjsServer(ctx, httpServer, {
-    createRedis: redisUrl ? (name) => createRedis(redisUrl, logger, name) : undefined,
+    createRedis: redisUrl ? (name) => connectRedis(redisUrl, logger, name) : undefined,
   });
   ctx.docs = yjs.edits;
   const evictSockets = ctx.evict;

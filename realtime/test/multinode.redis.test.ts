@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createServer, Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, apiClient } from "../../test/support/api";
 import { createTestStack, type TestStack } from "../../test/support/node";
+import { type PrivateRedis, startPrivateRedis } from "../../test/support/privateRedis";
 import {
   type ClientSocket,
   connectClient,
@@ -12,59 +11,19 @@ import {
 } from "../../test/support/sockets";
 import type { RealtimeNode } from "../src";
 
-/** A Redis of this test's own (the shared one must not be restarted under other suites). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once("error", () => resolve(false));
-    socket.connect(port, "127.0.0.1", () => {
-      socket.destroy();
-      resolve(true);
-    });
-  });
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    {
-      stdio: "ignore",
-    },
-  );
-  await waitFor(() => portOpen(port), 10_000, `redis on ${port}`);
-  return child;
-}
-
-async function killRedis(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
-  await exited;
-}
-
 /** Redis dies under two nodes and comes back: nothing exits, cross-node delivery resumes, nothing is lost. */
 describe("two nodes when Redis restarts", () => {
   let stack: TestStack;
-  let redisPort: number;
-  let redis: ChildProcess;
+  let redis: PrivateRedis;
   let nodeA: RealtimeNode;
   let nodeB: RealtimeNode;
   let api: ApiClient;
   const sockets: ClientSocket[] = [];
 
   beforeAll(async () => {
-    redisPort = await freePort();
-    redis = await startRedis(redisPort);
+    redis = await startPrivateRedis();
     stack = await createTestStack("postgres");
-    const env = { REDIS_URL: `redis://127.0.0.1:${redisPort}` };
+    const env = { REDIS_URL: redis.url };
     nodeA = await stack.startNode(env);
     nodeB = await stack.startNode(env);
     api = apiClient(nodeA.url);
@@ -72,7 +31,7 @@ describe("two nodes when Redis restarts", () => {
   afterAll(async () => {
     for (const socket of sockets) socket.close();
     await stack?.close();
-    if (redis && redis.exitCode === null && redis.signalCode === null) await killRedis(redis);
+    await redis?.kill();
   });
 
   it("keeps serving while Redis is down and resumes cross-node delivery within seconds of its return", async () => {
@@ -90,7 +49,7 @@ describe("two nodes when Redis restarts", () => {
     await emitAck(a, "message:send", { sessionId, content: "before", clientId: "r-0" });
     await first;
 
-    await killRedis(redis);
+    await redis.kill();
     // Node A still takes and stores messages; sockets stay up.
     const during = await emitAck(
       a,
@@ -101,7 +60,7 @@ describe("two nodes when Redis restarts", () => {
     expect(during.ok).toBe(true);
     expect(a.connected && b.connected).toBe(true);
 
-    redis = await startRedis(redisPort);
+    await redis.restart();
     const back = Date.now();
     // Probe until a live message crosses from A to B again.
     let crossed = false;

@@ -1,45 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createServer, Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "../../test/support/api";
 import { createTestStack, type TestStack } from "../../test/support/node";
+import { type PrivateRedis, startPrivateRedis } from "../../test/support/privateRedis";
 import { connectClient, waitUntil } from "./yjsClients";
-
-/** A Redis of this test's own (the shared one must not be restarted under other suites). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once("error", () => resolve(false));
-    socket.connect(port, "127.0.0.1", () => {
-      socket.destroy();
-      resolve(true);
-    });
-  });
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: "ignore" },
-  );
-  await waitUntil(() => portOpen(port), `redis on ${port}`, 10_000);
-  return child;
-}
-
-async function killRedis(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
-  await exited;
-}
 
 /**
  * Redis dies under two nodes while clients on both keep editing: each node keeps
@@ -48,19 +11,18 @@ async function killRedis(child: ChildProcess): Promise<void> {
  */
 describe("Yjs across two nodes when Redis restarts", () => {
   let stack: TestStack;
-  let redis: ChildProcess;
+  let redis: PrivateRedis;
 
   beforeAll(async () => {
-    const port = await freePort();
-    redis = await startRedis(port);
+    redis = await startPrivateRedis();
     stack = await createTestStack("postgres");
-    const env = { REDIS_URL: `redis://127.0.0.1:${port}` };
+    const env = { REDIS_URL: redis.url };
     await stack.startNode(env);
     await stack.startNode(env);
   });
   afterAll(async () => {
     await stack?.close();
-    if (redis && redis.exitCode === null && redis.signalCode === null) await killRedis(redis);
+    await redis?.kill();
   });
 
   it("converges within seconds of Redis coming back", async () => {
@@ -75,8 +37,7 @@ describe("Yjs across two nodes when Redis restarts", () => {
     ca.doc.getText("draft").insert(0, "before ");
     await waitUntil(() => cb.draft() === "before ", "edit crosses nodes");
 
-    const port = Number(new URL(stack.nodes[0]!.ctx.config.REDIS_URL!).port);
-    await killRedis(redis);
+    await redis.kill();
     ca.doc.getText("draft").insert(ca.draft().length, "A-offline ");
     cb.doc.getText("draft").insert(0, "B-offline ");
     cb.doc.getText("title").insert(0, "Still ");
@@ -105,7 +66,7 @@ describe("Yjs across two nodes when Redis restarts", () => {
       );
     }
 
-    redis = await startRedis(port);
+    await redis.restart();
     const back = Date.now();
     await waitUntil(
       () => ca.draft() === cb.draft() && ca.title() === cb.title(),

@@ -1,12 +1,13 @@
 import {
   type Config,
+  connectRedis,
   type Logger,
   openAiRuntime,
   type RoomEmitter,
   silentEmitter,
 } from "@engunity/core";
 import { createDb, type Db } from "@engunity/db";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
 import { createAiMetrics } from "./metrics";
 import { createWorkerRegistry, startMetricsServer } from "./metricsServer";
@@ -41,11 +42,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
   let emitterRedis: Redis | null = null;
   let emitter: RoomEmitter;
   if (config.REDIS_URL) {
-    emitterRedis = new Redis(config.REDIS_URL, {
-      maxRetriesPerRequest: 2,
-      connectionName: "engunity-worker-emitter",
-    });
-    emitterRedis.on("error", (err) => logger.debug({ err: err.message }, "emitter redis error"));
+    emitterRedis = connectRedis(config.REDIS_URL, logger, "engunity-worker-emitter");
     emitter = createRedisRoomEmitter(emitterRedis, config.REDIS_PREFIX);
   } else {
     if (!options.emitter)

@@ -1,7 +1,8 @@
 import { type Job, Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { toError } from "../errors";
 import type { Logger } from "../logger";
+import { connectRedis } from "../redis";
 import type { GenerationJob, JobHandler, JobQueue } from "./types";
 
 export interface BullQueueOptions {
@@ -31,11 +32,9 @@ export class BullJobQueue implements JobQueue {
     private readonly logger: Logger,
   ) {
     // BullMQ requires maxRetriesPerRequest: null on its connections.
-    this.connection = new Redis(opts.redisUrl, {
-      maxRetriesPerRequest: null,
-      connectionName: "engunity-queue",
+    this.connection = connectRedis(opts.redisUrl, logger, "engunity-queue", {
+      waitForConnection: true,
     });
-    this.connection.on("error", (err) => logger.debug({ err: err.message }, "queue redis error"));
     this.queue = new Queue(QUEUE, { connection: this.connection, prefix: `${opts.prefix}:bull` });
     this.queue.on("error", (err) => logger.warn({ err: err.message }, "queue error"));
   }
@@ -56,13 +55,9 @@ export class BullJobQueue implements JobQueue {
       onDeadJob?: (job: GenerationJob, err: Error) => Promise<void>;
     } = {},
   ): void {
-    this.workerConnection = new Redis(this.opts.redisUrl, {
-      maxRetriesPerRequest: null,
-      connectionName: "engunity-worker",
+    this.workerConnection = connectRedis(this.opts.redisUrl, this.logger, "engunity-worker", {
+      waitForConnection: true,
     });
-    this.workerConnection.on("error", (err) =>
-      this.logger.debug({ err: err.message }, "worker redis error"),
-    );
     this.worker = new Worker<GenerationJob>(
       QUEUE,
       async (job: Job<GenerationJob>) => {

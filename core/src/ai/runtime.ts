@@ -1,6 +1,6 @@
-import { Redis } from "ioredis";
 import type { Config } from "../env";
 import type { Logger } from "../logger";
+import { connectRedis } from "../redis";
 import { BullJobQueue } from "./bullQueue";
 import { MemoryGenerationBus } from "./memoryBus";
 import { MemoryJobQueue } from "./memoryQueue";
@@ -70,11 +70,7 @@ export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
       },
     };
   }
-  const redis = new Redis(config.REDIS_URL, {
-    maxRetriesPerRequest: 2,
-    connectionName: "engunity-ai",
-  });
-  redis.on("error", (err) => logger.debug({ err: err.message }, "ai redis error"));
+  const redis = connectRedis(config.REDIS_URL, logger, "engunity-ai");
   const prefix = config.REDIS_PREFIX;
   const queue = new BullJobQueue(
     {

@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from "node:http";
-import type { RoomEmitter } from "@engunity/core";
+import { connectRedis, type RoomEmitter } from "@engunity/core";
 import { LIMITS, sessionIdOfRoom, sessionRoom, userRoom } from "@engunity/shared";
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { Redis } from "ioredis";
@@ -12,7 +12,6 @@ import { socketHandlers } from "./handlers";
 import { handshakeAuth } from "./handshakeAuth";
 import { originAllowed } from "./originCheck";
 import { startPresenceBroadcasts } from "./presenceBroadcaster";
-import { connectGatewayRedis } from "./redisClients";
 import { disconnectAtExpiry } from "./tokenExpiry";
 import type { Gateway, GatewayServer } from "./types";
 import { setTyping } from "./typingState";
@@ -64,9 +63,11 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
 
   const redisClients: Redis[] = [];
   if (config.REDIS_URL) {
-    const pub = connectGatewayRedis(config.REDIS_URL, logger, "engunity-sio-pub");
-    const sub = connectGatewayRedis(config.REDIS_URL, logger, "engunity-sio-sub", {
-      subscriber: true,
+    const pub = connectRedis(config.REDIS_URL, logger, "engunity-sio-pub", {
+      swallowPublishErrors: true,
+    });
+    const sub = connectRedis(config.REDIS_URL, logger, "engunity-sio-sub", {
+      waitForConnection: true,
     });
     redisClients.push(pub, sub);
     io.adapter(createAdapter(pub, sub, { key: `${config.REDIS_PREFIX}:sio` }));
@@ -75,8 +76,8 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
     ctx.redis && config.REDIS_URL
       ? createRedisPresence({
           redis: ctx.redis,
-          subscriber: connectGatewayRedis(config.REDIS_URL, logger, "engunity-presence-sub", {
-            subscriber: true,
+          subscriber: connectRedis(config.REDIS_URL, logger, "engunity-presence-sub", {
+            waitForConnection: true,
           }),
           keyPrefix: `${config.REDIS_PREFIX}:presence`,
           logger,
