@@ -48,9 +48,12 @@ export function createUploads(sessionId: () => string) {
             body.status === "ready" ? "ready" : body.status === "failed" ? "failed" : "indexing",
         });
       } else {
+        // Document ingestion is not part of this server yet: its route answers 404.
         const why =
-          body?.error?.message ??
-          (xhr.status === 413 ? "File too large" : `Upload failed (${xhr.status})`);
+          xhr.status === 404
+            ? "This server does not accept documents yet."
+            : (body?.error?.message ??
+              (xhr.status === 413 ? "File too large" : `Upload failed (${xhr.status})`));
         patch(key, { phase: "failed", error: why });
       }
     };
