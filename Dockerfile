@@ -9,7 +9,8 @@ COPY core/package.json core/
 COPY realtime/package.json realtime/
 COPY workers/package.json workers/
 COPY web/package.json web/
-RUN npm ci --no-audit --no-fund
+# npm install, not ci: see .ci/run for why.
+RUN npm install --no-audit --no-fund
 COPY . .
 RUN npm run build -w web
 ENV NODE_ENV=production
