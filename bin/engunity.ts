@@ -57,6 +57,11 @@ async function main(): Promise<void> {
     clearTimeout(timer);
     process.exit(0);
   };
+  // A stray rejection is a bug to log loudly, not a reason to drop every connection of
+  // this node: Node 20 would exit on it.
+  process.on("unhandledRejection", (reason) => {
+    logger.error({ err: toError(reason) }, "unhandled promise rejection");
+  });
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }

@@ -29,6 +29,15 @@ const envSchema = z.object({
   ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce.number().int().min(1).default(11520),
   ALLOWED_ORIGINS: z.string().optional(),
   PUBLIC_URL: z.url().optional(),
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client IP (rate limits key on it):
+   * Express's `trust proxy` value — `loopback`, `uniquelocal` (private networks, as in
+   * docker-compose), a hop count, or a comma list of addresses/CIDRs.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^[A-Za-z0-9.:/, ]+$/, "must be loopback, uniquelocal, a hop count or addresses")
+    .default("loopback"),
   GROQ_API_KEY: z.string().min(1).optional(),
   GROQ_BASE_URL: z.url().optional(),
   GROQ_MODEL: z.string().min(1).default("llama-3.3-70b-versatile"),

@@ -19,8 +19,11 @@ export interface AppContext {
     register: RateLimiter;
     messages: RateLimiter;
   };
-  /** Base URL people reach this app at (for invite links). */
-  publicUrl(reqOrigin?: string): string;
+  /**
+   * Base URL people reach this app at (for invite links): `PUBLIC_URL`, else the
+   * request's `Origin` when that origin is trusted, else its `Host`.
+   */
+  publicUrl(origin: string | undefined, host: string | undefined): string;
   /**
    * Removes a user's sockets from a session room on every node (member removed,
    * session deleted). A no-op until the Socket.IO gateway is attached.

@@ -7,6 +7,7 @@ import {
   createRateLimiter,
   type Logger,
   openAiRuntime,
+  originAllowed,
   type RoomEmitter,
   silentEmitter,
 } from "@engunity/core";
@@ -86,8 +87,14 @@ export async function startRealtimeNode(
         redis: limiterRedis,
       }),
     },
-    publicUrl: (origin) =>
-      config.PUBLIC_URL?.replace(/\/$/, "") ?? origin ?? `http://localhost:${config.PORT}`,
+    publicUrl: (origin, host) => {
+      if (config.PUBLIC_URL) return config.PUBLIC_URL.replace(/\/$/, "");
+      // An attacker-chosen Origin must not become the link a victim is sent.
+      if (origin && originAllowed(origin, host, config.ALLOWED_ORIGINS)) {
+        return origin.trim().replace(/\/$/, "");
+      }
+      return `http://${host ?? `localhost:${config.PORT}`}`;
+    },
     evict: () => {},
     onlineUserIds: async () => new Set(),
     docs: { setTitle: async () => {}, clearDraft: async () => {} },
@@ -116,8 +123,6 @@ export async function startRealtimeNode(
   });
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
-  ctx.publicUrl = (origin) =>
-    config.PUBLIC_URL?.replace(/\/$/, "") ?? origin ?? `http://localhost:${port}`;
 
   let closing: Promise<void> | undefined;
   const close = () => {

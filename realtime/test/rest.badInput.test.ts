@@ -83,6 +83,11 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST bad input on %s", (kind) => 
       ["POST", "/chat/", { sessionId: "not-a-uuid", content: "hi" }],
       ["POST", "/chat/", { sessionId, content: "hi", clientId: "has spaces" }],
       ["POST", "/chat/", { sessionId, content: "hi", ai: "yes" }],
+      ["POST", "/chat/", { sessionId, content: "   \n\t " }],
+      ["POST", "/chat/", { sessionId, content: "nul\u0000byte" }],
+      ["POST", "/chat/", { sessionId, content: "hi", provider: "bogus" }],
+      ["PATCH", `/chat/${sessionId}`, { title: "two\nlines" }],
+      ["PATCH", `/chat/${sessionId}`, { settings: { provider: "bogus" } }],
       ["PATCH", `/chat/${sessionId}`, { title: "t".repeat(201) }],
       ["PATCH", `/chat/${sessionId}`, {}],
       ["PATCH", `/chat/${sessionId}`, { settings: { aiMode: "always" } }],
@@ -180,6 +185,7 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST bad input on %s", (kind) => 
       missingExp: jwt.sign({}, secret, { subject: sub }),
       missingSub: jwt.sign({}, secret, { expiresIn: 3600 }),
       hs512: jwt.sign({}, secret, { subject: sub, expiresIn: 3600, algorithm: "HS512" }),
+      widgetToken: jwt.sign({ sid: sessionId }, secret, { subject: sub, expiresIn: 3600 }),
       unknownUser: jwt.sign({}, secret, {
         subject: "6f1c1d1e-1111-4111-8111-111111111111",
         expiresIn: 3600,
@@ -243,10 +249,11 @@ describe("login brute force", () => {
   afterAll(() => stack?.close());
 
   it("answers rate_limited with Retry-After after too many attempts, even with the right password", async () => {
-    for (let i = 0; i < 3; i++) {
-      expect(
-        (await api.post("/auth/login", { login: "victim", password: "wrong password" })).status,
-      ).toBe(401);
+    // Username and email share one bucket: switching between them buys no extra tries.
+    for (const login of ["victim", "victim@example.test", "VICTIM"]) {
+      expect((await api.post("/auth/login", { login, password: "wrong password" })).status).toBe(
+        401,
+      );
     }
     const limited = await api.post("/auth/login", {
       login: "victim",

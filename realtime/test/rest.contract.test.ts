@@ -123,6 +123,14 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST contract on %s", (kind) => {
     );
     expect(invite.status).toBe(201);
     expect(invite.body.url).toMatch(new RegExp(`/invite/${invite.body.token}$`));
+    // A forged Origin is not reflected into the link a victim would be sent.
+    const forged = await api.request("POST", `/chat/${sessionId}/invites`, {
+      token: alice.token,
+      body: { role: "viewer" },
+      headers: { origin: "https://evil.example" },
+    });
+    expect(forged.body.url.startsWith("https://evil.example")).toBe(false);
+    expect(new URL(forged.body.url).host).toBe(new URL(stack.nodes[0]!.url).host);
     const accepted = await api.post(`/invites/${invite.body.token}/accept`, undefined, carol.token);
     expect(accepted.status).toBe(200);
     expect(accepted.body.session).toMatchObject({ id: sessionId, role: "viewer" });

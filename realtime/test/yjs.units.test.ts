@@ -1,6 +1,6 @@
+import { originAllowed } from "@engunity/core";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { originAllowed } from "../src/yjs/originCheck";
 import { decodeClientFrame, encodeSyncStep1, encodeUpdate } from "../src/yjs/protocol";
 import { decodePeerMessage, encodePeerMessage, type PeerMessage } from "../src/yjs/redisDocSync";
 import { memoryTicketStore } from "../src/yjs/tickets";
@@ -27,6 +27,8 @@ describe("Yjs units", () => {
     expect(originAllowed("null", "a.test", [])).toBe(false);
     expect(originAllowed("https://app.test/", "api.test", ["https://app.test"])).toBe(true);
     expect(originAllowed("https://a.test", "a.test", ["https://app.test"])).toBe(false);
+    expect(originAllowed("HTTPS://App.Test", "x", ["https://app.test"])).toBe(true);
+    expect(originAllowed("https://A.test", "a.test", [])).toBe(true);
   });
 
   it("decodes the y-websocket frames a client sends and throws on anything else", () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ErrorBody } from "./errors";
 import type { Document, Member, Message, Session, User } from "./objects";
+import { providerNameSchema } from "./objects";
 import { clientIdSchema, messageContentSchema } from "./rest";
 
 /** Socket.IO payloads (PROTOCOL.md "Socket.IO"), validated on the server with zod. */
@@ -14,7 +15,7 @@ export const sendPayloadSchema = z.object({
   content: messageContentSchema,
   clientId: clientIdSchema,
   ai: z.boolean().optional(),
-  provider: z.string().trim().min(1).max(64).optional(),
+  provider: providerNameSchema.optional(),
   model: z.string().trim().min(1).max(128).optional(),
 });
 export const stopPayloadSchema = z.object({ sessionId: sessionIdSchema, messageId: z.uuid() });

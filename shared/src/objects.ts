@@ -13,6 +13,11 @@ export const userSchema = z.object({
 });
 export type User = z.infer<typeof userSchema>;
 
+/** The AI providers a request or a session may prefer (PROTOCOL.md "AI providers"). */
+export const PROVIDER_NAMES = ["groq", "local", "openai", "offline"] as const;
+export const providerNameSchema = z.enum(PROVIDER_NAMES);
+export type ProviderName = z.infer<typeof providerNameSchema>;
+
 export const aiModeSchema = z.enum(["every", "mention"]);
 export type AiMode = z.infer<typeof aiModeSchema>;
 

@@ -4,6 +4,7 @@ import {
   aiModeSchema,
   memberSchema,
   messageSchema,
+  providerNameSchema,
   roleSchema,
   sessionSchema,
   userSchema,
@@ -11,7 +12,16 @@ import {
 
 /** REST bodies and responses (PROTOCOL.md "REST"). */
 
-const trimmed = (max: number) => z.string().trim().max(max);
+const trimmed = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    // One line of text: no NUL, newlines or other control characters.
+    .refine(
+      (s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f),
+      "must be a single line of text",
+    );
 
 export const registerBodySchema = z.object({
   username: z
@@ -42,7 +52,7 @@ export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
 
 export const sessionSettingsPatchSchema = z.object({
   aiMode: aiModeSchema.optional(),
-  provider: z.string().trim().min(1).max(64).nullable().optional(),
+  provider: providerNameSchema.nullable().optional(),
   model: z.string().trim().min(1).max(128).nullable().optional(),
 });
 
@@ -76,7 +86,13 @@ export const sessionDetailSchema = z.object({
 export type SessionDetail = z.infer<typeof sessionDetailSchema>;
 
 /** Optional message fields shared by `POST /chat/` and the `message:send` event. */
-export const messageContentSchema = z.string().min(1).max(LIMITS.messageMax);
+export const messageContentSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.messageMax)
+  .refine((s) => s.trim().length > 0, "must not be blank")
+  // Postgres text cannot hold NUL, and SQLite would keep it: refuse it on both.
+  .refine((s) => !s.includes("\u0000"), "must not contain NUL characters");
 export const clientIdSchema = z
   .string()
   .min(1)
@@ -87,7 +103,7 @@ export const sendMessageBodySchema = z.object({
   sessionId: z.uuid().optional(),
   content: messageContentSchema,
   ai: z.boolean().optional(),
-  provider: z.string().trim().min(1).max(64).optional(),
+  provider: providerNameSchema.optional(),
   model: z.string().trim().min(1).max(128).optional(),
   clientId: clientIdSchema.optional(),
 });

@@ -56,7 +56,7 @@ export async function authorize(
 ): Promise<SessionMember> {
   const member = await requireMembership(db, userId, sessionId);
   if (!can(member.role, action)) {
-    throw forbidden(`A ${member.role} may not ${describe(action)} in this session`);
+    throw forbidden(`A ${member.role} may not ${describe(action)}`);
   }
   return member;
 }
@@ -64,24 +64,24 @@ export async function authorize(
 function describe(action: SessionAction): string {
   switch (action) {
     case "read":
-      return "read";
+      return "read this session";
     case "write":
-      return "send messages";
+      return "send messages here";
     case "askAi":
-      return "ask the AI";
+      return "ask the AI here";
     case "stopAi":
-      return "stop the AI";
+      return "stop the AI here";
     case "upload":
-      return "upload documents";
+      return "upload documents here";
     case "editTitle":
       return "edit the title";
     case "editSettings":
-      return "change settings";
+      return "change this session's settings";
     case "invite":
-      return "create invites";
+      return "create invite links";
     case "manageMembers":
       return "manage members";
     case "delete":
-      return "delete the session";
+      return "delete this session";
   }
 }

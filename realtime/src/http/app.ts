@@ -22,7 +22,9 @@ export const WEB_DIST = resolve(import.meta.dirname, "../../../web/dist");
 export function createApp(ctx: AppContext): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", "loopback");
+  // Rate limits key on req.ip: believe X-Forwarded-For only from the proxies we run behind.
+  const trust = ctx.config.TRUST_PROXY;
+  app.set("trust proxy", /^\d+$/.test(trust) ? Number(trust) : trust);
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -33,6 +33,10 @@ export function createAuthenticator(ctx: AppContext): RequestHandler {
       (claims: AccessClaims, done: (err: unknown, user?: Express.User | false) => void) => {
         if (typeof claims.exp !== "number" || typeof claims.sub !== "string")
           return done(null, false);
+        // A widget token (`sid`) is bound to one session, and only the socket gateway
+        // enforces that binding; REST has no widget routes, so it refuses them outright
+        // rather than let one reach every session of its user.
+        if (claims.sid !== undefined) return done(null, false);
         ctx.db.models.User.findByPk(claims.sub).then(
           (model: User | null) =>
             done(null, model?.isActive ? { id: model.id, model, claims } : false),

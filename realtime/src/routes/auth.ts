@@ -45,10 +45,11 @@ export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Route
 
   router.post("/login", async (req, res) => {
     const body = parse(loginBodySchema, req.body);
-    // Keyed by IP and login, so one attacker cannot lock a victim out from elsewhere.
-    const key = `${req.ip ?? "unknown"}:${body.login.toLowerCase()}`;
-    await ctx.limiters.login.consume(key);
     const user = await findUserByLogin(ctx.db, body.login);
+    // Keyed by IP and account (a username and its email are one bucket), so one attacker
+    // cannot lock a victim out from elsewhere, nor double their tries.
+    const key = `${req.ip ?? "unknown"}:${user?.id ?? body.login.toLowerCase()}`;
+    await ctx.limiters.login.consume(key);
     // Hash even for unknown logins, so timing does not tell which accounts exist.
     const ok = await verifyPassword(
       body.password,

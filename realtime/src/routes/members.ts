@@ -94,7 +94,7 @@ export function memberRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
     const { token, invite } = await createInvite(ctx.db, { sessionId, createdBy: me, ...body });
     res.status(201).json({
       token,
-      url: `${ctx.publicUrl(req.get("origin"))}/invite/${token}`,
+      url: `${ctx.publicUrl(req.get("origin"), req.get("host"))}/invite/${token}`,
       role: invite.role,
       expiresAt: invite.expiresAt.toISOString(),
     });

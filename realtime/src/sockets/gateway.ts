@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from "node:http";
-import { connectRedis, type RoomEmitter } from "@engunity/core";
+import { connectRedis, originAllowed, type RoomEmitter } from "@engunity/core";
 import { LIMITS, sessionIdOfRoom, sessionRoom, userRoom } from "@engunity/shared";
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { Redis } from "ioredis";
@@ -10,7 +10,6 @@ import { createRedisPresence } from "../presence/redisPresence";
 import { createUserDirectory } from "../presence/userDirectory";
 import { socketHandlers } from "./handlers";
 import { handshakeAuth } from "./handshakeAuth";
-import { originAllowed } from "./originCheck";
 import { startPresenceBroadcasts } from "./presenceBroadcaster";
 import { disconnectAtExpiry } from "./tokenExpiry";
 import type { Gateway, GatewayServer } from "./types";
@@ -54,7 +53,7 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
     // upgrades that are not its own alone instead of destroying them.
     destroyUpgrade: false,
     allowRequest: (req, callback) => {
-      const ok = originAllowed(config, req);
+      const ok = originAllowed(req.headers.origin, req.headers.host, config.ALLOWED_ORIGINS);
       if (!ok)
         logger.warn({ origin: req.headers.origin }, "socket handshake from a disallowed origin");
       callback(ok ? null : "Origin not allowed", ok);

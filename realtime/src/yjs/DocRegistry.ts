@@ -106,6 +106,10 @@ export class DocRegistry {
       if (this.docs.get(room) === shared) this.drop(shared);
       throw err;
     });
+    // Callers that await `ready` still see the failure; this only keeps a load that no
+    // one awaits (a peer message opened the doc) from becoming an unhandled rejection,
+    // which would end the process while the database is down.
+    shared.ready.catch((err) => deps.logger.warn({ err, room }, "yjs doc failed to load"));
     return shared;
   }
 
@@ -235,16 +239,19 @@ export class DocRegistry {
         return;
       case "syncRequest": {
         // Only a loaded doc can answer; one still loading would answer with less.
-        void shared.ready.then(() => {
-          if (this.docs.get(room) !== shared) return;
-          this.sync?.publish(room, {
-            type: "syncReply",
-            to: fromNode,
-            update: Y.encodeStateAsUpdate(shared.doc, message.stateVector),
-            awareness: encodeAwarenessUpdateOrNull(shared),
-            stateVector: Y.encodeStateVector(shared.doc),
-          });
-        });
+        void shared.ready.then(
+          () => {
+            if (this.docs.get(room) !== shared) return;
+            this.sync?.publish(room, {
+              type: "syncReply",
+              to: fromNode,
+              update: Y.encodeStateAsUpdate(shared.doc, message.stateVector),
+              awareness: encodeAwarenessUpdateOrNull(shared),
+              stateVector: Y.encodeStateVector(shared.doc),
+            });
+          },
+          () => {},
+        ); // a doc that failed to load answers nothing; the load logged why
         return;
       }
       case "syncReply":

@@ -1,7 +1,6 @@
-import { AppError, authorize, can } from "@engunity/core";
+import { AppError, authorize, can, originAllowed } from "@engunity/core";
 import type { Db } from "@engunity/db";
 import { yjsRoom } from "@engunity/shared";
-import { originAllowed } from "./originCheck";
 import type { TicketStore } from "./tickets";
 
 /** The path every Yjs room lives under. */

@@ -21,7 +21,8 @@ export function ShareDialog(props: {
   onClose: () => void;
 }) {
   const isOwner = () => props.session.role === "owner";
-  const canInvite = () => props.session.role !== "viewer";
+  // Invite links, like adding members, are the owner's (the server's session policy).
+  const canInvite = isOwner;
   const [error, setError] = createSignal<string | null>(null);
   const [inviteRole, setInviteRole] = createSignal<"editor" | "viewer">("editor");
   const [expiry, setExpiry] = createSignal(60 * 24 * 7);
