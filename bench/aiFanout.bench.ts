@@ -15,54 +15,27 @@
  *   npm run bench -- aiFanout   or   npx tsx bench/aiFanout.bench.ts [--sizes=10,100,1000] [--tokens=60] [--token-ms=20]
  */
 import { performance } from "node:perf_hooks";
-import { signAccessToken } from "@engunity/core";
 import { createDb } from "@engunity/db";
-import { io, type Socket } from "socket.io-client";
 import { startFakeLlmServer } from "../test/support/fakeLlmServer";
 import { createTestStack } from "../test/support/node";
-import { startProcessNode } from "../test/support/processNode";
-import { ensureServices, REDIS_URL } from "../test/support/services";
+import { ensureServices } from "../test/support/services";
 import { spawnWorkerProcess } from "../test/support/worker";
+import {
+  connectSocket,
+  createBenchUsers,
+  inBatches,
+  parseArgs,
+  startBarePair,
+  startEngunityPair,
+} from "./lib/fixtures";
 import { writeResult } from "./lib/results";
 import { printTable, summarize } from "./lib/stats";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, "").split("=");
-    return [k, v ?? "true"];
-  }),
-);
+const args = parseArgs();
 const SIZES = (args.sizes ?? "10,100,1000").split(",").map(Number);
 const TOKENS = Number(args.tokens ?? 60);
 const TOKEN_MS = Number(args["token-ms"] ?? 20);
 const CONNECT_CONCURRENCY = 50;
-
-function connect(url: string, auth: Record<string, string>): Promise<Socket> {
-  const socket = io(url, { transports: ["websocket"], reconnection: false, forceNew: true, auth });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`connect ${url} timed out`)), 20_000);
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      resolve(socket);
-    });
-    socket.once("connect_error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-}
-
-async function inBatches<T, R>(
-  items: T[],
-  size: number,
-  fn: (item: T, i: number) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += size) {
-    out.push(...(await Promise.all(items.slice(i, i + size).map((item, j) => fn(item, i + j)))));
-  }
-  return out;
-}
 
 async function main(): Promise<void> {
   await ensureServices();
@@ -80,27 +53,16 @@ async function main(): Promise<void> {
   const db = createDb({ databaseUrl: stack.env.DATABASE_URL, poolMax: 4 });
   try {
     console.log("starting two Engunity nodes, one worker and two bare Socket.IO nodes…");
-    const engA = await startProcessNode({ ...stack.env, ...aiEnv, LOG_LEVEL: "info" });
-    started.push(engA);
-    const engB = await startProcessNode({ ...stack.env, ...aiEnv, LOG_LEVEL: "info" });
-    started.push(engB);
+    const [engA, engB] = await startEngunityPair({ ...stack.env, ...aiEnv }, started);
     started.push(await spawnWorkerProcess({ ...stack.env, ...aiEnv, LOG_LEVEL: "info" }));
-    const bareEnv = { REDIS_URL, BARE_KEY: `${stack.env.REDIS_PREFIX}:bare` };
-    const bareA = await startProcessNode(bareEnv, { script: "bench/lib/bareServer.ts" });
-    started.push(bareA);
-    const bareB = await startProcessNode(bareEnv, { script: "bench/lib/bareServer.ts" });
-    started.push(bareB);
+    const [bareA, bareB] = await startBarePair(stack.env.REDIS_PREFIX!, started);
 
-    const maxN = Math.max(...SIZES);
-    const users = await db.models.User.bulkCreate(
-      Array.from({ length: maxN }, (_, i) => ({
-        username: `aibench${i}`,
-        email: `aibench${i}@bench.test`,
-        hashedPassword: "unusable",
-        fullName: `AI Bench ${i}`,
-      })),
+    const { users, tokens } = await createBenchUsers(
+      db,
+      Math.max(...SIZES),
+      "aibench",
+      stack.env.SECRET_KEY!,
     );
-    const tokens = users.map((u) => signAccessToken(stack.env.SECRET_KEY!, u.id, 60));
 
     const runEngunity = async (n: number) => {
       const session = await db.models.ChatSession.create({
@@ -116,7 +78,7 @@ async function main(): Promise<void> {
         })),
       );
       const clients = await inBatches(users.slice(0, n), CONNECT_CONCURRENCY, async (_u, i) => {
-        const socket = await connect([engA.url, engB.url][i % 2]!, { token: tokens[i]! });
+        const socket = await connectSocket([engA.url, engB.url][i % 2]!, { token: tokens[i]! });
         const ack = await socket
           .timeout(30_000)
           .emitWithAck("session:join", { sessionId: session.id });
@@ -173,7 +135,7 @@ async function main(): Promise<void> {
     const runBare = async (n: number, messages: number) => {
       const room = `ai-bare-${n}`;
       const clients = await inBatches(users.slice(0, n), CONNECT_CONCURRENCY, async (_u, i) => {
-        const socket = await connect([bareA.url, bareB.url][i % 2]!, {});
+        const socket = await connectSocket([bareA.url, bareB.url][i % 2]!, {});
         const ack = await socket.timeout(30_000).emitWithAck("join", room);
         if (!ack?.ok) throw new Error("bare join failed");
         return socket;

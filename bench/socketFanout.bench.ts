@@ -14,21 +14,21 @@
  * the cap is in the results.
  */
 import { performance } from "node:perf_hooks";
-import { signAccessToken } from "@engunity/core";
 import { createDb } from "@engunity/db";
-import { io, type Socket } from "socket.io-client";
 import { createTestStack } from "../test/support/node";
-import { startProcessNode } from "../test/support/processNode";
-import { ensureServices, REDIS_URL } from "../test/support/services";
+import { ensureServices } from "../test/support/services";
+import {
+  connectSocket,
+  createBenchUsers,
+  inBatches,
+  parseArgs,
+  startBarePair,
+  startEngunityPair,
+} from "./lib/fixtures";
 import { writeResult } from "./lib/results";
 import { printTable, summarize } from "./lib/stats";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, "").split("=");
-    return [k, v ?? "true"];
-  }),
-);
+const args = parseArgs();
 const SIZES = (args.sizes ?? "10,100,1000").split(",").map(Number);
 const SECONDS = Number(args.seconds ?? 6);
 const SENDERS_MAX = Number(args["senders-max"] ?? 25);
@@ -57,33 +57,6 @@ interface RoomResult {
   settled: boolean;
 }
 
-async function inBatches<T, R>(
-  items: T[],
-  size: number,
-  fn: (item: T, i: number) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += size) {
-    out.push(...(await Promise.all(items.slice(i, i + size).map((item, j) => fn(item, i + j)))));
-  }
-  return out;
-}
-
-function connect(url: string, auth: Record<string, string>): Promise<Socket> {
-  const socket = io(url, { transports: ["websocket"], reconnection: false, forceNew: true, auth });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`connect ${url} timed out`)), 20_000);
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      resolve(socket);
-    });
-    socket.once("connect_error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-}
-
 async function main(): Promise<void> {
   await ensureServices();
   const stack = await createTestStack("postgres", { redis: true });
@@ -91,28 +64,15 @@ async function main(): Promise<void> {
   const db = createDb({ databaseUrl: stack.env.DATABASE_URL, poolMax: 4 });
   try {
     console.log("starting two Engunity nodes and two bare Socket.IO nodes…");
-    const engA = await startProcessNode({ ...stack.env, LOG_LEVEL: "info" });
-    started.push(engA);
-    const engB = await startProcessNode({ ...stack.env, LOG_LEVEL: "info" });
-    started.push(engB);
-    const bareEnv = { REDIS_URL, BARE_KEY: `${stack.env.REDIS_PREFIX}:bare` };
-    const bareA = await startProcessNode(bareEnv, { script: "bench/lib/bareServer.ts" });
-    started.push(bareA);
-    const bareB = await startProcessNode(bareEnv, { script: "bench/lib/bareServer.ts" });
-    started.push(bareB);
+    const [engA, engB] = await startEngunityPair(stack.env, started);
+    const [bareA, bareB] = await startBarePair(stack.env.REDIS_PREFIX!, started);
 
-    // Users straight into the database: registering 1,000 through REST would hit the
-    // registration rate limit, and password hashing is not what is measured here.
-    const maxN = Math.max(...SIZES);
-    const users = await db.models.User.bulkCreate(
-      Array.from({ length: maxN }, (_, i) => ({
-        username: `bench${i}`,
-        email: `bench${i}@bench.test`,
-        hashedPassword: "unusable",
-        fullName: `Bench ${i}`,
-      })),
+    const { users, tokens } = await createBenchUsers(
+      db,
+      Math.max(...SIZES),
+      "bench",
+      stack.env.SECRET_KEY!,
     );
-    const tokens = users.map((u) => signAccessToken(stack.env.SECRET_KEY!, u.id, 60));
 
     const runRoom = async (target: Target, n: number): Promise<RoomResult> => {
       let room = `bench-${n}`;
@@ -136,7 +96,7 @@ async function main(): Promise<void> {
       let lastPresence = performance.now();
       let firstSees = 0;
       const clients = await inBatches(users.slice(0, n), CONNECT_CONCURRENCY, async (_u, i) => {
-        const socket = await connect(
+        const socket = await connectSocket(
           urls[i % 2]!,
           target === "engunity" ? { token: tokens[i]! } : {},
         );

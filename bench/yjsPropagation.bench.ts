@@ -22,7 +22,6 @@ import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { signAccessToken } from "@engunity/core";
 import { createDb } from "@engunity/db";
 import WebSocket, { WebSocketServer } from "ws";
 import { WebsocketProvider } from "y-websocket";
@@ -31,6 +30,7 @@ import { apiClient } from "../test/support/api";
 import { createTestStack } from "../test/support/node";
 import { startProcessNode } from "../test/support/processNode";
 import { ensureServices } from "../test/support/services";
+import { createBenchUsers, parseArgs, startEngunityPair } from "./lib/fixtures";
 import { writeResult } from "./lib/results";
 import { printTable, summarize } from "./lib/stats";
 
@@ -59,12 +59,7 @@ function runReferenceServer(): void {
   process.on("SIGTERM", () => process.exit(0));
 }
 
-const args = Object.fromEntries(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, "").split("=");
-    return [k, v ?? "true"];
-  }),
-);
+const args = parseArgs();
 const EDITORS = (args.editors ?? "2,10,50").split(",").map(Number);
 const SECONDS = Number(args.seconds ?? 5);
 const RATE = Number(args.rate ?? 20);
@@ -228,10 +223,7 @@ async function main(): Promise<void> {
   const db = createDb({ databaseUrl: stack.env.DATABASE_URL, poolMax: 4 });
   try {
     console.log("starting two Engunity nodes and the reference y-websocket server…");
-    const engA = await startProcessNode({ ...stack.env, LOG_LEVEL: "info" });
-    started.push(engA);
-    const engB = await startProcessNode({ ...stack.env, LOG_LEVEL: "info" });
-    started.push(engB);
+    const [engA, engB] = await startEngunityPair(stack.env, started);
     const ref = await startProcessNode(
       { YJS_BENCH_ROLE: "reference" },
       { script: "bench/yjsPropagation.bench.ts" },
@@ -239,16 +231,12 @@ async function main(): Promise<void> {
     started.push(ref);
     const api = apiClient(engA.url);
 
-    const maxN = Math.max(...EDITORS);
-    const users = await db.models.User.bulkCreate(
-      Array.from({ length: maxN }, (_, i) => ({
-        username: `yjsbench${i}`,
-        email: `yjsbench${i}@bench.test`,
-        hashedPassword: "unusable",
-        fullName: `Editor ${i}`,
-      })),
+    const { users, tokens } = await createBenchUsers(
+      db,
+      Math.max(...EDITORS),
+      "yjsbench",
+      stack.env.SECRET_KEY!,
     );
-    const tokens = users.map((u) => signAccessToken(stack.env.SECRET_KEY!, u.id, 60));
     const wsUrl = (url: string) => url.replace(/^http/, "ws");
     const polyfill = WebSocket as unknown as typeof globalThis.WebSocket;
 
