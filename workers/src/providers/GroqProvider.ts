@@ -1,12 +1,6 @@
 import Groq from "groq-sdk";
-import {
-  fromSdkError,
-  isAbort,
-  type LlmProvider,
-  ProviderError,
-  type StreamChunk,
-  type StreamRequest,
-} from "./LlmProvider";
+import { streamChatCompletion } from "./chatCompletionStream";
+import type { LlmProvider, StreamChunk, StreamRequest } from "./LlmProvider";
 
 /** Groq's models from the seed guide's table. */
 const GROQ_MODELS = [
@@ -39,37 +33,21 @@ export class GroqProvider implements LlmProvider {
 
   readonly defaultModel: string;
 
-  async *stream(req: StreamRequest): AsyncIterable<StreamChunk> {
-    try {
-      const stream = await this.client.chat.completions.create(
-        {
-          model: req.model ?? this.defaultModel,
-          messages: req.messages,
-          max_tokens: req.maxTokens,
-          stream: true,
-        },
-        { signal: req.signal },
-      );
-      let finished = false;
-      for await (const chunk of stream) {
-        if (chunk.choices[0]?.finish_reason) finished = true;
-        const text = chunk.choices[0]?.delta?.content;
-        if (text) yield { type: "text", text };
-        const usage = chunk.x_groq?.usage;
-        if (usage) {
-          yield {
-            type: "usage",
-            usage: { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens },
-          };
-        }
-      }
-      // A connection cut mid-answer can end the SDK's iterator quietly; an answer
-      // without a finish_reason is incomplete, not done.
-      if (!finished && !req.signal.aborted)
-        throw new ProviderError(this.name, `${this.name}: stream ended before the answer finished`);
-    } catch (err) {
-      if (isAbort(err, req.signal)) return;
-      throw fromSdkError(this.name, err);
-    }
+  stream(req: StreamRequest): AsyncIterable<StreamChunk> {
+    return streamChatCompletion(
+      this.name,
+      () =>
+        this.client.chat.completions.create(
+          {
+            model: req.model ?? this.defaultModel,
+            messages: req.messages,
+            max_tokens: req.maxTokens,
+            stream: true,
+          },
+          { signal: req.signal },
+        ),
+      req.signal,
+      (chunk) => chunk.x_groq?.usage,
+    );
   }
 }
