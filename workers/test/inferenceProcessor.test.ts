@@ -50,11 +50,15 @@ describe("InferenceProcessor", () => {
   const logger = createLogger("silent");
   const runtime = openAiRuntime(config, logger);
   const deltas: { epoch: number; seq: number; text: string }[] = [];
+  /** Woken on every `ai:delta`, so a test waits for the emit itself, not a clock. */
+  let onDelta = () => {};
   const emitter: RoomEmitter = {
     to: () => ({
       emit: (event: string, payload: unknown) => {
-        if (event === "ai:delta")
+        if (event === "ai:delta") {
           deltas.push(payload as { epoch: number; seq: number; text: string });
+          onDelta();
+        }
         return true;
       },
     }),
@@ -113,13 +117,14 @@ describe("InferenceProcessor", () => {
     );
     const seen = (n: number) =>
       new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no ${n} deltas`)), 5000);
-        const check = () => {
-          if (deltas.length < n) return void setTimeout(check, 2);
-          clearTimeout(t);
+        const deadline = setTimeout(() => reject(new Error(`no ${n} deltas`)), 5000);
+        onDelta = () => {
+          if (deltas.length < n) return;
+          clearTimeout(deadline);
+          onDelta = () => {};
           resolve();
         };
-        check();
+        onDelta();
       });
     stepped.step();
     await seen(1);
