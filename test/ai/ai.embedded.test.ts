@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OFFLINE_ANSWER } from "@engunity/workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiClient, apiClient } from "../../test/support/api";
-import { createTestStack, type TestStack } from "../../test/support/node";
-import { startProcessNode } from "../../test/support/processNode";
-import { type ClientSocket, connectClient, emitAck } from "../../test/support/sockets";
+import { type ApiClient, apiClient } from "../support/api";
+import { createTestStack, type TestStack } from "../support/node";
+import { startProcessNode } from "../support/processNode";
+import { type ClientSocket, connectClient, emitAck } from "../support/sockets";
 import { AiViewer } from "./aiViewer";
 
 /** Reads an SSE response into its events. */

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { createMessages } from "@engunity/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTinyGguf } from "../../scripts/make-tiny-gguf";
-import { type ApiClient, apiClient } from "../../test/support/api";
-import { createTestStack, type TestStack } from "../../test/support/node";
-import { connectClient, emitAck } from "../../test/support/sockets";
-import { startInProcessWorker } from "../../test/support/worker";
+import { type ApiClient, apiClient } from "../support/api";
+import { createTestStack, type TestStack } from "../support/node";
+import { connectClient, emitAck } from "../support/sockets";
+import { startInProcessWorker } from "../support/worker";
 import { AiViewer } from "./aiViewer";
 
 /** The whole flow on the local provider (node-llama-cpp) with a generated tiny GGUF. */

@@ -1,5 +1,5 @@
 import type { GenerationSnapshot, Message } from "@engunity/shared";
-import { type ClientSocket, emitAck } from "../../test/support/sockets";
+import { type ClientSocket, emitAck } from "../support/sockets";
 
 export interface Batch {
   epoch: number;

@@ -2,15 +2,11 @@ import { createLogger } from "@engunity/core";
 import type { RealtimeNode } from "@engunity/realtime";
 import { startWorker, type WorkerHandle } from "@engunity/workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiClient, apiClient } from "../../test/support/api";
-import {
-  defaultTokens,
-  type FakeLlmServer,
-  startFakeLlmServer,
-} from "../../test/support/fakeLlmServer";
-import { createTestStack, type TestStack, testConfig } from "../../test/support/node";
-import { type ClientSocket, connectClient, emitAck } from "../../test/support/sockets";
-import { spawnWorkerProcess, type WorkerProcess } from "../../test/support/worker";
+import { type ApiClient, apiClient } from "../support/api";
+import { defaultTokens, type FakeLlmServer, startFakeLlmServer } from "../support/fakeLlmServer";
+import { createTestStack, type TestStack, testConfig } from "../support/node";
+import { type ClientSocket, connectClient, emitAck } from "../support/sockets";
+import { spawnWorkerProcess, type WorkerProcess } from "../support/worker";
 import { AiViewer } from "./aiViewer";
 
 /**
