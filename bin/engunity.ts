@@ -50,11 +50,17 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "shutting down");
-    const timer = setTimeout(() => process.exit(1), 10_000).unref();
+    logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, "shutting down");
+    // Each part drains within SHUTDOWN_GRACE_MS (answers finish or are handed back,
+    // SSE streams end); the rest (stores, Redis, database) gets a few seconds more.
+    const timer = setTimeout(() => {
+      logger.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS + 10_000).unref();
     for (const stop of stops.reverse())
       await stop().catch((err) => logger.error({ err }, "shutdown step failed"));
     clearTimeout(timer);
+    logger.info("shut down cleanly");
     process.exit(0);
   };
   // A stray rejection is a bug to log loudly, not a reason to drop every connection of

@@ -89,6 +89,11 @@ const envSchema = z.object({
   YJS_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
   /** Stored update rows of one Yjs doc before they are merged into one. */
   YJS_COMPACT_AFTER_ROWS: z.coerce.number().int().min(2).default(100),
+  /**
+   * On SIGTERM: how long a worker lets running answers finish before it hands them back
+   * to the queue, and how long a realtime node waits for open HTTP requests (SSE) to end.
+   */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

@@ -46,4 +46,6 @@ export interface AppContext {
   runningGenerations(sessionId: string): Promise<GenerationSnapshot[]>;
   /** AI jobs, resume log, cancel bus and usage: in-process embedded, Redis scaled. */
   ai: AiRuntime;
+  /** True once the node is shutting down: readiness answers 503 so traffic goes elsewhere. */
+  draining(): boolean;
 }

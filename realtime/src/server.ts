@@ -9,6 +9,7 @@ import {
   openAiRuntime,
   originAllowed,
   type RoomEmitter,
+  settlesWithin,
   silentEmitter,
 } from "@engunity/core";
 import { createDb, type Db } from "@engunity/db";
@@ -26,6 +27,11 @@ export interface RealtimeNode {
   port: number;
   /** The `/yjs/` endpoint: open docs and connections, for tests and benchmarks. */
   yjs: YjsServer;
+  /**
+   * Graceful shutdown: readiness turns 503, the port stops accepting, Socket.IO and Yjs
+   * clients are told to reconnect (elsewhere, through the proxy), open docs are stored,
+   * open HTTP requests get `SHUTDOWN_GRACE_MS`, then Redis and the database close.
+   */
   close(): Promise<void>;
 }
 
@@ -59,6 +65,7 @@ export async function startRealtimeNode(
   const limiterRedis = redis ?? undefined;
   const emitter: RoomEmitter = silentEmitter;
   const ai = openAiRuntime(config, logger);
+  let draining = false;
 
   const ctx: AppContext = {
     config,
@@ -100,6 +107,7 @@ export async function startRealtimeNode(
     docs: { setTitle: async () => {}, clearDraft: async () => {} },
     runningGenerations: (sessionId) => ai.log.running(sessionId),
     ai,
+    draining: () => draining,
   };
 
   const app = createApp(ctx);
@@ -127,13 +135,18 @@ export async function startRealtimeNode(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      draining = true;
+      // Refused from now on: a proxy passes the next request or handshake to another node.
+      const served = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      // Closes the transports: clients see a dropped connection and reconnect.
       await gateway.close();
       // Stores every open doc before the database goes.
       await yjs.close();
-      await new Promise<void>((resolve) => {
-        httpServer.close(() => resolve());
+      // An SSE answer still streaming may finish; then whatever is left is cut.
+      if (!(await settlesWithin(served, config.SHUTDOWN_GRACE_MS))) {
         httpServer.closeAllConnections();
-      });
+        await served;
+      }
       await ai.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       if (ownsDb) await db.close();

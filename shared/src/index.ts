@@ -1,5 +1,6 @@
 export * from "./errors";
 export * from "./events";
+export * from "./health";
 export * from "./limits";
 export * from "./objects";
 export * from "./rest";

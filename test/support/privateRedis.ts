@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { Socket } from "node:net";
+import { fixedPort, portOpen } from "./ports";
 
 /**
  * A Redis server of one test's own, to kill and restart without touching the shared
@@ -15,22 +15,26 @@ export interface PrivateRedis {
   restart(): Promise<void>;
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once("error", () => resolve(false));
-    socket.connect(port, "127.0.0.1", () => {
-      socket.destroy();
-      resolve(true);
-    });
-  });
+export interface PrivateRedisOptions {
+  /**
+   * Keep an append-only file in this directory (fsync on every write), as production
+   * runs it: a restart then loses no queued job. Without it a restart empties Redis.
+   */
+  aofDir?: string;
 }
 
 /** Spawns redis-server on `port`; resolves once it answers, rejects if it exits first. */
-async function spawnRedis(port: number, timeoutMs = 10_000): Promise<ChildProcess> {
+async function spawnRedis(
+  port: number,
+  opts: PrivateRedisOptions,
+  timeoutMs = 10_000,
+): Promise<ChildProcess> {
+  const persistence = opts.aofDir
+    ? ["--appendonly", "yes", "--appendfsync", "always", "--dir", opts.aofDir]
+    : ["--appendonly", "no"];
   const child = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence],
     { stdio: "ignore" },
   );
   const deadline = Date.now() + timeoutMs;
@@ -45,13 +49,12 @@ async function spawnRedis(port: number, timeoutMs = 10_000): Promise<ChildProces
   throw new Error(`redis-server on ${port} did not answer within ${timeoutMs} ms`);
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(opts: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   let child: ChildProcess | undefined;
   let port = 0;
   for (let attempt = 0; attempt < 20 && !child; attempt++) {
-    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await portOpen(candidate)) continue;
-    child = await spawnRedis(candidate).catch(() => undefined);
+    const candidate = await fixedPort();
+    child = await spawnRedis(candidate, opts).catch(() => undefined);
     port = candidate;
   }
   if (!child) throw new Error("could not start a private redis-server");
@@ -68,7 +71,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     kill,
     async restart() {
       await kill();
-      child = await spawnRedis(port);
+      child = await spawnRedis(port, opts);
     },
   };
 }

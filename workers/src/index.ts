@@ -55,8 +55,14 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       ? createWorkerRegistry()
       : undefined;
   const metrics = createAiMetrics(options.registry ?? ownRegistry);
+  let draining = false;
   const metricsServer = ownRegistry
-    ? await startMetricsServer(ownRegistry, config.WORKER_METRICS_PORT!, config.HOST)
+    ? await startMetricsServer(
+        ownRegistry,
+        config.WORKER_METRICS_PORT!,
+        config.HOST,
+        () => !draining,
+      )
     : null;
   const shutdown = new AbortController();
   const deps = {
@@ -79,9 +85,14 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
   logger.info({ providers: [...providers.keys()], mode: config.mode }, "inference worker started");
   return {
     close: async () => {
-      shutdown.abort();
+      draining = true;
+      // Running answers get SHUTDOWN_GRACE_MS to finish; then they are handed back to
+      // the queue (another worker runs them under a new epoch), never failed.
+      await runtime.close({
+        graceMs: config.SHUTDOWN_GRACE_MS,
+        onGraceExpired: () => shutdown.abort(),
+      });
       await metricsServer?.close();
-      await runtime.close();
       for (const p of providers.values()) await p.close?.();
       if (emitterRedis) await emitterRedis.quit().catch(() => emitterRedis?.disconnect());
       if (ownsDb) await db.close();

@@ -4,14 +4,24 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 
 /**
  * A worker process's own `/metrics` (ROLE=worker has no HTTP server otherwise), so
- * Prometheus can scrape TTFT, tokens/s, queue wait, failures and active generations.
+ * Prometheus can scrape TTFT, tokens/s, queue wait, failures and active generations;
+ * and its probes: `/health/live` (the process answers) and `/health/ready` (503 once it
+ * is draining on SIGTERM).
  */
 export async function startMetricsServer(
   registry: Registry,
   port: number,
   host: string,
+  ready: () => boolean = () => true,
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
+    if (req.url === "/health/live" || req.url === "/health/ready") {
+      const ok = req.url === "/health/live" || ready();
+      res
+        .writeHead(ok ? 200 : 503, { "content-type": "application/json" })
+        .end(JSON.stringify({ status: ok ? "ok" : "draining" }));
+      return;
+    }
     if (req.url !== "/metrics") {
       res.writeHead(404).end();
       return;

@@ -1,9 +1,16 @@
-import { type Job, Queue, Worker } from "bullmq";
+import { type Job, Queue, WaitingError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { toError } from "../errors";
 import type { Logger } from "../logger";
 import { connectRedis } from "../redis";
-import type { GenerationJob, JobHandler, JobQueue } from "./types";
+import { settlesWithin } from "../timing";
+import {
+  type GenerationJob,
+  JobHandedBack,
+  type JobHandler,
+  type JobQueue,
+  type QueueCloseOptions,
+} from "./types";
 
 export interface BullQueueOptions {
   redisUrl: string;
@@ -60,8 +67,18 @@ export class BullJobQueue implements JobQueue {
     });
     this.worker = new Worker<GenerationJob>(
       QUEUE,
-      async (job: Job<GenerationJob>) => {
-        await handler(job.data, { attempt: (job.stalledCounter ?? 0) + 1 });
+      async (job: Job<GenerationJob>, token?: string) => {
+        const handBacks = job.data.handBacks ?? 0;
+        try {
+          await handler(job.data, { attempt: (job.stalledCounter ?? 0) + handBacks + 1 });
+        } catch (err) {
+          if (!(err instanceof JobHandedBack)) throw err;
+          // Back in line for another worker, now, instead of after a stall timeout; the
+          // next run begins a new epoch, so clients reset the partial text.
+          await job.updateData({ ...job.data, handBacks: handBacks + 1 });
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
       },
       {
         connection: this.workerConnection,
@@ -88,8 +105,15 @@ export class BullJobQueue implements JobQueue {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.worker) await this.worker.close();
+  async close(opts: QueueCloseOptions = {}): Promise<void> {
+    if (this.worker) {
+      // close() stops fetching at once and resolves when the running jobs are done.
+      const closed = this.worker.close();
+      if (!(await settlesWithin(closed, opts.graceMs ?? Number.POSITIVE_INFINITY))) {
+        opts.onGraceExpired?.();
+        await closed;
+      }
+    }
     await this.queue.close();
     await this.connection.quit().catch(() => this.connection.disconnect());
     if (this.workerConnection)

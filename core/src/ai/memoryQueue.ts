@@ -1,5 +1,6 @@
 import type { Logger } from "../logger";
-import type { GenerationJob, JobHandler, JobQueue } from "./types";
+import { settlesWithin } from "../timing";
+import type { GenerationJob, JobHandler, JobQueue, QueueCloseOptions } from "./types";
 
 /**
  * The embedded-mode queue: jobs run in this process, `concurrency` at a time. A job id
@@ -48,10 +49,17 @@ export class MemoryJobQueue implements JobQueue {
     }
   }
 
-  /** Stops taking jobs and waits for the running ones (their handlers see the abort). */
-  async close(): Promise<void> {
+  /**
+   * Stops taking jobs and waits for the running ones, asking them to stop after the
+   * grace period. A job given back is lost with the process: the start-up sweep closes it.
+   */
+  async close(opts: QueueCloseOptions = {}): Promise<void> {
     this.closed = true;
     if (this.active === 0) return;
-    await new Promise<void>((resolve) => this.idle.add(resolve));
+    const idle = new Promise<void>((resolve) => this.idle.add(resolve));
+    if (!(await settlesWithin(idle, opts.graceMs ?? Number.POSITIVE_INFINITY))) {
+      opts.onGraceExpired?.();
+      await idle;
+    }
   }
 }

@@ -7,7 +7,7 @@ import { MemoryJobQueue } from "./memoryQueue";
 import { MemoryTokenLog } from "./memoryTokenLog";
 import { RedisGenerationBus } from "./redisBus";
 import { RedisTokenLog } from "./redisTokenLog";
-import type { GenerationBus, JobQueue, TokenLog } from "./types";
+import type { GenerationBus, JobQueue, QueueCloseOptions, TokenLog } from "./types";
 import { MemoryUsageMeter, RedisUsageMeter, type UsageMeter } from "./usageMeter";
 
 /** The AI plumbing realtime nodes and workers share: queue, resume log, bus. */
@@ -16,7 +16,8 @@ export interface AiRuntime {
   log: TokenLog;
   bus: GenerationBus;
   usage: UsageMeter;
-  close(): Promise<void>;
+  /** Closes the queue first (see `JobQueue.close`), then the log, the bus and Redis. */
+  close(opts?: QueueCloseOptions): Promise<void>;
 }
 
 interface Shared {
@@ -47,8 +48,8 @@ export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
           log,
           bus,
           usage: new MemoryUsageMeter(),
-          close: async () => {
-            await queue.close();
+          close: async (opts?: QueueCloseOptions) => {
+            await queue.close(opts);
             await log.close();
             await bus.close();
           },
@@ -61,12 +62,15 @@ export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
     let closed = false;
     return {
       ...entry.runtime,
-      close: async () => {
+      close: async (opts?: QueueCloseOptions) => {
         if (closed) return;
         closed = true;
+        // The consumer (the worker) closing stops the queue now, with its grace period,
+        // even while the realtime node of this process still holds the runtime.
+        if (opts) await entry.runtime.queue.close(opts);
         if (--entry.users > 0) return;
         embedded.delete(config.dataDir);
-        await entry.runtime.close();
+        await entry.runtime.close(opts);
       },
     };
   }
@@ -88,8 +92,8 @@ export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
     log,
     bus,
     usage: new RedisUsageMeter(redis, prefix),
-    close: async () => {
-      await queue.close();
+    close: async (opts?: QueueCloseOptions) => {
+      await queue.close(opts);
       await bus.close();
       await log.close();
       await redis.quit().catch(() => redis.disconnect());

@@ -14,11 +14,32 @@ export interface GenerationJob {
   model?: string;
   /** ms since epoch, for the queue-wait metric. */
   enqueuedAt: number;
+  /** Times a worker shutting down handed this job back unfinished (set by the queue). */
+  handBacks?: number;
+}
+
+/**
+ * Thrown by a job handler that gives its job back unfinished (the worker is shutting
+ * down): the queue puts the job back in line for another worker instead of failing it.
+ */
+export class JobHandedBack extends Error {
+  override name = "JobHandedBack";
+  constructor() {
+    super("worker shutting down: job handed back");
+  }
+}
+
+/** How a queue's consumer stops (SIGTERM). */
+export interface QueueCloseOptions {
+  /** How long running jobs may take to finish before `onGraceExpired` is called. */
+  graceMs?: number;
+  /** Asks running handlers to give their jobs back now (they throw `JobHandedBack`). */
+  onGraceExpired?: () => void;
 }
 
 /** What a job handler learns about the run it is in. */
 export interface JobRun {
-  /** 1 for the first run, 2 for the retry after a stall. */
+  /** 1 for the first run, 2 for the retry after a stall or a hand-back, and so on. */
   attempt: number;
 }
 
@@ -36,7 +57,11 @@ export interface JobQueue {
     handler: JobHandler,
     opts?: { concurrency?: number; onDeadJob?: (job: GenerationJob, err: Error) => Promise<void> },
   ): void;
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs and waits for the running ones; after `graceMs` it asks them to
+   * hand their jobs back and waits for that.
+   */
+  close(opts?: QueueCloseOptions): Promise<void>;
 }
 
 /** One batch of tokens in a generation's resume log. */

@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from "node:http";
-import { connectRedis, originAllowed, type RoomEmitter } from "@engunity/core";
+import { connectRedis, originAllowed, type RoomEmitter, settlesWithin } from "@engunity/core";
 import { LIMITS, sessionIdOfRoom, sessionRoom, userRoom } from "@engunity/shared";
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { Redis } from "ioredis";
@@ -17,21 +17,6 @@ import { setTyping } from "./typingState";
 
 /** How long each shutdown step may take before it is abandoned. */
 const CLOSE_STEP_MS = 2000;
-
-/** Waits for `promise` at most `ms`; true when it settled in time (a rejection counts as settled). */
-async function bounded(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const settled = promise.then(
-    () => true as const,
-    () => true as const,
-  );
-  const result = await Promise.race([settled, timeout]);
-  clearTimeout(timer);
-  return result;
-}
 
 export interface AttachedGateway {
   io: GatewayServer;
@@ -151,14 +136,16 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
       closing ??= (async () => {
         stopBroadcasts();
         // Not io.close(): that would also close the HTTP server, which the node owns.
-        io.local.disconnectSockets(true);
+        // Closing the transports rather than disconnecting the sockets: a client sees
+        // "transport close" and Socket.IO's own reconnection takes it, through the proxy,
+        // to another node; a server-side disconnect would tell it not to come back.
         io.engine.close();
         // Redis may be down at shutdown: unsubscribing and quitting would wait forever.
-        await bounded(Promise.resolve(nsp.adapter.close()), CLOSE_STEP_MS);
-        await bounded(presence.close(), CLOSE_STEP_MS);
+        await settlesWithin(Promise.resolve(nsp.adapter.close()), CLOSE_STEP_MS);
+        await settlesWithin(presence.close(), CLOSE_STEP_MS);
         await Promise.all(
           redisClients.map((r) =>
-            bounded(r.quit(), CLOSE_STEP_MS).then((done) => {
+            settlesWithin(r.quit(), CLOSE_STEP_MS).then((done) => {
               if (!done) r.disconnect();
             }),
           ),

@@ -205,8 +205,11 @@ export function attachYjsServer(
       closing = true;
       clearInterval(pinger);
       httpServer.off("upgrade", onUpgrade);
-      for (const conn of connections) conn.ws.terminate();
+      // 1012 "service restart": y-websocket reconnects, through the proxy to another
+      // node, and its sync exchange there covers anything this node did not see.
+      for (const conn of connections) conn.ws.close(1012, "server restarting");
       await registry.closeAll(SHUTDOWN_STORE_TIMEOUT_MS);
+      for (const conn of connections) conn.ws.terminate();
       wss.close();
       await registry.sync?.close();
     },

@@ -1,5 +1,5 @@
 import type { AiRuntime, Config, GenerationJob, JobRun, Logger, RoomEmitter } from "@engunity/core";
-import { toError } from "@engunity/core";
+import { JobHandedBack, toError } from "@engunity/core";
 import type { Db } from "@engunity/db";
 import { sessionRoom } from "@engunity/shared";
 import { buildContext } from "../context/buildContext";
@@ -102,8 +102,9 @@ export function createInferenceProcessor(deps: InferenceDeps) {
     await stop.release();
     if (stop.superseded) return;
     if (deps.shutdown.aborted && !stop.stopped) {
-      // Shutting down: leave the job to BullMQ's stall retry (scaled) or the start-up sweep.
-      throw new Error("worker shutting down");
+      // The grace period is over: the queue gives the job to another worker (scaled) or
+      // the start-up sweep closes it (embedded).
+      throw new JobHandedBack();
     }
     const durationMs = Math.round(performance.now() - started);
     if (result?.ttftMs !== undefined)
