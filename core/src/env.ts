@@ -94,6 +94,11 @@ const envSchema = z.object({
    * to the queue, and how long a realtime node waits for open HTTP requests (SSE) to end.
    */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /**
+   * On SIGTERM a realtime node first answers readiness with 503 and keeps serving this
+   * long, for load balancers that poll `/health/ready`; then it stops accepting.
+   */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).default(0),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

@@ -136,6 +136,8 @@ export async function startRealtimeNode(
   const close = () => {
     closing ??= (async () => {
       draining = true;
+      if (config.SHUTDOWN_DRAIN_MS > 0)
+        await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS));
       // Refused from now on: a proxy passes the next request or handshake to another node.
       const served = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       // Closes the transports: clients see a dropped connection and reconnect.
