@@ -54,7 +54,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     !options.registry && config.WORKER_METRICS_PORT !== undefined
       ? createWorkerRegistry()
       : undefined;
-  const metrics = createAiMetrics(options.registry ?? ownRegistry);
+  const metrics = createAiMetrics(options.registry ?? ownRegistry, () => runtime.queue.depth());
   let draining = false;
   const metricsServer = ownRegistry
     ? await startMetricsServer(

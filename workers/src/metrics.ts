@@ -1,9 +1,21 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
-/** Inference metrics; registered on the registry given (the node's, in ROLE=all). */
-export function createAiMetrics(registry?: Registry) {
+/**
+ * Inference metrics; registered on the registry given (the node's, in ROLE=all).
+ * `queueDepth` reads the jobs waiting for a worker at scrape time (what an autoscaler
+ * scales workers on).
+ */
+export function createAiMetrics(registry?: Registry, queueDepth?: () => Promise<number>) {
   const registers = registry ? [registry] : [];
   return {
+    depth: new Gauge({
+      name: "engunity_ai_queue_depth",
+      help: "Inference jobs waiting for a worker (the whole queue, not this process)",
+      registers,
+      async collect() {
+        if (queueDepth) this.set(await queueDepth().catch(() => 0));
+      },
+    }),
     ttft: new Histogram({
       name: "engunity_ai_time_to_first_token_seconds",
       help: "Time from the job starting to the first token, by provider",

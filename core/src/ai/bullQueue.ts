@@ -55,6 +55,10 @@ export class BullJobQueue implements JobQueue {
     });
   }
 
+  async depth(): Promise<number> {
+    return this.queue.getJobCountByTypes("waiting", "prioritized", "delayed");
+  }
+
   process(
     handler: JobHandler,
     opts: {

@@ -25,6 +25,10 @@ export class MemoryJobQueue implements JobQueue {
     this.pump();
   }
 
+  async depth(): Promise<number> {
+    return this.waiting.length;
+  }
+
   process(handler: JobHandler, opts: { concurrency?: number } = {}): void {
     this.handler = handler;
     this.concurrency = opts.concurrency ?? this.concurrency;

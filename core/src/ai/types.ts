@@ -57,6 +57,8 @@ export interface JobQueue {
     handler: JobHandler,
     opts?: { concurrency?: number; onDeadJob?: (job: GenerationJob, err: Error) => Promise<void> },
   ): void;
+  /** Jobs waiting for a worker (not yet running), across every worker. */
+  depth(): Promise<number>;
   /**
    * Stops taking jobs and waits for the running ones; after `graceMs` it asks them to
    * hand their jobs back and waits for that.
