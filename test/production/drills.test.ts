@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DrillUser, type DrillWorld, nothingLost, openWorld } from "../support/drillChecks";
 import {
-  type DrillUser,
-  type DrillWorld,
-  nothingLost,
-  openWorld,
-  probe,
-  steadyLoad,
-} from "../support/drillChecks";
+  nodeKillDrill,
+  postgresRestartDrill,
+  redisRestartDrill,
+  rollingRestartDrill,
+  workerKillDrill,
+} from "../support/drills";
 import { type ProductionStack, startProductionStack } from "../support/productionStack";
-import { emitAck, waitFor } from "../support/sockets";
+import { waitFor } from "../support/sockets";
 
 /**
  * The production layout, for real but without Docker: Debian's nginx with the
@@ -41,12 +41,6 @@ describe("production layout behind nginx: 2 realtime nodes, 2 workers", () => {
     worlds.push(w);
     return w;
   }
-  /** The node holding the most Socket.IO clients now. */
-  async function busiestNode(): Promise<number> {
-    const counts = await Promise.all(stack.nodes.map((_, i) => stack.nodeSockets(i)));
-    return counts.indexOf(Math.max(...counts));
-  }
-
   it("routes REST, Socket.IO and Yjs through nginx; serves cached, compressed assets; keeps /metrics and big bodies out", async () => {
     const { api, url } = stack;
     expect((await api.get("/health")).body).toMatchObject({ status: "ok", db: "ok", redis: "ok" });
@@ -146,133 +140,40 @@ describe("production layout behind nginx: 2 realtime nodes, 2 workers", () => {
 
   it("drill: kill -9 of a realtime node mid-stream", async () => {
     const w = await world("node kill", 2);
-    const asker = w.clients[0]!;
-    const { assistantMessageId } = await asker.send("@ai a long answer please", true);
-    const id = assistantMessageId!;
-    await waitFor(
-      () => w.clients.some((c) => c.viewer.gen(id).lastSeq >= 3),
-      15_000,
-      "three batches streamed",
-    );
-    const victim = await busiestNode();
-    const started = Date.now();
-    await stack.killNode(victim);
-    w.editors[0]!.edit(Math.random, "k");
-    await probe(w, "after node kill");
-    recovery.nodeKill = Date.now() - started;
-    await waitFor(
-      () => w.clients.every((c) => Boolean(c.messages.get(id)?.status === "complete")),
-      20_000,
-      "the answer to end",
-    );
-    expect(w.clients.some((c) => c.disconnects > 0)).toBe(true);
-    await stack.startNode(victim);
+    recovery.nodeKill = await nodeKillDrill(stack, w);
     expect(await nothingLost(stack, w)).toEqual([]);
     w.close();
   }, 60_000);
 
   it("drill: kill -9 of a worker mid-generation", async () => {
     const w = await world("worker kill");
-    const { assistantMessageId } = await w.clients[0]!.send("@ai long answer", true);
-    const id = assistantMessageId!;
-    await waitFor(() => w.clients.every((c) => c.viewer.gen(id).lastSeq >= 3), 15_000, "batches");
-    const active = await Promise.all(stack.workers.map((_, i) => stack.workerActive(i)));
-    const victim = active.findIndex((n) => n > 0);
-    expect(victim).toBeGreaterThanOrEqual(0);
-    const started = Date.now();
-    await stack.killWorker(victim);
-    await waitFor(
-      () => w.clients.every((c) => c.messages.get(id)?.status === "complete"),
-      20_000,
-      "the retried answer to complete",
-    );
-    recovery.workerKill = Date.now() - started;
-    for (const c of w.clients) expect(c.viewer.gen(id).epoch).toBe(2);
-    await stack.startWorker(victim);
+    recovery.workerKill = await workerKillDrill(stack, w);
     expect(await nothingLost(stack, w)).toEqual([]);
     w.close();
   }, 60_000);
 
   it("drill: Redis restarted", async () => {
     const w = await world("redis restart", 2);
-    const started = Date.now();
-    await stack.redis.restart();
-    w.editors[1]!.edit(Math.random, "r");
-    await probe(w, "after redis restart");
-    recovery.redisRestart = Date.now() - started;
-    // Cross-node fan-out, the queue and the workers are back: an answer streams to all.
-    const { assistantMessageId } = await w.clients[1]!.send("@ai after the restart", true);
-    await waitFor(
-      () => w.clients.every((c) => c.messages.get(assistantMessageId!)?.status === "complete"),
-      20_000,
-      "an answer after the restart",
-    );
-    expect(stack.nodes.every((n) => n.proc?.child.exitCode === null)).toBe(true);
+    recovery.redisRestart = await redisRestartDrill(stack, w);
     expect(await nothingLost(stack, w)).toEqual([]);
     w.close();
   }, 60_000);
 
   it("drill: Postgres restarted", async () => {
     const w = await world("postgres restart", 1);
-    await stack.pgProxy.cut();
-    const started = Date.now();
-    const during = await emitAck(w.clients[0]!.socket, "message:send", {
-      sessionId: w.sessionId,
-      content: "while the database is down",
-      clientId: "pg-down-1",
-      ai: false,
-    });
-    expect(during.error?.code).toBe("unavailable");
-    const health = await stack.api.get("/health");
-    expect(health.status).toBe(503);
-    const pending = w.clients[1]!.send("sent during the outage, acked after it");
-    await new Promise((r) => setTimeout(r, 1000));
-    await stack.pgProxy.restore();
-    const restored = Date.now();
-    await pending;
-    await probe(w, "after postgres restart");
-    recovery.postgresRestart = Date.now() - restored;
-    recovery.postgresOutage = restored - started;
+    recovery.postgresRestart = await postgresRestartDrill(stack, w);
     expect(await nothingLost(stack, w)).toEqual([]);
     w.close();
   }, 60_000);
 
   it("drill: rolling restart of every node and worker under steady load", async () => {
-    // Answers outlast the workers' 1.5 s grace period now and then: some get handed back.
-    stack.fake.tokenIntervalMs = 60;
     const w = await world("rolling", 2);
-    const load = steadyLoad(w, {
-      senders: 2,
-      askers: 1,
-      sendEveryMs: 100,
-      askEveryMs: 400,
-      editEveryMs: 60,
-    });
-    const steps: number[] = [];
-    for (const [i, n] of stack.nodes.entries()) {
-      const t = Date.now();
-      await stack.stopNode(i);
-      await stack.startNode(i);
-      await waitFor(
-        async () => (await fetch(`http://127.0.0.1:${n.port}/api/v1/health/ready`)).status === 200,
-        10_000,
-        "the new node ready",
-      );
-      steps.push(Date.now() - t);
-    }
-    for (const [i] of stack.workers.entries()) {
-      const t = Date.now();
-      await stack.stopWorker(i);
-      await stack.startWorker(i);
-      steps.push(Date.now() - t);
-    }
-    await probe(w, "after the rolling restart");
-    const done = await load.stop();
-    stack.fake.tokenIntervalMs = 20;
-    recovery.rollingRestartStepMax = Math.max(...steps);
-    expect(done.errors).toEqual([]);
-    expect(done.sent).toBeGreaterThan(10);
-    expect(done.asked).toBeGreaterThan(2);
+    const rolled = await rollingRestartDrill(stack, w);
+    recovery.rollingRestartStepMax = rolled.stepMaxMs;
+    expect(rolled.errors).toEqual([]);
+    expect(rolled.sent).toBeGreaterThan(10);
+    expect(rolled.asked).toBeGreaterThan(2);
+    // Every answer complete: none failed by a worker going away, none stuck.
     expect(await nothingLost(stack, w, { timeoutMs: 30_000 })).toEqual([]);
     w.close();
   }, 90_000);
