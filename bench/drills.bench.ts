@@ -41,7 +41,14 @@ const drills: [string, Drill][] = [
   ["kill -9 worker", (w) => workerKillDrill(stack, w)],
   ["Redis restart", (w) => redisRestartDrill(stack, w)],
   ["Postgres restart (2 s outage)", (w) => postgresRestartDrill(stack, w, 2000)],
-  ["rolling restart, steady load", async (w) => (await rollingRestartDrill(stack, w)).stepMaxMs],
+  [
+    "rolling restart, steady load",
+    async (w) => {
+      const rolled = await rollingRestartDrill(stack, w);
+      console.log(`rolling restart steps: ${JSON.stringify(rolled.steps)}`);
+      return rolled.stepMaxMs;
+    },
+  ],
 ];
 const samples = new Map<string, number[]>(drills.map(([name]) => [name, []]));
 const problems: string[] = [];

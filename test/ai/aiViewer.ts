@@ -119,12 +119,18 @@ export class AiViewer {
     const g = this.gen(messageId);
     this.hold();
     try {
-      const ack = await emitAck(this.socket, "ai:resume", {
+      let ack = await emitAck(this.socket, "ai:resume", {
         sessionId,
         messageId,
         afterSeq: g.lastSeq,
       });
       if (!ack.ok) throw new Error(`resume failed: ${JSON.stringify(ack)}`);
+      if (ack.epoch !== g.epoch && g.lastSeq > 0) {
+        // A newer run took over while we were away: its seqs start again at 1, so
+        // `afterSeq` from the old run would skip the start of the new one.
+        ack = await emitAck(this.socket, "ai:resume", { sessionId, messageId, afterSeq: 0 });
+        if (!ack.ok) throw new Error(`resume failed: ${JSON.stringify(ack)}`);
+      }
       for (const d of ack.deltas)
         this.apply(messageId, { epoch: ack.epoch, seq: d.seq, text: d.text });
       if (ack.done) g.done = ack.done;

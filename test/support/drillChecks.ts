@@ -148,7 +148,10 @@ export async function nothingLost(
     for (const [id, g] of c.viewer.gens) {
       const row = byId.get(id);
       if (!g.done || !row || row.status !== "complete" || g.lastSeq === 0) continue;
-      if (g.text !== row.content) problems.push(`client ${i} rendered answer ${id} differently`);
+      if (g.text !== row.content)
+        problems.push(
+          `client ${i} rendered answer ${id} differently: ${g.text.length} of ${row.content.length} chars, epoch ${g.epoch}, ${g.resets} resets, ${g.dropped} dropped`,
+        );
       if (g.gaps) problems.push(`client ${i} skipped ${g.gaps} batches of ${id}`);
     }
   }

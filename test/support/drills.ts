@@ -124,6 +124,8 @@ export async function postgresRestartDrill(
 export interface RollingResult {
   /** Longest SIGTERM → replacement ready, over every node and worker. */
   stepMaxMs: number;
+  /** Each restart: how long the old process took to exit and the new one to be ready. */
+  steps: { what: string; stopMs: number; startMs: number }[];
   totalMs: number;
   sent: number;
   asked: number;
@@ -151,7 +153,7 @@ export async function rollingRestartDrill(
     editEveryMs: 60,
   });
   const started = Date.now();
-  const steps: number[] = [];
+  const steps: RollingResult["steps"] = [];
   let restarted: Error | null = null;
   try {
     // The two roles roll independently, as two Deployments do: node i and worker i at
@@ -159,6 +161,7 @@ export async function rollingRestartDrill(
     const restartNode = async (i: number) => {
       const t = Date.now();
       await stack.stopNode(i);
+      const stopped = Date.now();
       await stack.startNode(i);
       const port = stack.nodes[i]!.port;
       await waitFor(
@@ -166,13 +169,14 @@ export async function rollingRestartDrill(
         10_000,
         "the new node ready",
       );
-      steps.push(Date.now() - t);
+      steps.push({ what: `node ${i}`, stopMs: stopped - t, startMs: Date.now() - stopped });
     };
     const restartWorker = async (i: number) => {
       const t = Date.now();
       await stack.stopWorker(i);
+      const stopped = Date.now();
       await stack.startWorker(i);
-      steps.push(Date.now() - t);
+      steps.push({ what: `worker ${i}`, stopMs: stopped - t, startMs: Date.now() - stopped });
     };
     for (let i = 0; i < Math.max(stack.nodes.length, stack.workers.length); i++) {
       await Promise.all([
@@ -188,5 +192,10 @@ export async function rollingRestartDrill(
   const done = await load.stop();
   stack.fake.tokenIntervalMs = before;
   if (restarted) throw restarted;
-  return { stepMaxMs: Math.max(...steps), totalMs: Date.now() - started, ...done };
+  return {
+    stepMaxMs: Math.max(...steps.map((x) => x.stopMs + x.startMs)),
+    steps,
+    totalMs: Date.now() - started,
+    ...done,
+  };
 }
