@@ -4,6 +4,7 @@ import {
   type GenerationJob,
   type RateLimiter,
   rateLimited,
+  redisKeys,
 } from "@engunity/core";
 import { type ChatMessage, type ChatSession, countMembers } from "@engunity/db";
 import type { AppContext } from "../context";
@@ -49,7 +50,7 @@ export async function admitAi(
   let limiter = limiters.get(ctx);
   if (!limiter) {
     limiter = createRateLimiter({
-      keyPrefix: `${ctx.config.REDIS_PREFIX}:rl:ai`,
+      keyPrefix: redisKeys(ctx.config.REDIS_PREFIX).rateLimit("ai"),
       points: ctx.config.AI_RATE_PER_MINUTE,
       durationSeconds: 60,
       redis: ctx.redis ?? undefined,
