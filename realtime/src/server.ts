@@ -87,6 +87,12 @@ export async function startRealtimeNode(
         durationSeconds: 1,
         redis: limiterRedis,
       }),
+      ai: createRateLimiter({
+        keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit("ai"),
+        points: config.AI_RATE_PER_MINUTE,
+        durationSeconds: 60,
+        redis: limiterRedis,
+      }),
     },
     publicUrl: (origin, host) => {
       if (config.PUBLIC_URL) return config.PUBLIC_URL.replace(/\/$/, "");

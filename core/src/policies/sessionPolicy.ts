@@ -1,4 +1,4 @@
-import type { Db, SessionMember } from "@engunity/db";
+import type { ChatSession, Db, SessionMember, User } from "@engunity/db";
 import type { Role } from "@engunity/shared";
 import { forbidden, notFound } from "../errors";
 
@@ -59,6 +59,34 @@ export async function authorize(
     throw forbidden(`A ${member.role} may not ${describe(action)}`);
   }
   return member;
+}
+
+/** A member's right in a session, with the rows a command needs next (read once). */
+export interface SessionAccess {
+  member: SessionMember;
+  session: ChatSession;
+  user: User;
+}
+
+/**
+ * `authorize` that also brings the session and the member's user in the same query, so
+ * a command authorizes once and passes them down instead of reading them again.
+ */
+export async function authorizeAccess(
+  db: Db,
+  userId: string,
+  sessionId: string,
+  action: SessionAction,
+): Promise<SessionAccess> {
+  const member = await db.models.SessionMember.findOne({
+    where: { sessionId, userId },
+    include: [{ association: "session" }, { association: "user" }],
+  });
+  if (!member?.session || !member.user) throw notFound("Session");
+  if (!can(member.role, action)) {
+    throw forbidden(`A ${member.role} may not ${describe(action)}`);
+  }
+  return { member, session: member.session, user: member.user };
 }
 
 function describe(action: SessionAction): string {
