@@ -1,5 +1,5 @@
 import type { ChatSession, Db, SessionMember, User } from "@engunity/db";
-import type { Role } from "@engunity/shared";
+import { can, type SessionAction } from "@engunity/shared";
 import { forbidden, notFound } from "../errors";
 
 /**
@@ -7,34 +7,8 @@ import { forbidden, notFound } from "../errors";
  * connection asks here. A session the caller is not a member of is `not_found`
  * (never `forbidden`), so ids leak nothing.
  */
-export type SessionAction =
-  | "read"
-  | "write"
-  | "askAi"
-  | "stopAi"
-  | "upload"
-  | "editTitle"
-  | "editSettings"
-  | "invite"
-  | "manageMembers"
-  | "delete";
-
-const ALLOWED: Record<SessionAction, readonly Role[]> = {
-  read: ["owner", "editor", "viewer"],
-  write: ["owner", "editor"],
-  askAi: ["owner", "editor"],
-  stopAi: ["owner", "editor"],
-  upload: ["owner", "editor"],
-  editTitle: ["owner", "editor"],
-  editSettings: ["owner", "editor"],
-  invite: ["owner"],
-  manageMembers: ["owner"],
-  delete: ["owner"],
-};
-
-export function can(role: Role, action: SessionAction): boolean {
-  return ALLOWED[action].includes(role);
-}
+export type { SessionAction };
+export { can };
 
 /** The caller's membership, or `not_found` when they have none. */
 export async function requireMembership(

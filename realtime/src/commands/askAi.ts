@@ -1,6 +1,6 @@
 import { can, forbidden, type GenerationJob, rateLimited } from "@engunity/core";
 import { type ChatMessage, type ChatSession, countMembers } from "@engunity/db";
-import type { Role } from "@engunity/shared";
+import { defaultAiMode, type Role } from "@engunity/shared";
 import type { AppContext } from "../context";
 
 /** A message that mentions the assistant: `@ai` as a word, any case. */
@@ -18,9 +18,7 @@ export async function asksAi(
   ai?: boolean,
 ): Promise<boolean> {
   if (ai !== undefined) return ai;
-  const mode =
-    session.settings?.aiMode ??
-    ((await countMembers(ctx.db, session.id)) > 1 ? "mention" : "every");
+  const mode = session.settings?.aiMode ?? defaultAiMode(await countMembers(ctx.db, session.id));
   return mode === "every" || MENTION.test(content);
 }
 
