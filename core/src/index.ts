@@ -9,4 +9,5 @@ export * from "./policies/originPolicy";
 export * from "./policies/sessionPolicy";
 export * from "./rateLimit";
 export * from "./redis";
+export * from "./redisKeys";
 export * from "./timing";

@@ -1,3 +1,4 @@
+export * from "./abilities";
 export * from "./errors";
 export * from "./events";
 export * from "./health";
@@ -5,3 +6,4 @@ export * from "./limits";
 export * from "./objects";
 export * from "./rest";
 export * from "./rooms";
+export * from "./stream";
