@@ -28,7 +28,7 @@ describe("production layout behind nginx: 2 realtime nodes, 2 workers", () => {
       const { token } = await stack.api.register(name);
       users.push({ token, username: name });
     }
-  }, 90_000);
+  }, 240_000);
   afterAll(async () => {
     for (const w of worlds) w.close();
     await stack?.close();
@@ -143,28 +143,28 @@ describe("production layout behind nginx: 2 realtime nodes, 2 workers", () => {
     recovery.nodeKill = await nodeKillDrill(stack, w);
     expect(await nothingLost(stack, w)).toEqual([]);
     w.close();
-  }, 60_000);
+  }, 120_000);
 
   it("drill: kill -9 of a worker mid-generation", async () => {
     const w = await world("worker kill");
     recovery.workerKill = await workerKillDrill(stack, w);
     expect(await nothingLost(stack, w)).toEqual([]);
     w.close();
-  }, 60_000);
+  }, 120_000);
 
   it("drill: Redis restarted", async () => {
     const w = await world("redis restart", 2);
     recovery.redisRestart = await redisRestartDrill(stack, w);
     expect(await nothingLost(stack, w)).toEqual([]);
     w.close();
-  }, 60_000);
+  }, 120_000);
 
   it("drill: Postgres restarted", async () => {
     const w = await world("postgres restart", 1);
     recovery.postgresRestart = await postgresRestartDrill(stack, w);
     expect(await nothingLost(stack, w)).toEqual([]);
     w.close();
-  }, 60_000);
+  }, 120_000);
 
   it("drill: rolling restart of every node and worker under steady load", async () => {
     const w = await world("rolling", 2);
@@ -176,5 +176,5 @@ describe("production layout behind nginx: 2 realtime nodes, 2 workers", () => {
     // Every answer complete: none failed by a worker going away, none stuck.
     expect(await nothingLost(stack, w, { timeoutMs: 30_000 })).toEqual([]);
     w.close();
-  }, 90_000);
+  }, 240_000);
 });
