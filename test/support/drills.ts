@@ -9,9 +9,20 @@ import { emitAck, waitFor } from "./sockets";
  * caller then checks `nothingLost`. They throw when the fault did not do what it should.
  */
 
-/** The node holding the most Socket.IO clients now. */
-async function busiestNode(stack: ProductionStack): Promise<number> {
-  const counts = await Promise.all(stack.nodes.map((_, i) => stack.nodeSockets(i)));
+/**
+ * The node holding the most of this world's Socket.IO clients, once the nodes' gauges
+ * count exactly them (sockets of a world closed just before may still be counted).
+ */
+async function busiestNode(stack: ProductionStack, w: DrillWorld): Promise<number> {
+  let counts: number[] = [];
+  await waitFor(
+    async () => {
+      counts = await Promise.all(stack.nodes.map((_, i) => stack.nodeSockets(i)));
+      return counts.reduce((a, b) => a + b, 0) === w.clients.length;
+    },
+    10_000,
+    "the nodes to count this world's sockets",
+  );
   return counts.indexOf(Math.max(...counts));
 }
 
@@ -28,24 +39,28 @@ export async function nodeKillDrill(stack: ProductionStack, w: DrillWorld): Prom
     15_000,
     "three batches streamed",
   );
-  const victim = await busiestNode(stack);
+  const victim = await busiestNode(stack, w);
   const disconnectsBefore = w.clients.reduce((n, c) => n + c.disconnects, 0);
   const started = Date.now();
   await stack.killNode(victim);
-  w.editors[0]?.edit(Math.random, "k");
-  await probe(w, `after node ${victim} was killed`);
-  const recovery = Date.now() - started;
-  await waitFor(
-    () => w.clients.every((c) => c.messages.get(id)?.status === "complete"),
-    20_000,
-    "the answer to end",
-  );
-  must(
-    w.clients.reduce((n, c) => n + c.disconnects, 0) > disconnectsBefore,
-    "no client was on the killed node",
-  );
-  await stack.startNode(victim);
-  return recovery;
+  try {
+    w.editors[0]?.edit(Math.random, "k");
+    await probe(w, `after node ${victim} was killed`);
+    const recovery = Date.now() - started;
+    await waitFor(
+      () => w.clients.every((c) => c.messages.get(id)?.status === "complete"),
+      20_000,
+      "the answer to end",
+    );
+    must(
+      w.clients.reduce((n, c) => n + c.disconnects, 0) > disconnectsBefore,
+      "no client was on the killed node",
+    );
+    return recovery;
+  } finally {
+    // Whatever happened, the next drill gets the whole layout.
+    await stack.startNode(victim);
+  }
 }
 
 /** kill -9 of the worker streaming an answer; the answer completes on the other (epoch 2). */
@@ -58,16 +73,19 @@ export async function workerKillDrill(stack: ProductionStack, w: DrillWorld): Pr
   must(victim >= 0, "no worker reports the answer running");
   const started = Date.now();
   await stack.killWorker(victim);
-  await waitFor(
-    () => w.clients.every((c) => c.messages.get(id)?.status === "complete"),
-    20_000,
-    "the retried answer to complete",
-  );
-  const recovery = Date.now() - started;
-  for (const c of w.clients)
-    must(c.viewer.gen(id).epoch === 2, "a client did not see the retry's new epoch");
-  await stack.startWorker(victim);
-  return recovery;
+  try {
+    await waitFor(
+      () => w.clients.every((c) => c.messages.get(id)?.status === "complete"),
+      20_000,
+      "the retried answer to complete",
+    );
+    const recovery = Date.now() - started;
+    for (const c of w.clients)
+      must(c.viewer.gen(id).epoch === 2, "a client did not see the retry's new epoch");
+    return recovery;
+  } finally {
+    await stack.startWorker(victim);
+  }
 }
 
 /** Redis killed and started again (AOF); then an answer must stream to every client. */
