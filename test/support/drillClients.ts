@@ -55,6 +55,14 @@ export class ChatClient {
     this.socket.on("disconnect", () => {
       this.disconnects++;
     });
+    // As the web app does: a batch that skips ahead is not applied; ask for what is missing.
+    const gaps = new Map<string, number>();
+    this.socket.on("ai:delta", (e) => {
+      const g = this.viewer.gen(e.messageId);
+      if (g.gaps === (gaps.get(e.messageId) ?? 0)) return;
+      gaps.set(e.messageId, g.gaps);
+      void this.viewer.resume(this.sessionId, e.messageId).catch(() => {});
+    });
     this.socket.on("message:new", (e) => this.merge(e.message));
     this.socket.on("ai:done", (e) => this.merge(e.message));
   }
