@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Sequelize, type Transaction } from "sequelize";
 import { migrate, pendingMigrations } from "./migrator";
+import { AppEvent } from "./models/AppEvent";
 import { ChatMessage } from "./models/ChatMessage";
 import { ChatSession } from "./models/ChatSession";
 import { Document } from "./models/Document";
@@ -11,7 +12,8 @@ import { User } from "./models/User";
 import { YjsUpdate } from "./models/YjsUpdate";
 
 export { isUnavailableError, isUniqueViolation } from "./dbErrors";
-export { ChatMessage, ChatSession, Document, Invite, SessionMember, User, YjsUpdate };
+export type { AppEventKind } from "./models/AppEvent";
+export { AppEvent, ChatMessage, ChatSession, Document, Invite, SessionMember, User, YjsUpdate };
 
 export interface DbOptions {
   /** `postgres://…`; when absent, SQLite at `sqlitePath`. */
@@ -35,6 +37,7 @@ export interface Models {
   Invite: typeof Invite;
   Document: typeof Document;
   YjsUpdate: typeof YjsUpdate;
+  AppEvent: typeof AppEvent;
 }
 
 export interface Db {
@@ -59,6 +62,7 @@ function bindModels(sequelize: Sequelize): Models {
     Invite: class extends Invite {},
     Document: class extends Document {},
     YjsUpdate: class extends YjsUpdate {},
+    AppEvent: class extends AppEvent {},
   };
   for (const model of Object.values(models)) model.initModel(sequelize);
   const { User: U, ChatSession: S, SessionMember: M, ChatMessage: C, Document: D } = models;
@@ -123,9 +127,13 @@ export function createDb(options: DbOptions): Db {
     close: () => sequelize.close(),
   };
 }
+export * from "./commands/eventRecorder";
 export * from "./commands/memberCommands";
 export * from "./commands/messageCreator";
 export * from "./commands/sessionCommands";
+export * from "./commands/userAdmin";
 export * from "./commands/userCreator";
 export * from "./presenters/index";
+export * from "./queries/analyticsQueries";
 export * from "./queries/sessionQueries";
+export * from "./queries/userListing";
