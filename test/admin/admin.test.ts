@@ -154,6 +154,7 @@ describe.each<DbKind>(["sqlite", "postgres"])("admin API on %s", (kind) => {
       { day: "2026-03-02", dbErrors: 0, authFailures: 2 },
       { day: "2026-03-03", dbErrors: 1, authFailures: 0 },
     ]);
+    await node.ctx.events.flush(); // what earlier tests queued
     const before = await node.ctx.db.models.AppEvent.count({ where: { kind: "auth_failure" } });
     expect(
       (await api.post("/auth/login", { login: "alice", password: "wrong wrong" })).status,
