@@ -94,12 +94,16 @@ class Sql {
   get pg() {
     return this.db.dialect === "postgres";
   }
-  /** The viewer's calendar day of `column`, as `YYYY-MM-DD`. */
+  /** The viewer's calendar day of `column`, for grouping (cheap per row). */
   day(column = "created_at"): string {
     // SQLite has no zone data: it shifts by the zone's offset at the range start.
     return this.pg
-      ? `to_char(${column} AT TIME ZONE :tz, 'YYYY-MM-DD')`
+      ? `(${column} AT TIME ZONE :tz)::date`
       : `strftime('%Y-%m-%d', ${column}, :offset)`;
+  }
+  /** A grouped `day()` as `YYYY-MM-DD` (run on the grouped rows only). */
+  dayLabel(column = "day"): string {
+    return this.pg ? `to_char(${column}, 'YYYY-MM-DD')` : column;
   }
   /** Conditions on answers (assistant rows with AI columns). */
   answers(): string {
@@ -168,13 +172,13 @@ async function percentilesOf(
 ): Promise<Map<string, Percentiles & { n: number }>> {
   let rows: Row[];
   if (q.pg) {
+    // One sort per group for all three percentiles.
     rows = await q.rows(`
-      SELECT ai_provider AS provider, ai_model AS model, count(*) AS n,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY ${column}) AS p50,
-        percentile_cont(0.95) WITHIN GROUP (ORDER BY ${column}) AS p95,
-        percentile_cont(0.99) WITHIN GROUP (ORDER BY ${column}) AS p99
-      FROM chat_messages WHERE ${q.answers()} AND ${column} IS NOT NULL
-      GROUP BY ai_provider, ai_model`);
+      SELECT provider, model, n, q[1] AS p50, q[2] AS p95, q[3] AS p99 FROM (
+        SELECT ai_provider AS provider, ai_model AS model, count(*) AS n,
+          percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ${column}) AS q
+        FROM chat_messages WHERE ${q.answers()} AND ${column} IS NOT NULL
+        GROUP BY ai_provider, ai_model) x`);
   } else {
     // percentile_cont by hand: the value at rank p·(n−1), interpolated between neighbours.
     const pick = (p: number) => {
@@ -234,8 +238,9 @@ export async function tokensByDay(
 ): Promise<({ day: string } & TokenRow)[]> {
   const q = new Sql(db, f);
   const rows = await q.rows(`
-    SELECT ${q.day()} AS day, ai_provider AS provider, ai_model AS model, ${tokenSums}
-    FROM chat_messages WHERE ${q.answers()} GROUP BY 1, 2, 3`);
+    SELECT ${q.dayLabel()} AS day, provider, model, prompt, completion FROM (
+      SELECT ${q.day()} AS day, ai_provider AS provider, ai_model AS model, ${tokenSums}
+      FROM chat_messages WHERE ${q.answers()} GROUP BY 1, 2, 3) x`);
   const sums = sumTokens(rows, (r) => String(r.day), prices);
   return [...sums].sort(([a], [b]) => a.localeCompare(b)).map(([day, t]) => ({ day, ...t }));
 }
@@ -357,8 +362,12 @@ export async function activityByDay(
 ): Promise<{ day: string; activeUsers: number; activeSessions: number }[]> {
   const q = new Sql(db, f);
   const rows = await q.rows(`
-    SELECT ${q.day()} AS day, COUNT(DISTINCT author_id) AS users, COUNT(DISTINCT session_id) AS sessions
-    FROM chat_messages WHERE ${q.userMessages()} GROUP BY 1 ORDER BY 1`);
+    WITH m AS (
+      SELECT ${q.day()} AS day, author_id, session_id FROM chat_messages WHERE ${q.userMessages()}),
+    u AS (SELECT day, COUNT(*) AS users FROM (SELECT DISTINCT day, author_id FROM m) a GROUP BY day),
+    s AS (SELECT day, COUNT(*) AS sessions FROM (SELECT DISTINCT day, session_id FROM m) b GROUP BY day)
+    SELECT ${q.dayLabel("u.day")} AS day, u.users, COALESCE(s.sessions, 0) AS sessions
+    FROM u LEFT JOIN s ON s.day = u.day ORDER BY u.day`);
   return rows.map((r) => ({
     day: String(r.day),
     activeUsers: num(r.users),
@@ -428,10 +437,11 @@ export async function errorsByDay(
   const c = ["kind IN ('db_error', 'auth_failure')", "created_at >= :from", "created_at < :to"];
   if (f.userId) c.push("user_id = :userId");
   const rows = await q.rows(`
-    SELECT ${q.day()} AS day,
-      SUM(CASE WHEN kind = 'db_error' THEN 1 ELSE 0 END) AS db,
-      SUM(CASE WHEN kind = 'auth_failure' THEN 1 ELSE 0 END) AS auth
-    FROM app_events WHERE ${c.join(" AND ")} GROUP BY 1 ORDER BY 1`);
+    SELECT ${q.dayLabel()} AS day, db, auth FROM (
+      SELECT ${q.day()} AS day,
+        SUM(CASE WHEN kind = 'db_error' THEN 1 ELSE 0 END) AS db,
+        SUM(CASE WHEN kind = 'auth_failure' THEN 1 ELSE 0 END) AS auth
+      FROM app_events WHERE ${c.join(" AND ")} GROUP BY 1) x ORDER BY day`);
   return rows.map((r) => ({ day: String(r.day), dbErrors: num(r.db), authFailures: num(r.auth) }));
 }
 
