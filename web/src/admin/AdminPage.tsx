@@ -27,6 +27,28 @@ const fmt = (n: number | null | undefined, digits = 0) =>
     ? "—"
     : n.toLocaleString(undefined, { maximumFractionDigits: digits });
 const usd = (n: number | null) => (n === null ? "—" : `$${n.toFixed(n < 1 ? 4 : 2)}`);
+/** Every calendar day of the range in the viewer's zone, so a chart spans the whole range. */
+function daysOf(from: string, to: string): string[] {
+  const out: string[] = [];
+  const day = (d: Date) =>
+    `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  const end = new Date(to);
+  for (let d = new Date(from); d <= end && out.length < 500; d.setDate(d.getDate() + 1))
+    out.push(day(d));
+  if (out.at(-1) !== day(end)) out.push(day(end));
+  return out;
+}
+
+/** `rows` keyed by day, spread over every day of the range (missing days are 0). */
+function perDay<T extends { day: string }>(
+  days: string[],
+  rows: T[],
+  pick: (r: T) => number,
+): number[] {
+  const by = new Map(rows.map((r) => [r.day, pick(r)]));
+  return days.map((d) => by.get(d) ?? 0);
+}
+
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "never");
 
 /** The admin area: usage analytics and accounts. A lazily loaded chunk of its own. */
@@ -125,6 +147,10 @@ function UsagePanel(props: { users: AdminUser[] }) {
     ),
   ];
   const priced = () => a()?.priced ?? false;
+  const days = createMemo(() => {
+    const r = a()?.range;
+    return r ? daysOf(r.from, r.to) : [];
+  });
 
   return (
     <>
@@ -208,6 +234,7 @@ function UsagePanel(props: { users: AdminUser[] }) {
       <Show when={a()} fallback={<p class="muted">Loading…</p>}>
         {(d) => (
           <div class="admin-grid" data-testid="analytics" data-range={d().range.from}>
+            {/* the chart's x axis: every day of the range */}
             <Card
               title="Tokens per day"
               wide
@@ -219,16 +246,16 @@ function UsagePanel(props: { users: AdminUser[] }) {
             >
               <DayChart
                 label="Tokens per day"
-                days={d().tokensByDay.map((r) => r.day)}
+                days={d().tokensByDay.length ? days() : []}
                 series={[
                   {
                     label: "Prompt",
-                    values: d().tokensByDay.map((r) => r.promptTokens),
+                    values: perDay(days(), d().tokensByDay, (r) => r.promptTokens),
                     color: "--accent",
                   },
                   {
                     label: "Completion",
-                    values: d().tokensByDay.map((r) => r.completionTokens),
+                    values: perDay(days(), d().tokensByDay, (r) => r.completionTokens),
                     color: "--success",
                   },
                 ]}
@@ -266,6 +293,7 @@ function UsagePanel(props: { users: AdminUser[] }) {
             >
               <Table
                 empty={d().latency.length === 0}
+                text={2}
                 head={[
                   "Provider",
                   "Model",
@@ -305,16 +333,16 @@ function UsagePanel(props: { users: AdminUser[] }) {
             >
               <DayChart
                 label="Active users and sessions per day"
-                days={d().activity.map((r) => r.day)}
+                days={d().activity.length ? days() : []}
                 series={[
                   {
                     label: "Users",
-                    values: d().activity.map((r) => r.activeUsers),
+                    values: perDay(days(), d().activity, (r) => r.activeUsers),
                     color: "--accent",
                   },
                   {
                     label: "Sessions",
-                    values: d().activity.map((r) => r.activeSessions),
+                    values: perDay(days(), d().activity, (r) => r.activeSessions),
                     color: "--warning",
                   },
                 ]}
@@ -330,16 +358,16 @@ function UsagePanel(props: { users: AdminUser[] }) {
             >
               <DayChart
                 label="Database errors and authentication failures per day"
-                days={d().errors.map((r) => r.day)}
+                days={d().errors.length ? days() : []}
                 series={[
                   {
                     label: "DB errors",
-                    values: d().errors.map((r) => r.dbErrors),
+                    values: perDay(days(), d().errors, (r) => r.dbErrors),
                     color: "--danger",
                   },
                   {
                     label: "Auth failures",
-                    values: d().errors.map((r) => r.authFailures),
+                    values: perDay(days(), d().errors, (r) => r.authFailures),
                     color: "--warning",
                   },
                 ]}
@@ -485,7 +513,11 @@ function UsagePanel(props: { users: AdminUser[] }) {
                 d().aiFailures.map((r) => [r.provider, r.kind, r.count]),
               ]}
             >
-              <Table empty={d().aiFailures.length === 0} head={["Provider", "Kind", "Count"]}>
+              <Table
+                empty={d().aiFailures.length === 0}
+                text={2}
+                head={["Provider", "Kind", "Count"]}
+              >
                 <For each={d().aiFailures}>
                   {(r) => (
                     <tr>
@@ -535,14 +567,22 @@ function Card(props: {
   );
 }
 
-function Table(props: { head: string[]; empty: boolean; children: JSX.Element }) {
+function Table(props: {
+  head: string[];
+  empty: boolean;
+  /** Leading text columns (left-aligned); the rest are numbers. */
+  text?: number;
+  children: JSX.Element;
+}) {
   return (
     <Show when={!props.empty} fallback={<div class="chart-empty">No data in this range</div>}>
       <div class="table-wrap">
         <table class="admin-table">
           <thead>
             <tr>
-              <For each={props.head}>{(h, i) => <th class={i() > 0 ? "num" : ""}>{h}</th>}</For>
+              <For each={props.head}>
+                {(h, i) => <th class={i() >= (props.text ?? 1) ? "num" : ""}>{h}</th>}
+              </For>
             </tr>
           </thead>
           <tbody>{props.children}</tbody>
@@ -686,52 +726,54 @@ function UsersPanel() {
                     <td class="num">{fmt(u.promptTokens + u.completionTokens)}</td>
                     <td class="num">{fmt(u.tokensToday)}</td>
                     <td class="actions">
-                      <Show when={u.user.id !== me()}>
+                      <div>
+                        <Show when={u.user.id !== me()}>
+                          <button
+                            type="button"
+                            class="btn btn-sm"
+                            classList={{ "btn-danger": u.isActive }}
+                            data-testid="toggle-active"
+                            onClick={() =>
+                              void change(
+                                u,
+                                { isActive: !u.isActive },
+                                u.isActive
+                                  ? `${u.user.username} deactivated`
+                                  : `${u.user.username} reactivated`,
+                              )
+                            }
+                          >
+                            {u.isActive ? "Deactivate" : "Reactivate"}
+                          </button>
+                          <button
+                            type="button"
+                            class="btn btn-sm"
+                            data-testid="toggle-admin"
+                            onClick={() =>
+                              void change(
+                                u,
+                                { isSuperuser: !u.isSuperuser },
+                                u.isSuperuser
+                                  ? `${u.user.username} is no longer an admin`
+                                  : `${u.user.username} is now an admin`,
+                              )
+                            }
+                          >
+                            {u.isSuperuser ? "Demote" : "Make admin"}
+                          </button>
+                        </Show>
                         <button
                           type="button"
-                          class="btn btn-sm"
-                          classList={{ "btn-danger": u.isActive }}
-                          data-testid="toggle-active"
+                          class="btn btn-sm btn-ghost"
+                          data-testid="reset-quota"
+                          disabled={u.tokensToday === 0}
                           onClick={() =>
-                            void change(
-                              u,
-                              { isActive: !u.isActive },
-                              u.isActive
-                                ? `${u.user.username} deactivated`
-                                : `${u.user.username} reactivated`,
-                            )
+                            void change(u, { resetQuota: true }, `${u.user.username}'s quota reset`)
                           }
                         >
-                          {u.isActive ? "Deactivate" : "Reactivate"}
+                          Reset quota
                         </button>
-                        <button
-                          type="button"
-                          class="btn btn-sm"
-                          data-testid="toggle-admin"
-                          onClick={() =>
-                            void change(
-                              u,
-                              { isSuperuser: !u.isSuperuser },
-                              u.isSuperuser
-                                ? `${u.user.username} is no longer an admin`
-                                : `${u.user.username} is now an admin`,
-                            )
-                          }
-                        >
-                          {u.isSuperuser ? "Demote" : "Make admin"}
-                        </button>
-                      </Show>
-                      <button
-                        type="button"
-                        class="btn btn-sm btn-ghost"
-                        data-testid="reset-quota"
-                        disabled={u.tokensToday === 0}
-                        onClick={() =>
-                          void change(u, { resetQuota: true }, `${u.user.username}'s quota reset`)
-                        }
-                      >
-                        Reset quota
-                      </button>
+                      </div>
                     </td>
                   </tr>
                 )}

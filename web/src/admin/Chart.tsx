@@ -42,6 +42,8 @@ export function DayChart(props: { days: string[]; series: ChartSeries[]; label: 
         axes: [
           {
             ...axis,
+            // One tick per day at most (uPlot would otherwise tick every 12 hours).
+            incrs: [86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400],
             values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toISOString().slice(5, 10)),
           },
           { ...axis, size: 56 },
