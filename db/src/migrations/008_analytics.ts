@@ -60,26 +60,34 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
       ORDER BY q.created_at DESC LIMIT 1)
     WHERE role = 'assistant'`);
 
-  // Range scans of the panels read only the index (Postgres: INCLUDE; SQLite: the
-  // same columns as trailing keys).
-  const covered = [
-    "role",
-    "author_id",
-    "asker_id",
-    "session_id",
+  // The panels' range scans read only these partial indexes: answers (with their AI
+  // columns) and what people wrote, each by time. Postgres carries the other columns
+  // as INCLUDE; SQLite as trailing keys. Other rows (system, placeholders) stay out.
+  const answerColumns = [
     "ai_provider",
     "ai_model",
+    "asker_id",
+    "session_id",
     "prompt_tokens",
     "completion_tokens",
     "ttft_ms",
     "duration_ms",
   ];
+  const writtenColumns = ["author_id", "session_id"];
   if (postgres) {
     await qi.sequelize.query(
-      `CREATE INDEX chat_messages_stats ON chat_messages (created_at) INCLUDE (${covered.join(", ")})`,
+      `CREATE INDEX chat_messages_answers ON chat_messages (created_at) INCLUDE (${answerColumns.join(", ")}) WHERE ai_provider IS NOT NULL`,
+    );
+    await qi.sequelize.query(
+      `CREATE INDEX chat_messages_written ON chat_messages (created_at) INCLUDE (${writtenColumns.join(", ")}) WHERE role = 'user'`,
     );
   } else {
-    await qi.addIndex("chat_messages", ["created_at", ...covered], { name: "chat_messages_stats" });
+    await qi.sequelize.query(
+      `CREATE INDEX chat_messages_answers ON chat_messages (created_at, ${answerColumns.join(", ")}) WHERE ai_provider IS NOT NULL`,
+    );
+    await qi.sequelize.query(
+      `CREATE INDEX chat_messages_written ON chat_messages (created_at, ${writtenColumns.join(", ")}) WHERE role = 'user'`,
+    );
   }
   // The admin user list: messages and last activity per author, tokens per asker.
   await qi.addIndex("chat_messages", ["author_id", "created_at"], {
@@ -125,7 +133,12 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
 
 export async function down({ context: qi }: { context: QueryInterface }): Promise<void> {
   await qi.dropTable("app_events");
-  for (const name of ["chat_messages_stats", "chat_messages_author", "chat_messages_asker"]) {
+  for (const name of [
+    "chat_messages_answers",
+    "chat_messages_written",
+    "chat_messages_author",
+    "chat_messages_asker",
+  ]) {
     await qi.removeIndex("chat_messages", name);
   }
   for (const column of [

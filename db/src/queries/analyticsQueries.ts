@@ -107,12 +107,9 @@ class Sql {
   }
   /** Conditions on answers (assistant rows with AI columns). */
   answers(): string {
-    const c = [
-      "role = 'assistant'",
-      "ai_provider IS NOT NULL",
-      "created_at >= :from",
-      "created_at < :to",
-    ];
+    // `ai_provider IS NOT NULL` is what makes a row an answer here, and the predicate
+    // of the partial index the scan reads (migration 008).
+    const c = ["ai_provider IS NOT NULL", "created_at >= :from", "created_at < :to"];
     if (this.f.provider) c.push("ai_provider = :provider");
     if (this.f.model) c.push("ai_model = :model");
     if (this.f.userId) c.push("asker_id = :userId");
@@ -170,32 +167,22 @@ async function percentilesOf(
   q: Sql,
   column: "ttft_ms" | "duration_ms",
 ): Promise<Map<string, Percentiles & { n: number }>> {
-  let rows: Row[];
-  if (q.pg) {
-    // One sort per group for all three percentiles.
-    rows = await q.rows(`
-      SELECT provider, model, n, q[1] AS p50, q[2] AS p95, q[3] AS p99 FROM (
-        SELECT ai_provider AS provider, ai_model AS model, count(*) AS n,
-          percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ${column}) AS q
-        FROM chat_messages WHERE ${q.answers()} AND ${column} IS NOT NULL
-        GROUP BY ai_provider, ai_model) x`);
-  } else {
-    // percentile_cont by hand: the value at rank p·(n−1), interpolated between neighbours.
-    const pick = (p: number) => {
-      const pos = `(${p} * (n - 1))`;
-      const lo = `CAST(${pos} AS INTEGER)`;
-      const hi = `(${lo} + (${pos} > ${lo}))`;
-      return `MAX(CASE WHEN rn = ${lo} THEN v END) + (MAX(CASE WHEN rn = ${hi} THEN v END) - MAX(CASE WHEN rn = ${lo} THEN v END)) * (MAX(${pos}) - MAX(${lo}))`;
-    };
-    rows = await q.rows(`
-      WITH s AS (
-        SELECT ai_provider AS provider, ai_model AS model, ${column} AS v,
-          ROW_NUMBER() OVER (PARTITION BY ai_provider, ai_model ORDER BY ${column}) - 1 AS rn,
-          COUNT(*) OVER (PARTITION BY ai_provider, ai_model) AS n
-        FROM chat_messages WHERE ${q.answers()} AND ${column} IS NOT NULL)
-      SELECT provider, model, MAX(n) AS n, ${pick(0.5)} AS p50, ${pick(0.95)} AS p95, ${pick(0.99)} AS p99
-      FROM s GROUP BY provider, model`);
-  }
+  // SQLite only (Postgres has percentile_cont, see latencyByModel).
+  // percentile_cont by hand: the value at rank p·(n−1), interpolated between neighbours.
+  const pick = (p: number) => {
+    const pos = `(${p} * (n - 1))`;
+    const lo = `CAST(${pos} AS INTEGER)`;
+    const hi = `(${lo} + (${pos} > ${lo}))`;
+    return `MAX(CASE WHEN rn = ${lo} THEN v END) + (MAX(CASE WHEN rn = ${hi} THEN v END) - MAX(CASE WHEN rn = ${lo} THEN v END)) * (MAX(${pos}) - MAX(${lo}))`;
+  };
+  const rows = await q.rows(`
+    WITH s AS (
+      SELECT ai_provider AS provider, ai_model AS model, ${column} AS v,
+        ROW_NUMBER() OVER (PARTITION BY ai_provider, ai_model ORDER BY ${column}) - 1 AS rn,
+        COUNT(*) OVER (PARTITION BY ai_provider, ai_model) AS n
+      FROM chat_messages WHERE ${q.answers()} AND ${column} IS NOT NULL)
+    SELECT provider, model, MAX(n) AS n, ${pick(0.5)} AS p50, ${pick(0.95)} AS p95, ${pick(0.99)} AS p99
+    FROM s GROUP BY provider, model`);
   return new Map(
     rows.map((r) => [
       `${r.provider}\u0000${r.model}`,
@@ -207,6 +194,26 @@ async function percentilesOf(
 /** Response time and time to first token, p50/p95/p99, by provider and model. */
 export async function latencyByModel(db: Db, f: AnalyticsFilter): Promise<LatencyRow[]> {
   const q = new Sql(db, f);
+  if (q.pg) {
+    // One scan, one sort per measure; percentile_cont skips NULLs.
+    const rows = await q.rows(`
+      SELECT ai_provider AS provider, ai_model AS model, COUNT(*) AS n,
+        percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ttft_ms) AS t,
+        percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY duration_ms) AS d
+      FROM chat_messages WHERE ${q.answers()}
+      GROUP BY ai_provider, ai_model ORDER BY 1, 2`);
+    const three = (v: unknown): Percentiles => {
+      const a = Array.isArray(v) ? v : [null, null, null];
+      return { p50: numOrNull(a[0]), p95: numOrNull(a[1]), p99: numOrNull(a[2]) };
+    };
+    return rows.map((r) => ({
+      provider: String(r.provider),
+      model: String(r.model ?? ""),
+      answers: num(r.n),
+      ttftMs: three(r.t),
+      durationMs: three(r.d),
+    }));
+  }
   const [ttft, duration] = await Promise.all([
     percentilesOf(q, "ttft_ms"),
     percentilesOf(q, "duration_ms"),
