@@ -74,6 +74,8 @@ describe("admin dashboard", { timeout: 120_000 }, () => {
     await page.reload();
     await page.waitForSelector("[data-testid=latency] tbody tr");
     await shot(page, "admin-dark");
+    await page.locator("[data-testid=by-model]").scrollIntoViewIfNeeded();
+    await shot(page, "admin-dark-tables");
 
     await page.click("[data-testid=tab-users]");
     const row = page.locator("[data-testid=user-bob]");
