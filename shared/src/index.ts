@@ -1,3 +1,4 @@
+export * from "./abilities";
 export * from "./admin";
 export * from "./errors";
 export * from "./events";
@@ -5,3 +6,4 @@ export * from "./limits";
 export * from "./objects";
 export * from "./rest";
 export * from "./rooms";
+export * from "./stream";
