@@ -1,3 +1,4 @@
+import { toError } from "@engunity/core";
 import type { ChatTurn, Usage } from "../providers/LlmProvider";
 import { ProviderError } from "../providers/LlmProvider";
 import type { RouteStep } from "../providers/router";
@@ -74,7 +75,7 @@ export async function streamWithFallback(
         provider: step.provider.name,
         model,
         outcome: rateLimited ? "rate_limited" : "error",
-        error: (err as Error).message,
+        error: toError(err).message,
         ttftMs,
         durationMs: Math.round(performance.now() - t0),
       };

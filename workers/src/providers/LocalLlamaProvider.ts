@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { Logger } from "@engunity/core";
+import { toError } from "@engunity/core";
 import type { ChatHistoryItem, Llama, LlamaModel } from "node-llama-cpp";
 import {
   type LlmProvider,
@@ -71,7 +72,7 @@ export class LocalLlamaProvider implements LlmProvider {
     } catch (err) {
       throw new ProviderError(
         this.name,
-        `local: cannot load ${this.opts.modelPath}: ${(err as Error).message}`,
+        `local: cannot load ${this.opts.modelPath}: ${toError(err).message}`,
         { cause: err },
       );
     }
@@ -137,7 +138,7 @@ export class LocalLlamaProvider implements LlmProvider {
       }
       await run;
       if (failure && !req.signal.aborted) {
-        throw new ProviderError(this.name, `local: ${(failure as Error).message}`, {
+        throw new ProviderError(this.name, `local: ${toError(failure).message}`, {
           cause: failure,
         });
       }
