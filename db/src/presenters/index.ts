@@ -27,6 +27,7 @@ export function presentSettings(
   const out: SessionSettings = { aiMode: s.aiMode ?? (memberCount > 1 ? "mention" : "every") };
   if (s.provider) out.provider = s.provider;
   if (s.model) out.model = s.model;
+  if (s.preference) out.preference = s.preference;
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { listProviders } from "@engunity/core";
+import { ProviderCatalog } from "@engunity/core";
 import { stopPayloadSchema } from "@engunity/shared";
 import { type RequestHandler, Router } from "express";
 import { stopAi } from "../commands/aiControl";
@@ -7,11 +7,23 @@ import { parse } from "../http/validate";
 import { currentUser } from "../middleware/authenticate";
 import { sessionIdParam } from "./sessions";
 
+const catalogs = new WeakMap<AppContext, ProviderCatalog>();
+
+/** The node's provider catalog (one per context, so the model lists are cached). */
+export function providerCatalog(ctx: AppContext): ProviderCatalog {
+  let catalog = catalogs.get(ctx);
+  if (!catalog) {
+    catalog = new ProviderCatalog(ctx.config, ctx.ai.health, { logger: ctx.logger });
+    catalogs.set(ctx, catalog);
+  }
+  return catalog;
+}
+
 /** `POST /chat/:id/stop` and `GET /providers`. */
 export function aiRoutes(ctx: AppContext, authenticate: RequestHandler): Router {
   const router = Router();
-  router.get("/providers", authenticate, (_req, res) => {
-    res.json(listProviders(ctx.config));
+  router.get("/providers", authenticate, async (_req, res) => {
+    res.json(await providerCatalog(ctx).listing());
   });
   router.post("/chat/:id/stop", authenticate, async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);

@@ -1,12 +1,22 @@
-import type { AiRuntime, Config, GenerationJob, JobRun, Logger, RoomEmitter } from "@engunity/core";
+import type {
+  AiRuntime,
+  Config,
+  GenerationJob,
+  JobRun,
+  Logger,
+  ProviderCatalog,
+  RoomEmitter,
+} from "@engunity/core";
 import { toError } from "@engunity/core";
 import type { Db } from "@engunity/db";
 import { sessionRoom } from "@engunity/shared";
 import { buildContext } from "../context/buildContext";
 import type { AiMetrics } from "../metrics";
+import type { Breaker } from "../providers/breaker";
 import type { LlmProvider } from "../providers/LlmProvider";
 import { routeProviders } from "../providers/router";
 import { finishWithRetry } from "./finishGeneration";
+import { routeTable, timeoutsOf, unconfiguredProviders } from "./routing";
 import { watchStop } from "./stopSignal";
 import { type Attempt, streamWithFallback } from "./streamWithFallback";
 import { TokenBatcher } from "./TokenBatcher";
@@ -18,7 +28,9 @@ export interface InferenceDeps {
   emitter: RoomEmitter;
   runtime: AiRuntime;
   providers: Map<string, LlmProvider>;
-  order: string[];
+  /** The provider catalog `GET /providers` serves: order, defaults, timeouts. */
+  catalog: ProviderCatalog;
+  breaker: Breaker;
   metrics: AiMetrics;
   /** Aborted when the worker shuts down. */
   shutdown: AbortSignal;
@@ -63,22 +75,35 @@ export function createInferenceProcessor(deps: InferenceDeps) {
     let result: Awaited<ReturnType<typeof streamWithFallback>> | null = null;
     let error: Error | null = null;
     try {
-      const session = await db.models.ChatSession.findByPk(job.sessionId);
-      const messages = await buildContext(db, {
-        sessionId: job.sessionId,
-        userMessageId: job.userMessageId,
-        budgetTokens: config.AI_CONTEXT_TOKENS,
-      });
-      const steps = routeProviders(deps.providers, deps.order, {
+      // Independent reads, at once: the path to the provider call waits on one round trip.
+      const [session, messages, health] = await Promise.all([
+        db.models.ChatSession.findByPk(job.sessionId),
+        buildContext(db, {
+          sessionId: job.sessionId,
+          userMessageId: job.userMessageId,
+          budgetTokens: config.AI_CONTEXT_TOKENS,
+        }),
+        deps.breaker.snapshot(deps.catalog.order),
+      ]);
+      const preference = session?.settings?.preference;
+      const steps = routeProviders(deps.providers, routeTable(deps.catalog), {
         requested: job.provider,
         requestedModel: job.model,
         sessionProvider: session?.settings?.provider,
         sessionModel: session?.settings?.model,
+        preference,
       });
       result = await streamWithFallback(steps, {
         messages,
         maxTokens: config.AI_MAX_TOKENS,
         signal: stop.signal,
+        breaker: deps.breaker,
+        health,
+        timeouts: (name) => timeoutsOf(deps.catalog, name),
+        unconfigured: unconfiguredProviders(deps.catalog),
+        privateSession: preference === "private",
+        logger: deps.logger,
+        messageId: job.messageId,
         onStart: (provider, model) =>
           emitter.to(room).emit("ai:start", {
             sessionId: job.sessionId,
@@ -131,6 +156,7 @@ export function createInferenceProcessor(deps: InferenceDeps) {
       ttftMs: result?.ttftMs,
       durationMs,
       attempts: result?.attempts ?? [],
+      finishReason: result?.finishReason,
       error: error?.message ?? result?.error,
       attempt: run.attempt,
     });
