@@ -19,6 +19,8 @@ export interface FakeRequestRecord {
     stream?: boolean;
     max_tokens?: number;
   };
+  /** performance.now() when the request came in. */
+  receivedAt: number;
   /** performance.now() when the first token was written, if any. */
   firstTokenAt?: number;
   /** performance.now() when each token was written (index = token index). */
@@ -78,6 +80,7 @@ export async function startFakeLlmServer(
     for await (const c of req) chunks.push(c as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
     const record: FakeRequestRecord = {
+      receivedAt: performance.now(),
       path: req.url ?? "",
       body,
       status: 200,

@@ -50,7 +50,7 @@ export function failureNotice(
   const failed = attempts.filter((a) => a.outcome !== "ok" && a.provider !== "offline");
   if (privateSession) {
     const why = failed.length
-      ? failed.map(clause).join("; ")
+      ? [...new Set(failed.map(clause))].join("; ")
       : (NOT_CONFIGURED.local ?? "the local model is not configured");
     return (
       "This session is private, so only a model running on this server may answer it, " +
@@ -59,7 +59,7 @@ export function failureNotice(
   }
   if (!failed.length) return undefined;
   const parts = [
-    ...failed.map(clause),
+    ...new Set(failed.map(clause)),
     ...unconfigured.flatMap((n) => (NOT_CONFIGURED[n] ? [NOT_CONFIGURED[n]] : [])),
   ];
   return `No AI model could answer this time. ${sentence(parts.join("; "))}. Please try again in a little while.`;
