@@ -2,6 +2,7 @@ import type {
   Document as DocumentWire,
   Member,
   Message,
+  MessageVersion as MessageVersionWire,
   Role,
   Session,
   SessionSettings,
@@ -10,6 +11,7 @@ import type {
 import type { ChatMessage } from "../models/ChatMessage";
 import type { ChatSession } from "../models/ChatSession";
 import type { Document } from "../models/Document";
+import type { MessageVersion } from "../models/MessageVersion";
 import type { SessionMember } from "../models/SessionMember";
 import type { User } from "../models/User";
 
@@ -83,4 +85,14 @@ export function presentDocument(doc: Document): DocumentWire {
   };
   if (doc.error) out.error = doc.error;
   return out;
+}
+
+export function presentVersion(v: MessageVersion): MessageVersionWire {
+  return {
+    version: v.version,
+    content: v.content,
+    status: v.status,
+    metadata: v.metadata ?? {},
+    createdAt: v.createdAt.toISOString(),
+  };
 }

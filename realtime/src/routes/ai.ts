@@ -1,7 +1,19 @@
 import { ProviderCatalog } from "@engunity/core";
-import { stopPayloadSchema } from "@engunity/shared";
+import { presentMessage } from "@engunity/db";
+import {
+  editPayloadSchema,
+  idParamSchema,
+  regeneratePayloadSchema,
+  stopPayloadSchema,
+} from "@engunity/shared";
 import { type RequestHandler, Router } from "express";
 import { stopAi } from "../commands/aiControl";
+import {
+  continueAnswer,
+  editMessage,
+  messageVersions,
+  regenerateAnswer,
+} from "../commands/answerControls";
 import type { AppContext } from "../context";
 import { parse } from "../http/validate";
 import { currentUser } from "../middleware/authenticate";
@@ -30,6 +42,38 @@ export function aiRoutes(ctx: AppContext, authenticate: RequestHandler): Router 
     const { messageId } = parse(stopPayloadSchema.pick({ messageId: true }), req.body);
     await stopAi(ctx, currentUser(req).id, sessionId, messageId);
     res.json({ ok: true });
+  });
+  // Answer controls: the same commands as the socket events.
+  const ids = (req: { params: Record<string, unknown> }) => ({
+    sessionId: sessionIdParam(req.params.id),
+    messageId: parse(idParamSchema, req.params.messageId),
+  });
+  router.post("/chat/:id/messages/:messageId/regenerate", authenticate, async (req, res) => {
+    const { sessionId, messageId } = ids(req);
+    const pref = parse(
+      regeneratePayloadSchema.pick({ provider: true, model: true }),
+      req.body ?? {},
+    );
+    const message = await regenerateAnswer(ctx, currentUser(req).id, sessionId, messageId, pref);
+    res.status(202).json({ message: presentMessage(message) });
+  });
+  router.post("/chat/:id/messages/:messageId/continue", authenticate, async (req, res) => {
+    const { sessionId, messageId } = ids(req);
+    const message = await continueAnswer(ctx, currentUser(req).id, sessionId, messageId);
+    res.status(202).json({ message: presentMessage(message) });
+  });
+  router.patch("/chat/:id/messages/:messageId", authenticate, async (req, res) => {
+    const { sessionId, messageId } = ids(req);
+    const { content } = parse(editPayloadSchema.pick({ content: true }), req.body);
+    const out = await editMessage(ctx, currentUser(req).id, sessionId, messageId, content);
+    res.json({
+      message: presentMessage(out.message),
+      ...(out.assistantMessage ? { assistantMessage: presentMessage(out.assistantMessage) } : {}),
+    });
+  });
+  router.get("/chat/:id/messages/:messageId/versions", authenticate, async (req, res) => {
+    const { sessionId, messageId } = ids(req);
+    res.json(await messageVersions(ctx, currentUser(req).id, sessionId, messageId));
   });
   return router;
 }

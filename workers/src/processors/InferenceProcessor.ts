@@ -13,6 +13,7 @@ import { sessionRoom } from "@engunity/shared";
 import { buildContext } from "../context/buildContext";
 import type { AiMetrics } from "../metrics";
 import type { Breaker } from "../providers/breaker";
+import { continuationPrompt } from "../providers/continuation";
 import type { LlmProvider } from "../providers/LlmProvider";
 import { routeProviders } from "../providers/router";
 import { finishWithRetry } from "./finishGeneration";
@@ -72,6 +73,16 @@ export function createInferenceProcessor(deps: InferenceDeps) {
       await runtime.bus.publish({ type: "delta", messageId: job.messageId, epoch, seq, text });
     });
 
+    // `continue`: the text so far is the run's first batch, right after `ai:start` (which
+    // resets viewers), so the log, the room and the stored answer hold the whole answer.
+    let prior = job.mode === "continue" ? placeholder.content : "";
+    const context = prior;
+
+    const sendPrior = () => {
+      if (prior) batcher.push(prior);
+      prior = "";
+    };
+
     let result: Awaited<ReturnType<typeof streamWithFallback>> | null = null;
     let error: Error | null = null;
     try {
@@ -94,7 +105,8 @@ export function createInferenceProcessor(deps: InferenceDeps) {
         preference,
       });
       result = await streamWithFallback(steps, {
-        messages,
+        messages: context ? continuationPrompt(messages, context) : messages,
+        continuing: Boolean(context),
         maxTokens: config.AI_MAX_TOKENS,
         signal: stop.signal,
         breaker: deps.breaker,
@@ -104,20 +116,24 @@ export function createInferenceProcessor(deps: InferenceDeps) {
         privateSession: preference === "private",
         logger: deps.logger,
         messageId: job.messageId,
-        onStart: (provider, model) =>
+        onStart: (provider, model) => {
           emitter.to(room).emit("ai:start", {
             sessionId: job.sessionId,
             messageId: job.messageId,
             provider,
             model,
             epoch,
-          }),
+          });
+          sendPrior();
+        },
         onText: (text) => batcher.push(text),
         onFailure: (a: Attempt) => metrics.failures.inc({ provider: a.provider, kind: a.outcome }),
       });
     } catch (err) {
       error = toError(err);
     }
+    // Nothing started (every provider skipped): the stored text still stays.
+    sendPrior();
     try {
       await batcher.flush();
     } catch (err) {

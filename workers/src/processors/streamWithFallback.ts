@@ -42,6 +42,8 @@ export async function streamWithFallback(
   steps: RouteStep[],
   opts: {
     messages: ChatTurn[];
+    /** The answer goes on from stored text (`continue`): never end it with the offline notice. */
+    continuing?: boolean;
     maxTokens: number;
     signal: AbortSignal;
     breaker: Breaker;
@@ -65,7 +67,7 @@ export async function streamWithFallback(
     const name = step.provider.name;
     const model = step.model ?? step.provider.defaultModel;
     const offline = name === "offline";
-    if (offline && partial) break;
+    if (offline && (partial || opts.continuing)) break;
     if (!offline) {
       const gate = await opts.breaker.admit(name, opts.health.get(name));
       if (!gate.ok) {
