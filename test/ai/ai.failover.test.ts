@@ -256,3 +256,35 @@ describe("circuit breaker", () => {
     expect(await health()).toMatchObject({ state: "closed", failures: 0 });
   });
 });
+
+describe("circuit breaker across workers (Postgres + Redis, two nodes each with a worker)", () => {
+  it("failures seen by whichever worker ran them open the breaker for every worker", async () => {
+    const primary = await fakeServer();
+    const stack = await createTestStack("postgres", { redis: true });
+    stacks.push(stack);
+    const env = {
+      OPENAI_BASE_URL: primary.openaiBaseUrl,
+      AI_BREAKER_FAILURES: "2",
+      AI_BREAKER_COOLDOWN_MS: "60000",
+      AI_RETRY_AFTER_MAX_MS: "0",
+    };
+    const a = apiClient((await stack.startNode(env)).url);
+    const b = apiClient((await stack.startNode(env)).url);
+    const { token } = await a.register("shared");
+    primary.faults = Array.from({ length: 2 }, () => ({ kind: "status" as const, status: 500 }));
+    await ask(a, token);
+    await ask(b, token);
+    const before = primary.completions.length;
+    // BullMQ hands jobs to either worker: all of them now skip the provider.
+    for (const api of [a, b, a, b]) {
+      const skipped = await ask(api, token);
+      expect(summary(skipped.metadata.attempts)).toEqual([
+        "openai:skipped:breaker_open",
+        "offline:ok:",
+      ]);
+    }
+    expect(primary.completions.length).toBe(before);
+    const health = (await b.get("/providers", token)).body.providers[0].health;
+    expect(health).toMatchObject({ state: "open", failures: 2 });
+  });
+});
