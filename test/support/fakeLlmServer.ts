@@ -182,7 +182,9 @@ export async function startFakeLlmServer(
       completion_tokens: limit,
       total_tokens: promptTokens + limit,
     };
-    res.write(chunk({}, limit < state.tokens.length ? "length" : "stop", { x_groq: { id, usage } }));
+    res.write(
+      chunk({}, limit < state.tokens.length ? "length" : "stop", { x_groq: { id, usage } }),
+    );
     res.write(
       `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`,
     );
