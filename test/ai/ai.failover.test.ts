@@ -48,6 +48,24 @@ async function ask(api: ApiClient, token: string, body: Record<string, unknown> 
   };
 }
 
+/** Groq (groq-sdk) first, the OpenAI-compatible server (openai sdk) as its fallback. */
+async function groqThenOpenai() {
+  const groq = await fakeServer();
+  const openai = await fakeServer(defaultTokens(10).map((t) => t.replace("w", "o")));
+  const { api, token } = await nodeWith({
+    GROQ_API_KEY: "gsk_test",
+    GROQ_BASE_URL: groq.groqBaseUrl,
+    GROQ_MODEL: "fake-large",
+    OPENAI_BASE_URL: openai.openaiBaseUrl,
+    OPENAI_MODEL: "o-model",
+    AI_PROVIDER_ORDER: "groq,openai,offline",
+    AI_FIRST_TOKEN_TIMEOUT_MS: "400",
+    // High: these scenarios are about failover; the breaker has tests of its own.
+    AI_BREAKER_FAILURES: "50",
+  });
+  return { groq, openai, api, token };
+}
+
 const summary = (attempts: any[]) =>
   attempts.map((a) => `${a.provider}:${a.outcome}:${a.kind ?? ""}`);
 
@@ -59,18 +77,7 @@ describe("failover between real SDKs and loopback providers", () => {
   let token: string;
 
   beforeAll(async () => {
-    groq = await fakeServer();
-    openai = await fakeServer(defaultTokens(10).map((t) => t.replace("w", "o")));
-    ({ api, token } = await nodeWith({
-      GROQ_API_KEY: "gsk_secret_never_logged",
-      GROQ_BASE_URL: groq.groqBaseUrl,
-      GROQ_MODEL: "fake-large",
-      OPENAI_BASE_URL: openai.openaiBaseUrl,
-      OPENAI_MODEL: "o-model",
-      AI_PROVIDER_ORDER: "groq,openai,offline",
-      AI_FIRST_TOKEN_TIMEOUT_MS: "400",
-      AI_BREAKER_FAILURES: "50",
-    }));
+    ({ groq, openai, api, token } = await groqThenOpenai());
   });
 
   it("429 with Retry-After: 60 → the fallback's first token within 1 s, and Groq is skipped until then", async () => {
@@ -100,18 +107,7 @@ describe("each failure handled as designed", () => {
   let token: string;
 
   beforeAll(async () => {
-    groq = await fakeServer();
-    openai = await fakeServer(defaultTokens(10).map((t) => t.replace("w", "o")));
-    ({ api, token } = await nodeWith({
-      GROQ_API_KEY: "gsk_test",
-      GROQ_BASE_URL: groq.groqBaseUrl,
-      GROQ_MODEL: "fake-large",
-      OPENAI_BASE_URL: openai.openaiBaseUrl,
-      OPENAI_MODEL: "o-model",
-      AI_PROVIDER_ORDER: "groq,openai,offline",
-      AI_FIRST_TOKEN_TIMEOUT_MS: "400",
-      AI_BREAKER_FAILURES: "50",
-    }));
+    ({ groq, openai, api, token } = await groqThenOpenai());
   });
 
   it("a 500 falls over to the next provider at once", async () => {
@@ -227,7 +223,7 @@ describe("circuit breaker", () => {
     const { api, token } = await nodeWith({
       OPENAI_BASE_URL: primary.openaiBaseUrl,
       AI_BREAKER_FAILURES: "2",
-      AI_BREAKER_COOLDOWN_MS: "300",
+      AI_BREAKER_COOLDOWN_MS: "1500",
       AI_RETRY_AFTER_MAX_MS: "0",
     });
     primary.faults = [

@@ -18,7 +18,7 @@ afterAll(async () => {
   for (const c of clients) await c.quit();
 });
 
-const policy = { threshold: 2, cooldownMs: 200 };
+const policy = { threshold: 2, cooldownMs: 500 };
 const fail = { error: "openai: HTTP 500", countsTowardBreaker: true };
 
 /**
@@ -51,7 +51,7 @@ describe.each<[string, () => [ProviderHealthStore, ProviderHealthStore]]>([
     await b.recordFailure("openai", fail, policy);
     const open = (await a.get(["openai"])).get("openai")!;
     expect(open).toMatchObject({ state: "open", failures: 2, lastError: "openai: HTTP 500" });
-    expect(Date.parse(open.openUntil!) - Date.now()).toBeLessThanOrEqual(200);
+    expect(Date.parse(open.openUntil!) - Date.now()).toBeLessThanOrEqual(500);
     while ((await b.get(["openai"])).get("openai")!.state !== "half_open")
       await new Promise((r) => setTimeout(r, 20));
     const claims = await Promise.all([a.claimProbe("openai", 1000), b.claimProbe("openai", 1000)]);
