@@ -1,5 +1,6 @@
 import type { ProviderHealth } from "@engunity/shared";
 import type { Redis } from "ioredis";
+import { type RedisKeys, redisKeys } from "../redisKeys";
 
 /** The breaker's policy: failures in a row that open it, and how long it stays open. */
 export interface BreakerPolicy {
@@ -113,15 +114,18 @@ end
 redis.call('EXPIRE', KEYS[1], 86400)
 return 1`;
 
-/** Scaled: a hash per provider (`<prefix>:ai:health:<name>`) and a probe key beside it. */
+/** Scaled: a hash per provider (`redisKeys.aiHealth`) and a probe key beside it. */
 export class RedisProviderHealth implements ProviderHealthStore {
+  private readonly keys: RedisKeys;
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+    prefix: string,
+  ) {
+    this.keys = redisKeys(prefix);
+  }
 
-  private key = (name: string) => `${this.prefix}:ai:health:${name}`;
-  private probeKey = (name: string) => `${this.prefix}:ai:probe:${name}`;
+  private key = (name: string) => this.keys.aiHealth(name);
+  private probeKey = (name: string) => this.keys.aiProbe(name);
 
   async get(names: readonly string[]) {
     const pipeline = this.redis.pipeline();

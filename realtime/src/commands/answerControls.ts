@@ -57,8 +57,9 @@ export async function regenerateAnswer(
   messageId: string,
   pref: { provider?: string; model?: string } = {},
 ): Promise<ChatMessage> {
+  const { role } = await authorize(ctx.db, userId, sessionId, "askAi");
   const answer = await findAnswer(ctx, sessionId, messageId);
-  await admitAi(ctx, userId, sessionId);
+  await admitAi(ctx, userId, role);
   const question = await questionOf(ctx, answer);
   const [revised] =
     (await reviseMessages(ctx.db, [
@@ -80,10 +81,11 @@ export async function continueAnswer(
   sessionId: string,
   messageId: string,
 ): Promise<ChatMessage> {
+  const { role } = await authorize(ctx.db, userId, sessionId, "askAi");
   const answer = await findAnswer(ctx, sessionId, messageId);
   if (answer.status === "streaming") throw conflict(STILL_STREAMING);
   if (!answer.content.trim()) throw conflict("There is nothing to continue; regenerate instead");
-  await admitAi(ctx, userId, sessionId);
+  await admitAi(ctx, userId, role);
   const question = await questionOf(ctx, answer);
   const [revised] =
     (await reviseMessages(ctx.db, [
@@ -106,13 +108,13 @@ export async function editMessage(
   messageId: string,
   content: string,
 ): Promise<{ message: ChatMessage; assistantMessage?: ChatMessage }> {
-  await authorize(ctx.db, userId, sessionId, "write");
+  const { role } = await authorize(ctx.db, userId, sessionId, "write");
   const message = await findMessage(ctx, sessionId, messageId);
   if (message.role !== "user") throw validationFailed("Only a sent message can be edited");
   if (message.authorId !== userId) throw forbidden("Only its author may edit a message");
   const answerId = message.metadata?.assistantMessageId;
   const answer = answerId ? await ctx.db.models.ChatMessage.findByPk(answerId) : null;
-  if (answer) await admitAi(ctx, userId, sessionId);
+  if (answer) await admitAi(ctx, userId, role);
   const revised = await reviseMessages(ctx.db, [
     { messageId: message.id, content, status: "complete", metadata: (old) => old },
     ...(answer
