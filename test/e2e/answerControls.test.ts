@@ -23,7 +23,10 @@ describe("answer controls in the browser", { timeout: 90_000 }, () => {
       GROQ_API_KEY: "gsk_test",
       GROQ_BASE_URL: fake.groqBaseUrl,
       GROQ_MODEL: "llama-test",
-      AI_PROVIDER_ORDER: "groq",
+      // The same loopback server speaks OpenAI's protocol too: the fallback.
+      OPENAI_BASE_URL: fake.openaiBaseUrl,
+      OPENAI_MODEL: "fallback-test",
+      AI_PROVIDER_ORDER: "groq,openai",
       AI_MAX_TOKENS: "6",
     });
     a = await userPage(app, "ada");
@@ -54,8 +57,13 @@ describe("answer controls in the browser", { timeout: 90_000 }, () => {
     );
 
   it("continue, regenerate and edit stream to both pages; versions stay browsable", async () => {
+    // Groq fails this one: the fallback answers, and the message says so, quietly.
+    fake.faults = [{ kind: "status", status: 500 }];
     await app.api.post("/chat/", { sessionId, content: "@ai count for us", ai: true }, a.token);
     await Promise.all([answerShows(a.page, words(6), ""), answerShows(b.page, words(6), "")]);
+    for (const p of [a, b])
+      expect(await p.page.textContent("[data-testid=routing-note]")).toBe("after Groq failed");
+    await shot(b.page, "answer-routing-note");
 
     // Ada continues the answer that hit the token limit.
     await a.page.click("[data-testid=message][data-role=assistant] [data-testid=continue]");
