@@ -6,12 +6,22 @@ import { ChatMessage } from "./models/ChatMessage";
 import { ChatSession } from "./models/ChatSession";
 import { Document } from "./models/Document";
 import { Invite } from "./models/Invite";
+import { MessageVersion } from "./models/MessageVersion";
 import { SessionMember } from "./models/SessionMember";
 import { User } from "./models/User";
 import { YjsUpdate } from "./models/YjsUpdate";
 
 export { isUnavailableError, isUniqueViolation } from "./dbErrors";
-export { ChatMessage, ChatSession, Document, Invite, SessionMember, User, YjsUpdate };
+export {
+  ChatMessage,
+  ChatSession,
+  Document,
+  Invite,
+  MessageVersion,
+  SessionMember,
+  User,
+  YjsUpdate,
+};
 
 export interface DbOptions {
   /** `postgres://…`; when absent, SQLite at `sqlitePath`. */
@@ -35,6 +45,7 @@ export interface Models {
   Invite: typeof Invite;
   Document: typeof Document;
   YjsUpdate: typeof YjsUpdate;
+  MessageVersion: typeof MessageVersion;
 }
 
 export interface Db {
@@ -59,6 +70,7 @@ function bindModels(sequelize: Sequelize): Models {
     Invite: class extends Invite {},
     Document: class extends Document {},
     YjsUpdate: class extends YjsUpdate {},
+    MessageVersion: class extends MessageVersion {},
   };
   for (const model of Object.values(models)) model.initModel(sequelize);
   const { User: U, ChatSession: S, SessionMember: M, ChatMessage: C, Document: D } = models;
@@ -68,6 +80,7 @@ function bindModels(sequelize: Sequelize): Models {
   C.belongsTo(U, { as: "author", foreignKey: "authorId" });
   C.belongsTo(S, { as: "session", foreignKey: "sessionId" });
   D.belongsTo(S, { as: "session", foreignKey: "sessionId" });
+  models.MessageVersion.belongsTo(C, { as: "message", foreignKey: "messageId" });
   return models;
 }
 
@@ -125,6 +138,7 @@ export function createDb(options: DbOptions): Db {
 }
 export * from "./commands/memberCommands";
 export * from "./commands/messageCreator";
+export * from "./commands/messageReviser";
 export * from "./commands/sessionCommands";
 export * from "./commands/userCreator";
 export * from "./presenters/index";

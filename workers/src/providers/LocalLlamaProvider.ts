@@ -48,13 +48,14 @@ export function defaultThreads(): number {
  */
 export class LocalLlamaProvider implements LlmProvider {
   readonly name = "local";
-  readonly defaultModel = "local";
-  readonly models = ["local"] as const;
+  readonly defaultModel: string;
   private readonly threads: number;
 
   constructor(
     private readonly opts: {
       modelPath: string;
+      /** The GGUF's own name (the catalog reads it). */
+      modelName?: string;
       threads?: number;
       contextSize?: number;
       logger?: Logger;
@@ -62,6 +63,7 @@ export class LocalLlamaProvider implements LlmProvider {
     },
   ) {
     this.threads = opts.threads ?? defaultThreads();
+    this.defaultModel = opts.modelName ?? "local";
   }
 
   async *stream(req: StreamRequest): AsyncIterable<StreamChunk> {
@@ -80,6 +82,7 @@ export class LocalLlamaProvider implements LlmProvider {
       threads: this.threads,
       contextSize: this.opts.contextSize ?? 2048,
     });
+    yield { type: "open" };
     const queue: string[] = [];
     let wake: (() => void) | null = null;
     let finished = false;
@@ -142,6 +145,7 @@ export class LocalLlamaProvider implements LlmProvider {
           cause: failure,
         });
       }
+      yield { type: "finish", reason: completionTokens >= req.maxTokens ? "length" : "stop" };
       yield { type: "usage", usage: { promptTokens, completionTokens } };
     } finally {
       await context.dispose();
