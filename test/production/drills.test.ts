@@ -132,7 +132,7 @@ describe("production layout behind nginx: 2 realtime nodes, 2 workers", () => {
     // A real polling-only Socket.IO client (it keeps cookies with withCredentials).
     const w = await world("polling", 0, ["polling"]);
     const { id } = await w.clients[1]!.send("over long-polling");
-    await waitFor(() => w.clients.every((c) => c.messages.has(id)), 10_000, "polling delivery");
+    await waitFor(() => w.clients.every((c) => c.messages.has(id)), "polling delivery", 10_000);
     const counts = await Promise.all(stack.nodes.map((_, i) => stack.nodeSockets(i)));
     expect(counts.every((n) => n > 0)).toBe(true);
     w.close();

@@ -67,8 +67,8 @@ export async function probe(world: DrillWorld, label: string, timeoutMs = 30_000
   const { id } = await sender.send(`probe ${label}`, false, timeoutMs);
   await waitFor(
     () => world.clients.every((c) => c.messages.has(id)),
-    timeoutMs,
     `every client to show probe ${label}`,
+    timeoutMs,
   );
 }
 
@@ -104,8 +104,8 @@ export async function nothingLost(
     ).rows;
   await waitFor(
     async () => (await rows()).every((r) => r.status !== "streaming"),
-    timeoutMs,
     "no answer left streaming",
+    timeoutMs,
   ).catch(() => problems.push("an answer stayed streaming"));
   const stored = await rows();
   const byId = new Map(stored.map((r) => [r.id, r]));
@@ -129,7 +129,7 @@ export async function nothingLost(
       const m: Message | undefined = c.messages.get(r.id);
       return m?.content === r.content && m.status === r.status;
     });
-  await waitFor(() => world.clients.every(viewMatches), timeoutMs, "views equal to the db").catch(
+  await waitFor(() => world.clients.every(viewMatches), "views equal to the db", timeoutMs).catch(
     () => {
       for (const [i, c] of world.clients.entries()) {
         if (viewMatches(c)) continue;
@@ -171,7 +171,7 @@ export async function nothingLost(
           Buffer.from(Y.encodeStateVector(e.doc)).toString("base64") === sv,
       );
     };
-    await waitFor(same, timeoutMs, "yjs copies equal").catch(() =>
+    await waitFor(same, "yjs copies equal", timeoutMs).catch(() =>
       problems.push("the yjs copies differ"),
     );
     const storedDraft = async () => {
@@ -186,8 +186,8 @@ export async function nothingLost(
     };
     await waitFor(
       async () => (await storedDraft()) === world.editors[0]!.draft(),
-      timeoutMs,
       "stored yjs doc equal to the copies",
+      timeoutMs,
     ).catch(() => problems.push("the stored yjs doc differs from the copies"));
   }
   return problems;

@@ -69,7 +69,7 @@ export class ChatClient {
 
   /** Resolves once the first join is done. */
   ready(timeoutMs = 10_000): Promise<void> {
-    return waitFor(() => this.joins > 0, timeoutMs, "the first join");
+    return waitFor(() => this.joins > 0, "the first join", timeoutMs);
   }
 
   private merge(m: Message): void {
@@ -225,7 +225,7 @@ export class YjsEditor {
   }
 
   synced(timeoutMs = 10_000): Promise<void> {
-    return waitFor(() => this.provider.synced && this.provider.wsconnected, timeoutMs, "yjs sync");
+    return waitFor(() => this.provider.synced && this.provider.wsconnected, "yjs sync", timeoutMs);
   }
 
   draft(): string {

@@ -20,8 +20,8 @@ async function busiestNode(stack: ProductionStack, w: DrillWorld): Promise<numbe
       counts = await Promise.all(stack.nodes.map((_, i) => stack.nodeSockets(i)));
       return counts.reduce((a, b) => a + b, 0) >= w.clients.length;
     },
-    10_000,
     "the nodes to count this world's sockets",
+    10_000,
   );
   return counts.indexOf(Math.max(...counts));
 }
@@ -36,8 +36,8 @@ export async function nodeKillDrill(stack: ProductionStack, w: DrillWorld): Prom
   const id = assistantMessageId!;
   await waitFor(
     () => w.clients.some((c) => c.viewer.gen(id).lastSeq >= 3),
-    15_000,
     "three batches streamed",
+    15_000,
   );
   let victim = await busiestNode(stack, w);
   const disconnectsBefore = w.clients.reduce((n, c) => n + c.disconnects, 0);
@@ -46,7 +46,7 @@ export async function nodeKillDrill(stack: ProductionStack, w: DrillWorld): Prom
   await stack.killNode(victim);
   // Stale counts can point at a node none of these clients is on: then the other one.
   if (
-    !(await waitFor(dropped, 3000).then(
+    !(await waitFor(dropped, "a client of the killed node to drop", 3000).then(
       () => true,
       () => false,
     ))
@@ -62,8 +62,8 @@ export async function nodeKillDrill(stack: ProductionStack, w: DrillWorld): Prom
     const recovery = Date.now() - started;
     await waitFor(
       () => w.clients.every((c) => c.messages.get(id)?.status === "complete"),
-      20_000,
       "the answer to end",
+      20_000,
     );
     must(dropped(), "no client was on the killed node");
     return recovery;
@@ -77,7 +77,7 @@ export async function nodeKillDrill(stack: ProductionStack, w: DrillWorld): Prom
 export async function workerKillDrill(stack: ProductionStack, w: DrillWorld): Promise<number> {
   const { assistantMessageId } = await w.clients[0]!.send("@ai long answer", true);
   const id = assistantMessageId!;
-  await waitFor(() => w.clients.every((c) => c.viewer.gen(id).lastSeq >= 3), 15_000, "batches");
+  await waitFor(() => w.clients.every((c) => c.viewer.gen(id).lastSeq >= 3), "batches", 15_000);
   const active = await Promise.all(stack.workers.map((_, i) => stack.workerActive(i)));
   const victim = active.findIndex((n) => n > 0);
   must(victim >= 0, "no worker reports the answer running");
@@ -86,8 +86,8 @@ export async function workerKillDrill(stack: ProductionStack, w: DrillWorld): Pr
   try {
     await waitFor(
       () => w.clients.every((c) => c.messages.get(id)?.status === "complete"),
-      20_000,
       "the retried answer to complete",
+      20_000,
     );
     const recovery = Date.now() - started;
     for (const c of w.clients)
@@ -108,8 +108,8 @@ export async function redisRestartDrill(stack: ProductionStack, w: DrillWorld): 
   const { assistantMessageId } = await w.clients[1]!.send("@ai after the restart", true);
   await waitFor(
     () => w.clients.every((c) => c.messages.get(assistantMessageId!)?.status === "complete"),
-    20_000,
     "an answer after the restart",
+    20_000,
   );
   must(
     stack.nodes.every((n) => n.proc?.child.exitCode === null),
@@ -194,8 +194,8 @@ export async function rollingRestartDrill(
       const port = stack.nodes[i]!.port;
       await waitFor(
         async () => (await fetch(`http://127.0.0.1:${port}/api/v1/health/ready`)).status === 200,
-        10_000,
         "the new node ready",
+        10_000,
       );
       steps.push({ what: `node ${i}`, stopMs: stopped - t, startMs: Date.now() - stopped });
     };

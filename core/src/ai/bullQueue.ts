@@ -10,6 +10,7 @@ import {
   JobHandedBack,
   type JobHandler,
   type JobQueue,
+  jobIdOf,
   type QueueCloseOptions,
 } from "./types";
 
@@ -52,7 +53,7 @@ export class BullJobQueue implements JobQueue {
 
   async enqueue(job: GenerationJob): Promise<void> {
     await this.queue.add("generate", job, {
-      jobId: job.messageId,
+      jobId: jobIdOf(job),
       attempts: 1,
       removeOnComplete: { age: 3600 },
       removeOnFail: { age: 24 * 3600 },

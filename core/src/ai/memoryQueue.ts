@@ -1,6 +1,12 @@
 import type { Logger } from "../logger";
 import { settlesWithin } from "../timing";
-import type { GenerationJob, JobHandler, JobQueue, QueueCloseOptions } from "./types";
+import {
+  type GenerationJob,
+  type JobHandler,
+  type JobQueue,
+  jobIdOf,
+  type QueueCloseOptions,
+} from "./types";
 
 /**
  * The embedded-mode queue: jobs run in this process, `concurrency` at a time. A job id
@@ -19,8 +25,8 @@ export class MemoryJobQueue implements JobQueue {
   constructor(private readonly logger: Logger) {}
 
   async enqueue(job: GenerationJob): Promise<void> {
-    if (this.closed || this.known.has(job.messageId)) return;
-    this.known.add(job.messageId);
+    if (this.closed || this.known.has(jobIdOf(job))) return;
+    this.known.add(jobIdOf(job));
     this.waiting.push(job);
     this.pump();
   }
@@ -46,7 +52,7 @@ export class MemoryJobQueue implements JobQueue {
         )
         .finally(() => {
           this.active--;
-          this.known.delete(job.messageId);
+          this.known.delete(jobIdOf(job));
           if (this.active === 0) for (const resolve of this.idle) resolve();
           this.pump();
         });

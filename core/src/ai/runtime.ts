@@ -5,6 +5,11 @@ import { BullJobQueue } from "./bullQueue";
 import { MemoryGenerationBus } from "./memoryBus";
 import { MemoryJobQueue } from "./memoryQueue";
 import { MemoryTokenLog } from "./memoryTokenLog";
+import {
+  MemoryProviderHealth,
+  type ProviderHealthStore,
+  RedisProviderHealth,
+} from "./providerHealth";
 import { RedisGenerationBus } from "./redisBus";
 import { RedisTokenLog } from "./redisTokenLog";
 import type { GenerationBus, JobQueue, QueueCloseOptions, TokenLog } from "./types";
@@ -16,6 +21,8 @@ export interface AiRuntime {
   log: TokenLog;
   bus: GenerationBus;
   usage: UsageMeter;
+  /** Provider breakers and remembered rate limits, shared by every worker. */
+  health: ProviderHealthStore;
   /** Closes the queue first (see `JobQueue.close`), then the log, the bus and Redis. */
   close(opts?: QueueCloseOptions): Promise<void>;
 }
@@ -48,6 +55,7 @@ export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
           log,
           bus,
           usage: new MemoryUsageMeter(),
+          health: new MemoryProviderHealth(),
           close: async (opts?: QueueCloseOptions) => {
             await queue.close(opts);
             await log.close();
@@ -92,6 +100,7 @@ export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
     log,
     bus,
     usage: new RedisUsageMeter(redis, prefix),
+    health: new RedisProviderHealth(redis, prefix),
     close: async (opts?: QueueCloseOptions) => {
       await queue.close(opts);
       await bus.close();
