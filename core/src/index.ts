@@ -9,3 +9,5 @@ export * from "./policies/originPolicy";
 export * from "./policies/sessionPolicy";
 export * from "./rateLimit";
 export * from "./redis";
+export * from "./auth/widgetTokens";
+export * from "./policies/widgetPolicy";

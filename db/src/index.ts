@@ -8,10 +8,22 @@ import { Document } from "./models/Document";
 import { Invite } from "./models/Invite";
 import { SessionMember } from "./models/SessionMember";
 import { User } from "./models/User";
+import { WidgetKey } from "./models/WidgetKey";
+import { WidgetVisitor } from "./models/WidgetVisitor";
 import { YjsUpdate } from "./models/YjsUpdate";
 
 export { isUnavailableError, isUniqueViolation } from "./dbErrors";
-export { ChatMessage, ChatSession, Document, Invite, SessionMember, User, YjsUpdate };
+export {
+  ChatMessage,
+  ChatSession,
+  Document,
+  Invite,
+  SessionMember,
+  User,
+  WidgetKey,
+  WidgetVisitor,
+  YjsUpdate,
+};
 
 export interface DbOptions {
   /** `postgres://…`; when absent, SQLite at `sqlitePath`. */
@@ -35,6 +47,8 @@ export interface Models {
   Invite: typeof Invite;
   Document: typeof Document;
   YjsUpdate: typeof YjsUpdate;
+  WidgetKey: typeof WidgetKey;
+  WidgetVisitor: typeof WidgetVisitor;
 }
 
 export interface Db {
@@ -59,6 +73,8 @@ function bindModels(sequelize: Sequelize): Models {
     Invite: class extends Invite {},
     Document: class extends Document {},
     YjsUpdate: class extends YjsUpdate {},
+    WidgetKey: class extends WidgetKey {},
+    WidgetVisitor: class extends WidgetVisitor {},
   };
   for (const model of Object.values(models)) model.initModel(sequelize);
   const { User: U, ChatSession: S, SessionMember: M, ChatMessage: C, Document: D } = models;
@@ -127,5 +143,7 @@ export * from "./commands/memberCommands";
 export * from "./commands/messageCreator";
 export * from "./commands/sessionCommands";
 export * from "./commands/userCreator";
+export * from "./commands/widgetCommands";
 export * from "./presenters/index";
 export * from "./queries/sessionQueries";
+export * from "./presenters/widget";

@@ -4,3 +4,5 @@ export * from "./limits";
 export * from "./objects";
 export * from "./rest";
 export * from "./rooms";
+export * from "./widget";
+export * from "./widgetMessages";

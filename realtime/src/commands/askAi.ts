@@ -13,7 +13,8 @@ const MENTION = /(^|[^\w@])@ai\b/i;
 
 /**
  * Whether a send asks the AI (PROTOCOL): `ai: false` never, `ai: true` always, otherwise
- * the session's aiMode — `every` message, or only `@ai` mentions. Unset, a solo session
+ * the session's aiMode — `every` message, only `@ai` mentions, or `off` (a human took
+ * the session over: nothing asks the AI but an explicit `ai: true`). Unset, a solo session
  * answers every message and a shared one only mentions.
  */
 export async function asksAi(
@@ -23,6 +24,7 @@ export async function asksAi(
   ai?: boolean,
 ): Promise<boolean> {
   if (ai !== undefined) return ai;
+  if (session.settings?.aiMode === "off") return false;
   const mode =
     session.settings?.aiMode ??
     ((await countMembers(ctx.db, session.id)) > 1 ? "mention" : "every");
@@ -70,7 +72,7 @@ export async function enqueueAnswer(
   ctx: AppContext,
   userMessage: ChatMessage,
   assistant: ChatMessage,
-  pref: { provider?: string; model?: string },
+  pref: { provider?: string; model?: string; usageKeys?: string[] },
 ): Promise<void> {
   const job: GenerationJob = {
     messageId: assistant.id,
@@ -80,6 +82,7 @@ export async function enqueueAnswer(
     provider: pref.provider,
     model: pref.model,
     enqueuedAt: Date.now(),
+    ...(pref.usageKeys?.length ? { usageKeys: pref.usageKeys } : {}),
   };
   await ctx.ai.queue.enqueue(job);
 }

@@ -14,6 +14,10 @@ export interface SendInput {
   ai?: boolean;
   provider?: string;
   model?: string;
+  /** Extra daily counters the answer's tokens count against (a widget key's). */
+  usageKeys?: string[];
+  /** Runs before the AI is asked; may refuse (a widget key's AI-token cap). */
+  beforeAi?: () => Promise<void>;
 }
 
 export interface SendResult {
@@ -50,7 +54,10 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
   }
   const sessionRow = await ctx.db.models.ChatSession.findByPk(sessionId);
   const withAi = sessionRow ? await asksAi(ctx, sessionRow, input.content, input.ai) : false;
-  if (withAi) await admitAi(ctx, input.userId, sessionId, input.clientId);
+  if (withAi) {
+    await admitAi(ctx, input.userId, sessionId, input.clientId);
+    await input.beforeAi?.();
+  }
   // The placeholder is stored in the same transaction as the question, linked to it.
   const { messages, created } = await createMessages(ctx.db, [
     {
@@ -82,6 +89,7 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
     await enqueueAnswer(ctx, message, assistantMessage, {
       provider: input.provider,
       model: input.model,
+      usageKeys: input.usageKeys,
     });
   }
   if (created) void ctx.docs.clearDraft(sessionId);

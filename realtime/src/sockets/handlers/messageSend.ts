@@ -5,6 +5,7 @@ import { onAckEvent } from "../ackHandler";
 import { ensureTokenScope } from "../sessionAccess";
 import type { SocketHandler } from "../types";
 import { setTyping } from "../typingState";
+import { widgetSendOptions } from "../../widget/widgetSend";
 
 /**
  * `message:send`: the send command authorizes, rate-limits, stores (idempotent on
@@ -16,8 +17,12 @@ export const messageSend: SocketHandler = {
   register(gw, socket) {
     onAckEvent(gw, socket, "message:send", sendPayloadSchema, async (payload) => {
       ensureTokenScope(socket, payload.sessionId);
+      const widget = socket.data.widgetKeyId
+        ? await widgetSendOptions(gw.ctx, socket.data)
+        : {};
       const { message, assistantMessage } = await sendMessage(gw.ctx, {
         ...payload,
+        ...widget,
         userId: socket.data.userId,
       });
       setTyping(gw, socket, payload.sessionId, false);
