@@ -4,13 +4,20 @@ import solid from "vite-plugin-solid";
 
 const limits = fileURLToPath(new URL("../shared/src/limits.ts", import.meta.url));
 const rooms = fileURLToPath(new URL("../shared/src/rooms.ts", import.meta.url));
+const widgetMessages = fileURLToPath(
+  new URL("../shared/src/widgetMessages.ts", import.meta.url),
+);
 
 export default defineConfig({
   plugins: [solid()],
   resolve: {
     // The web app takes LIMITS straight from shared's source file: importing the
     // package index would pull zod (~50 kB gzip) into the bundle for the schemas.
-    alias: { "@engunity/shared/limits": limits, "@engunity/shared/rooms": rooms },
+    alias: {
+      "@engunity/shared/limits": limits,
+      "@engunity/shared/rooms": rooms,
+      "@engunity/shared/widgetMessages": widgetMessages,
+    },
   },
   build: {
     target: "es2022",
@@ -20,6 +27,14 @@ export default defineConfig({
     // and Vite emits none: the entry is an external module script.
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
+    // The app and the widget's panel page (`/embed`); the loader (`widget.js`) is a
+    // classic script of its own, built by vite.widget.config.ts.
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL("index.html", import.meta.url)),
+        embed: fileURLToPath(new URL("embed.html", import.meta.url)),
+      },
+    },
   },
   server: {
     proxy: {
