@@ -7,6 +7,7 @@ import { ChatPage } from "./pages/ChatPage";
 import { HomePage } from "./pages/HomePage";
 import { InvitePage } from "./pages/InvitePage";
 import { LoginPage } from "./pages/LoginPage";
+import { WidgetPage } from "./pages/WidgetPage";
 
 /** Signed-in pages; anyone else goes to /login and comes back after. */
 function Authed(props: ParentProps) {
@@ -38,6 +39,7 @@ export function App() {
         <Route path="/" component={HomePage} />
         <Route path="/chat/:sessionId" component={ChatPage} />
         <Route path="/invite/:token" component={InvitePage} />
+        <Route path="/widget" component={WidgetPage} />
       </Route>
       <Route path="*" component={() => <Navigate href="/" />} />
     </Router>

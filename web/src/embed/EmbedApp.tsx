@@ -1,5 +1,15 @@
 import type { User, WidgetEmbedConfig } from "@engunity/shared";
-import { createEffect, createSignal, For, Match, on, onCleanup, onMount, Show, Switch } from "solid-js";
+import {
+  createEffect,
+  createSignal,
+  For,
+  Match,
+  on,
+  onCleanup,
+  onMount,
+  Show,
+  Switch,
+} from "solid-js";
 import { Composer } from "../components/Composer";
 import { ConnectionBanner } from "../components/ConnectionBanner";
 import { Icon } from "../components/Icon";

@@ -190,15 +190,17 @@ function mount(opts: MountOptions): WidgetHandle {
   return handle;
 }
 
-const api = { mount };
+let auto: WidgetHandle | undefined;
+/** `Engunity.open()` / `.close()` drive the widget the script tag mounted (a host's "Help" button). */
+const api = { mount, open: () => auto?.open(), close: () => auto?.close() };
 (window as unknown as { Engunity: typeof api }).Engunity = api;
 
 // `<script data-token-endpoint=…>`: mount with a POST to the host's own endpoint.
 const endpoint = script?.dataset.tokenEndpoint;
 if (script && endpoint) {
   const d = script.dataset;
-  const start = () =>
-    mount({
+  const start = () => {
+    auto = mount({
       getToken: async () => {
         const res = await fetch(endpoint, { method: "POST", credentials: "same-origin" });
         if (!res.ok) throw new Error(`token endpoint answered ${res.status}`);
@@ -209,6 +211,7 @@ if (script && endpoint) {
       position: d.position === "left" ? "left" : "right",
       title: d.title,
     });
+  };
   if (document.body) start();
   else document.addEventListener("DOMContentLoaded", start);
 }
