@@ -4,9 +4,7 @@ import solid from "vite-plugin-solid";
 
 const limits = fileURLToPath(new URL("../shared/src/limits.ts", import.meta.url));
 const rooms = fileURLToPath(new URL("../shared/src/rooms.ts", import.meta.url));
-const widgetMessages = fileURLToPath(
-  new URL("../shared/src/widgetMessages.ts", import.meta.url),
-);
+const widgetMessages = fileURLToPath(new URL("../shared/src/widgetMessages.ts", import.meta.url));
 
 export default defineConfig({
   plugins: [solid()],

@@ -90,7 +90,11 @@ const envSchema = z.object({
   /** Stored update rows of one Yjs doc before they are merged into one. */
   YJS_COMPACT_AFTER_ROWS: z.coerce.number().int().min(2).default(100),
   /** Lifetime of a widget token (the embed asks the host for a new one before it ends); fractions allowed. */
-  WIDGET_TOKEN_TTL_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
+  WIDGET_TOKEN_TTL_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(15),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

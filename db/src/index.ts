@@ -145,5 +145,5 @@ export * from "./commands/sessionCommands";
 export * from "./commands/userCreator";
 export * from "./commands/widgetCommands";
 export * from "./presenters/index";
-export * from "./queries/sessionQueries";
 export * from "./presenters/widget";
+export * from "./queries/sessionQueries";

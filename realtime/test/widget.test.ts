@@ -79,7 +79,11 @@ describe.each<[DbKind, boolean]>([
     expect(JSON.stringify(widgetKey)).not.toContain(key.slice(37));
 
     for (const origins of [["https://*.example.test"], ["https://a.test/path"], ["*"], []]) {
-      const bad = await api.post("/widget/keys", { teamName: "Acme", allowedOrigins: origins }, owner.token);
+      const bad = await api.post(
+        "/widget/keys",
+        { teamName: "Acme", allowedOrigins: origins },
+        owner.token,
+      );
       expect(bad.status).toBe(400);
       expect(bad.body.error.code).toBe("validation_failed");
     }
@@ -95,7 +99,9 @@ describe.each<[DbKind, boolean]>([
     const listed = await api.get("/widget/keys", owner.token);
     expect(listed.body.keys.map((k: { id: string }) => k.id)).toContain(widgetKey.id);
     expect((await api.get("/widget/keys", stranger.token)).body.keys).toEqual([]);
-    expect((await api.post(`/widget/keys/${widgetKey.id}/revoke`, {}, stranger.token)).status).toBe(404);
+    expect((await api.post(`/widget/keys/${widgetKey.id}/revoke`, {}, stranger.token)).status).toBe(
+      404,
+    );
   });
 
   it("exchanges the key server to server only, for one visitor in one session", async () => {
@@ -123,7 +129,9 @@ describe.each<[DbKind, boolean]>([
 
     const groups = (await api.get("/widget/sessions", owner.token)).body.groups;
     const group = groups.find((g: { key: { id: string } }) => g.key.id === widgetKey.id);
-    expect(group.sessions.map((s: { visitor: { name: string } }) => s.visitor.name).sort()).toEqual(["Otto", "Vera"]);
+    expect(group.sessions.map((s: { visitor: { name: string } }) => s.visitor.name).sort()).toEqual(
+      ["Otto", "Vera"],
+    );
 
     const rotated = await api.post(`/widget/keys/${widgetKey.id}/rotate`, {}, owner.token);
     expect((await exchange(key, { visitor: { id: "v-1" } })).status).toBe(401);
@@ -146,7 +154,10 @@ describe.each<[DbKind, boolean]>([
       ["POST", `/chat/${sessionId}/yjs-ticket`],
       ["GET", "/search?q=x"],
     ] as const) {
-      const res = await api.request(method, path, { token, body: method === "POST" ? {} : undefined });
+      const res = await api.request(method, path, {
+        token,
+        body: method === "POST" ? {} : undefined,
+      });
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(res.body.error.code).toBe("forbidden");
     }
@@ -235,7 +246,11 @@ describe.each<[DbKind, boolean]>([
     await nodeA.ctx.ai.usage.add(`widget:ai:${widgetKey.id}`, 10);
     const socket = await connect(token, undefined, nodeA);
     await emitAck(socket, "session:join", { sessionId });
-    const ack = await emitAck(socket, "message:send", { sessionId, content: "hello?", clientId: "t1" });
+    const ack = await emitAck(socket, "message:send", {
+      sessionId,
+      content: "hello?",
+      clientId: "t1",
+    });
     expect(ack.error?.code).toBe("rate_limited");
   });
 });

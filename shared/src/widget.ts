@@ -8,7 +8,10 @@ export const originSchema = z
   .string()
   .trim()
   .max(200)
-  .regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, "must be an exact origin like https://app.example.com (no wildcards, no path)")
+  .regex(
+    /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/,
+    "must be an exact origin like https://app.example.com (no wildcards, no path)",
+  )
   .transform((o) => o.toLowerCase());
 
 /** Per-key daily caps; 0 means unlimited. */

@@ -24,7 +24,10 @@ export type FrameToHost =
   | { type: "unread"; count: number }
   | { type: "close" };
 
-export type Envelope<T> = T & { source: typeof WIDGET_MESSAGE_SOURCE; v: typeof WIDGET_MESSAGE_VERSION };
+export type Envelope<T> = T & {
+  source: typeof WIDGET_MESSAGE_SOURCE;
+  v: typeof WIDGET_MESSAGE_VERSION;
+};
 
 export function envelope<T extends { type: string }>(message: T): Envelope<T> {
   return { source: WIDGET_MESSAGE_SOURCE, v: WIDGET_MESSAGE_VERSION, ...message };
@@ -44,9 +47,16 @@ export function parseHostMessage(data: unknown): HostToFrame | null {
         : null;
     case "theme":
       if (data.theme !== "light" && data.theme !== "dark") return null;
-      if (data.accent !== undefined && (typeof data.accent !== "string" || !ACCENT.test(data.accent)))
+      if (
+        data.accent !== undefined &&
+        (typeof data.accent !== "string" || !ACCENT.test(data.accent))
+      )
         return null;
-      return { type: "theme", theme: data.theme, ...(data.accent ? { accent: data.accent as string } : {}) };
+      return {
+        type: "theme",
+        theme: data.theme,
+        ...(data.accent ? { accent: data.accent as string } : {}),
+      };
     case "visibility":
       return typeof data.open === "boolean" ? { type: "visibility", open: data.open } : null;
     default:

@@ -210,7 +210,7 @@ describe("embedded widget", { timeout: 120_000 }, () => {
         mounted: !!el,
         shadow: el?.shadowRoot ?? null,
         frameDoc,
-        text: document.body.innerText,
+        text: document.body.textContent,
       };
     });
     expect(reach).toMatchObject({ mounted: true, shadow: null, frameDoc: "unreachable" });

@@ -158,7 +158,10 @@ async function admitOnce(
 }
 
 /** Visitors of the given users, by user id (for the team's "visitor" badge). */
-export async function visitorsByUser(db: Db, userIds: string[]): Promise<Map<string, WidgetVisitor>> {
+export async function visitorsByUser(
+  db: Db,
+  userIds: string[],
+): Promise<Map<string, WidgetVisitor>> {
   if (userIds.length === 0) return new Map();
   const rows = await db.models.WidgetVisitor.findAll({ where: { userId: userIds } });
   return new Map(rows.map((v) => [v.userId, v]));

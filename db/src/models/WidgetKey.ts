@@ -9,7 +9,10 @@ import {
 } from "sequelize";
 
 /** A host app's widget key. The secret itself is never stored, only its SHA-256. */
-export class WidgetKey extends Model<InferAttributes<WidgetKey>, InferCreationAttributes<WidgetKey>> {
+export class WidgetKey extends Model<
+  InferAttributes<WidgetKey>,
+  InferCreationAttributes<WidgetKey>
+> {
   declare id: string;
   declare createdBy: string;
   declare teamName: string;

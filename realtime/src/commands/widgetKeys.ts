@@ -32,9 +32,7 @@ export async function createKey(
     prefix: secret.prefix,
     allowedOrigins: [...new Set(body.allowedOrigins)],
     sessionId: body.sessionId ?? null,
-    template: body.sessionId
-      ? null
-      : (body.template ?? { title: "Chat", aiMode: "every" }),
+    template: body.sessionId ? null : (body.template ?? { title: "Chat", aiMode: "every" }),
     allowAnonymous: body.allowAnonymous,
     caps: body.caps,
   });

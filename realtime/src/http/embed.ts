@@ -19,7 +19,10 @@ const BASE_CSP = [
 ];
 
 function setFrameAncestors(res: Response, ancestors: string): void {
-  res.setHeader("Content-Security-Policy", [...BASE_CSP, `frame-ancestors ${ancestors}`].join("; "));
+  res.setHeader(
+    "Content-Security-Policy",
+    [...BASE_CSP, `frame-ancestors ${ancestors}`].join("; "),
+  );
   // X-Frame-Options cannot list origins; frame-ancestors is the rule here.
   res.removeHeader("X-Frame-Options");
 }
@@ -44,7 +47,10 @@ export function serveEmbed(app: Express, ctx: AppContext, webDist: string): void
       res.setHeader("Cache-Control", "no-store");
       if (!key || key.revokedAt || !existsSync(page)) {
         setFrameAncestors(res, "'none'");
-        res.status(404).type("html").send("<!doctype html><title>Not found</title><p>This widget is not available.</p>");
+        res
+          .status(404)
+          .type("html")
+          .send("<!doctype html><title>Not found</title><p>This widget is not available.</p>");
         return;
       }
       setFrameAncestors(res, key.allowedOrigins.join(" "));

@@ -1,12 +1,6 @@
 import type { Server as HttpServer } from "node:http";
 import { connectRedis, originAllowed, type RoomEmitter } from "@engunity/core";
-import {
-  LIMITS,
-  sessionIdOfRoom,
-  sessionRoom,
-  userRoom,
-  widgetKeyRoom,
-} from "@engunity/shared";
+import { LIMITS, sessionIdOfRoom, sessionRoom, userRoom, widgetKeyRoom } from "@engunity/shared";
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { Redis } from "ioredis";
 import { Server } from "socket.io";

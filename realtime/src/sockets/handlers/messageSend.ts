@@ -1,11 +1,11 @@
 import { presentMessage } from "@engunity/db";
 import { sendPayloadSchema } from "@engunity/shared";
 import { sendMessage } from "../../commands/sendMessage";
+import { widgetSendOptions } from "../../widget/widgetSend";
 import { onAckEvent } from "../ackHandler";
 import { ensureTokenScope } from "../sessionAccess";
 import type { SocketHandler } from "../types";
 import { setTyping } from "../typingState";
-import { widgetSendOptions } from "../../widget/widgetSend";
 
 /**
  * `message:send`: the send command authorizes, rate-limits, stores (idempotent on
@@ -17,9 +17,7 @@ export const messageSend: SocketHandler = {
   register(gw, socket) {
     onAckEvent(gw, socket, "message:send", sendPayloadSchema, async (payload) => {
       ensureTokenScope(socket, payload.sessionId);
-      const widget = socket.data.widgetKeyId
-        ? await widgetSendOptions(gw.ctx, socket.data)
-        : {};
+      const widget = socket.data.widgetKeyId ? await widgetSendOptions(gw.ctx, socket.data) : {};
       const { message, assistantMessage } = await sendMessage(gw.ctx, {
         ...payload,
         ...widget,
