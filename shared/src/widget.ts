@@ -33,7 +33,7 @@ export type WidgetTemplate = z.infer<typeof widgetTemplateSchema>;
 export const createWidgetKeyBodySchema = z
   .object({
     /** Shown to visitors: "Alice from <teamName> joined". */
-    teamName: z.string().trim().min(1).max(60),
+    teamName: z.string().trim().min(1).max(60).default("Our team"),
     allowedOrigins: z.array(originSchema).min(1).max(20),
     /** Bind the key to this one session (caller must own it), or … */
     sessionId: z.uuid().optional(),
