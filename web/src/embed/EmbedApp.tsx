@@ -79,9 +79,15 @@ export function EmbedApp() {
         break;
     }
   });
+  // Escape closes the panel, as the loader's button would (focus returns to the launcher).
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === "Escape") postToHost({ type: "close" });
+  };
+  window.addEventListener("keydown", onKey);
   onCleanup(() => {
     off();
     clearTimeout(refresh);
+    window.removeEventListener("keydown", onKey);
   });
 
   // The server refused the token (socket.ts signs the embed out): ask the host for a
