@@ -11,3 +11,4 @@ export * from "./policies/sessionPolicy";
 export * from "./policies/widgetPolicy";
 export * from "./rateLimit";
 export * from "./redis";
+export * from "./redisKeys";

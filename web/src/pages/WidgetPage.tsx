@@ -82,7 +82,11 @@ export function WidgetPage() {
               <ul class="widget-sessions">
                 <For each={g.sessions}>
                   {(s) => (
-                    <li class="widget-session" data-testid="widget-session" data-session-id={s.sessionId}>
+                    <li
+                      class="widget-session"
+                      data-testid="widget-session"
+                      data-session-id={s.sessionId}
+                    >
                       <Avatar id={s.visitor.userId} name={s.visitor.name} small />
                       <div class="widget-session-text">
                         <span>

@@ -1,5 +1,6 @@
 import { presentMessage } from "@engunity/db";
 import { sendPayloadSchema } from "@engunity/shared";
+import { publish } from "../../announce";
 import { sendMessage } from "../../commands/sendMessage";
 import { widgetSendOptions } from "../../widget/widgetSend";
 import { onAckEvent } from "../ackHandler";
@@ -8,9 +9,9 @@ import type { SocketHandler } from "../types";
 import { setTyping } from "../typingState";
 
 /**
- * `message:send`: the send command authorizes, rate-limits, stores (idempotent on
- * `clientId`) and announces `message:new` after commit; the ack follows it, so an
- * acked message is always in the database.
+ * `message:send`: the send command authorizes, rate-limits and stores (idempotent on
+ * `clientId`); its events are published (`message:new`, the answer job) before the ack,
+ * so an acked message is always in the database and its answer queued.
  */
 export const messageSend: SocketHandler = {
   event: "message:send",
@@ -18,11 +19,12 @@ export const messageSend: SocketHandler = {
     onAckEvent(gw, socket, "message:send", sendPayloadSchema, async (payload) => {
       ensureTokenScope(socket, payload.sessionId);
       const widget = socket.data.widgetKeyId ? await widgetSendOptions(gw.ctx, socket.data) : {};
-      const { message, assistantMessage } = await sendMessage(gw.ctx, {
+      const { message, assistantMessage, events } = await sendMessage(gw.ctx, {
         ...payload,
         ...widget,
         userId: socket.data.userId,
       });
+      await publish(gw.ctx, events);
       setTyping(gw, socket, payload.sessionId, false);
       return {
         message: presentMessage(message),
