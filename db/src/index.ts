@@ -6,6 +6,7 @@ import { ChatMessage } from "./models/ChatMessage";
 import { ChatSession } from "./models/ChatSession";
 import { Document } from "./models/Document";
 import { Invite } from "./models/Invite";
+import { MessageVersion } from "./models/MessageVersion";
 import { SessionMember } from "./models/SessionMember";
 import { User } from "./models/User";
 import { WidgetKey } from "./models/WidgetKey";
@@ -18,6 +19,7 @@ export {
   ChatSession,
   Document,
   Invite,
+  MessageVersion,
   SessionMember,
   User,
   WidgetKey,
@@ -47,6 +49,7 @@ export interface Models {
   Invite: typeof Invite;
   Document: typeof Document;
   YjsUpdate: typeof YjsUpdate;
+  MessageVersion: typeof MessageVersion;
   WidgetKey: typeof WidgetKey;
   WidgetVisitor: typeof WidgetVisitor;
 }
@@ -73,6 +76,7 @@ function bindModels(sequelize: Sequelize): Models {
     Invite: class extends Invite {},
     Document: class extends Document {},
     YjsUpdate: class extends YjsUpdate {},
+    MessageVersion: class extends MessageVersion {},
     WidgetKey: class extends WidgetKey {},
     WidgetVisitor: class extends WidgetVisitor {},
   };
@@ -84,6 +88,7 @@ function bindModels(sequelize: Sequelize): Models {
   C.belongsTo(U, { as: "author", foreignKey: "authorId" });
   C.belongsTo(S, { as: "session", foreignKey: "sessionId" });
   D.belongsTo(S, { as: "session", foreignKey: "sessionId" });
+  models.MessageVersion.belongsTo(C, { as: "message", foreignKey: "messageId" });
   return models;
 }
 
@@ -141,6 +146,7 @@ export function createDb(options: DbOptions): Db {
 }
 export * from "./commands/memberCommands";
 export * from "./commands/messageCreator";
+export * from "./commands/messageReviser";
 export * from "./commands/sessionCommands";
 export * from "./commands/userCreator";
 export * from "./commands/widgetCommands";

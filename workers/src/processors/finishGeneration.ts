@@ -15,6 +15,8 @@ export interface GenerationOutcome {
   durationMs?: number;
   attempts: Attempt[];
   error?: string;
+  /** The model's stop reason (`length`: the token limit, so it can be continued). */
+  finishReason?: string;
   /** Which run of the job this was (2 after a stall). */
   attempt?: number;
 }
@@ -39,6 +41,7 @@ export async function finishGeneration(
     ...(outcome.durationMs !== undefined ? { durationMs: outcome.durationMs } : {}),
     ...(outcome.error && outcome.status === "error" ? { error: outcome.error } : {}),
     attempts: outcome.attempts,
+    ...(outcome.finishReason ? { finishReason: outcome.finishReason } : {}),
     ...(outcome.attempt && outcome.attempt > 1 ? { runs: outcome.attempt } : {}),
   };
   const [count] = await db.models.ChatMessage.update(
