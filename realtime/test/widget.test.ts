@@ -174,6 +174,11 @@ describe.each<[DbKind, boolean]>([
       const ack = await emitAck(socket, event, payload);
       expect(ack.error?.code, event).toBe("not_found");
     }
+    // Revising answers would ask the AI around the key's caps and an AI-off switch.
+    for (const event of ["ai:regenerate", "ai:continue"] as const) {
+      const ack = await emitAck(socket, event, { sessionId, messageId: sessionId });
+      expect(ack.error?.code, event).toBe("forbidden");
+    }
   });
 
   it("accepts a key's origins for its widget tokens only", async () => {
