@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Sequelize, type Transaction } from "sequelize";
 import { migrate, pendingMigrations } from "./migrator";
+import { AppEvent } from "./models/AppEvent";
 import { ChatMessage } from "./models/ChatMessage";
 import { ChatSession } from "./models/ChatSession";
 import { Document } from "./models/Document";
@@ -14,7 +15,9 @@ import { WidgetVisitor } from "./models/WidgetVisitor";
 import { YjsUpdate } from "./models/YjsUpdate";
 
 export { isUnavailableError, isUniqueViolation } from "./dbErrors";
+export type { AppEventKind } from "./models/AppEvent";
 export {
+  AppEvent,
   ChatMessage,
   ChatSession,
   Document,
@@ -52,6 +55,7 @@ export interface Models {
   MessageVersion: typeof MessageVersion;
   WidgetKey: typeof WidgetKey;
   WidgetVisitor: typeof WidgetVisitor;
+  AppEvent: typeof AppEvent;
 }
 
 export interface Db {
@@ -79,6 +83,7 @@ function bindModels(sequelize: Sequelize): Models {
     MessageVersion: class extends MessageVersion {},
     WidgetKey: class extends WidgetKey {},
     WidgetVisitor: class extends WidgetVisitor {},
+    AppEvent: class extends AppEvent {},
   };
   for (const model of Object.values(models)) model.initModel(sequelize);
   const { User: U, ChatSession: S, SessionMember: M, ChatMessage: C, Document: D } = models;
@@ -144,12 +149,16 @@ export function createDb(options: DbOptions): Db {
     close: () => sequelize.close(),
   };
 }
+export * from "./commands/eventRecorder";
 export * from "./commands/memberCommands";
 export * from "./commands/messageCreator";
 export * from "./commands/messageReviser";
 export * from "./commands/sessionCommands";
+export * from "./commands/userAdmin";
 export * from "./commands/userCreator";
 export * from "./commands/widgetCommands";
 export * from "./presenters/index";
 export * from "./presenters/widget";
+export * from "./queries/analyticsQueries";
 export * from "./queries/sessionQueries";
+export * from "./queries/userListing";

@@ -23,6 +23,7 @@ import { useOpenNav } from "../components/Shell";
 import { TitleField } from "../components/TitleField";
 import { toast } from "../components/Toast";
 import { UploadList } from "../components/UploadList";
+import { UsageDialog } from "../components/UsageDialog";
 import { api, download, errorText } from "../lib/api";
 import { currentUser } from "../lib/auth";
 import { createChatRoom } from "../lib/chatRoom";
@@ -51,6 +52,7 @@ function ChatView(props: { sessionId: string }) {
   const uploads = createUploads(() => props.sessionId);
   const [sharing, setSharing] = createSignal(false);
   const [confirmDelete, setConfirmDelete] = createSignal(false);
+  const [showUsage, setShowUsage] = createSignal(false);
   const [collab, setCollab] = createSignal<Collab | null>(null);
   const [peers, setPeers] = createSignal<Peer[]>([]);
 
@@ -273,6 +275,7 @@ function ChatView(props: { sessionId: string }) {
           </Show>
           <SessionMenu
             canDelete={can(role(), "delete")}
+            onUsage={() => setShowUsage(true)}
             onExport={(f) => void exportAs(f)}
             onDelete={() => setConfirmDelete(true)}
             onLeave={() => void leave()}
@@ -395,6 +398,9 @@ function ChatView(props: { sessionId: string }) {
           onMembers={room.setMembers}
           onClose={() => setSharing(false)}
         />
+      </Show>
+      <Show when={showUsage() && state.session}>
+        <UsageDialog sessionId={state.session!.id} onClose={() => setShowUsage(false)} />
       </Show>
       <Show when={confirmDelete()}>
         <ConfirmDialog
