@@ -27,6 +27,7 @@ describe.each<[DbKind, boolean]>([
   let nodeA: RealtimeNode;
   let nodeB: RealtimeNode;
   let api: ApiClient;
+  let admin: Account;
   let owner: Account;
   let stranger: Account;
   const open: ClientSocket[] = [];
@@ -36,6 +37,8 @@ describe.each<[DbKind, boolean]>([
     nodeA = await stack.startNode();
     nodeB = scaled ? await stack.startNode() : nodeA;
     api = apiClient(nodeA.url);
+    // The first account of a fresh install is its admin; the owner here is not one.
+    admin = await api.register(`wa${kind}`);
     owner = await api.register(`wo${kind}`);
     stranger = await api.register(`ws${kind}`);
   });
@@ -102,6 +105,9 @@ describe.each<[DbKind, boolean]>([
     expect((await api.post(`/widget/keys/${widgetKey.id}/revoke`, {}, stranger.token)).status).toBe(
       404,
     );
+    // An admin may manage any key.
+    const all = (await api.get("/widget/keys", admin.token)).body.keys;
+    expect(all.map((k: { id: string }) => k.id)).toContain(widgetKey.id);
   });
 
   it("exchanges the key server to server only, for one visitor in one session", async () => {
