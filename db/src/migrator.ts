@@ -4,6 +4,7 @@ import { SequelizeStorage, Umzug } from "umzug";
 import * as m001 from "./migrations/001_initial";
 import * as m002 from "./migrations/002_yjs";
 import * as m006 from "./migrations/006_message_versions";
+import * as m007 from "./migrations/007_widget_keys";
 import * as m008 from "./migrations/008_analytics";
 
 /** Every migration, in order. Listed explicitly so no file glob runs at start-up. */
@@ -11,6 +12,7 @@ const MIGRATIONS = [
   { name: "001_initial", ...m001 },
   { name: "002_yjs", ...m002 },
   { name: "006_message_versions", ...m006 },
+  { name: "007_widget_keys", ...m007 },
   { name: "008_analytics", ...m008 },
 ];
 

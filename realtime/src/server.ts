@@ -111,6 +111,7 @@ export async function startRealtimeNode(
       return `http://${host ?? `localhost:${config.PORT}`}`;
     },
     evict: () => {},
+    cutWidgetKey: () => {},
     onlineUserIds: async () => new Set(),
     docs: { setTitle: async () => {}, clearDraft: async () => {} },
     runningGenerations: (sessionId) => ai.log.running(sessionId),

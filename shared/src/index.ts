@@ -8,3 +8,5 @@ export * from "./objects";
 export * from "./rest";
 export * from "./rooms";
 export * from "./stream";
+export * from "./widget";
+export * from "./widgetMessages";

@@ -84,6 +84,14 @@ export function Sidebar(props: { onNavigate?: () => void }) {
           onInput={(e) => setQuery(e.currentTarget.value)}
         />
       </div>
+      <A
+        href="/widget"
+        class="widget-link"
+        data-testid="widget-inbox-link"
+        onClick={() => props.onNavigate?.()}
+      >
+        Widget conversations
+      </A>
       <ul class="session-list">
         <For each={visible()}>
           {(s) => (
