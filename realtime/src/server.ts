@@ -5,10 +5,12 @@ import {
   connectRedis,
   createLogger,
   createRateLimiter,
+  createRevocation,
   type Logger,
   openAiRuntime,
   originAllowed,
   type RoomEmitter,
+  setPasswordHashConcurrency,
   silentEmitter,
 } from "@engunity/core";
 import { createDb, type Db } from "@engunity/db";
@@ -59,6 +61,23 @@ export async function startRealtimeNode(
   const limiterRedis = redis ?? undefined;
   const emitter: RoomEmitter = silentEmitter;
   const ai = openAiRuntime(config, logger);
+  if (config.PASSWORD_HASH_CONCURRENCY)
+    setPasswordHashConcurrency(config.PASSWORD_HASH_CONCURRENCY);
+  const revocationSubscriber = config.REDIS_URL
+    ? connectRedis(config.REDIS_URL, logger, "engunity-revocation-sub", { waitForConnection: true })
+    : null;
+  const revocation = createRevocation({
+    db,
+    logger,
+    redis:
+      redis && revocationSubscriber
+        ? {
+            publisher: redis,
+            subscriber: revocationSubscriber,
+            channel: `${config.REDIS_PREFIX}:revocations`,
+          }
+        : undefined,
+  });
 
   const ctx: AppContext = {
     config,
@@ -72,6 +91,18 @@ export async function startRealtimeNode(
         keyPrefix: `${config.REDIS_PREFIX}:rl:login`,
         points: config.LOGIN_RATE_LIMIT,
         durationSeconds: 15 * 60,
+        redis: limiterRedis,
+      }),
+      loginIp: createRateLimiter({
+        keyPrefix: `${config.REDIS_PREFIX}:rl:login-ip`,
+        points: config.LOGIN_IP_RATE_PER_MINUTE,
+        durationSeconds: 60,
+        redis: limiterRedis,
+      }),
+      writes: createRateLimiter({
+        keyPrefix: `${config.REDIS_PREFIX}:rl:write`,
+        points: config.WRITE_RATE_PER_MINUTE,
+        durationSeconds: 60,
         redis: limiterRedis,
       }),
       register: createRateLimiter({
@@ -95,6 +126,8 @@ export async function startRealtimeNode(
       }
       return `http://${host ?? `localhost:${config.PORT}`}`;
     },
+    revocation,
+    roleChanged: () => {},
     evict: () => {},
     onlineUserIds: async () => new Set(),
     docs: { setTitle: async () => {}, clearDraft: async () => {} },
@@ -111,6 +144,7 @@ export async function startRealtimeNode(
     createRedis: redisUrl ? (name) => connectRedis(redisUrl, logger, name) : undefined,
   });
   ctx.docs = yjs.edits;
+  ctx.roleChanged = (sessionId, userId, canWrite) => yjs.setRole(sessionId, userId, canWrite);
   const evictSockets = ctx.evict;
   // A removed member loses the co-edited doc too, not only the Socket.IO room.
   ctx.evict = (sessionId, userId) => {
@@ -135,6 +169,8 @@ export async function startRealtimeNode(
         httpServer.closeAllConnections();
       });
       await ai.close();
+      await revocation.close();
+      if (revocationSubscriber) revocationSubscriber.disconnect();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       if (ownsDb) await db.close();
     })();

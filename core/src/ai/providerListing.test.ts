@@ -3,7 +3,11 @@ import { ConfigError, loadConfig } from "../env";
 import { listProviders } from "./providerListing";
 
 const config = (env: Record<string, string>) =>
-  loadConfig({ DATA_DIR: "/tmp/engunity-listing", SECRET_KEY: "x".repeat(32), ...env });
+  loadConfig({
+    DATA_DIR: "/tmp/engunity-listing",
+    SECRET_KEY: "3f9a1c7e5b2d8f4a6c0e9b1d3f5a7c9e",
+    ...env,
+  });
 
 describe("listProviders (GET /providers)", () => {
   it("lists only configured providers, in fallback order, offline always last", () => {

@@ -17,6 +17,9 @@ export class Invite extends Model<InferAttributes<Invite>, InferCreationAttribut
   declare role: Exclude<Role, "owner">;
   declare expiresAt: Date;
   declare acceptedCount: CreationOptional<number>;
+  /** Accepts allowed in all; null = unlimited until it expires. */
+  declare maxUses: CreationOptional<number | null>;
+  declare revokedAt: CreationOptional<Date | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
@@ -30,6 +33,8 @@ export class Invite extends Model<InferAttributes<Invite>, InferCreationAttribut
         role: { type: DataTypes.STRING(16), allowNull: false },
         expiresAt: { type: DataTypes.DATE, allowNull: false },
         acceptedCount: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+        maxUses: { type: DataTypes.INTEGER, allowNull: true },
+        revokedAt: { type: DataTypes.DATE, allowNull: true },
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
       },

@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from "node:http";
-import { connectRedis, originAllowed, type RoomEmitter } from "@engunity/core";
+import { connectRedis, originAllowed, type RoomEmitter, revocationCovers } from "@engunity/core";
 import { LIMITS, sessionIdOfRoom, sessionRoom, userRoom } from "@engunity/shared";
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { Redis } from "ioredis";
@@ -124,6 +124,16 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
     if (socket) setTyping(gw, socket, sessionId, false);
   });
   const stopBroadcasts = startPresenceBroadcasts(gw);
+  // A sign-out anywhere cuts this node's sockets of that login (or of the whole user).
+  const stopRevocations = ctx.revocation.onRevoke((event) => {
+    const ids = [...(nsp.adapter.rooms.get(userRoom(event.userId)) ?? [])];
+    for (const id of ids) {
+      const socket = nsp.sockets.get(id);
+      if (socket && revocationCovers(event, socket.data.userId, socket.data.jti)) {
+        socket.disconnect(true);
+      }
+    }
+  });
 
   const knownEvents = new Set<string>(socketHandlers.map((h) => h.event));
   io.use(handshakeAuth(ctx));
@@ -150,6 +160,7 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
     close() {
       closing ??= (async () => {
         stopBroadcasts();
+        stopRevocations();
         // Not io.close(): that would also close the HTTP server, which the node owns.
         io.local.disconnectSockets(true);
         io.engine.close();

@@ -13,6 +13,8 @@ export interface SocketData {
   exp: number;
   /** A widget token's one session: the socket may touch no other. */
   sid?: string;
+  /** A user token's login session: signing it out cuts this socket. */
+  jti?: string;
 }
 
 type NoServerEvents = Record<string, never>;
