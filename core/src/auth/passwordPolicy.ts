@@ -1,4 +1,4 @@
-import { LIMITS } from "@engunity/shared";
+import { hasControlCharacters, LIMITS } from "@engunity/shared";
 import { ZxcvbnFactory } from "@zxcvbn-ts/core";
 import * as common from "@zxcvbn-ts/language-common";
 import { validationFailed } from "../errors";
@@ -22,7 +22,7 @@ export function assertPasswordAcceptable(password: string, userInputs: string[] 
     validationFailed(`Password ${why}`, [{ path: "password", message: why }]);
   if ([...password].length < LIMITS.passwordMin)
     throw fail(`must be at least ${LIMITS.passwordMin} characters`);
-  if (password.trim().length === 0 || /[\u0000-\u001f\u007f]/.test(password)) {
+  if (password.trim().length === 0 || hasControlCharacters(password)) {
     throw fail("must not be blank or contain control characters");
   }
   checker ??= new ZxcvbnFactory({

@@ -1,3 +1,4 @@
+import { cleanDisplayName } from "@engunity/shared";
 import { Op, type WhereOptions } from "sequelize";
 import type { Db } from "../index";
 import type { LoginSession } from "../models/LoginSession";
@@ -19,10 +20,7 @@ export async function createLoginSession(
 }
 
 function cleanDevice(userAgent: string): string {
-  return userAgent
-    .replace(/[\u0000-\u001f\u007f]/g, " ")
-    .trim()
-    .slice(0, 200);
+  return cleanDisplayName(userAgent).slice(0, 200);
 }
 
 /** A user's live login sessions, most recently seen first. */
