@@ -8,8 +8,8 @@ import {
   emitAck,
   once,
 } from "../../test/support/sockets";
-import { deactivateAccount } from "../src/commands/accountCommands";
 import type { RealtimeNode } from "../src";
+import { deactivateAccount } from "../src/commands/accountCommands";
 import { connectClient as connectYjs, type TestClient } from "./yjsClients";
 
 const PASSWORD = "correct horse battery";
@@ -207,9 +207,7 @@ describe("revocation across two nodes", () => {
     // Node B's cache was dropped too: the token is dead there at once.
     expect((await apiB.get("/auth/me", laptop)).status).toBe(401);
     expect((await connectError(nodeB.url, laptop)).data?.error?.code).toBe("unauthorized");
-    expect((await apiB.post(`/chat/${sessionId}/yjs-ticket`, undefined, laptop)).status).toBe(
-      401,
-    );
+    expect((await apiB.post(`/chat/${sessionId}/yjs-ticket`, undefined, laptop)).status).toBe(401);
     // The phone's login is untouched.
     expect((await emitAck(phoneSocket, "session:join", { sessionId })).ok).toBe(true);
     expect(phoneDoc.provider.wsconnected).toBe(true);

@@ -1,4 +1,4 @@
-import { authorize, conflict, forbidden, notFound, requireMembership } from "@engunity/core";
+import { authorize, can, conflict, forbidden, notFound, requireMembership } from "@engunity/core";
 import {
   acceptInvite,
   addMember,
@@ -61,6 +61,8 @@ export function memberRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
     if (!target) throw notFound("Member");
     if (target.role === "owner") throw forbidden("The owner's role cannot be changed");
     await changeMemberRole(ctx.db, sessionId, userId, body.role);
+    // Open Yjs connections follow the new role at once, on every node (finding 8).
+    ctx.roleChanged(sessionId, userId, can(body.role, "write"));
     await announce.membersUpdated(ctx, sessionId);
     const members = await presentMembers(ctx, ctx.db, sessionId);
     res.json({ member: members.find((m) => m.user.id === userId), members });
