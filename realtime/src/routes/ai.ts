@@ -5,6 +5,7 @@ import { stopAi } from "../commands/aiControl";
 import type { AppContext } from "../context";
 import { parse } from "../http/validate";
 import { currentUser } from "../middleware/authenticate";
+import { limitWrites } from "../middleware/limitWrites";
 import { sessionIdParam } from "./sessions";
 
 /** `POST /chat/:id/stop` and `GET /providers`. */
@@ -13,7 +14,7 @@ export function aiRoutes(ctx: AppContext, authenticate: RequestHandler): Router 
   router.get("/providers", authenticate, (_req, res) => {
     res.json(listProviders(ctx.config));
   });
-  router.post("/chat/:id/stop", authenticate, async (req, res) => {
+  router.post("/chat/:id/stop", authenticate, limitWrites(ctx), async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
     const { messageId } = parse(stopPayloadSchema.pick({ messageId: true }), req.body);
     await stopAi(ctx, currentUser(req).id, sessionId, messageId);

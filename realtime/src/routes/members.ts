@@ -20,6 +20,7 @@ import { announce, presentMembers } from "../announce";
 import type { AppContext } from "../context";
 import { parse } from "../http/validate";
 import { currentUser } from "../middleware/authenticate";
+import { limitWrites } from "../middleware/limitWrites";
 import { sessionIdParam } from "./sessions";
 
 function userIdParam(raw: unknown): string {
@@ -32,6 +33,7 @@ function userIdParam(raw: unknown): string {
 export function memberRoutes(ctx: AppContext, authenticate: RequestHandler): Router {
   const router = Router({ mergeParams: true });
   router.use(authenticate);
+  const writes = limitWrites(ctx);
 
   router.get("/:id/members", async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
@@ -39,7 +41,7 @@ export function memberRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
     res.json({ members: await presentMembers(ctx, ctx.db, sessionId) });
   });
 
-  router.post("/:id/members", async (req, res) => {
+  router.post("/:id/members", writes, async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
     await authorize(ctx.db, currentUser(req).id, sessionId, "manageMembers");
     const body = parse(addMemberBodySchema, req.body);
@@ -52,7 +54,7 @@ export function memberRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
     res.status(201).json({ member: members.find((m) => m.user.id === target.id), members });
   });
 
-  router.patch("/:id/members/:userId", async (req, res) => {
+  router.patch("/:id/members/:userId", writes, async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
     await authorize(ctx.db, currentUser(req).id, sessionId, "manageMembers");
     const userId = userIdParam(req.params.userId);
@@ -68,7 +70,7 @@ export function memberRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
     res.json({ member: members.find((m) => m.user.id === userId), members });
   });
 
-  router.delete("/:id/members/:userId", async (req, res) => {
+  router.delete("/:id/members/:userId", writes, async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
     const me = currentUser(req).id;
     const userId = userIdParam(req.params.userId);
@@ -88,7 +90,7 @@ export function memberRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
     res.status(204).end();
   });
 
-  router.post("/:id/invites", async (req, res) => {
+  router.post("/:id/invites", writes, async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
     const me = currentUser(req).id;
     await authorize(ctx.db, me, sessionId, "invite");
@@ -108,7 +110,7 @@ export function memberRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
 /** `/invites/:token/accept`: joins the session an invite link points at. */
 export function inviteRoutes(ctx: AppContext, authenticate: RequestHandler): Router {
   const router = Router();
-  router.post("/:token/accept", authenticate, async (req, res) => {
+  router.post("/:token/accept", authenticate, limitWrites(ctx), async (req, res) => {
     const token = String(req.params.token ?? "");
     if (!/^[A-Za-z0-9_-]{16,64}$/.test(token)) throw notFound("Invite");
     const me = currentUser(req).id;
