@@ -93,6 +93,7 @@ function bindModels(sequelize: Sequelize): Models {
   C.belongsTo(S, { as: "session", foreignKey: "sessionId" });
   D.belongsTo(S, { as: "session", foreignKey: "sessionId" });
   models.MemberInvitation.belongsTo(S, { as: "session", foreignKey: "sessionId" });
+  models.Invite.belongsTo(U, { as: "creator", foreignKey: "createdBy" });
   models.MemberInvitation.belongsTo(U, { as: "inviter", foreignKey: "invitedBy" });
   return models;
 }

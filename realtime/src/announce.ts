@@ -6,7 +6,7 @@ import {
   presentMessage,
   presentSession,
 } from "@engunity/db";
-import { sessionRoom } from "@engunity/shared";
+import { type MembershipNotice, sessionRoom, userRoom } from "@engunity/shared";
 import type { AppContext } from "./context";
 
 /**
@@ -36,6 +36,11 @@ export const announce = {
   sessionDeleted(ctx: AppContext, sessionId: string): void {
     ctx.emitter.to(sessionRoom(sessionId)).emit("session:deleted", { sessionId });
     ctx.evict(sessionId);
+  },
+
+  /** Tells one person, on their personal channel, what became of their membership. */
+  membership(ctx: AppContext, userId: string, notice: MembershipNotice): void {
+    ctx.emitter.to(userRoom(userId)).emit("membership", notice);
   },
 
   async membersUpdated(ctx: AppContext, sessionId: string): Promise<void> {

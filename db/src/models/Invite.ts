@@ -5,8 +5,10 @@ import {
   type InferAttributes,
   type InferCreationAttributes,
   Model,
+  type NonAttribute,
   type Sequelize,
 } from "sequelize";
+import type { User } from "./User";
 
 export class Invite extends Model<InferAttributes<Invite>, InferCreationAttributes<Invite>> {
   declare id: CreationOptional<string>;
@@ -20,6 +22,7 @@ export class Invite extends Model<InferAttributes<Invite>, InferCreationAttribut
   /** Accepts allowed in all; null = unlimited until it expires. */
   declare maxUses: CreationOptional<number | null>;
   declare revokedAt: CreationOptional<Date | null>;
+  declare creator?: NonAttribute<User>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 

@@ -13,7 +13,7 @@ import { aiRoutes } from "../routes/ai";
 import { authRoutes } from "../routes/auth";
 import { exportRoutes, searchRoutes } from "../routes/exportSearch";
 import { healthRoutes } from "../routes/health";
-import { inviteRoutes, memberRoutes } from "../routes/members";
+import { consentRoutes, inviteRoutes, memberRoutes } from "../routes/members";
 import { sessionRoutes } from "../routes/sessions";
 import { yjsTicketRoutes } from "../routes/yjsTicket";
 
@@ -61,6 +61,7 @@ export function createApp(ctx: AppContext): Express {
   api.use("/chat", yjsTicketRoutes(ctx, authenticate));
   api.use("/invites", inviteRoutes(ctx, authenticate));
   api.use("/search", searchRoutes(ctx, authenticate));
+  api.use(consentRoutes(ctx, authenticate));
   api.use(aiRoutes(ctx, authenticate));
   api.use(notFoundHandler);
   app.use("/api/v1", api);
