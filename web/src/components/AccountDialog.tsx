@@ -1,5 +1,5 @@
 import type { LoginSessionWire, SelfUser } from "@engunity/shared";
-import { LIMITS } from "@engunity/shared";
+import { LIMITS } from "@engunity/shared/limits";
 import { useNavigate } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import {
