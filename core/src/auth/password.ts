@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { unavailable } from "../errors";
 
 /**
@@ -14,11 +15,13 @@ const KEY_LEN = 32;
  * scrypt runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says
  * otherwise), which SQLite, file I/O and DNS share. Unbounded, a login flood fills
  * every thread with hashing and everyone else's reads wait behind it (finding 1:
- * 13.7 s for a bystander's `GET /chat/`). So at most half the pool hashes at once,
+ * 13.7 s for a bystander's `GET /chat/`). So at most half the pool (and one core
+ * fewer than the machine has) hashes at once,
  * and a bounded queue holds the rest; past it, logins answer 503 at once.
  */
 const POOL = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-let limit = Math.max(1, Math.floor(POOL / 2));
+// And never every core: a hash is pure CPU, and the event loop needs one to answer others.
+let limit = Math.max(1, Math.min(Math.floor(POOL / 2), availableParallelism() - 1));
 const MAX_QUEUE = 256;
 let running = 0;
 const waiting: (() => void)[] = [];
