@@ -42,11 +42,12 @@ async function phase(name: string, env: Record<string, string>, flood: boolean) 
       }),
     }).then((r) => r.json());
     const token = reg.accessToken as string;
-    for (let i = 0; i < 3; i++) await fetch(`${api}/chat/sessions`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: "{}",
-    });
+    for (let i = 0; i < 3; i++)
+      await fetch(`${api}/chat/sessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: "{}",
+      });
     const statuses = new Map<number, number>();
     const floodDone = flood
       ? Promise.all(
@@ -90,5 +91,9 @@ const rows = [calm, flood, noIpLimit].map((p) => ({
 }));
 printTable(`Bystander GET /chat/ during ${ATTEMPTS} parallel bad logins from one IP`, rows);
 const ratio = flood.bystander.p99 / calm.bystander.p99;
-console.log(`\npass (default flood p99 ≤ 2× calm p99): ${ratio <= 2 ? "yes" : "NO"} (${ratio.toFixed(2)}×)`);
-console.log(`wrote ${writeResult("loginFlood", { attempts: ATTEMPTS, reads: READS, calm, flood, noIpLimit })}`);
+console.log(
+  `\npass (default flood p99 ≤ 2× calm p99): ${ratio <= 2 ? "yes" : "NO"} (${ratio.toFixed(2)}×)`,
+);
+console.log(
+  `wrote ${writeResult("loginFlood", { attempts: ATTEMPTS, reads: READS, calm, flood, noIpLimit })}`,
+);

@@ -30,6 +30,8 @@ export interface AppContext {
     messages: RateLimiter;
     /** REST writes and Yjs tickets, per user (and per IP for the unauthenticated ones). */
     writes: RateLimiter;
+    /** AI questions per user per minute (`AI_RATE_PER_MINUTE`). */
+    ai: RateLimiter;
   };
   /**
    * Login sessions: every user request and handshake is checked here, and every kind

@@ -10,6 +10,7 @@ import {
   openAiRuntime,
   originAllowed,
   type RoomEmitter,
+  redisKeys,
   setPasswordHashConcurrency,
   silentEmitter,
 } from "@engunity/core";
@@ -74,7 +75,7 @@ export async function startRealtimeNode(
         ? {
             publisher: redis,
             subscriber: revocationSubscriber,
-            channel: `${config.REDIS_PREFIX}:revocations`,
+            channel: redisKeys(config.REDIS_PREFIX).revocations,
           }
         : undefined,
   });
@@ -88,33 +89,39 @@ export async function startRealtimeNode(
     emitter,
     limiters: {
       login: createRateLimiter({
-        keyPrefix: `${config.REDIS_PREFIX}:rl:login`,
+        keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit("login"),
         points: config.LOGIN_RATE_LIMIT,
         durationSeconds: 15 * 60,
         redis: limiterRedis,
       }),
       loginIp: createRateLimiter({
-        keyPrefix: `${config.REDIS_PREFIX}:rl:login-ip`,
+        keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit("login-ip"),
         points: config.LOGIN_IP_RATE_PER_MINUTE,
         durationSeconds: 60,
         redis: limiterRedis,
       }),
       writes: createRateLimiter({
-        keyPrefix: `${config.REDIS_PREFIX}:rl:write`,
+        keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit("write"),
         points: config.WRITE_RATE_PER_MINUTE,
         durationSeconds: 60,
         redis: limiterRedis,
       }),
       register: createRateLimiter({
-        keyPrefix: `${config.REDIS_PREFIX}:rl:register`,
+        keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit("register"),
         points: 30,
         durationSeconds: 3600,
         redis: limiterRedis,
       }),
       messages: createRateLimiter({
-        keyPrefix: `${config.REDIS_PREFIX}:rl:msg`,
+        keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit("msg"),
         points: config.MESSAGE_RATE_PER_SECOND,
         durationSeconds: 1,
+        redis: limiterRedis,
+      }),
+      ai: createRateLimiter({
+        keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit("ai"),
+        points: config.AI_RATE_PER_MINUTE,
+        durationSeconds: 60,
         redis: limiterRedis,
       }),
     },

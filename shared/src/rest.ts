@@ -110,7 +110,7 @@ export const inviteLinkSchema = z.object({
   expiresAt: z.string(),
   maxUses: z.number().int().nullable(),
   uses: z.number().int(),
-  createdBy: userSchema,
+  createdBy: userSchema.nullable(),
 });
 export type InviteLink = z.infer<typeof inviteLinkSchema>;
 export type AuthResponse = z.infer<typeof authResponseSchema>;
@@ -206,6 +206,8 @@ export const createInviteBodySchema = z.object({
 export type CreateInviteBody = z.infer<typeof createInviteBodySchema>;
 
 export const inviteSchema = z.object({
+  id: z.string(),
+  maxUses: z.number().int().nullable(),
   token: z.string(),
   url: z.string(),
   role: roleSchema,
