@@ -76,7 +76,7 @@ describe.each<DbKind>(["sqlite", "postgres"])("login sessions on %s", (kind) => 
       { currentPassword: "not it at all", newPassword: "a brand new passphrase" },
       laptop,
     );
-    expect(wrong.status).toBe(401);
+    expect(wrong.status).toBe(403);
     const weak = await api.post(
       "/auth/password",
       { currentPassword: PASSWORD, newPassword: "password12" },
@@ -120,7 +120,7 @@ describe.each<DbKind>(["sqlite", "postgres"])("login sessions on %s", (kind) => 
       token: leaver.token,
       body: { password: "wrong wrong wrong" },
     });
-    expect(wrong.status).toBe(401);
+    expect(wrong.status).toBe(403);
     const gone = await api.request("DELETE", "/auth/me", {
       token: leaver.token,
       body: { password: PASSWORD },

@@ -148,7 +148,11 @@ describe("web app, trust between members", { timeout: 120_000 }, () => {
     await gus.page.click("[data-testid=delete-account]");
     await gus.page.fill("[data-testid=delete-form] input[name=password]", PASSWORD);
     await shot(gus.page, "trust-delete-account");
+    const answered = gus.page.waitForResponse(
+      (r) => r.url().endsWith("/api/v1/auth/me") && r.request().method() === "DELETE",
+    );
     await gus.page.click("[data-testid=delete-confirm]");
+    expect((await answered).status()).toBe(204);
     await gus.page.waitForURL(/\/login/);
     const relogin = await app.api.request("POST", "/auth/login", {
       body: { login: "gus", password: PASSWORD },

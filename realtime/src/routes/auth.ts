@@ -2,6 +2,7 @@ import {
   assertPasswordAcceptable,
   conflict,
   dummyPasswordHash,
+  forbidden,
   hashPassword,
   notFound,
   signAccessToken,
@@ -61,7 +62,8 @@ export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Route
   const confirmPassword = async (user: User, password: string) => {
     await ctx.limiters.login.consume(`confirm:${user.id}`);
     if (!(await verifyPassword(password, user.hashedPassword))) {
-      throw unauthorized("The current password is wrong");
+      // 403, not 401: the token is fine (a 401 would make clients sign out).
+      throw forbidden("The current password is wrong");
     }
   };
 

@@ -7,7 +7,8 @@ export const MAX_AWARENESS_CLIENTS_PER_CONNECTION = 4;
 /** Largest awareness state (JSON) a client may publish: a name, a colour and a cursor. */
 export const MAX_AWARENESS_STATE_BYTES = 2048;
 
-const COLOR = /^#[0-9a-fA-F]{6}$/;
+/** `#rrggbb` or `hsl(h s% l%)`, nothing that could smuggle CSS. */
+const COLOR = /^(#[0-9a-fA-F]{6}|hsl\(\d{1,3}(\.\d+)? \d{1,3}(\.\d+)?% \d{1,3}(\.\d+)?%\))$/;
 
 /** Who the connection is, as the server knows it. */
 export interface AwarenessOwner {
@@ -22,7 +23,7 @@ export interface AwarenessOwner {
  * - an entry is kept only for a client id this connection introduced, or a new one
  *   (not held live by another connection or node), up to a few per connection;
  * - `user` is replaced by the authenticated account (`id`, `name`), keeping only a
- *   well-formed colour of the client's choice;
+ *   well-formed colour of the client's choice (`#rrggbb` or `hsl(h s% l%)`);
  * - oversized or malformed states are dropped.
  *
  * Returns the update to apply, or null when nothing is left of it.
