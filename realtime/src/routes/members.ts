@@ -67,7 +67,7 @@ export function memberRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
       byEmail ? { email: body.email! } : { username: body.username! },
     );
     const pending = () => void res.status(202).json({ status: "pending" });
-    if (!target || !target.isActive) {
+    if (!target?.isActive) {
       if (byEmail) return pending();
       throw notFound("User");
     }
