@@ -2,12 +2,14 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { Sequelize, Transaction } from "sequelize";
 import { migrate, pendingMigrations } from "./migrator";
+import { AppEvent } from "./models/AppEvent";
 import { ChatMessage } from "./models/ChatMessage";
 import { ChatSession } from "./models/ChatSession";
 import { Document } from "./models/Document";
 import { Invite } from "./models/Invite";
 import { LoginSession } from "./models/LoginSession";
 import { MemberInvitation } from "./models/MemberInvitation";
+import { MessageVersion } from "./models/MessageVersion";
 import { SessionMember } from "./models/SessionMember";
 import { SessionRemoval } from "./models/SessionRemoval";
 import { User } from "./models/User";
@@ -15,13 +17,16 @@ import { UserBlock } from "./models/UserBlock";
 import { YjsUpdate } from "./models/YjsUpdate";
 
 export { isUnavailableError, isUniqueViolation } from "./dbErrors";
+export type { AppEventKind } from "./models/AppEvent";
 export {
+  AppEvent,
   ChatMessage,
   ChatSession,
   Document,
   Invite,
   LoginSession,
   MemberInvitation,
+  MessageVersion,
   SessionMember,
   SessionRemoval,
   User,
@@ -55,6 +60,8 @@ export interface Models {
   MemberInvitation: typeof MemberInvitation;
   UserBlock: typeof UserBlock;
   SessionRemoval: typeof SessionRemoval;
+  MessageVersion: typeof MessageVersion;
+  AppEvent: typeof AppEvent;
 }
 
 export interface Db {
@@ -83,6 +90,8 @@ function bindModels(sequelize: Sequelize): Models {
     MemberInvitation: class extends MemberInvitation {},
     UserBlock: class extends UserBlock {},
     SessionRemoval: class extends SessionRemoval {},
+    MessageVersion: class extends MessageVersion {},
+    AppEvent: class extends AppEvent {},
   };
   for (const model of Object.values(models)) model.initModel(sequelize);
   const { User: U, ChatSession: S, SessionMember: M, ChatMessage: C, Document: D } = models;
@@ -95,6 +104,7 @@ function bindModels(sequelize: Sequelize): Models {
   models.MemberInvitation.belongsTo(S, { as: "session", foreignKey: "sessionId" });
   models.Invite.belongsTo(U, { as: "creator", foreignKey: "createdBy" });
   models.MemberInvitation.belongsTo(U, { as: "inviter", foreignKey: "invitedBy" });
+  models.MessageVersion.belongsTo(C, { as: "message", foreignKey: "messageId" });
   return models;
 }
 
@@ -155,12 +165,16 @@ export function createDb(options: DbOptions): Db {
   };
 }
 export * from "./commands/accountCommands";
+export * from "./commands/eventRecorder";
 export * from "./commands/loginSessionCommands";
 export * from "./commands/memberCommands";
 export * from "./commands/messageCreator";
+export * from "./commands/messageReviser";
 export * from "./commands/sessionCommands";
+export * from "./commands/userAdmin";
 export * from "./commands/userCreator";
 export * from "./presenters/index";
+export * from "./queries/analyticsQueries";
 export * from "./queries/sessionQueries";
 
 /**
@@ -173,3 +187,5 @@ function ensurePrivateFile(path: string): void {
   if (!existsSync(path)) closeSync(openSync(path, "a", 0o600));
   chmodSync(path, 0o600);
 }
+
+export * from "./queries/userListing";

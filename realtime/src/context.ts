@@ -6,7 +6,7 @@ import type {
   Revocation,
   RoomEmitter,
 } from "@engunity/core";
-import type { Db } from "@engunity/db";
+import type { Db, EventRecorder } from "@engunity/db";
 import type { GenerationSnapshot } from "@engunity/shared";
 import type { Redis } from "ioredis";
 import type { Metrics } from "./metrics";
@@ -70,4 +70,11 @@ export interface AppContext {
   runningGenerations(sessionId: string): Promise<GenerationSnapshot[]>;
   /** AI jobs, resume log, cancel bus and usage: in-process embedded, Redis scaled. */
   ai: AiRuntime;
+  /** Failure events for the admin dashboard (auth failures, database errors), batched. */
+  events: EventRecorder;
+  /**
+   * Cuts every live Socket.IO and Yjs connection of a user on every node (deactivated
+   * by an admin). A no-op until the gateway and the Yjs server are attached.
+   */
+  revokeUserConnections(userId: string): Promise<void>;
 }

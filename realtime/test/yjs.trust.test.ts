@@ -11,7 +11,7 @@ import {
   rawConnect,
   storedDoc,
   type TestClient,
-  waitUntil,
+  waitFor,
 } from "./yjsClients";
 
 function frame(type: number, body: Uint8Array, syncType?: number): Uint8Array {
@@ -134,7 +134,7 @@ describe("Yjs limits, awareness and roles (Postgres + Redis, two nodes)", () => 
     const editor = await connectClient(api, nodeB.url, id, bob.token);
     clients.push(editor);
     editor.doc.getText("draft").insert(0, "fine");
-    await waitUntil(
+    await waitFor(
       () => nodeB.yjs.registry.get(room)?.doc.getText("draft").toString() === "fine",
       "honest edit arrives",
     );
@@ -160,7 +160,7 @@ describe("Yjs limits, awareness and roles (Postgres + Redis, two nodes)", () => 
     owner.provider.awareness.setLocalStateField("user", { name: "Alice", color: "#112233" });
     const ownerId = owner.doc.clientID;
     const ws = await raw(nodeB, id, vera);
-    await waitUntil(
+    await waitFor(
       () => nodeB.yjs.registry.get(room)?.awareness.getStates().has(ownerId) ?? false,
       "owner's awareness on node B",
     );
@@ -178,7 +178,7 @@ describe("Yjs limits, awareness and roles (Postgres + Redis, two nodes)", () => 
         },
       ]),
     );
-    await waitUntil(
+    await waitFor(
       () => owner.provider.awareness.getStates().has(viewerClient),
       "viewer's own state reaches the owner",
     );
@@ -205,7 +205,7 @@ describe("Yjs limits, awareness and roles (Postgres + Redis, two nodes)", () => 
     const writer = new Y.Doc();
     writer.getText("draft").insert(0, "before");
     ws.send(updateFrame(Y.encodeStateAsUpdate(writer)));
-    await waitUntil(
+    await waitFor(
       () => nodeB.yjs.registry.get(room)?.doc.getText("draft").toString() === "before",
       "editor's write arrives",
     );
@@ -216,7 +216,7 @@ describe("Yjs limits, awareness and roles (Postgres + Redis, two nodes)", () => 
     );
     expect(patched.status).toBe(200);
     // The role message travels through Redis; anything sent after it arrives is dropped.
-    await waitUntil(
+    await waitFor(
       () => [...nodeB.yjs.registry.get(room)!.conns.keys()].every((c) => !c.canWrite),
       "node B learns the demotion",
       1000,
@@ -228,7 +228,7 @@ describe("Yjs limits, awareness and roles (Postgres + Redis, two nodes)", () => 
       (await nodeB.ctx.metrics.yjsRejected.get()).values.find(
         (v) => v.labels.reason === "read_only",
       )?.value ?? 0;
-    await waitUntil(async () => (await drops()) > 0, "demoted write dropped");
+    await waitFor(async () => (await drops()) > 0, "demoted write dropped");
     expect(nodeB.yjs.registry.get(room)!.doc.getText("draft").toString()).toBe("before");
     ws.close();
   });

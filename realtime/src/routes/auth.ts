@@ -30,6 +30,7 @@ import type { Request, RequestHandler } from "express";
 import { Router } from "express";
 import { deleteAccount } from "../commands/accountCommands";
 import type { AppContext } from "../context";
+import { recordAuthFailure } from "../failureEvents";
 import { parse } from "../http/validate";
 import { currentLoginSession, currentUser } from "../middleware/authenticate";
 
@@ -99,13 +100,19 @@ export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Route
       body.password,
       user?.hashedPassword ?? (await dummyPasswordHash(cost)),
     );
-    if (!user || !ok || !user.isActive) throw unauthorized("Wrong login or password");
+    if (!user || !ok || !user.isActive) {
+      recordAuthFailure(ctx, "login", user?.id);
+      throw unauthorized("Wrong login or password");
+    }
     await ctx.limiters.login.reset(key);
     res.json(await signIn(req, user));
   });
 
+  // The caller's own account, with whether they are an admin (the web app shows the
+  // admin area from it; other users' objects never carry the flag).
   router.get("/me", authenticate, (req, res) => {
-    res.json(presentSelf(currentUser(req).model));
+    const { model } = currentUser(req);
+    res.json({ ...presentSelf(model), isSuperuser: model.isSuperuser });
   });
 
   router.patch("/me", authenticate, async (req, res) => {

@@ -2,6 +2,7 @@ import { type AppError, toAppError, unauthorized, verifyAccessToken } from "@eng
 import { presentUser } from "@engunity/db";
 import { z } from "zod";
 import type { AppContext } from "../context";
+import { recordAuthFailure } from "../failureEvents";
 import type { GatewaySocket } from "./types";
 
 const subjectSchema = z.uuid();
@@ -22,6 +23,7 @@ export function handshakeAuth(ctx: AppContext) {
     const claims =
       typeof token === "string" ? verifyAccessToken(ctx.config.SECRET_KEY, token) : null;
     if (!claims || !subjectSchema.safeParse(claims.sub).success) {
+      recordAuthFailure(ctx, "socket");
       next(refusal(unauthorized("A valid access token is required in auth.token")));
       return;
     }
@@ -37,8 +39,10 @@ export function handshakeAuth(ctx: AppContext) {
       jti && claims.sid === undefined ? ctx.revocation.check(claims.sub, jti) : true,
     ]).then(
       ([user, live]) => {
-        if (!user?.isActive || !live)
+        if (!user?.isActive || !live) {
+          recordAuthFailure(ctx, "socket", claims.sub);
           return next(refusal(unauthorized("A valid access token is required in auth.token")));
+        }
         socket.data = {
           userId: user.id,
           user: presentUser(user),

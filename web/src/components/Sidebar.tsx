@@ -1,10 +1,11 @@
 import type { SearchHit, Session } from "@engunity/shared";
 import { A, useNavigate, useParams } from "@solidjs/router";
-import { createEffect, createMemo, createSignal, For, onCleanup, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { answerInvitation, invitations, signOutHere } from "../lib/account";
 import { api, errorText } from "../lib/api";
 import { currentUser } from "../lib/auth";
 import { displayName, titleOf } from "../lib/format";
+import { isAdmin, refreshMe } from "../lib/me";
 import { sessionList, upsertSession } from "../lib/sessions";
 import { AccountDialog } from "./AccountDialog";
 import { Avatar } from "./Avatar";
@@ -14,6 +15,7 @@ import { toast } from "./Toast";
 
 /** Sessions, newest activity first, with search, unread dots and a shared badge. */
 export function Sidebar(props: { onNavigate?: () => void }) {
+  onMount(() => void refreshMe());
   const params = useParams<{ sessionId?: string }>();
   const navigate = useNavigate();
   const [query, setQuery] = createSignal("");
@@ -199,6 +201,16 @@ export function Sidebar(props: { onNavigate?: () => void }) {
         >
           {displayName(currentUser())}
         </button>
+        <Show when={isAdmin()}>
+          <A
+            href="/admin"
+            class="btn btn-ghost btn-sm"
+            data-testid="admin-link"
+            onClick={() => props.onNavigate?.()}
+          >
+            Admin
+          </A>
+        </Show>
         <button
           class="btn btn-ghost btn-sm"
           type="button"
