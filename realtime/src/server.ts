@@ -164,8 +164,7 @@ export async function startRealtimeNode(
     evictSockets(sessionId, userId);
     yjs.evict(sessionId, userId);
   };
-  ctx.revokeUserConnections = (userId) =>
-    revokeUserConnections({ db, io: gateway.io, yjs }, userId);
+  ctx.revokeUserConnections = (userId) => revokeUserConnections({ revocation }, userId);
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
     httpServer.listen(config.PORT, config.HOST, () => resolve());
