@@ -57,7 +57,20 @@ export async function createBenchUsers(db: Db, n: number, prefix: string, secret
       fullName: `${prefix} ${i}`,
     })),
   );
-  return { users, tokens: users.map((u) => signAccessToken(secret, u.id, 60)) };
+  // Every user token names a login session (its `jti`), which must exist and be live.
+  const logins = await db.models.LoginSession.bulkCreate(
+    users.map((u) => ({
+      userId: u.id,
+      device: "bench",
+      ip: null,
+      expiresAt: new Date(Date.now() + 3_600_000),
+      lastSeenAt: new Date(),
+    })),
+  );
+  return {
+    users,
+    tokens: users.map((u, i) => signAccessToken(secret, u.id, 60, { jti: logins[i]!.id })),
+  };
 }
 
 /** Two Engunity realtime nodes as child processes on the stack's database and Redis. */

@@ -31,6 +31,10 @@ describe("loadConfig", () => {
     [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     [{ DATABASE_URL: "postgres://u@h/db" }, /SECRET_KEY is required when DATABASE_URL/],
     [{ SECRET_KEY: "short" }, /SECRET_KEY/],
+    // Finding 12: 32 × "a" was accepted as a signing key.
+    [{ SECRET_KEY: "a".repeat(32) }, /SECRET_KEY is too predictable/],
+    [{ SECRET_KEY: "abcd".repeat(16) }, /SECRET_KEY is too predictable/],
+    [{ METRICS_TOKEN: "short" }, /METRICS_TOKEN/],
     [{ ROLE: "worker" }, /ROLE=worker needs REDIS_URL/],
     [{ ROLE: "boss" }, /ROLE/],
     [{ ALLOWED_ORIGINS: "https://ok.example, not an origin" }, /ALLOWED_ORIGINS/],
@@ -38,6 +42,13 @@ describe("loadConfig", () => {
   ])("refuses %o with one line naming the variable", (env, message) => {
     expect(() => loadConfig({ DATA_DIR: tmp(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: tmp(), ...env })).toThrow(message);
+  });
+
+  it("creates the generated secret 0600 in a 0700 folder", () => {
+    const dir = join(tmp(), "fresh");
+    loadConfig({ DATA_DIR: dir });
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, "secret.key")).mode & 0o777).toBe(0o600);
   });
 
   it("parses origins and the PHI2_LOCAL_PATH alias", () => {

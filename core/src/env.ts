@@ -25,7 +25,19 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_:-]{1,64}$/, "letters, digits, _ : - only")
     .default("engunity"),
   ROLE: z.enum(["all", "realtime", "worker"]).default("all"),
-  SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+  SECRET_KEY: z
+    .string()
+    .min(32, "must be at least 32 characters")
+    .refine(
+      (key) => secretEntropyBits(key) >= 96,
+      "is too predictable (repeated or patterned characters): use 32 random bytes, e.g. `openssl rand -hex 32`",
+    )
+    .optional(),
+  /**
+   * Bearer token `/metrics` requires. Unset: `/metrics` answers only loopback clients
+   * (Prometheus beside the node), never what comes through a proxy.
+   */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce.number().int().min(1).default(11520),
   ALLOWED_ORIGINS: z.string().optional(),
   PUBLIC_URL: z.url().optional(),
@@ -117,12 +129,22 @@ const envSchema = z.object({
   PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(15),
   /** Login attempts per (IP, login) per 15 minutes before `rate_limited`. */
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  /** Login attempts per IP per minute, whatever the login, checked before any hashing. */
+  LOGIN_IP_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  /** Password hashes (scrypt) computed at once; more wait in a queue. Defaults to half the libuv pool. */
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  /** REST writes (create, rename, members, invites, tickets…) per user per minute. */
+  WRITE_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   /** Socket/REST writes per user per second before `rate_limited`. */
   MESSAGE_RATE_PER_SECOND: z.coerce.number().positive().default(5),
   /** Lifetime of a single-use Yjs connection ticket, in seconds (fractions allowed; lower only in tests). */
   YJS_TICKET_TTL_SECONDS: z.coerce.number().positive().max(3600).default(60),
   /** Largest Yjs websocket frame accepted; a bigger one closes the connection. */
   YJS_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+  /** Largest encoded state of one Yjs doc; updates that would grow it past this are refused. */
+  YJS_MAX_DOC_BYTES: z.coerce.number().int().min(16_384).default(1_000_000),
+  /** Document updates one Yjs connection may send per second (burst twice that). */
+  YJS_UPDATES_PER_SECOND: z.coerce.number().int().min(1).default(40),
   /** Stored update rows of one Yjs doc before they are merged into one. */
   YJS_COMPACT_AFTER_ROWS: z.coerce.number().int().min(2).default(100),
   /** Lifetime of a widget token (the embed asks the host for a new one before it ends); fractions allowed. */
@@ -189,6 +211,28 @@ export interface Config
   aiPrices?: PriceTable;
 }
 
+/**
+ * Shannon entropy of the key's characters times its length: a crude lower bound on
+ * guessing work that catches `aaaa…`, `abcabc…` and dictionary-like keys while any
+ * hex or base64 output of a random generator (≥ 32 characters) passes easily.
+ */
+export function secretEntropyBits(key: string): number {
+  const counts = new Map<string, number>();
+  for (const c of key) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let perChar = 0;
+  for (const n of counts.values()) {
+    const p = n / key.length;
+    perChar -= p * Math.log2(p);
+  }
+  // A key made of a short repeated pattern has little more entropy than the pattern.
+  for (let period = 1; period <= key.length / 2; period++) {
+    if (key.slice(period) === key.slice(0, key.length - period)) {
+      return perChar * period;
+    }
+  }
+  return perChar * key.length;
+}
+
 /** Raised for bad configuration; its message is the one line start-up prints. */
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -197,7 +241,7 @@ export class ConfigError extends Error {
 function loadOrCreateSecret(dataDir: string): string {
   const file = join(dataDir, "secret.key");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString("hex");
   writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: "wx" });
   chmodSync(file, 0o600);

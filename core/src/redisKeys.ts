@@ -33,6 +33,8 @@ export interface RedisKeys {
   yjsTicket(ticket: string): string;
   /** Key prefix of one rate limiter (`login`, `register`, `msg`, `ai`, …). */
   rateLimit(name: string): string;
+  /** Channel: revoked login sessions and users (every node cuts their connections). */
+  revocations: string;
 }
 
 /** The keys under `prefix` (the validated `REDIS_PREFIX`). */
@@ -52,5 +54,6 @@ export function redisKeys(prefix: string): RedisKeys {
     yjsChannelPrefix: `${prefix}:yjs:`,
     yjsTicket: (ticket) => `${prefix}:yjs-ticket:${ticket}`,
     rateLimit: (name) => `${prefix}:rl:${name}`,
+    revocations: `${prefix}:revocations`,
   };
 }

@@ -1,17 +1,21 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import { Sequelize, type Transaction } from "sequelize";
+import { Sequelize, Transaction } from "sequelize";
 import { migrate, pendingMigrations } from "./migrator";
 import { AppEvent } from "./models/AppEvent";
 import { ChatMessage } from "./models/ChatMessage";
 import { ChatSession } from "./models/ChatSession";
 import { Document } from "./models/Document";
 import { Invite } from "./models/Invite";
+import { LoginSession } from "./models/LoginSession";
+import { MemberInvitation } from "./models/MemberInvitation";
 import { MessageVersion } from "./models/MessageVersion";
 import { SessionMember } from "./models/SessionMember";
+import { SessionRemoval } from "./models/SessionRemoval";
 import { User } from "./models/User";
 import { WidgetKey } from "./models/WidgetKey";
 import { WidgetVisitor } from "./models/WidgetVisitor";
+import { UserBlock } from "./models/UserBlock";
 import { YjsUpdate } from "./models/YjsUpdate";
 
 export { isUnavailableError, isUniqueViolation } from "./dbErrors";
@@ -22,11 +26,15 @@ export {
   ChatSession,
   Document,
   Invite,
+  LoginSession,
+  MemberInvitation,
   MessageVersion,
   SessionMember,
+  SessionRemoval,
   User,
   WidgetKey,
   WidgetVisitor,
+  UserBlock,
   YjsUpdate,
 };
 
@@ -52,6 +60,10 @@ export interface Models {
   Invite: typeof Invite;
   Document: typeof Document;
   YjsUpdate: typeof YjsUpdate;
+  LoginSession: typeof LoginSession;
+  MemberInvitation: typeof MemberInvitation;
+  UserBlock: typeof UserBlock;
+  SessionRemoval: typeof SessionRemoval;
   MessageVersion: typeof MessageVersion;
   WidgetKey: typeof WidgetKey;
   WidgetVisitor: typeof WidgetVisitor;
@@ -80,6 +92,10 @@ function bindModels(sequelize: Sequelize): Models {
     Invite: class extends Invite {},
     Document: class extends Document {},
     YjsUpdate: class extends YjsUpdate {},
+    LoginSession: class extends LoginSession {},
+    MemberInvitation: class extends MemberInvitation {},
+    UserBlock: class extends UserBlock {},
+    SessionRemoval: class extends SessionRemoval {},
     MessageVersion: class extends MessageVersion {},
     WidgetKey: class extends WidgetKey {},
     WidgetVisitor: class extends WidgetVisitor {},
@@ -93,6 +109,9 @@ function bindModels(sequelize: Sequelize): Models {
   C.belongsTo(U, { as: "author", foreignKey: "authorId" });
   C.belongsTo(S, { as: "session", foreignKey: "sessionId" });
   D.belongsTo(S, { as: "session", foreignKey: "sessionId" });
+  models.MemberInvitation.belongsTo(S, { as: "session", foreignKey: "sessionId" });
+  models.Invite.belongsTo(U, { as: "creator", foreignKey: "createdBy" });
+  models.MemberInvitation.belongsTo(U, { as: "inviter", foreignKey: "invitedBy" });
   models.MessageVersion.belongsTo(C, { as: "message", foreignKey: "messageId" });
   return models;
 }
@@ -110,7 +129,7 @@ export function createDb(options: DbOptions): Db {
     });
   } else {
     const storage = options.sqlitePath ?? ":memory:";
-    if (storage !== ":memory:") mkdirSync(dirname(storage), { recursive: true });
+    if (storage !== ":memory:") ensurePrivateFile(storage);
     sequelize = new Sequelize({ dialect: "sqlite", storage, logging });
     // WAL lets readers run beside the writer; busy_timeout rides out the short
     // lock waits Sequelize's per-transaction connections can still hit.
@@ -131,7 +150,11 @@ export function createDb(options: DbOptions): Db {
   let sqliteChain: Promise<unknown> = Promise.resolve();
   const transaction = <T>(fn: (t: Transaction) => Promise<T>): Promise<T> => {
     if (dialect === "postgres") return sequelize.transaction(fn);
-    const run = sqliteChain.then(() => sequelize.transaction(fn));
+    // IMMEDIATE takes the write lock at BEGIN, so a transaction that read first never
+    // fails to upgrade (SQLITE_BUSY, which busy_timeout does not retry) under a burst.
+    const run = sqliteChain.then(() =>
+      sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, fn),
+    );
     sqliteChain = run.catch(() => undefined);
     return run;
   };
@@ -149,7 +172,9 @@ export function createDb(options: DbOptions): Db {
     close: () => sequelize.close(),
   };
 }
+export * from "./commands/accountCommands";
 export * from "./commands/eventRecorder";
+export * from "./commands/loginSessionCommands";
 export * from "./commands/memberCommands";
 export * from "./commands/messageCreator";
 export * from "./commands/messageReviser";
@@ -161,4 +186,16 @@ export * from "./presenters/index";
 export * from "./presenters/widget";
 export * from "./queries/analyticsQueries";
 export * from "./queries/sessionQueries";
+
+/**
+ * The SQLite file holds password hashes and every message: created 0600 in a 0700
+ * folder before SQLite opens it (SQLite gives its -wal and -shm files the same mode).
+ */
+function ensurePrivateFile(path: string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, "a", 0o600));
+  chmodSync(path, 0o600);
+}
+
 export * from "./queries/userListing";

@@ -7,7 +7,7 @@ import {
   presentSession,
   visitorsByUser,
 } from "@engunity/db";
-import { sessionRoom } from "@engunity/shared";
+import { type MembershipNotice, sessionRoom, userRoom } from "@engunity/shared";
 import { enqueueAnswer } from "./commands/askAi";
 import type { AppContext } from "./context";
 import type { DomainEvent } from "./events";
@@ -67,6 +67,11 @@ export const announce = {
   sessionDeleted(ctx: AppContext, sessionId: string): void {
     ctx.emitter.to(sessionRoom(sessionId)).emit("session:deleted", { sessionId });
     ctx.evict(sessionId);
+  },
+
+  /** Tells one person, on their personal channel, what became of their membership. */
+  membership(ctx: AppContext, userId: string, notice: MembershipNotice): void {
+    ctx.emitter.to(userRoom(userId)).emit("membership", notice);
   },
 
   async membersUpdated(ctx: AppContext, sessionId: string): Promise<void> {

@@ -1,4 +1,11 @@
-import type { AiRuntime, Config, Logger, RateLimiter, RoomEmitter } from "@engunity/core";
+import type {
+  AiRuntime,
+  Config,
+  Logger,
+  RateLimiter,
+  Revocation,
+  RoomEmitter,
+} from "@engunity/core";
 import type { Db, EventRecorder } from "@engunity/db";
 import type { GenerationSnapshot } from "@engunity/shared";
 import type { Redis } from "ioredis";
@@ -15,12 +22,27 @@ export interface AppContext {
   /** Emits into Socket.IO rooms; REST writes announce through it too. */
   emitter: RoomEmitter;
   limiters: {
+    /** Per (IP, account): guessing one account's password. */
     login: RateLimiter;
+    /** Per IP, whatever the login, spent before any hashing: floods of made-up names. */
+    loginIp: RateLimiter;
     register: RateLimiter;
     messages: RateLimiter;
+    /** REST writes and Yjs tickets, per user (and per IP for the unauthenticated ones). */
+    writes: RateLimiter;
     /** AI questions per user per minute (`AI_RATE_PER_MINUTE`). */
     ai: RateLimiter;
   };
+  /**
+   * Login sessions: every user request and handshake is checked here, and every kind
+   * of sign-out goes through it (cuts live Socket.IO and Yjs connections on every node).
+   */
+  revocation: Revocation;
+  /**
+   * Role of a member changed: open Yjs connections of theirs follow at once, on every
+   * node. A no-op until the Yjs server is attached.
+   */
+  roleChanged(sessionId: string, userId: string, canWrite: boolean): void;
   /**
    * Base URL people reach this app at (for invite links): `PUBLIC_URL`, else the
    * request's `Origin` when that origin is trusted, else its `Host`.

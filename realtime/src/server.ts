@@ -5,12 +5,14 @@ import {
   connectRedis,
   createLogger,
   createRateLimiter,
+  createRevocation,
   type Logger,
   openAiRuntime,
   originAllowed,
   type RoomEmitter,
   redisKeys,
   settlesWithin,
+  setPasswordHashConcurrency,
   silentEmitter,
 } from "@engunity/core";
 import { createDb, createEventRecorder, type Db } from "@engunity/db";
@@ -68,6 +70,23 @@ export async function startRealtimeNode(
   const emitter: RoomEmitter = silentEmitter;
   const ai = openAiRuntime(config, logger);
   let draining = false;
+  if (config.PASSWORD_HASH_CONCURRENCY)
+    setPasswordHashConcurrency(config.PASSWORD_HASH_CONCURRENCY);
+  const revocationSubscriber = config.REDIS_URL
+    ? connectRedis(config.REDIS_URL, logger, "engunity-revocation-sub", { waitForConnection: true })
+    : null;
+  const revocation = createRevocation({
+    db,
+    logger,
+    redis:
+      redis && revocationSubscriber
+        ? {
+            publisher: redis,
+            subscriber: revocationSubscriber,
+            channel: redisKeys(config.REDIS_PREFIX).revocations,
+          }
+        : undefined,
+  });
 
   const ctx: AppContext = {
     config,
@@ -81,6 +100,18 @@ export async function startRealtimeNode(
         keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit("login"),
         points: config.LOGIN_RATE_LIMIT,
         durationSeconds: 15 * 60,
+        redis: limiterRedis,
+      }),
+      loginIp: createRateLimiter({
+        keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit("login-ip"),
+        points: config.LOGIN_IP_RATE_PER_MINUTE,
+        durationSeconds: 60,
+        redis: limiterRedis,
+      }),
+      writes: createRateLimiter({
+        keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit("write"),
+        points: config.WRITE_RATE_PER_MINUTE,
+        durationSeconds: 60,
         redis: limiterRedis,
       }),
       register: createRateLimiter({
@@ -110,6 +141,8 @@ export async function startRealtimeNode(
       }
       return `http://${host ?? `localhost:${config.PORT}`}`;
     },
+    revocation,
+    roleChanged: () => {},
     evict: () => {},
     cutWidgetKey: () => {},
     onlineUserIds: async () => new Set(),
@@ -133,14 +166,14 @@ export async function startRealtimeNode(
     createRedis: redisUrl ? (name) => connectRedis(redisUrl, logger, name) : undefined,
   });
   ctx.docs = yjs.edits;
+  ctx.roleChanged = (sessionId, userId, canWrite) => yjs.setRole(sessionId, userId, canWrite);
   const evictSockets = ctx.evict;
   // A removed member loses the co-edited doc too, not only the Socket.IO room.
   ctx.evict = (sessionId, userId) => {
     evictSockets(sessionId, userId);
     yjs.evict(sessionId, userId);
   };
-  ctx.revokeUserConnections = (userId) =>
-    revokeUserConnections({ db, io: gateway.io, yjs }, userId);
+  ctx.revokeUserConnections = (userId) => revokeUserConnections({ revocation }, userId);
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
     httpServer.listen(config.PORT, config.HOST, () => resolve());
@@ -166,6 +199,8 @@ export async function startRealtimeNode(
         await served;
       }
       await ai.close();
+      await revocation.close();
+      if (revocationSubscriber) revocationSubscriber.disconnect();
       await ctx.events.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       if (ownsDb) await db.close();

@@ -47,13 +47,13 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST contract on %s", (kind) => {
     const dupName = await api.post("/auth/register", {
       username: "Alice",
       email: "other@example.test",
-      password: "password123",
+      password: "correct horse battery",
     });
     expect(dupName.status).toBe(409);
     const dupEmail = await api.post("/auth/register", {
       username: "alice2",
       email: "ALICE@example.test",
-      password: "password123",
+      password: "correct horse battery",
     });
     expect(dupEmail.status).toBe(409);
     expect(dupEmail.body.error.code).toBe("conflict");

@@ -164,7 +164,9 @@ describe("Yjs bad input (Postgres + Redis, two nodes)", () => {
     // The viewer's cursor reaches the editor (awareness flows) ...
     await waitFor(
       () =>
-        [...watcher.provider.awareness.getStates().values()].some((s) => s.user?.name === "vera"),
+        [...watcher.provider.awareness.getStates().values()].some(
+          (s) => s.user?.id === vera.user.id,
+        ),
       "viewer awareness reaches the editor",
     );
     // ... and the viewer still receives edits.

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { userSchema } from "./objects";
+import { selfSchema, userSchema } from "./objects";
 
 /** Admin routes and the per-session usage view (PROTOCOL.md "Admin"). */
 
 /** The caller's own account (`GET /auth/me`): the user object plus the admin flag. */
-export const meSchema = userSchema.extend({ isSuperuser: z.boolean() });
+export const meSchema = selfSchema.extend({ isSuperuser: z.boolean() });
 export type Me = z.infer<typeof meSchema>;
 
 export const ADMIN_LIMITS = {

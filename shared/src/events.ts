@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ErrorBody } from "./errors";
-import type { Document, Member, Message, MessageVersion, Session, User } from "./objects";
+import type { Document, Member, Message, MessageVersion, Role, Session, User } from "./objects";
 import { providerNameSchema } from "./objects";
 import { clientIdSchema, messageContentSchema } from "./rest";
 
@@ -123,6 +123,8 @@ export interface ServerToClientEvents {
   "session:updated": (payload: { session: Session }) => void;
   "session:deleted": (payload: { sessionId: string }) => void;
   "member:updated": (payload: { sessionId: string; members: Member[] }) => void;
+  /** On the personal channel only: see MembershipNotice. */
+  membership: (payload: MembershipNotice) => void;
   "document:progress": (payload: {
     sessionId: string;
     documentId: string;
@@ -131,6 +133,22 @@ export interface ServerToClientEvents {
     error?: string;
   }) => void;
 }
+
+/**
+ * What the personal channel (room `user:<id>`, every socket of the user joins it)
+ * tells a person about their memberships, live: they were added (and by whom), an add
+ * awaits their consent, or they were removed.
+ */
+export type MembershipNotice =
+  | { type: "added"; session: { id: string; title: string }; role: Role; by: User }
+  | {
+      type: "invited";
+      invitationId: string;
+      session: { id: string; title: string };
+      role: Role;
+      by: User;
+    }
+  | { type: "removed"; session: { id: string; title: string }; by: User | null };
 
 /** Names of the server → client events, for metrics and emitters. */
 export type ServerEventName = keyof ServerToClientEvents;

@@ -10,3 +10,4 @@ export * from "./rooms";
 export * from "./stream";
 export * from "./widget";
 export * from "./widgetMessages";
+export * from "./text";

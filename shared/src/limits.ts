@@ -3,7 +3,7 @@ export const LIMITS = {
   usernameMin: 3,
   usernameMax: 32,
   emailMax: 254,
-  passwordMin: 8,
+  passwordMin: 10,
   passwordMax: 128,
   fullNameMax: 100,
   titleMax: 200,
@@ -16,6 +16,7 @@ export const LIMITS = {
   joinHistory: 50,
   inviteMinutesDefault: 60 * 24 * 7,
   inviteMinutesMax: 60 * 24 * 30,
+  inviteUsesMax: 10_000,
   /** Socket.IO frame cap (maxHttpBufferSize). */
   socketFrameBytes: 1_000_000,
   /** JSON body cap for REST. */

@@ -5,13 +5,24 @@ import { z } from "zod";
 export const roleSchema = z.enum(["owner", "editor", "viewer"]);
 export type Role = z.infer<typeof roleSchema>;
 
+/**
+ * A person as others see them: no email (PROTOCOL.md "Objects": an email is shown only
+ * to its owner). `email` is present only on the caller's own user (`selfSchema`).
+ */
 export const userSchema = z.object({
   id: z.string(),
   username: z.string(),
-  email: z.string(),
+  email: z.string().optional(),
   fullName: z.string().nullable(),
 });
 export type User = z.infer<typeof userSchema>;
+
+/** The caller's own user (`/auth/me`, login, register): with email and settings. */
+export const selfSchema = userSchema.extend({
+  email: z.string(),
+  consentRequired: z.boolean(),
+});
+export type SelfUser = z.infer<typeof selfSchema>;
 
 /** The AI providers a request or a session may prefer (PROTOCOL.md "AI providers"). */
 export const PROVIDER_NAMES = ["groq", "local", "openai", "offline"] as const;

@@ -7,9 +7,11 @@ import {
   messageSchema,
   providerNameSchema,
   roleSchema,
+  selfSchema,
   sessionSchema,
   userSchema,
 } from "./objects";
+import { cleanDisplayName, hasControlCharacters } from "./text";
 
 /** REST bodies and responses (PROTOCOL.md "REST"). */
 
@@ -24,6 +26,18 @@ const trimmed = (max: number) =>
       "must be a single line of text",
     );
 
+/** A one-line lookup key (login, username, email, search): NUL and control characters → 400. */
+const lookup = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((s) => !hasControlCharacters(s), "must not contain NUL or control characters");
+
+/** A display name: one line; bidi overrides and invisible characters are removed on the way in. */
+export const displayNameSchema = trimmed(LIMITS.fullNameMax).transform(cleanDisplayName);
+
 export const registerBodySchema = z.object({
   username: z
     .string()
@@ -33,17 +47,73 @@ export const registerBodySchema = z.object({
     .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' and '-' only"),
   email: z.email().max(LIMITS.emailMax),
   password: z.string().min(LIMITS.passwordMin).max(LIMITS.passwordMax),
-  fullName: trimmed(LIMITS.fullNameMax).optional(),
+  fullName: displayNameSchema.optional(),
 });
 export type RegisterBody = z.infer<typeof registerBodySchema>;
 
 export const loginBodySchema = z.object({
-  login: z.string().trim().min(1).max(LIMITS.emailMax),
+  login: lookup(LIMITS.emailMax),
   password: z.string().min(1).max(LIMITS.passwordMax),
 });
 export type LoginBody = z.infer<typeof loginBodySchema>;
 
-export const authResponseSchema = z.object({ user: userSchema, accessToken: z.string() });
+export const authResponseSchema = z.object({ user: selfSchema, accessToken: z.string() });
+
+/** `PATCH /auth/me`: the caller's own name and consent setting. */
+export const patchMeBodySchema = z
+  .object({
+    fullName: displayNameSchema.nullable().optional(),
+    consentRequired: z.boolean().optional(),
+  })
+  .refine((b) => b.fullName !== undefined || b.consentRequired !== undefined, {
+    message: "nothing to change: give fullName or consentRequired",
+  });
+export type PatchMeBody = z.infer<typeof patchMeBodySchema>;
+
+/** `POST /auth/password`: the current password proves it is the person, not a stolen token. */
+export const changePasswordBodySchema = z.object({
+  currentPassword: z.string().min(1).max(LIMITS.passwordMax),
+  newPassword: z.string().min(1).max(LIMITS.passwordMax),
+});
+export type ChangePasswordBody = z.infer<typeof changePasswordBodySchema>;
+
+/** `DELETE /auth/me`: the password again, so a stolen token cannot delete the account. */
+export const deleteAccountBodySchema = z.object({
+  password: z.string().min(1).max(LIMITS.passwordMax),
+});
+
+/** One sign-in of the caller, as `GET /auth/sessions` lists it. */
+export const loginSessionSchema = z.object({
+  id: z.string(),
+  device: z.string(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  /** The login session of the request that asked. */
+  current: z.boolean(),
+});
+export type LoginSessionWire = z.infer<typeof loginSessionSchema>;
+
+/** An add waiting for the caller's consent (`GET /invitations`). */
+export const invitationSchema = z.object({
+  id: z.string(),
+  session: z.object({ id: z.string(), title: z.string() }),
+  invitedBy: userSchema,
+  role: roleSchema,
+  createdAt: z.string(),
+});
+export type Invitation = z.infer<typeof invitationSchema>;
+
+/** An invite link as its owner sees it in `GET /chat/:id/invites` (never the token). */
+export const inviteLinkSchema = z.object({
+  id: z.string(),
+  role: roleSchema,
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  maxUses: z.number().int().nullable(),
+  uses: z.number().int(),
+  createdBy: userSchema.nullable(),
+});
+export type InviteLink = z.infer<typeof inviteLinkSchema>;
 export type AuthResponse = z.infer<typeof authResponseSchema>;
 
 export const createSessionBodySchema = z.object({
@@ -113,8 +183,8 @@ export type SendMessageBody = z.infer<typeof sendMessageBodySchema>;
 
 export const addMemberBodySchema = z
   .object({
-    username: z.string().trim().min(1).max(LIMITS.usernameMax).optional(),
-    email: z.string().trim().min(1).max(LIMITS.emailMax).optional(),
+    username: lookup(LIMITS.usernameMax).optional(),
+    email: lookup(LIMITS.emailMax).optional(),
     role: z.enum(["editor", "viewer"]),
   })
   .refine((b) => (b.username === undefined) !== (b.email === undefined), {
@@ -132,10 +202,14 @@ export const createInviteBodySchema = z.object({
     .min(1)
     .max(LIMITS.inviteMinutesMax)
     .default(LIMITS.inviteMinutesDefault),
+  /** How many people may join through the link; absent = anyone until it expires. */
+  maxUses: z.number().int().min(1).max(LIMITS.inviteUsesMax).optional(),
 });
 export type CreateInviteBody = z.infer<typeof createInviteBodySchema>;
 
 export const inviteSchema = z.object({
+  id: z.string(),
+  maxUses: z.number().int().nullable(),
   token: z.string(),
   url: z.string(),
   role: roleSchema,
@@ -145,7 +219,7 @@ export const inviteSchema = z.object({
 export const exportQuerySchema = z.object({ format: z.enum(["md", "json"]).default("md") });
 
 export const searchQuerySchema = z.object({
-  q: z.string().trim().min(1).max(LIMITS.searchQueryMax),
+  q: lookup(LIMITS.searchQueryMax),
   limit: z.coerce.number().int().min(1).max(LIMITS.searchResultsMax).default(20),
 });
 

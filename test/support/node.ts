@@ -22,6 +22,8 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
     SECRET_KEY: randomBytes(32).toString("hex"),
     MESSAGE_RATE_PER_SECOND: "1000",
     LOGIN_RATE_LIMIT: "1000",
+    LOGIN_IP_RATE_PER_MINUTE: "100000",
+    WRITE_RATE_PER_MINUTE: "100000",
     ...overrides,
   });
 }

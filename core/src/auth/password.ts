@@ -1,4 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { unavailable } from "../errors";
 
 /**
  * Password hashing with scrypt (memory-hard; in Node's standard library). The stored
@@ -9,7 +11,59 @@ const R = 8;
 const P = 1;
 const KEY_LEN = 32;
 
+/**
+ * scrypt runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says
+ * otherwise), which SQLite, file I/O and DNS share. Unbounded, a login flood fills
+ * every thread with hashing and everyone else's reads wait behind it (finding 1:
+ * 13.7 s for a bystander's `GET /chat/`). So at most half the pool (and one core
+ * fewer than the machine has) hashes at once,
+ * and a bounded queue holds the rest; past it, logins answer 503 at once.
+ */
+const POOL = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+// And never every core: a hash is pure CPU, and the event loop needs one to answer others.
+let limit = Math.max(1, Math.min(Math.floor(POOL / 2), availableParallelism() - 1));
+const MAX_QUEUE = 256;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+/** Sets how many hashes may run at once (config `PASSWORD_HASH_CONCURRENCY`). */
+export function setPasswordHashConcurrency(n: number): void {
+  limit = Math.max(1, Math.floor(n));
+}
+
+/** Hashes running and waiting now (for tests and metrics). */
+export function passwordHashLoad(): { running: number; waiting: number; limit: number } {
+  return { running, waiting: waiting.length, limit };
+}
+
+async function bounded<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= limit) {
+    if (waiting.length >= MAX_QUEUE) throw unavailable("Too many sign-ins at once; try again");
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else {
+    running += 1;
+  }
+  try {
+    return await fn();
+  } finally {
+    const next = waiting.shift();
+    // The slot passes straight to the next waiter, so `running` stays as it is.
+    if (next) next();
+    else running -= 1;
+  }
+}
+
 function derive(
+  password: string,
+  salt: Buffer,
+  logN: number,
+  r: number,
+  p: number,
+): Promise<Buffer> {
+  return bounded(() => deriveNow(password, salt, logN, r, p));
+}
+
+function deriveNow(
   password: string,
   salt: Buffer,
   logN: number,

@@ -1,6 +1,10 @@
 import jwt from "jsonwebtoken";
 
-/** Access tokens: HS256 JWTs with `sub` (user id) and a mandatory `exp`. */
+/**
+ * Access tokens: HS256 JWTs with `sub` (user id) and a mandatory `exp`. A user's token
+ * also carries `jti`, the id of the login session it belongs to (revocable); a widget
+ * token carries `sid` instead (revoked by its key).
+ */
 
 export interface AccessClaims {
   sub: string;
@@ -8,18 +12,22 @@ export interface AccessClaims {
   iat: number;
   /** Present on widget tokens: the only session the token may touch. */
   sid?: string;
+  /** Present on user tokens: the login session (revocable), see `revocation.ts`. */
+  jti?: string;
 }
 
 export function signAccessToken(
   secret: string,
   userId: string,
   expiresInMinutes: number,
-  extra: { sid?: string } = {},
+  extra: { sid?: string; jti?: string } = {},
 ): string {
-  return jwt.sign({ ...extra }, secret, {
+  const { jti, ...claims } = extra;
+  return jwt.sign(claims, secret, {
     algorithm: "HS256",
     subject: userId,
     expiresIn: expiresInMinutes * 60,
+    ...(jti ? { jwtid: jti } : {}),
   });
 }
 
@@ -32,6 +40,7 @@ export function verifyAccessToken(secret: string, token: string): AccessClaims |
     const claims = jwt.verify(token, secret, { algorithms: ["HS256"] });
     if (typeof claims !== "object" || claims === null) return null;
     if (typeof claims.sub !== "string" || typeof claims.exp !== "number") return null;
+    if (claims.jti !== undefined && typeof claims.jti !== "string") return null;
     return claims as AccessClaims;
   } catch {
     return null;

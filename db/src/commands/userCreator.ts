@@ -49,7 +49,21 @@ export async function createUser(
   });
 }
 
-/** Finds a user by username (any case) or email, for login and for adding members. */
+/** Finds a user by exactly one of username (any case) or email, for adding members. */
+export async function findUserBy(
+  db: Db,
+  key: { username: string } | { email: string },
+): Promise<User | null> {
+  if ("email" in key) return db.models.User.findOne({ where: { email: key.email.toLowerCase() } });
+  return db.models.User.findOne({
+    where: db.sequelize.where(
+      db.sequelize.fn("lower", db.sequelize.col("username")),
+      key.username.toLowerCase(),
+    ),
+  });
+}
+
+/** Finds a user by username (any case) or email, for login. */
 export async function findUserByLogin(db: Db, login: string): Promise<User | null> {
   const lowered = login.toLowerCase();
   return db.models.User.findOne({

@@ -5,8 +5,10 @@ import {
   type InferAttributes,
   type InferCreationAttributes,
   Model,
+  type NonAttribute,
   type Sequelize,
 } from "sequelize";
+import type { User } from "./User";
 
 export class Invite extends Model<InferAttributes<Invite>, InferCreationAttributes<Invite>> {
   declare id: CreationOptional<string>;
@@ -17,6 +19,10 @@ export class Invite extends Model<InferAttributes<Invite>, InferCreationAttribut
   declare role: Exclude<Role, "owner">;
   declare expiresAt: Date;
   declare acceptedCount: CreationOptional<number>;
+  /** Accepts allowed in all; null = unlimited until it expires. */
+  declare maxUses: CreationOptional<number | null>;
+  declare revokedAt: CreationOptional<Date | null>;
+  declare creator?: NonAttribute<User>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
@@ -30,6 +36,8 @@ export class Invite extends Model<InferAttributes<Invite>, InferCreationAttribut
         role: { type: DataTypes.STRING(16), allowNull: false },
         expiresAt: { type: DataTypes.DATE, allowNull: false },
         acceptedCount: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+        maxUses: { type: DataTypes.INTEGER, allowNull: true },
+        revokedAt: { type: DataTypes.DATE, allowNull: true },
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
       },

@@ -15,6 +15,8 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   declare fullName: string | null;
   declare isActive: CreationOptional<boolean>;
   declare isSuperuser: CreationOptional<boolean>;
+  /** "Only people I accept may add me": adds become pending invitations. */
+  declare consentRequired: CreationOptional<boolean>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
@@ -28,6 +30,7 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
         fullName: { type: DataTypes.STRING(255), allowNull: true },
         isActive: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
         isSuperuser: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+        consentRequired: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
       },

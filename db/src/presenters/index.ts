@@ -4,11 +4,12 @@ import type {
   Message,
   MessageVersion as MessageVersionWire,
   Role,
+  SelfUser,
   Session,
   SessionSettings,
   User as UserWire,
 } from "@engunity/shared";
-import { defaultAiMode } from "@engunity/shared";
+import { cleanDisplayName, defaultAiMode } from "@engunity/shared";
 import type { ChatMessage } from "../models/ChatMessage";
 import type { ChatSession } from "../models/ChatSession";
 import type { Document } from "../models/Document";
@@ -18,8 +19,23 @@ import type { User } from "../models/User";
 
 /** Model → wire object. The only place the contract's object shapes are built. */
 
+/**
+ * A person as everyone else sees them: no email (finding 6 — every member, a viewer
+ * from a public link included, read every member's email), and a display name
+ * cleaned of bidi overrides and invisible characters, even if stored before that rule.
+ */
 export function presentUser(user: User): UserWire {
-  return { id: user.id, username: user.username, email: user.email, fullName: user.fullName };
+  const fullName = user.fullName ? cleanDisplayName(user.fullName) || null : null;
+  return { id: user.id, username: user.username, fullName };
+}
+
+/** The caller's own user: with their email and settings. */
+export function presentSelf(user: User): SelfUser {
+  return {
+    ...presentUser(user),
+    email: user.email,
+    consentRequired: user.consentRequired ?? false,
+  };
 }
 
 export function presentSettings(

@@ -1,7 +1,9 @@
+import { timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { AppError, unauthorized } from "@engunity/core";
 import { LIMITS } from "@engunity/shared";
-import express, { type Express } from "express";
+import express, { type Express, type RequestHandler } from "express";
 import helmet from "helmet";
 import type { AppContext } from "../context";
 import { createAuthenticator } from "../middleware/authenticate";
@@ -12,7 +14,7 @@ import { aiRoutes } from "../routes/ai";
 import { authRoutes } from "../routes/auth";
 import { exportRoutes, searchRoutes } from "../routes/exportSearch";
 import { healthRoutes } from "../routes/health";
-import { inviteRoutes, memberRoutes } from "../routes/members";
+import { consentRoutes, inviteRoutes, memberRoutes } from "../routes/members";
 import { sessionRoutes } from "../routes/sessions";
 import { widgetRoutes } from "../routes/widget";
 import { yjsTicketRoutes } from "../routes/yjsTicket";
@@ -48,7 +50,7 @@ export function createApp(ctx: AppContext): Express {
   );
   app.use(requestMetrics(ctx.metrics));
 
-  app.get("/metrics", async (_req, res) => {
+  app.get("/metrics", metricsGuard(ctx), async (_req, res) => {
     res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
 
@@ -68,6 +70,7 @@ export function createApp(ctx: AppContext): Express {
   api.use("/invites", inviteRoutes(ctx, authenticate));
   api.use("/search", searchRoutes(ctx, authenticate));
   api.use("/widget", widgetRoutes(ctx, authenticate));
+  api.use(consentRoutes(ctx, authenticate));
   api.use("/admin", adminRoutes(ctx, authenticate));
   api.use(aiRoutes(ctx, authenticate));
   api.use(notFoundHandler);
@@ -78,6 +81,28 @@ export function createApp(ctx: AppContext): Express {
   app.use(notFoundHandler);
   app.use(errorHandler(ctx));
   return app;
+}
+
+/**
+ * `/metrics` (finding 12: it answered anyone on every node). With `METRICS_TOKEN`, a
+ * matching bearer token is required; without, only a direct loopback client (a
+ * Prometheus beside the node) is answered — never a request that came through a
+ * proxy, whose X-Forwarded-For says it is someone else's.
+ */
+function metricsGuard(ctx: AppContext): RequestHandler {
+  const token = ctx.config.METRICS_TOKEN;
+  const expected = token ? Buffer.from(`Bearer ${token}`) : null;
+  return (req, _res, next) => {
+    if (expected) {
+      const given = Buffer.from(req.get("authorization") ?? "");
+      const ok = given.length === expected.length && timingSafeEqual(given, expected);
+      return next(ok ? undefined : unauthorized("/metrics needs the METRICS_TOKEN bearer token"));
+    }
+    const peer = req.socket.remoteAddress ?? "";
+    const loopback = peer === "127.0.0.1" || peer === "::1" || peer === "::ffff:127.0.0.1";
+    if (loopback && !req.get("x-forwarded-for")) return next();
+    next(new AppError("not_found", "No such route"));
+  };
 }
 
 /** The SPA: static files, and index.html for the app's routes. */

@@ -21,7 +21,8 @@ declare global {
  * passport-jwt on a passport instance of this node's own (tests run several nodes in
  * one process). HS256 only — `alg: none` and RS/HS confusion are refused by the
  * verifier — and, since jsonwebtoken accepts tokens without `exp`, `exp` is
- * required here. A token of a deleted or deactivated user is refused too.
+ * required here. A token of a deleted or deactivated user is refused too, and so is
+ * one whose login session (`jti`) was signed out or revoked (`ctx.revocation`, cached).
  */
 export function createAuthenticator(ctx: AppContext): RequestHandler {
   const instance = new passport.Passport();
@@ -39,11 +40,17 @@ export function createAuthenticator(ctx: AppContext): RequestHandler {
         // enforces that binding; REST has no widget routes, so it refuses them outright
         // rather than let one reach every session of its user.
         if (claims.sid !== undefined) return done(null, false);
-        ctx.db.models.User.findByPk(claims.sub).then(
-          (model: User | null) =>
-            done(null, model?.isActive ? { id: model.id, model, claims } : false),
-          (err: unknown) => done(err),
-        );
+        // Every user token names its login session; one without cannot be revoked.
+        const jti = claims.jti;
+        if (typeof jti !== "string") return done(null, false);
+        Promise.all([
+          ctx.db.models.User.findByPk(claims.sub),
+          ctx.revocation.check(claims.sub, jti),
+        ])
+          .then(([model, live]: [User | null, boolean]) =>
+            done(null, model?.isActive && live ? { id: model.id, model, claims } : false),
+          )
+          .catch((err: unknown) => done(err));
       },
     ),
   );
@@ -59,6 +66,13 @@ export function createAuthenticator(ctx: AppContext): RequestHandler {
       next();
     })(req, res, next);
   };
+}
+
+/** The login session (`jti`) of an authenticated request. */
+export function currentLoginSession(req: Request): string {
+  const jti = currentUser(req).claims.jti;
+  if (!jti) throw unauthorized();
+  return jti;
 }
 
 /** The authenticated user of a request behind the authenticator. */

@@ -1,4 +1,10 @@
-import { AppError, payloadTooLarge, toAppError, validationFailed } from "@engunity/core";
+import {
+  AppError,
+  payloadTooLarge,
+  toAppError,
+  unsupportedMediaType,
+  validationFailed,
+} from "@engunity/core";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { AppContext } from "../context";
 import { recordDbError } from "../failureEvents";
@@ -9,7 +15,13 @@ function fromBodyParser(err: unknown): AppError | null {
   if (type === "entity.parse.failed") return validationFailed("Malformed JSON body");
   if (type === "entity.too.large") return payloadTooLarge("Request body is too large");
   if (type === "encoding.unsupported" || type === "charset.unsupported") {
-    return validationFailed("Unsupported body encoding");
+    return unsupportedMediaType("Unsupported body encoding");
+  }
+  // A body that does not decompress as its Content-Encoding says (zlib's and brotli's
+  // errors carry no `type`, only an exposed 4xx status): the caller's fault, not ours.
+  const status = (err as { status?: number; expose?: boolean })?.status;
+  if ((err as { expose?: boolean })?.expose && status && status >= 400 && status < 500) {
+    return validationFailed("The request body could not be decoded");
   }
   return null;
 }

@@ -17,6 +17,7 @@ import {
 import type { AppContext } from "../context";
 import { parse } from "../http/validate";
 import { currentUser } from "../middleware/authenticate";
+import { limitWrites } from "../middleware/limitWrites";
 import { sessionIdParam } from "./sessions";
 
 const catalogs = new WeakMap<AppContext, ProviderCatalog>();
@@ -37,7 +38,7 @@ export function aiRoutes(ctx: AppContext, authenticate: RequestHandler): Router 
   router.get("/providers", authenticate, async (_req, res) => {
     res.json(await providerCatalog(ctx).listing());
   });
-  router.post("/chat/:id/stop", authenticate, async (req, res) => {
+  router.post("/chat/:id/stop", authenticate, limitWrites(ctx), async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
     const { messageId } = parse(stopPayloadSchema.pick({ messageId: true }), req.body);
     await stopAi(ctx, currentUser(req).id, sessionId, messageId);

@@ -1,36 +1,77 @@
 import {
+  assertPasswordAcceptable,
   conflict,
   dummyPasswordHash,
+  forbidden,
   hashPassword,
+  notFound,
   signAccessToken,
   unauthorized,
   verifyPassword,
 } from "@engunity/core";
 import {
+  createLoginSession,
   createUser,
   DuplicateUserError,
   findUserByLogin,
-  presentUser,
+  listLoginSessions,
+  presentSelf,
   type User,
 } from "@engunity/db";
-import { loginBodySchema, registerBodySchema } from "@engunity/shared";
-import type { RequestHandler } from "express";
+import {
+  changePasswordBodySchema,
+  deleteAccountBodySchema,
+  idParamSchema,
+  loginBodySchema,
+  patchMeBodySchema,
+  registerBodySchema,
+} from "@engunity/shared";
+import type { Request, RequestHandler } from "express";
 import { Router } from "express";
+import { deleteAccount } from "../commands/accountCommands";
 import type { AppContext } from "../context";
 import { recordAuthFailure } from "../failureEvents";
 import { parse } from "../http/validate";
-import { currentUser } from "../middleware/authenticate";
+import { currentLoginSession, currentUser } from "../middleware/authenticate";
 
-/** `/auth`: register, login (username or email), me. */
+/**
+ * `/auth`: register, login (username or email), me, and the login sessions behind
+ * every token: sign out (this device, everywhere, one from the list), change the
+ * password, delete the account.
+ */
 export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Router {
   const router = Router();
   const cost = ctx.config.PASSWORD_HASH_COST;
-  const tokenFor = (user: User) =>
-    signAccessToken(ctx.config.SECRET_KEY, user.id, ctx.config.ACCESS_TOKEN_EXPIRE_MINUTES);
+  const minutes = ctx.config.ACCESS_TOKEN_EXPIRE_MINUTES;
+  const ip = (req: Request) => req.ip ?? "unknown";
+
+  /** A new login session for `user` on the requesting device, and its token. */
+  const signIn = async (req: Request, user: User) => {
+    const login = await createLoginSession(ctx.db, {
+      userId: user.id,
+      device: req.get("user-agent") ?? "",
+      ip: req.ip ?? null,
+      expiresAt: new Date(Date.now() + minutes * 60_000),
+    });
+    return {
+      user: presentSelf(user),
+      accessToken: signAccessToken(ctx.config.SECRET_KEY, user.id, minutes, { jti: login.id }),
+    };
+  };
+
+  /** The password again, for what a stolen token alone must not do. */
+  const confirmPassword = async (user: User, password: string) => {
+    await ctx.limiters.login.consume(`confirm:${user.id}`);
+    if (!(await verifyPassword(password, user.hashedPassword))) {
+      // 403, not 401: the token is fine (a 401 would make clients sign out).
+      throw forbidden("The current password is wrong");
+    }
+  };
 
   router.post("/register", async (req, res) => {
     const body = parse(registerBodySchema, req.body);
-    await ctx.limiters.register.consume(req.ip ?? "unknown");
+    await ctx.limiters.register.consume(ip(req));
+    assertPasswordAcceptable(body.password, [body.username, body.email, body.fullName ?? ""]);
     let user: User;
     try {
       user = await createUser(ctx.db, {
@@ -41,15 +82,18 @@ export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Route
       if (err instanceof DuplicateUserError) throw conflict(err.message);
       throw err;
     }
-    res.status(201).json({ user: presentUser(user), accessToken: tokenFor(user) });
+    res.status(201).json(await signIn(req, user));
   });
 
   router.post("/login", async (req, res) => {
     const body = parse(loginBodySchema, req.body);
+    // Per IP first, whatever the login, and before any hashing or lookup (finding 1:
+    // 200 parallel logins with made-up names each had a bucket of their own).
+    await ctx.limiters.loginIp.consume(ip(req));
     const user = await findUserByLogin(ctx.db, body.login);
     // Keyed by IP and account (a username and its email are one bucket), so one attacker
     // cannot lock a victim out from elsewhere, nor double their tries.
-    const key = `${req.ip ?? "unknown"}:${user?.id ?? body.login.toLowerCase()}`;
+    const key = `${ip(req)}:${user?.id ?? body.login.toLowerCase()}`;
     await ctx.limiters.login.consume(key);
     // Hash even for unknown logins, so timing does not tell which accounts exist.
     const ok = await verifyPassword(
@@ -61,14 +105,80 @@ export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Route
       throw unauthorized("Wrong login or password");
     }
     await ctx.limiters.login.reset(key);
-    res.json({ user: presentUser(user), accessToken: tokenFor(user) });
+    res.json(await signIn(req, user));
   });
 
   // The caller's own account, with whether they are an admin (the web app shows the
   // admin area from it; other users' objects never carry the flag).
   router.get("/me", authenticate, (req, res) => {
     const { model } = currentUser(req);
-    res.json({ ...presentUser(model), isSuperuser: model.isSuperuser });
+    res.json({ ...presentSelf(model), isSuperuser: model.isSuperuser });
+  });
+
+  router.patch("/me", authenticate, async (req, res) => {
+    const { model } = currentUser(req);
+    await ctx.limiters.writes.consume(model.id);
+    const body = parse(patchMeBodySchema, req.body);
+    if (body.fullName !== undefined) model.fullName = body.fullName || null;
+    if (body.consentRequired !== undefined) model.consentRequired = body.consentRequired;
+    await model.save();
+    res.json(presentSelf(model));
+  });
+
+  router.post("/logout", authenticate, async (req, res) => {
+    await ctx.revocation.revokeLoginSession(currentUser(req).id, currentLoginSession(req));
+    res.status(204).end();
+  });
+
+  router.post("/logout-all", authenticate, async (req, res) => {
+    await ctx.revocation.revokeUser(currentUser(req).id);
+    res.status(204).end();
+  });
+
+  router.get("/sessions", authenticate, async (req, res) => {
+    const current = currentLoginSession(req);
+    const rows = await listLoginSessions(ctx.db, currentUser(req).id);
+    res.json({
+      sessions: rows.map((s) => ({
+        id: s.id,
+        device: s.device,
+        createdAt: s.createdAt.toISOString(),
+        lastSeenAt: s.lastSeenAt.toISOString(),
+        current: s.id === current,
+      })),
+    });
+  });
+
+  router.delete("/sessions/:id", authenticate, async (req, res) => {
+    const parsed = idParamSchema.safeParse(req.params.id);
+    if (!parsed.success) throw notFound("Login session");
+    const me = currentUser(req).id;
+    const row = await ctx.db.models.LoginSession.findOne({
+      where: { id: parsed.data, userId: me, revokedAt: null },
+    });
+    if (!row) throw notFound("Login session");
+    await ctx.revocation.revokeLoginSession(me, row.id);
+    res.status(204).end();
+  });
+
+  router.post("/password", authenticate, async (req, res) => {
+    const { model } = currentUser(req);
+    const body = parse(changePasswordBodySchema, req.body);
+    await confirmPassword(model, body.currentPassword);
+    assertPasswordAcceptable(body.newPassword, [model.username, model.email, model.fullName ?? ""]);
+    model.hashedPassword = await hashPassword(body.newPassword, cost);
+    await model.save();
+    // Whoever else knew the old password is signed out everywhere; this device stays.
+    await ctx.revocation.revokeUser(model.id, { except: currentLoginSession(req) });
+    res.status(204).end();
+  });
+
+  router.delete("/me", authenticate, async (req, res) => {
+    const { model } = currentUser(req);
+    const body = parse(deleteAccountBodySchema, req.body ?? {});
+    await confirmPassword(model, body.password);
+    await deleteAccount(ctx, model.id);
+    res.status(204).end();
   });
 
   return router;

@@ -24,6 +24,7 @@ import { sendMessage } from "../commands/sendMessage";
 import type { AppContext } from "../context";
 import { parse } from "../http/validate";
 import { currentUser } from "../middleware/authenticate";
+import { limitWrites } from "../middleware/limitWrites";
 import { streamAnswer, waitForAnswer } from "./aiAnswers";
 
 /** A `:id` route parameter; a malformed id is just a session that does not exist. */
@@ -37,6 +38,7 @@ export function sessionIdParam(raw: unknown): string {
 export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Router {
   const router = Router();
   router.use(authenticate);
+  const writes = limitWrites(ctx);
 
   router.get("/", async (req, res) => {
     const user = currentUser(req);
@@ -51,7 +53,7 @@ export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
     });
   });
 
-  router.post("/sessions", async (req, res) => {
+  router.post("/sessions", writes, async (req, res) => {
     const body = parse(createSessionBodySchema, req.body ?? {});
     const session = await createSession(ctx.db, currentUser(req).id, body.title ?? "");
     res.status(201).json(presentSession(session, "owner", 1));
@@ -107,7 +109,7 @@ export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
     });
   });
 
-  router.patch("/:id", async (req, res) => {
+  router.patch("/:id", writes, async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
     const user = currentUser(req);
     const body = parse(patchSessionBodySchema, req.body);
@@ -125,7 +127,7 @@ export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
     res.json(presentSession(session, membership.role, await countMembers(ctx.db, sessionId)));
   });
 
-  router.delete("/:id", async (req, res) => {
+  router.delete("/:id", writes, async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
     await authorize(ctx.db, currentUser(req).id, sessionId, "delete");
     await deleteSession(ctx.db, sessionId);

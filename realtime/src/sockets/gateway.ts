@@ -4,6 +4,7 @@ import {
   originAllowed,
   type RoomEmitter,
   redisKeys,
+  revocationCovers,
   settlesWithin,
 } from "@engunity/core";
 import { LIMITS, sessionIdOfRoom, sessionRoom, userRoom, widgetKeyRoom } from "@engunity/shared";
@@ -132,6 +133,16 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
     if (socket) setTyping(gw, socket, sessionId, false);
   });
   const stopBroadcasts = startPresenceBroadcasts(gw);
+  // A sign-out anywhere cuts this node's sockets of that login (or of the whole user).
+  const stopRevocations = ctx.revocation.onRevoke((event) => {
+    const ids = [...(nsp.adapter.rooms.get(userRoom(event.userId)) ?? [])];
+    for (const id of ids) {
+      const socket = nsp.sockets.get(id);
+      if (socket && revocationCovers(event, socket.data.userId, socket.data.jti)) {
+        socket.disconnect(true);
+      }
+    }
+  });
 
   const knownEvents = new Set<string>(socketHandlers.map((h) => h.event));
   io.use(handshakeAuth(ctx));
@@ -159,6 +170,7 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
     close() {
       closing ??= (async () => {
         stopBroadcasts();
+        stopRevocations();
         // Not io.close(): that would also close the HTTP server, which the node owns.
         // Closing the transports rather than disconnecting the sockets: a client sees
         // "transport close" and Socket.IO's own reconnection takes it, through the proxy,

@@ -52,9 +52,19 @@ export function handshakeAuth(ctx: AppContext) {
       next(refusal(unauthorized("A valid access token is required in auth.token")));
       return;
     }
-    ctx.db.models.User.findByPk(claims.sub).then(
-      (user) => {
-        if (!user?.isActive) {
+    // A user token must name a live login session; a widget token (`sid`) is revoked
+    // by its key instead (the widget's own check), so it has no `jti` to look up.
+    const jti = claims.jti;
+    if (claims.sid === undefined && typeof jti !== "string") {
+      next(refusal(unauthorized("A valid access token is required in auth.token")));
+      return;
+    }
+    Promise.all([
+      ctx.db.models.User.findByPk(claims.sub),
+      jti && claims.sid === undefined ? ctx.revocation.check(claims.sub, jti) : true,
+    ]).then(
+      ([user, live]) => {
+        if (!user?.isActive || !live) {
           recordAuthFailure(ctx, "socket", claims.sub);
           return next(refusal(unauthorized("A valid access token is required in auth.token")));
         }
@@ -63,6 +73,7 @@ export function handshakeAuth(ctx: AppContext) {
           user: presentUser(user),
           exp: claims.exp,
           sid: claims.sid,
+          jti,
         };
         next();
       },

@@ -15,6 +15,8 @@ export interface SocketData {
   sid?: string;
   /** A widget token's key: revoking it disconnects the socket. */
   widgetKeyId?: string;
+  /** A user token's login session: signing it out cuts this socket. */
+  jti?: string;
 }
 
 type NoServerEvents = Record<string, never>;

@@ -263,6 +263,9 @@ export class DocRegistry {
       case "evict":
         this.closeLocal(room, message.userId);
         return;
+      case "role":
+        this.setRoleLocal(room, message.userId, message.canWrite);
+        return;
     }
   }
 
@@ -324,6 +327,23 @@ export class DocRegistry {
         else conn.canWrite = can(role, "write");
       }
     }
+  }
+
+  private setRoleLocal(room: string, userId: string, canWrite: boolean): void {
+    const shared = this.docs.get(room);
+    if (!shared) return;
+    for (const conn of shared.conns.keys()) if (conn.userId === userId) conn.canWrite = canWrite;
+  }
+
+  /**
+   * A member's role changed: their open connections follow at once, here and on every
+   * node holding the doc (finding 8: a demoted editor kept writing for ~25–30 s, until
+   * the periodic `refreshRoles`, which stays as the backstop).
+   */
+  setRole(sessionId: string, userId: string, canWrite: boolean): void {
+    const room = yjsRoom(sessionId);
+    this.setRoleLocal(room, userId, canWrite);
+    this.sync?.publish(room, { type: "role", userId, canWrite });
   }
 
   evict(sessionId: string, userId: string | null): void {

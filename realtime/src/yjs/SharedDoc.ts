@@ -6,6 +6,7 @@ import {
   removeAwarenessStates,
 } from "y-protocols/awareness";
 import * as Y from "yjs";
+import { guardAwarenessUpdate } from "./awarenessGuard";
 import type { DocPersister } from "./DocPersister";
 import { encodeAwareness, encodeUpdate } from "./protocol";
 import type { DocSync } from "./redisDocSync";
@@ -21,8 +22,12 @@ export const FROM_SERVER = Symbol("yjs-server");
 /** One client connection as a doc sees it; the websocket lives behind it. */
 export interface DocConnection {
   readonly userId: string;
-  /** Re-read from the membership now and then: a demoted editor loses it. */
+  /** The account's display name: what awareness shows for this connection. */
+  readonly name: string;
+  /** Set from the membership: a role change reaches it at once (DocRegistry.setRole). */
   canWrite: boolean;
+  /** Spends one document update from the connection's rate budget; false when over it. */
+  takeUpdate(): boolean;
   send(frame: Uint8Array): void;
   close(code: number, reason: string): void;
 }
@@ -49,6 +54,12 @@ export class SharedDoc {
   /** The Redis subscribe failed (Redis down); retried when Redis is back. */
   unsubscribed = false;
   title!: TitleMirror;
+  /**
+   * Running size estimate of the doc's encoded state: the stored state at load plus
+   * every update since. It only grows; the budget check recounts it when it nears the
+   * limit (deletions shrink the real state).
+   */
+  approxBytes = 0;
 
   constructor(
     readonly room: string,
@@ -64,6 +75,7 @@ export class SharedDoc {
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
+    this.approxBytes += update.byteLength;
     const frame = encodeUpdate(update);
     // The sender already has its own update.
     for (const conn of this.conns.keys()) if (conn !== origin) conn.send(frame);
@@ -110,8 +122,27 @@ export class SharedDoc {
     }
   }
 
+  /** Recounts `approxBytes` from the encoded state (the budget check calls it near the limit). */
+  recountBytes(): number {
+    this.approxBytes = Y.encodeStateAsUpdate(this.doc).byteLength;
+    return this.approxBytes;
+  }
+
+  /** Applies a client's awareness, bound to the connection (see awarenessGuard.ts). */
   applyClientAwareness(update: Uint8Array, conn: DocConnection): void {
-    applyAwarenessUpdate(this.awareness, update, conn);
+    const owned = this.conns.get(conn);
+    if (!owned) return;
+    const guarded = guardAwarenessUpdate(
+      update,
+      this.awareness,
+      owned,
+      (id) => {
+        for (const [other, ids] of this.conns) if (other !== conn && ids.has(id)) return true;
+        return false;
+      },
+      { userId: conn.userId, name: conn.name },
+    );
+    if (guarded) applyAwarenessUpdate(this.awareness, guarded, conn);
   }
 
   /**

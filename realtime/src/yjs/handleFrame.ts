@@ -1,8 +1,13 @@
 import { assertValidUpdate, decodeClientFrame, encodeAwareness, encodeSyncStep2 } from "./protocol";
 import type { DocConnection, SharedDoc } from "./SharedDoc";
+import { checkClientUpdate, type Refusal, type YjsBudget } from "./updateBudget";
 
-/** What became of a frame: handled, or a write dropped because the sender may only read. */
-export type FrameOutcome = "ok" | "readOnly";
+/**
+ * What became of a frame: handled, a write dropped because the sender may only read,
+ * or refused for the budget (the caller closes the connection so the client resyncs
+ * from the server's copy) or the rate.
+ */
+export type FrameOutcome = "ok" | "readOnly" | "rate" | Refusal;
 
 /**
  * Handles one y-websocket frame from a client. Throws on a malformed frame (the
@@ -13,6 +18,7 @@ export function handleFrame(
   shared: SharedDoc,
   conn: DocConnection,
   data: Uint8Array,
+  budget: YjsBudget,
 ): FrameOutcome {
   const frame = decodeClientFrame(data);
   switch (frame.type) {
@@ -22,9 +28,17 @@ export function handleFrame(
     case "syncStep2":
     case "syncUpdate":
       if (!conn.canWrite) return "readOnly";
+      if (!conn.takeUpdate()) return "rate";
       // Parse fully before touching the live doc: a truncated or garbage update
       // must fail here, not half-way through integrating into the shared doc.
       assertValidUpdate(frame.update);
+      {
+        const refusal = checkClientUpdate(shared.doc, frame.update, budget, {
+          approxBytes: shared.approxBytes,
+          recount: () => shared.recountBytes(),
+        });
+        if (refusal) return refusal;
+      }
       shared.applyClientUpdate(frame.update, conn);
       return "ok";
     case "awareness":

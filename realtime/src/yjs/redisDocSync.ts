@@ -23,9 +23,11 @@ export type PeerMessage =
       /** The replier's state vector, so the requester can send back what the replier lacks. */
       stateVector: Uint8Array;
     }
-  | { type: "evict"; userId: string | null };
+  | { type: "evict"; userId: string | null }
+  /** A member's role changed: their connections to this doc may (no longer) write. */
+  | { type: "role"; userId: string; canWrite: boolean };
 
-const KIND = { update: 0, awareness: 1, syncRequest: 2, syncReply: 3, evict: 4 } as const;
+const KIND = { update: 0, awareness: 1, syncRequest: 2, syncReply: 3, evict: 4, role: 5 } as const;
 
 /** Cross-node fan-out of docs: one channel per doc. Embedded mode has none. */
 export interface DocSync {
@@ -63,6 +65,10 @@ export function encodePeerMessage(nodeId: string, message: PeerMessage): Uint8Ar
     case "evict":
       encoding.writeVarString(e, message.userId ?? "");
       break;
+    case "role":
+      encoding.writeVarString(e, message.userId);
+      encoding.writeUint8(e, message.canWrite ? 1 : 0);
+      break;
   }
   return encoding.toUint8Array(e);
 }
@@ -96,6 +102,10 @@ export function decodePeerMessage(data: Uint8Array): { from: string; message: Pe
     }
     case KIND.evict:
       return { from, message: { type: "evict", userId: decoding.readVarString(d) || null } };
+    case KIND.role: {
+      const userId = decoding.readVarString(d);
+      return { from, message: { type: "role", userId, canWrite: decoding.readUint8(d) === 1 } };
+    }
     default:
       throw new Error(`unknown peer message kind ${kind}`);
   }

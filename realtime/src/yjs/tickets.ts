@@ -7,6 +7,10 @@ import type { AppContext } from "../context";
 export interface YjsTicket {
   userId: string;
   sessionId: string;
+  /** The login session the ticket was asked with: signing it out closes the connection. */
+  jti?: string;
+  /** Expiry of that token (seconds since the epoch): the connection closes then. */
+  exp?: number;
 }
 
 /**
@@ -60,7 +64,8 @@ export function memoryTicketStore(ttlMs: number, now: () => number = Date.now): 
       if (!grant) return null;
       tickets.delete(ticket);
       if (grant.expiresAt <= now()) return null;
-      return { userId: grant.userId, sessionId: grant.sessionId };
+      const { expiresAt: _expiresAt, ...rest } = grant;
+      return rest;
     },
   };
 }

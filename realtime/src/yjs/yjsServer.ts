@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { toError } from "@engunity/core";
+import { revocationCovers, toError } from "@engunity/core";
 import { yjsRoom } from "@engunity/shared";
 import type { Redis } from "ioredis";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { AppContext } from "../context";
-import { admitHandshake, YJS_PATH_PREFIX } from "./admitHandshake";
+import { type Admission, admitHandshake, YJS_PATH_PREFIX } from "./admitHandshake";
 import { DocRegistry } from "./DocRegistry";
 import { DocStore } from "./docStore";
 import { handleFrame } from "./handleFrame";
@@ -15,10 +15,13 @@ import { encodeAwareness, encodeSyncStep1 } from "./protocol";
 import { createRedisDocSync } from "./redisDocSync";
 import type { SharedDoc } from "./SharedDoc";
 import { ticketStoreFor } from "./tickets";
+import { DEFAULT_MAX_UPDATE_BYTES, type YjsBudget } from "./updateBudget";
 import { YjsConnection } from "./YjsConnection";
 
 const PING_INTERVAL_MS = 30_000;
 const SHUTDOWN_STORE_TIMEOUT_MS = 5_000;
+
+type Admitted = Extract<Admission, { ok: true }>;
 
 /** Server edits of a session's doc: a REST rename replaces the title; a send empties the draft. */
 export type DocEdits = AppContext["docs"];
@@ -27,6 +30,8 @@ export interface YjsServer {
   edits: DocEdits;
   /** Closes a user's (or, without userId, everyone's) Yjs connections to a session, on every node. */
   evict(sessionId: string, userId?: string): void;
+  /** A member's role changed: their connections may (no longer) write, on every node, at once. */
+  setRole(sessionId: string, userId: string, canWrite: boolean): void;
   registry: DocRegistry;
   connectionCount(): number;
   /** Re-reads connected members' roles now (it also runs every ping interval). */
@@ -69,6 +74,10 @@ export function attachYjsServer(
     });
   }
 
+  const budget: YjsBudget = {
+    maxUpdateBytes: Math.min(DEFAULT_MAX_UPDATE_BYTES, config.YJS_MAX_FRAME_BYTES),
+    maxDocBytes: config.YJS_MAX_DOC_BYTES,
+  };
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.YJS_MAX_FRAME_BYTES });
   const connections = new Set<YjsConnection>();
   let closing = false;
@@ -85,33 +94,47 @@ export function attachYjsServer(
   async function admit(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (closing) return refuse(socket, 503, "shutting_down");
     const admission = await admitHandshake(
-      { db: ctx.db, tickets, allowedOrigins: config.ALLOWED_ORIGINS },
+      {
+        db: ctx.db,
+        tickets,
+        allowedOrigins: config.ALLOWED_ORIGINS,
+        revocation: ctx.revocation,
+      },
       { url: req.url, origin: req.headers.origin, host: req.headers.host },
     );
     if (!admission.ok) return refuse(socket, admission.status, admission.reason);
     // The node may have begun shutting down while the ticket was checked.
     if (closing) return refuse(socket, 503, "shutting_down");
-    const { room, userId, sessionId, canWrite } = admission;
-    const shared = await registry.acquire(room);
+    const shared = await registry.acquire(admission.room);
     let accepted = false;
     if (!socket.destroyed && !closing) {
       wss.handleUpgrade(req, socket, head, (ws) => {
         accepted = true;
-        connect(ws, shared, userId, sessionId, canWrite);
+        connect(ws, shared, admission);
       });
     }
     // handleUpgrade answers synchronously; a socket that died meanwhile never connects.
     if (!accepted) registry.release(shared);
   }
 
-  function connect(
-    ws: WebSocket,
-    shared: SharedDoc,
-    userId: string,
-    sessionId: string,
-    canWrite: boolean,
-  ) {
-    const conn = new YjsConnection(ws, userId, sessionId, canWrite);
+  function connect(ws: WebSocket, shared: SharedDoc, admitted: Admitted) {
+    const conn = new YjsConnection(
+      ws,
+      admitted.userId,
+      admitted.sessionId,
+      admitted.canWrite,
+      admitted.name,
+      admitted.jti,
+      config.YJS_UPDATES_PER_SECOND,
+    );
+    // The token the ticket was asked with runs out: so does the connection.
+    const expiry =
+      admitted.exp !== undefined
+        ? setTimeout(
+            () => conn.close(4401, "token expired"),
+            Math.min(Math.max(0, admitted.exp * 1000 - Date.now()), 2 ** 31 - 1),
+          )
+        : undefined;
     connections.add(conn);
     metrics.yjsConnections.inc();
     shared.attach(conn);
@@ -122,8 +145,14 @@ export function attachYjsServer(
       }
       try {
         const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-        if (handleFrame(shared, conn, bytes) === "readOnly")
-          metrics.yjsRejected.inc({ reason: "read_only" });
+        const outcome = handleFrame(shared, conn, bytes, budget);
+        if (outcome === "readOnly") metrics.yjsRejected.inc({ reason: "read_only" });
+        else if (outcome !== "ok") {
+          // Refused: the client's copy now holds what the server's lacks. Closing makes
+          // it reconnect and resync (the web client starts from the server's copy).
+          metrics.yjsRejected.inc({ reason: outcome });
+          conn.close(outcome === "rate" ? 4429 : 4413, outcome);
+        }
       } catch (err) {
         metrics.yjsRejected.inc({ reason: "malformed" });
         logger.debug({ err: toError(err).message, room: shared.room }, "malformed yjs frame");
@@ -139,6 +168,7 @@ export function attachYjsServer(
       conn.alive = true;
     });
     ws.on("close", () => {
+      clearTimeout(expiry);
       connections.delete(conn);
       metrics.yjsConnections.dec();
       if (shared.detach(conn)) registry.release(shared);
@@ -157,6 +187,13 @@ export function attachYjsServer(
     });
   };
   httpServer.on("upgrade", onUpgrade);
+
+  // A sign-out anywhere closes this node's connections of that login (or user).
+  const stopRevocations = ctx.revocation.onRevoke((event) => {
+    for (const conn of connections) {
+      if (revocationCovers(event, conn.userId, conn.jti)) conn.close(4401, "signed out");
+    }
+  });
 
   const pinger = setInterval(() => {
     void registry
@@ -202,8 +239,10 @@ export function attachYjsServer(
       },
     },
     evict: (sessionId, userId) => registry.evict(sessionId, userId ?? null),
+    setRole: (sessionId, userId, canWrite) => registry.setRole(sessionId, userId, canWrite),
     async close() {
       closing = true;
+      stopRevocations();
       clearInterval(pinger);
       httpServer.off("upgrade", onUpgrade);
       // 1012 "service restart": y-websocket reconnects, through the proxy to another

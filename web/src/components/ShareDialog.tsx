@@ -1,11 +1,18 @@
-import type { Member, Session } from "@engunity/shared";
+import type { InviteLink, Member, Session } from "@engunity/shared";
 import { can } from "@engunity/shared/abilities";
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, For, onMount, Show } from "solid-js";
 import { api, errorText } from "../lib/api";
 import { currentUser } from "../lib/auth";
 import { displayName } from "../lib/format";
 import { Avatar } from "./Avatar";
 import { Dialog } from "./Dialog";
+
+const USES = [
+  { label: "No limit", uses: 0 },
+  { label: "1 person", uses: 1 },
+  { label: "5 people", uses: 5 },
+  { label: "25 people", uses: 25 },
+];
 
 const EXPIRY = [
   { label: "1 hour", minutes: 60 },
@@ -29,6 +36,20 @@ export function ShareDialog(props: {
   const [expiry, setExpiry] = createSignal(60 * 24 * 7);
   const [link, setLink] = createSignal<{ url: string; expiresAt: string } | null>(null);
   const [copied, setCopied] = createSignal(false);
+  const [uses, setUses] = createSignal(0);
+  const [links, setLinks] = createSignal<InviteLink[]>([]);
+  const [notice, setNotice] = createSignal<string | null>(null);
+  const loadLinks = async () => {
+    if (!canInvite()) return;
+    const res = await api<{ invites: InviteLink[] }>("GET", `/chat/${props.session.id}/invites`);
+    setLinks(res.invites);
+  };
+  onMount(() => void loadLinks().catch(() => {}));
+  const revokeLink = (id: string) =>
+    run(async () => {
+      await api("DELETE", `${base()}/invites/${id}`);
+      setLinks((all) => all.filter((l) => l.id !== id));
+    });
   const [addName, setAddName] = createSignal("");
   const [addRole, setAddRole] = createSignal<"editor" | "viewer">("editor");
   const base = () => `/chat/${props.session.id}`;
@@ -47,9 +68,11 @@ export function ShareDialog(props: {
       const res = await api<{ url: string; expiresAt: string }>("POST", `${base()}/invites`, {
         role: inviteRole(),
         expiresInMinutes: expiry(),
+        ...(uses() ? { maxUses: uses() } : {}),
       });
       setLink(res);
       setCopied(false);
+      await loadLinks();
     });
 
   const add = (e: SubmitEvent) => {
@@ -57,11 +80,18 @@ export function ShareDialog(props: {
     const login = addName().trim();
     if (!login) return;
     void run(async () => {
-      const res = await api<{ members: Member[] }>("POST", `${base()}/members`, {
-        ...(login.includes("@") ? { email: login } : { username: login }),
-        role: addRole(),
-      });
-      props.onMembers(res.members);
+      setNotice(null);
+      const res = await api<{ members?: Member[]; status?: "pending" }>(
+        "POST",
+        `${base()}/members`,
+        {
+          ...(login.includes("@") ? { email: login } : { username: login }),
+          role: addRole(),
+        },
+      );
+      // 202: they approve adds themselves (or were asked by email); nothing to show yet.
+      if (res.members) props.onMembers(res.members);
+      else setNotice(`Invitation sent to ${login}. They join once they accept.`);
       setAddName("");
     });
   };
@@ -188,6 +218,17 @@ export function ShareDialog(props: {
               <For each={EXPIRY}>{(x) => <option value={x.minutes}>{x.label}</option>}</For>
             </select>
           </label>
+          <label class="field">
+            Uses
+            <select
+              class="select"
+              data-testid="invite-uses"
+              value={uses()}
+              onChange={(e) => setUses(Number(e.currentTarget.value))}
+            >
+              <For each={USES}>{(x) => <option value={x.uses}>{x.label}</option>}</For>
+            </select>
+          </label>
           <button
             class="btn btn-primary"
             type="button"
@@ -217,6 +258,40 @@ export function ShareDialog(props: {
         </Show>
       </Show>
 
+      <Show when={canInvite() && links().length}>
+        <h3>Active links</h3>
+        <ul class="link-list" data-testid="invite-links">
+          <For each={links()}>
+            {(l) => (
+              <li class="link-row" data-testid="invite-link-row">
+                <span class="link-meta">
+                  <strong>{l.role === "editor" ? "Editor" : "Viewer"}</strong>
+                  <span class="muted">
+                    {" · "}
+                    {l.maxUses ? `${l.uses} of ${l.maxUses} used` : `${l.uses} joined`}
+                    {" · until "}
+                    {new Date(l.expiresAt).toLocaleDateString()}
+                  </span>
+                </span>
+                <button
+                  class="btn btn-ghost btn-sm"
+                  type="button"
+                  data-testid="invite-revoke"
+                  onClick={() => void revokeLink(l.id)}
+                >
+                  Revoke
+                </button>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+
+      <Show when={notice()}>
+        <p class="muted" role="status" data-testid="share-notice">
+          {notice()}
+        </p>
+      </Show>
       <Show when={error()}>
         <p class="error-text" role="alert">
           {error()}

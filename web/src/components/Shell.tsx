@@ -1,4 +1,5 @@
-import { useLocation } from "@solidjs/router";
+import type { MembershipNotice } from "@engunity/shared";
+import { useLocation, useNavigate } from "@solidjs/router";
 import {
   createContext,
   createEffect,
@@ -9,10 +10,12 @@ import {
   Show,
   useContext,
 } from "solid-js";
+import { applyMembershipNotice, refreshInvitations } from "../lib/account";
 import { refreshSessions } from "../lib/sessions";
-import { connectionState } from "../lib/socket";
+import { connectionState, currentSocket } from "../lib/socket";
 import { ConnectionBanner } from "./ConnectionBanner";
 import { Sidebar } from "./Sidebar";
+import { toast } from "./Toast";
 
 /** The signed-in layout: sidebar of sessions and the main pane (collapses on phones). */
 export function Shell(props: ParentProps) {
@@ -20,10 +23,26 @@ export function Shell(props: ParentProps) {
   const [navOpen, setNavOpen] = createSignal(false);
   const home = () => location.pathname === "/";
 
+  const navigate = useNavigate();
   onMount(() => void refreshSessions());
   // Back online or back to the tab: the list may have moved on meanwhile.
   createEffect(() => {
-    if (connectionState() === "online") void refreshSessions();
+    if (connectionState() !== "online") return;
+    void refreshSessions();
+    void refreshInvitations().catch(() => {});
+  });
+  // The personal channel: added to a session, invited, removed — live, with who did it.
+  createEffect(() => {
+    const socket = currentSocket();
+    if (!socket) return;
+    const onNotice = (notice: MembershipNotice) => {
+      const text = applyMembershipNotice(notice);
+      if (notice.type === "added") {
+        toast(text, { label: "Open", run: () => navigate(`/chat/${notice.session.id}`) });
+      } else toast(text);
+    };
+    socket.on("membership", onNotice);
+    onCleanup(() => socket.off("membership", onNotice));
   });
   const onFocus = () => void refreshSessions();
   window.addEventListener("focus", onFocus);

@@ -1,11 +1,13 @@
 import type { SearchHit, Session } from "@engunity/shared";
 import { A, useNavigate, useParams } from "@solidjs/router";
 import { createEffect, createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { answerInvitation, invitations, signOutHere } from "../lib/account";
 import { api, errorText } from "../lib/api";
-import { currentUser, signOut } from "../lib/auth";
+import { currentUser } from "../lib/auth";
 import { displayName, titleOf } from "../lib/format";
 import { isAdmin, refreshMe } from "../lib/me";
 import { sessionList, upsertSession } from "../lib/sessions";
+import { AccountDialog } from "./AccountDialog";
 import { Avatar } from "./Avatar";
 import { Brand } from "./Brand";
 import { ThemeToggle } from "./ThemeToggle";
@@ -18,6 +20,18 @@ export function Sidebar(props: { onNavigate?: () => void }) {
   const navigate = useNavigate();
   const [query, setQuery] = createSignal("");
   const [creating, setCreating] = createSignal(false);
+  const [accountOpen, setAccountOpen] = createSignal(false);
+  const answer = async (id: string, accept: boolean) => {
+    try {
+      const session = await answerInvitation(id, accept);
+      if (session) {
+        navigate(`/chat/${session.id}`);
+        props.onNavigate?.();
+      }
+    } catch (e) {
+      toast(errorText(e));
+    }
+  };
 
   // Messages matching the query, across every session (server search), debounced.
   const [hits, setHits] = createSignal<SearchHit[]>([]);
@@ -92,6 +106,39 @@ export function Sidebar(props: { onNavigate?: () => void }) {
       >
         Widget conversations
       </A>
+      <Show when={invitations().length}>
+        <section class="invitations" aria-label="Invitations" data-testid="invitations">
+          <h2 class="list-label">Invitations</h2>
+          <For each={invitations()}>
+            {(i) => (
+              <div class="invitation" data-testid="invitation">
+                <p>
+                  <strong>{displayName(i.invitedBy)}</strong> invites you to{" "}
+                  <strong>{titleOf(i.session)}</strong> as {i.role}
+                </p>
+                <div class="invitation-actions">
+                  <button
+                    class="btn btn-primary btn-sm"
+                    type="button"
+                    data-testid="invitation-accept"
+                    onClick={() => void answer(i.id, true)}
+                  >
+                    Accept
+                  </button>
+                  <button
+                    class="btn btn-ghost btn-sm"
+                    type="button"
+                    data-testid="invitation-decline"
+                    onClick={() => void answer(i.id, false)}
+                  >
+                    Decline
+                  </button>
+                </div>
+              </div>
+            )}
+          </For>
+        </section>
+      </Show>
       <ul class="session-list">
         <For each={visible()}>
           {(s) => (
@@ -153,9 +200,15 @@ export function Sidebar(props: { onNavigate?: () => void }) {
       </ul>
       <div class="sidebar-foot">
         <Avatar id={currentUser()?.id ?? ""} name={displayName(currentUser())} small />
-        <span class="who" title={currentUser()?.email}>
+        <button
+          class="who who-button"
+          type="button"
+          title="Account and sign-ins"
+          data-testid="account-open"
+          onClick={() => setAccountOpen(true)}
+        >
           {displayName(currentUser())}
-        </span>
+        </button>
         <Show when={isAdmin()}>
           <A
             href="/admin"
@@ -171,13 +224,15 @@ export function Sidebar(props: { onNavigate?: () => void }) {
           type="button"
           data-testid="sign-out"
           onClick={() => {
-            signOut();
-            navigate("/login", { replace: true });
+            void signOutHere().then(() => navigate("/login", { replace: true }));
           }}
         >
           Sign out
         </button>
       </div>
+      <Show when={accountOpen()}>
+        <AccountDialog onClose={() => setAccountOpen(false)} />
+      </Show>
     </nav>
   );
 }

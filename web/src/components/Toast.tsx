@@ -1,21 +1,43 @@
 import { createSignal, Show } from "solid-js";
 
-const [message, setMessage] = createSignal<string | null>(null);
+interface ToastAction {
+  label: string;
+  run: () => void;
+}
+
+const [message, setMessage] = createSignal<{ text: string; action?: ToastAction } | null>(null);
 let timer: ReturnType<typeof setTimeout> | undefined;
 
-/** Shows a short notice at the bottom of the screen. */
-export function toast(text: string): void {
-  setMessage(text);
+/** Shows a short notice at the bottom of the screen, optionally with one action button. */
+export function toast(text: string, action?: ToastAction): void {
+  setMessage({ text, action });
   clearTimeout(timer);
-  timer = setTimeout(() => setMessage(null), 4_000);
+  timer = setTimeout(() => setMessage(null), action ? 8_000 : 4_000);
 }
 
 export function ToastHost() {
   return (
     <Show when={message()}>
-      <div class="toast" role="status" data-testid="toast">
-        {message()}
-      </div>
+      {(m) => (
+        <div class="toast" role="status" data-testid="toast">
+          {m().text}
+          <Show when={m().action}>
+            {(a) => (
+              <button
+                class="toast-action"
+                type="button"
+                data-testid="toast-action"
+                onClick={() => {
+                  setMessage(null);
+                  a().run();
+                }}
+              >
+                {a().label}
+              </button>
+            )}
+          </Show>
+        </div>
+      )}
     </Show>
   );
 }

@@ -81,11 +81,15 @@ export function connectCollab(sessionId: string, user: AwarenessUser): Collab {
     failures++;
     timer = setTimeout(() => void connect(), Math.min(2 ** failures * 250, 10_000));
   }
-  provider.on("connection-close", () => {
+  provider.on("connection-close", (event: CloseEvent | null) => {
     // Its own reconnect would reuse the spent ticket; ours fetches a new one. Not
     // `disconnect()`: that closes the socket again, which emits this event again
     // (y-websocket 2.1 emits it before clearing `provider.ws`) — endless recursion.
     provider.shouldConnect = false;
+    // Signed out (4401), removed (4403), or an edit the server refused (4413: this
+    // copy now holds what the server's does not; retrying would resend it): stop.
+    // Reopening the session starts again from the server's copy.
+    if (event && [4401, 4403, 4413].includes(event.code)) return;
     if (!destroyed) retry();
   });
   provider.on("status", ({ status }: { status: string }) => {

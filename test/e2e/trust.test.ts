@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type E2EApp, openChat, shot, startE2E, userPage, WAIT_MS } from "./harness";
+
+const PASSWORD = "correct horse battery";
+
+/**
+ * Trust in the browser: being added (live toast, sidebar), pending invitations,
+ * invite links, the account dialog (sign-ins, password, sign out everywhere, delete).
+ */
+describe("web app, trust between members", { timeout: 120_000 }, () => {
+  let app: E2EApp;
+  beforeAll(async () => {
+    app = await startE2E();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it("tells a person they were added, live, and opens the session from the toast", async () => {
+    const ann = await app.api.register("ann");
+    const ben = await userPage(app, "ben");
+    await ben.page.goto("/");
+    await ben.page.waitForSelector("[data-testid=session-new]");
+    const sessionId = (await app.api.post("/chat/sessions", { title: "Trip plans" }, ann.token))
+      .body.id;
+    const added = await app.api.post(
+      `/chat/${sessionId}/members`,
+      { username: "ben", role: "editor" },
+      ann.token,
+    );
+    expect(added.status).toBe(201);
+    const toast = await ben.page.waitForSelector("[data-testid=toast]");
+    expect(await toast.textContent()).toContain("ann Tester added you to “Trip plans”");
+    await ben.page.waitForSelector(`[data-testid=session-item][data-session-id="${sessionId}"]`);
+    await shot(ben.page, "trust-added-toast");
+    await ben.page.click("[data-testid=toast-action]");
+    await ben.page.waitForURL(new RegExp(`/chat/${sessionId}$`));
+    expect(ben.errors).toEqual([]);
+    await ben.context.close();
+  });
+
+  it("shows a pending invitation to someone who approves adds, and accepts it", async () => {
+    const owner = await app.api.register("olive");
+    const cy = await userPage(app, "cyd");
+    await cy.page.goto("/");
+    await cy.page.click("[data-testid=account-open]");
+    await cy.page.check("[data-testid=consent-toggle]");
+    await cy.page.waitForFunction(async () => {
+      const raw = JSON.parse(localStorage.getItem("engunity.auth")!);
+      const me = await fetch("/api/v1/auth/me", {
+        headers: { authorization: `Bearer ${raw.token}` },
+      }).then((r) => r.json());
+      return me.consentRequired === true;
+    });
+    await cy.page.click("[data-testid=account-close]");
+    const sessionId = (await app.api.post("/chat/sessions", { title: "Budget" }, owner.token)).body
+      .id;
+    const res = await app.api.post(
+      `/chat/${sessionId}/members`,
+      { username: "cyd", role: "viewer" },
+      owner.token,
+    );
+    expect(res.status).toBe(202);
+    await cy.page.waitForSelector("[data-testid=invitation]");
+    await shot(cy.page, "trust-pending-invitation");
+    await cy.page.click("[data-testid=invitation-accept]");
+    await cy.page.waitForURL(new RegExp(`/chat/${sessionId}$`));
+    await cy.page.waitForSelector(`[data-testid=session-item][data-session-id="${sessionId}"]`);
+    expect(await cy.page.locator("[data-testid=invitation]").count()).toBe(0);
+    await cy.context.close();
+  });
+
+  it("lists invite links with their use limit and revokes one", async () => {
+    const dee = await userPage(app, "dee");
+    const sessionId = (await app.api.post("/chat/sessions", { title: "Links" }, dee.token)).body.id;
+    await openChat(dee.page, sessionId);
+    await dee.page.click("[data-testid=share]");
+    await dee.page.selectOption("[data-testid=invite-uses]", "1");
+    await dee.page.click("[data-testid=invite-create]");
+    await dee.page.waitForSelector("[data-testid=invite-link-row]");
+    await dee.page.selectOption("[data-testid=invite-uses]", "0");
+    await dee.page.click("[data-testid=invite-create]");
+    await dee.page.waitForFunction(
+      () => document.querySelectorAll("[data-testid=invite-link-row]").length === 2,
+    );
+    expect(await dee.page.locator("[data-testid=invite-link-row]").first().textContent()).toMatch(
+      /joined|used/,
+    );
+    await shot(dee.page, "trust-invite-links");
+    await dee.page.locator("[data-testid=invite-revoke]").first().click();
+    await dee.page.waitForFunction(
+      () => document.querySelectorAll("[data-testid=invite-link-row]").length === 1,
+    );
+    const left = (await app.api.get(`/chat/${sessionId}/invites`, dee.token)).body.invites;
+    expect(left).toHaveLength(1);
+    await dee.context.close();
+  });
+
+  it("lists sign-ins, ends one, changes the password, signs out everywhere", async () => {
+    const eve = await userPage(app, "eve");
+    // A second sign-in elsewhere.
+    const other = await app.api.request("POST", "/auth/login", {
+      body: { login: "eve", password: PASSWORD },
+      headers: {
+        "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1",
+      },
+    });
+    const otherToken = other.body.accessToken as string;
+    await eve.page.goto("/");
+    await eve.page.click("[data-testid=account-open]");
+    await eve.page.waitForFunction(
+      () => document.querySelectorAll("[data-testid=signin-row]").length === 2,
+    );
+    await shot(eve.page, "trust-account-signins");
+    await eve.page.click("[data-testid=signin-end]");
+    await eve.page.waitForFunction(
+      () => document.querySelectorAll("[data-testid=signin-row]").length === 1,
+    );
+    expect((await app.api.get("/auth/me", otherToken)).status).toBe(401);
+
+    await eve.page.fill("[data-testid=password-form] input[name=current]", PASSWORD);
+    await eve.page.fill("[data-testid=password-form] input[name=next]", "a whole new passphrase");
+    await eve.page.click("[data-testid=password-form] button[type=submit]");
+    await eve.page.waitForSelector("[data-testid=password-done]");
+    await shot(eve.page, "trust-password-changed");
+
+    const token = await eve.page.evaluate(
+      () => JSON.parse(localStorage.getItem("engunity.auth")!).token as string,
+    );
+    await eve.page.click("[data-testid=sign-out-everywhere]");
+    await eve.page.waitForURL(/\/login/, { timeout: WAIT_MS });
+    expect((await app.api.get("/auth/me", token)).status).toBe(401);
+    await eve.context.close();
+  });
+
+  it("signs out on the server, and deletes an account after the password", async () => {
+    const fay = await userPage(app, "fay");
+    await fay.page.goto("/");
+    await fay.page.waitForSelector("[data-testid=sign-out]");
+    await fay.page.click("[data-testid=sign-out]");
+    await fay.page.waitForURL(/\/login/);
+    expect((await app.api.get("/auth/me", fay.token)).status).toBe(401);
+    await fay.context.close();
+
+    const gus = await userPage(app, "gus");
+    await gus.page.goto("/");
+    await gus.page.click("[data-testid=account-open]");
+    await gus.page.click("[data-testid=delete-account]");
+    await gus.page.fill("[data-testid=delete-form] input[name=password]", PASSWORD);
+    await shot(gus.page, "trust-delete-account");
+    const answered = gus.page.waitForResponse(
+      (r) => r.url().endsWith("/api/v1/auth/me") && r.request().method() === "DELETE",
+    );
+    await gus.page.click("[data-testid=delete-confirm]");
+    expect((await answered).status()).toBe(204);
+    await gus.page.waitForURL(/\/login/);
+    const relogin = await app.api.request("POST", "/auth/login", {
+      body: { login: "gus", password: PASSWORD },
+    });
+    expect(relogin.status).toBe(401);
+    await gus.context.close();
+  });
+});
