@@ -5,13 +5,15 @@ import { migrate, pendingMigrations } from "./migrator";
 import { ChatMessage } from "./models/ChatMessage";
 import { ChatSession } from "./models/ChatSession";
 import { Document } from "./models/Document";
+import { DocumentChunk } from "./models/DocumentChunk";
 import { Invite } from "./models/Invite";
 import { SessionMember } from "./models/SessionMember";
 import { User } from "./models/User";
 import { YjsUpdate } from "./models/YjsUpdate";
 
 export { isUnavailableError, isUniqueViolation } from "./dbErrors";
-export { ChatMessage, ChatSession, Document, Invite, SessionMember, User, YjsUpdate };
+export { bufferToVector, vectorToBuffer } from "./models/DocumentChunk";
+export { ChatMessage, ChatSession, Document, DocumentChunk, Invite, SessionMember, User, YjsUpdate };
 
 export interface DbOptions {
   /** `postgres://…`; when absent, SQLite at `sqlitePath`. */
@@ -34,6 +36,7 @@ export interface Models {
   ChatMessage: typeof ChatMessage;
   Invite: typeof Invite;
   Document: typeof Document;
+  DocumentChunk: typeof DocumentChunk;
   YjsUpdate: typeof YjsUpdate;
 }
 
@@ -58,6 +61,7 @@ function bindModels(sequelize: Sequelize): Models {
     ChatMessage: class extends ChatMessage {},
     Invite: class extends Invite {},
     Document: class extends Document {},
+    DocumentChunk: class extends DocumentChunk {},
     YjsUpdate: class extends YjsUpdate {},
   };
   for (const model of Object.values(models)) model.initModel(sequelize);
@@ -68,6 +72,8 @@ function bindModels(sequelize: Sequelize): Models {
   C.belongsTo(U, { as: "author", foreignKey: "authorId" });
   C.belongsTo(S, { as: "session", foreignKey: "sessionId" });
   D.belongsTo(S, { as: "session", foreignKey: "sessionId" });
+  D.belongsTo(U, { as: "uploader", foreignKey: "userId" });
+  models.DocumentChunk.belongsTo(D, { as: "document", foreignKey: "documentId" });
   return models;
 }
 
@@ -124,6 +130,7 @@ export function createDb(options: DbOptions): Db {
   };
 }
 export * from "./commands/memberCommands";
+export * from "./commands/documentCommands";
 export * from "./commands/messageCreator";
 export * from "./commands/sessionCommands";
 export * from "./commands/userCreator";

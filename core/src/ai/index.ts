@@ -1,4 +1,5 @@
 export * from "./bullQueue";
+export * from "./documentBus";
 export * from "./memoryBus";
 export * from "./memoryQueue";
 export * from "./memoryTokenLog";
