@@ -13,7 +13,16 @@ import { YjsUpdate } from "./models/YjsUpdate";
 
 export { isUnavailableError, isUniqueViolation } from "./dbErrors";
 export { bufferToVector, vectorToBuffer } from "./models/DocumentChunk";
-export { ChatMessage, ChatSession, Document, DocumentChunk, Invite, SessionMember, User, YjsUpdate };
+export {
+  ChatMessage,
+  ChatSession,
+  Document,
+  DocumentChunk,
+  Invite,
+  SessionMember,
+  User,
+  YjsUpdate,
+};
 
 export interface DbOptions {
   /** `postgres://…`; when absent, SQLite at `sqlitePath`. */
@@ -129,8 +138,8 @@ export function createDb(options: DbOptions): Db {
     close: () => sequelize.close(),
   };
 }
-export * from "./commands/memberCommands";
 export * from "./commands/documentCommands";
+export * from "./commands/memberCommands";
 export * from "./commands/messageCreator";
 export * from "./commands/sessionCommands";
 export * from "./commands/userCreator";

@@ -43,7 +43,10 @@ export class BullQueue<J extends object> {
     this.connection = connectRedis(opts.redisUrl, logger, "engunity-queue", {
       waitForConnection: true,
     });
-    this.queue = new Queue(kind.queue, { connection: this.connection, prefix: `${opts.prefix}:bull` });
+    this.queue = new Queue(kind.queue, {
+      connection: this.connection,
+      prefix: `${opts.prefix}:bull`,
+    });
     this.queue.on("error", (err) => logger.warn({ err: err.message }, "queue error"));
   }
 
@@ -87,12 +90,7 @@ export class BullQueue<J extends object> {
       if (!job || !opts.onDeadJob) return;
       void opts
         .onDeadJob(job.data, toError(err))
-        .catch((e) =>
-          this.logger.error(
-            { err: e, jobId: job.id },
-            "could not close a dead job",
-          ),
-        );
+        .catch((e) => this.logger.error({ err: e, jobId: job.id }, "could not close a dead job"));
     });
   }
 

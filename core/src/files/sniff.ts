@@ -91,8 +91,15 @@ export function sniffFileType(head: Uint8Array, filename: string): SniffResult {
     const text = decodeUtf8(head);
     if (text === null || text.includes("\u0000"))
       return { ok: false, reason: "The file is binary data of a type that is not supported" };
-    const start = text.replace(/^\uFEFF/, "").trimStart().slice(0, 512).toLowerCase();
-    if (/^<!doctype html|^<html[\s>]|^<head[\s>]|^<body[\s>]/.test(start) || /<html[\s>]/.test(start))
+    const start = text
+      .replace(/^\uFEFF/, "")
+      .trimStart()
+      .slice(0, 512)
+      .toLowerCase();
+    if (
+      /^<!doctype html|^<html[\s>]|^<head[\s>]|^<body[\s>]/.test(start) ||
+      /<html[\s>]/.test(start)
+    )
       kind = "html";
     else if (ext === "json" || ((start.startsWith("{") || start.startsWith("[")) && ext === ""))
       kind = "json";

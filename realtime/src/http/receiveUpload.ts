@@ -30,7 +30,7 @@ const HEAD_BYTES = 8192;
 export function checkFilename(raw: string): string {
   const name = raw.normalize("NFC").trim();
   if (!name) throw validationFailed("The file needs a name");
-  if (/[\u0000-\u001f\u007f]/.test(name))
+  if ([...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
     throw validationFailed("The file name must not contain control characters");
   if (/[/\\]/.test(name) || name === "." || name === "..")
     throw validationFailed("The file name must not contain a path (/ or \\)");

@@ -3,9 +3,12 @@ import { toError } from "@engunity/core";
 import type { Db } from "@engunity/db";
 import { sessionRoom } from "@engunity/shared";
 import { buildContext } from "../context/buildContext";
+import { pendingNotice, withDocuments } from "../context/documentContext";
 import type { AiMetrics } from "../metrics";
 import type { LlmProvider } from "../providers/LlmProvider";
 import { routeProviders } from "../providers/router";
+import { resolveCitations } from "../retrieval/citations";
+import type { Retrieval, SessionRetriever } from "../retrieval/SessionRetriever";
 import { finishWithRetry } from "./finishGeneration";
 import { watchStop } from "./stopSignal";
 import { type Attempt, streamWithFallback } from "./streamWithFallback";
@@ -22,6 +25,8 @@ export interface InferenceDeps {
   metrics: AiMetrics;
   /** Aborted when the worker shuts down. */
   shutdown: AbortSignal;
+  /** Document retrieval; absent, answers use the conversation only. */
+  retriever?: SessionRetriever;
 }
 
 /**
@@ -62,13 +67,18 @@ export function createInferenceProcessor(deps: InferenceDeps) {
 
     let result: Awaited<ReturnType<typeof streamWithFallback>> | null = null;
     let error: Error | null = null;
+    let retrieval: Retrieval = { passages: [], pending: [] };
     try {
       const session = await db.models.ChatSession.findByPk(job.sessionId);
-      const messages = await buildContext(db, {
-        sessionId: job.sessionId,
-        userMessageId: job.userMessageId,
-        budgetTokens: config.AI_CONTEXT_TOKENS,
-      });
+      retrieval = await retrieve(deps, job);
+      const messages = withDocuments(
+        await buildContext(db, {
+          sessionId: job.sessionId,
+          userMessageId: job.userMessageId,
+          budgetTokens: config.AI_CONTEXT_TOKENS,
+        }),
+        retrieval,
+      );
       const steps = routeProviders(deps.providers, deps.order, {
         requested: job.provider,
         requestedModel: job.model,
@@ -79,6 +89,8 @@ export function createInferenceProcessor(deps: InferenceDeps) {
         messages,
         maxTokens: config.AI_MAX_TOKENS,
         signal: stop.signal,
+        passages: retrieval.passages,
+        notice: pendingNotice(retrieval.pending),
         onStart: (provider, model) =>
           emitter.to(room).emit("ai:start", {
             sessionId: job.sessionId,
@@ -122,8 +134,11 @@ export function createInferenceProcessor(deps: InferenceDeps) {
     await runtime.usage
       .add(job.userId, spent)
       .catch((err) => deps.logger.warn({ err }, "could not record AI usage"));
+    const cited = resolveCitations(content, retrieval.passages);
     await finishWithRetry(deps, job, {
-      content,
+      content: cited.content,
+      citations: cited.citations,
+      notice: pendingNotice(retrieval.pending),
       status: stop.stopped ? "stopped" : error || !result?.ok ? "error" : "complete",
       provider: result?.provider,
       model: result?.model,
@@ -135,4 +150,24 @@ export function createInferenceProcessor(deps: InferenceDeps) {
       attempt: run.attempt,
     });
   };
+}
+
+/**
+ * The passages of the session's documents for the question being answered. A
+ * retrieval failure costs the answer its documents, never the answer.
+ */
+async function retrieve(deps: InferenceDeps, job: GenerationJob): Promise<Retrieval> {
+  if (!deps.retriever) return { passages: [], pending: [] };
+  try {
+    const question = await deps.db.models.ChatMessage.findByPk(job.userMessageId);
+    if (!question?.content.trim()) return { passages: [], pending: [] };
+    return await deps.retriever.retrieve(
+      job.sessionId,
+      question.content,
+      deps.config.RETRIEVAL_TOP_K,
+    );
+  } catch (err) {
+    deps.logger.warn({ err, sessionId: job.sessionId }, "document retrieval failed");
+    return { passages: [], pending: [] };
+  }
 }

@@ -1,4 +1,4 @@
-import type { ChatTurn, Usage } from "../providers/LlmProvider";
+import type { ChatTurn, PassageRef, Usage } from "../providers/LlmProvider";
 import { ProviderError } from "../providers/LlmProvider";
 import type { RouteStep } from "../providers/router";
 
@@ -33,6 +33,8 @@ export async function streamWithFallback(
     messages: ChatTurn[];
     maxTokens: number;
     signal: AbortSignal;
+    passages?: readonly PassageRef[];
+    notice?: string;
     onStart(provider: string, model: string): void;
     onText(text: string): void;
     onFailure(attempt: Attempt): void;
@@ -52,6 +54,8 @@ export async function streamWithFallback(
         model: step.model,
         maxTokens: opts.maxTokens,
         signal: opts.signal,
+        passages: opts.passages,
+        notice: opts.notice,
       })) {
         if (chunk.type === "usage") usage = chunk.usage;
         else if (chunk.text) {

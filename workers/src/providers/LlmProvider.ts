@@ -16,6 +16,22 @@ export interface StreamRequest {
   maxTokens: number;
   /** Aborting stops the request upstream (a stop, a shutdown). */
   signal: AbortSignal;
+  /**
+   * The document passages already placed in `messages` (numbered as cited). Models
+   * read them from the prompt; the offline provider answers from them directly.
+   */
+  passages?: readonly PassageRef[];
+  /** Said when some documents are still being indexed. */
+  notice?: string;
+}
+
+/** A retrieved passage as providers see it. */
+export interface PassageRef {
+  n: number;
+  filename: string;
+  text: string;
+  page: number | null;
+  headingPath: string | null;
 }
 
 /** What a provider yields while it streams: text deltas, then usage when it knows it. */
