@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -58,14 +58,17 @@ export async function receiveUpload(
   try {
     parser = busboy({
       headers: req.headers,
+      // The raw name, so a `../../x` is refused rather than quietly cut to `x`.
+      preservePath: true,
       limits: { files: 1, fileSize: opts.maxBytes, fields: 10, parts: 12, fieldSize: 1024 },
     });
   } catch {
     throw validationFailed("Malformed multipart body");
   }
-  // The write of the temp file; awaited before deleting it, so a late open cannot recreate it.
   let file: Promise<Omit<ReceivedFile, "discard">> | null = null;
   let current: Readable | null = null;
+  // The temp file's stream; closed before the file is deleted, so a late open cannot recreate it.
+  let sink: WriteStream | null = null;
   try {
     const received = await new Promise<Omit<ReceivedFile, "discard">>((resolve, reject) => {
       let settled = false;
@@ -74,6 +77,7 @@ export async function receiveUpload(
         settled = true;
         req.unpipe(parser);
         current?.destroy();
+        sink?.destroy();
         reject(err);
       };
       // A client that disconnects: busboy never finishes, so the request's close decides.
@@ -110,7 +114,8 @@ export async function receiveUpload(
           fail(payloadTooLarge(`The file is larger than the ${Number(mb.toFixed(2))} MB limit`));
           stream.destroy();
         });
-        file = pipeline(stream, createWriteStream(tempPath, { flags: "wx" })).then(() => ({
+        sink = createWriteStream(tempPath, { flags: "wx" });
+        file = pipeline(stream, sink).then(() => ({
           filename,
           tempPath,
           sizeBytes: size,
@@ -121,7 +126,10 @@ export async function receiveUpload(
       });
       parser.on("filesLimit", () => fail(validationFailed("Send exactly one file")));
       parser.on("partsLimit", () => fail(validationFailed("Too many form fields")));
-      parser.on("error", () => fail(validationFailed("Malformed multipart body")));
+      // e.g. a raw NUL or newline in a part header (a file name): busboy refuses the header.
+      parser.on("error", (err: Error) =>
+        fail(validationFailed(`Malformed multipart body (${err.message})`)),
+      );
       parser.on("close", () => {
         if (!file) return fail(validationFailed("The form has no field named file"));
         file.then((f) => {
@@ -134,9 +142,28 @@ export async function receiveUpload(
     });
     return { ...received, discard };
   } catch (err) {
-    req.resume();
-    await (file as Promise<unknown> | null)?.catch(() => {});
+    const open = sink as WriteStream | null;
+    if (open && !open.closed) await new Promise<void>((r) => open.once("close", () => r()));
     await discard();
+    await drain(req, 2000);
     throw err;
   }
+}
+
+/**
+ * Reads and drops the rest of a refused upload (for at most `ms`), so the client,
+ * still sending, gets to read our error instead of a connection reset.
+ */
+function drain(req: Request, ms: number): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      resolve();
+    }
+    req.once("end", done);
+    req.once("close", done);
+    req.resume();
+  });
 }
