@@ -154,7 +154,7 @@ export async function receiveUpload(
  * Reads and drops the rest of a refused upload (for at most `ms`), so the client,
  * still sending, gets to read our error instead of a connection reset.
  */
-function drain(req: Request, ms: number): Promise<void> {
+export function drain(req: Request, ms: number): Promise<void> {
   if (req.complete || req.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);

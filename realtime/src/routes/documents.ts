@@ -5,7 +5,7 @@ import { idParamSchema } from "@engunity/shared";
 import { type Request, type RequestHandler, type Response, Router } from "express";
 import { removeDocument, uploadDocument } from "../commands/uploadDocument";
 import type { AppContext } from "../context";
-import { receiveUpload } from "../http/receiveUpload";
+import { drain, receiveUpload } from "../http/receiveUpload";
 import { currentUser } from "../middleware/authenticate";
 import { sessionIdParam } from "./sessions";
 
@@ -41,11 +41,15 @@ export function sessionDocumentRoutes(ctx: AppContext, authenticate: RequestHand
   router.post("/:id/documents", authenticate, async (req: Request, res: Response) => {
     const sessionId = sessionIdParam(req.params.id);
     const user = currentUser(req);
-    // Refused before a byte of the body is read: a viewer's upload costs nothing.
-    await authorize(ctx.db, user.id, sessionId, "upload");
-    const maxBytes = Math.floor(ctx.config.MAX_UPLOAD_SIZE_MB * 1048576);
     // Whatever happens next, the body may be left unread: do not reuse the connection.
     res.setHeader("Connection", "close");
+    // Refused before the body is stored: a viewer's upload costs nothing. The body is
+    // drained (briefly) so the client reads the 403 instead of a connection reset.
+    await authorize(ctx.db, user.id, sessionId, "upload").catch(async (err) => {
+      await drain(req, 2000);
+      throw err;
+    });
+    const maxBytes = Math.floor(ctx.config.MAX_UPLOAD_SIZE_MB * 1048576);
     const file = await receiveUpload(req, {
       tempDir: join(ctx.config.UPLOAD_DIR, ".tmp"),
       maxBytes,
