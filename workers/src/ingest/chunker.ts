@@ -96,19 +96,17 @@ function splitLong(block: Block, maxTokens: number): Piece[] {
 /** The trailing sentences of `piece` that fit in `tokens`, as a piece of their own. */
 function tail(piece: Piece, tokens: number): Piece | null {
   if (tokens <= 0) return null;
-  const sentences = piece.text.split(/(?<=[.!?])\s+/);
-  let text = "";
-  for (let i = sentences.length - 1; i > 0; i--) {
-    const next = `${sentences[i]}${text ? ` ${text}` : ""}`;
-    if (tokensOf(next) > tokens) break;
-    text = next;
+  // Sentence starts, latest first; the longest suffix that fits wins.
+  const starts = [...piece.text.matchAll(/(?<=[.!?])\s+/g)].map((m) => m.index + m[0].length);
+  let from = -1;
+  for (let i = starts.length - 1; i >= 0; i--) {
+    if (tokensOf(piece.text.slice(starts[i]!)) > tokens) break;
+    from = starts[i]!;
   }
-  if (!text || text === piece.text) return null;
-  // The tail is a suffix of the piece; its lines are the piece's last ones.
-  const idx = piece.text.lastIndexOf(text);
-  const linesBefore = piece.text.slice(0, idx).split("\n").length - 1;
+  if (from <= 0) return null;
+  const linesBefore = piece.text.slice(0, from).split("\n").length - 1;
   return {
-    text: piece.text.slice(idx),
+    text: piece.text.slice(from),
     page: piece.page,
     lineStart: piece.lineStart !== undefined ? piece.lineStart + linesBefore : undefined,
     lineEnd: piece.lineEnd,
