@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import WebSocket from "ws";
 import { assertStorageKey, type FileStore } from "./FileStore";
 
 /** Supabase Storage through `@supabase/supabase-js`; objects live in one bucket. */
@@ -15,6 +16,9 @@ export class SupabaseFileStore implements FileStore {
   ) {
     this.client = createClient(url, serviceRoleKey, {
       auth: { persistSession: false, autoRefreshToken: false },
+      // supabase-js builds its realtime client eagerly and Node 20 has no global
+      // WebSocket; we never subscribe, but it needs a transport to construct.
+      realtime: { transport: WebSocket as never },
     });
   }
 
