@@ -28,7 +28,8 @@ describe("documents in scaled mode (Postgres, Redis, BullMQ)", () => {
     const sa = await connectClient(a, alice.token);
     const sb = await connectClient(b, alice.token);
     sockets = [sa, sb];
-    for (const s of sockets) expect((await emitAck(s, "session:join", { sessionId })).ok).toBe(true);
+    for (const s of sockets)
+      expect((await emitAck(s, "session:join", { sessionId })).ok).toBe(true);
 
     // Uploaded on A; whichever worker takes the job, both nodes' rooms hear it.
     const readyOnB = once(sb, "document:progress", (p) => p.status === "ready", 20_000);

@@ -148,7 +148,11 @@ export function chunkBlocks(blocks: readonly Block[], opts: ChunkOptions = DEFAU
     overlapOnly = Boolean(t);
   };
 
-  const used = () => tokensOf(parts.map((p) => p.text).join("\n\n"));
+  // Characters of `parts` joined by blank lines, kept as parts change (no re-join per block).
+  const used = () =>
+    Math.ceil(
+      (parts.reduce((n, p) => n + p.text.length, 0) + Math.max(0, parts.length - 1) * 2) / 4,
+    );
   for (const block of blocks) {
     if (block.type === "heading") {
       flush(false);

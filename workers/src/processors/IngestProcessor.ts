@@ -28,7 +28,7 @@ export interface IngestDeps {
 class Cancelled extends Error {}
 
 /** Texts embedded per call; between calls the event loop runs (answers keep streaming). */
-const EMBED_BATCH = 32;
+const EMBED_BATCH = 8;
 /** At most one `document:progress` per this many ms (the final one always goes). */
 const PROGRESS_EVERY_MS = 200;
 
@@ -40,6 +40,9 @@ const PROGRESS_EVERY_MS = 200;
  */
 export function createIngestProcessor(deps: IngestDeps) {
   const { db, emitter, runtime, embedder, logger } = deps;
+  // pdf.js takes most of a second to load and compile: pay that at start-up, not in
+  // the middle of someone's answer when the first PDF arrives.
+  void import("unpdf").then((m) => m.getResolvedPDFJS()).catch(() => {});
   const deleted = new Set<string>();
   const listening = runtime.documents.subscribe((event) => {
     if (event.type !== "deleted") return;
