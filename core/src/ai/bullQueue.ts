@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { toError } from "../errors";
 import type { Logger } from "../logger";
 import { connectRedis } from "../redis";
+import { redisKeys } from "../redisKeys";
 import type { GenerationJob, JobHandler, JobQueue, JobRun } from "./types";
 
 export interface BullQueueOptions {
@@ -45,7 +46,7 @@ export class BullQueue<J extends object> {
     });
     this.queue = new Queue(kind.queue, {
       connection: this.connection,
-      prefix: `${opts.prefix}:bull`,
+      prefix: redisKeys(opts.prefix).bull,
     });
     this.queue.on("error", (err) => logger.warn({ err: err.message }, "queue error"));
   }
@@ -76,7 +77,7 @@ export class BullQueue<J extends object> {
       },
       {
         connection: this.workerConnection,
-        prefix: `${this.opts.prefix}:bull`,
+        prefix: redisKeys(this.opts.prefix).bull,
         concurrency: opts.concurrency ?? 4,
         lockDuration: this.opts.lockDurationMs,
         stalledInterval: this.opts.stalledIntervalMs,

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { redisKeys } from "../redisKeys";
 import type { DocumentBus, DocumentEvent } from "./types";
 
 /** The embedded document bus: listeners in this process. */
@@ -32,7 +33,7 @@ export class RedisDocumentBus implements DocumentBus {
     private readonly redis: Redis,
     prefix: string,
   ) {
-    this.channel = `${prefix}:docs:events`;
+    this.channel = redisKeys(prefix).documentEvents;
   }
 
   async publish(event: DocumentEvent): Promise<void> {
