@@ -63,51 +63,65 @@ export interface NewChunk {
 }
 
 /**
- * Replaces a document's chunks and marks it `ready`, in one transaction. Returns false
- * when the document was deleted meanwhile (an ingest cancelled by deleting): nothing
- * is kept then.
+ * Replaces a document's chunks and marks it `ready`. Rows go in in batches, each its
+ * own short transaction (on SQLite, transactions queue one after the other, so one
+ * long insert would hold up every message sent meanwhile); the document stays
+ * `processing` — invisible to retrieval — until the last step flips it to `ready`.
+ * Returns false when the document was deleted meanwhile (an ingest cancelled by
+ * deleting): its rows are removed again and nothing is kept.
  */
 export async function storeChunks(
   db: Db,
   documentId: string,
   embedderId: string,
   chunks: NewChunk[],
+  between: () => Promise<void> = async () => {},
 ): Promise<boolean> {
-  return db.transaction(async (transaction) => {
-    const doc = await db.models.Document.findByPk(documentId, {
-      transaction,
-      lock: db.dialect === "postgres",
-    });
-    if (!doc?.sessionId) return false;
-    const sessionId = doc.sessionId;
-    await db.models.DocumentChunk.destroy({ where: { documentId }, transaction });
-    const now = new Date();
-    // Batches keep each INSERT under SQLite's bound-parameter limit.
-    for (let i = 0; i < chunks.length; i += 200) {
-      await db.models.DocumentChunk.bulkCreate(
-        chunks.slice(i, i + 200).map((c) => ({
-          documentId,
-          sessionId,
-          ordinal: c.ordinal,
-          text: c.text,
-          headingPath: c.headingPath,
-          page: c.page,
-          lineStart: c.lineStart,
-          lineEnd: c.lineEnd,
-          tokenCount: c.tokenCount,
-          embedderId,
-          vector: vectorToBuffer(c.vector),
-          createdAt: now,
-        })),
-        { transaction },
+  const doc = await db.models.Document.findByPk(documentId);
+  if (!doc?.sessionId) return false;
+  const sessionId = doc.sessionId;
+  await db.models.DocumentChunk.destroy({ where: { documentId } });
+  const now = new Date();
+  try {
+    for (let i = 0; i < chunks.length; i += 100) {
+      await between();
+      await db.transaction((transaction) =>
+        db.models.DocumentChunk.bulkCreate(
+          chunks.slice(i, i + 100).map((c) => ({
+            documentId,
+            sessionId,
+            ordinal: c.ordinal,
+            text: c.text,
+            headingPath: c.headingPath,
+            page: c.page,
+            lineStart: c.lineStart,
+            lineEnd: c.lineEnd,
+            tokenCount: c.tokenCount,
+            embedderId,
+            vector: vectorToBuffer(c.vector),
+            createdAt: now,
+          })),
+          { transaction },
+        ),
       );
     }
-    await doc.update(
-      { status: "ready", progress: 1, chunkCount: chunks.length, embedderId, error: null },
-      { transaction },
-    );
-    return true;
-  });
+  } catch (err) {
+    // Deleted mid-way (the foreign key refuses rows of a gone document): cancelled.
+    if (!(await db.models.Document.findByPk(documentId))) {
+      await db.models.DocumentChunk.destroy({ where: { documentId } });
+      return false;
+    }
+    throw err;
+  }
+  const [updated] = await db.models.Document.update(
+    { status: "ready", progress: 1, chunkCount: chunks.length, embedderId, error: null },
+    { where: { id: documentId, status: "processing" } },
+  );
+  if (updated !== 1) {
+    await db.models.DocumentChunk.destroy({ where: { documentId } });
+    return false;
+  }
+  return true;
 }
 
 /** Marks an ingest failed with a reason people can read. */

@@ -1,3 +1,4 @@
+import { Worker } from "node:worker_threads";
 import type { DocumentKind } from "@engunity/core";
 import { parse as parseCsv } from "csv-parse/sync";
 import { convert as htmlToText } from "html-to-text";
@@ -44,38 +45,61 @@ export async function parseDocument(
   }
 }
 
-/** A PDF page by page through pdf.js (unpdf's serverless build); one block per paragraph. */
+type PdfMessage =
+  | { type: "page"; n: number; total: number; text: string }
+  | { type: "done" }
+  | { type: "error"; name: string; message: string };
+
+/**
+ * A PDF page by page through pdf.js (unpdf's serverless build) in a worker thread, so
+ * a 300-page file does not stall answers streaming from this process; one block per
+ * paragraph. Cancelling (the checkpoint throws) terminates the thread.
+ */
 async function pdfBlocks(bytes: Buffer, hooks: ParseHooks): Promise<Block[]> {
-  const { getDocumentProxy } = await import("unpdf");
-  let pdf: Awaited<ReturnType<typeof getDocumentProxy>>;
-  try {
-    pdf = await getDocumentProxy(new Uint8Array(bytes), { isEvalSupported: false });
-  } catch (err) {
-    const name = (err as Error).name;
-    if (name === "PasswordException") throw new ParseError("The PDF is password-protected");
-    throw new ParseError(`The PDF could not be read (${(err as Error).message})`);
-  }
+  const copy = new Uint8Array(bytes).buffer;
+  const worker = new Worker(new URL("./pdfTextWorker.mjs", import.meta.url), {
+    workerData: { bytes: copy },
+    transferList: [copy],
+  });
+  const queue: PdfMessage[] = [];
+  let wake: (() => void) | null = null;
+  let crashed: Error | null = null;
+  worker.on("message", (m: PdfMessage) => {
+    queue.push(m);
+    wake?.();
+  });
+  worker.on("error", (err) => {
+    crashed = err;
+    wake?.();
+  });
+  worker.on("exit", () => wake?.());
   const blocks: Block[] = [];
   try {
-    for (let n = 1; n <= pdf.numPages; n++) {
+    for (;;) {
       await hooks.checkpoint();
-      const page = await pdf.getPage(n);
-      const content = await page.getTextContent();
-      let text = "";
-      for (const item of content.items) {
-        if (!("str" in item)) continue;
-        text += item.str;
-        if (item.hasEOL) text += "\n";
+      const m = queue.shift();
+      if (!m) {
+        if (crashed)
+          throw new ParseError(`The PDF could not be read (${(crashed as Error).message})`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+        continue;
       }
-      page.cleanup();
-      for (const para of text.split(/\n\s*\n/)) {
+      if (m.type === "error") {
+        if (m.name === "PasswordException") throw new ParseError("The PDF is password-protected");
+        throw new ParseError(`The PDF could not be read (${m.message})`);
+      }
+      if (m.type === "done") break;
+      for (const para of m.text.split(/\n\s*\n/)) {
         const t = para.trim();
-        if (t) blocks.push({ type: "text", text: t, page: n });
+        if (t) blocks.push({ type: "text", text: t, page: m.n });
       }
-      hooks.onProgress(n / pdf.numPages);
+      hooks.onProgress(m.n / m.total);
     }
   } finally {
-    await pdf.destroy();
+    await worker.terminate();
   }
   if (blocks.length === 0)
     throw new ParseError("No text could be found in this PDF (a scan? OCR is not supported)");

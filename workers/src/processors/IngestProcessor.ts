@@ -40,9 +40,6 @@ const PROGRESS_EVERY_MS = 200;
  */
 export function createIngestProcessor(deps: IngestDeps) {
   const { db, emitter, runtime, embedder, logger } = deps;
-  // pdf.js takes most of a second to load and compile: pay that at start-up, not in
-  // the middle of someone's answer when the first PDF arrives.
-  void import("unpdf").then((m) => m.getResolvedPDFJS()).catch(() => {});
   const deleted = new Set<string>();
   const listening = runtime.documents.subscribe((event) => {
     if (event.type !== "deleted") return;
@@ -107,7 +104,7 @@ export function createIngestProcessor(deps: IngestDeps) {
         progress(0.6 + ((i + batch.length) / chunks.length) * 0.38);
       }
       await checkpoint();
-      if (!(await storeChunks(db, doc.id, embedder.id, stored))) return;
+      if (!(await storeChunks(db, doc.id, embedder.id, stored, checkpoint))) return;
       announce("ready", 1);
       await runtime.documents.publish({ type: "ready", sessionId, documentId: doc.id });
       logger.info({ documentId: doc.id, chunks: stored.length, kind }, "document indexed");
