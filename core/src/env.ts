@@ -54,6 +54,35 @@ const envSchema = z.object({
       "must be a comma list of groq, local, openai, offline",
     )
     .default("groq,local,openai,offline"),
+  /** Until an HTTP provider's response starts (headers), per attempt (ms). */
+  AI_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).default(5_000),
+  /** Until a provider's first token, per attempt (ms); the local model may override it. */
+  AI_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(50).default(20_000),
+  /** Whole answer from one provider (ms). */
+  AI_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  /** Per-provider overrides of the two timeouts above. */
+  GROQ_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).optional(),
+  GROQ_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(50).optional(),
+  OPENAI_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).optional(),
+  OPENAI_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(50).optional(),
+  /** The local model loads on its first answer, so its first token may take longer. */
+  LLM_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(50).default(120_000),
+  /**
+   * The longest `retry-after` worth waiting for on the same provider, and only when no
+   * other real provider is left; a longer one skips the provider until it has passed.
+   */
+  AI_RETRY_AFTER_MAX_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /** Failures in a row that open a provider's circuit breaker. */
+  AI_BREAKER_FAILURES: z.coerce.number().int().min(1).default(3),
+  /** How long an open breaker skips its provider before one probe is let through (ms). */
+  AI_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(100).default(30_000),
+  /** How long a provider's model list (`GET /models`) is cached (s). */
+  AI_MODELS_TTL_SECONDS: z.coerce.number().int().min(1).default(300),
+  /** The `quality` preference's model, as `provider:model` (default: Groq's GROQ_MODEL). */
+  AI_QUALITY_MODEL: z
+    .string()
+    .regex(/^(groq|local|openai):.+$/, "must be provider:model, e.g. groq:llama-3.3-70b-versatile")
+    .optional(),
   /** Inference jobs one worker process runs at once. */
   AI_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   /** How long tokens are coalesced into one `ai:delta` batch (ms). */

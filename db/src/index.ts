@@ -7,6 +7,7 @@ import { ChatSession } from "./models/ChatSession";
 import { Document } from "./models/Document";
 import { DocumentChunk } from "./models/DocumentChunk";
 import { Invite } from "./models/Invite";
+import { MessageVersion } from "./models/MessageVersion";
 import { SessionMember } from "./models/SessionMember";
 import { User } from "./models/User";
 import { YjsUpdate } from "./models/YjsUpdate";
@@ -19,6 +20,7 @@ export {
   Document,
   DocumentChunk,
   Invite,
+  MessageVersion,
   SessionMember,
   User,
   YjsUpdate,
@@ -47,6 +49,7 @@ export interface Models {
   Document: typeof Document;
   DocumentChunk: typeof DocumentChunk;
   YjsUpdate: typeof YjsUpdate;
+  MessageVersion: typeof MessageVersion;
 }
 
 export interface Db {
@@ -72,6 +75,7 @@ function bindModels(sequelize: Sequelize): Models {
     Document: class extends Document {},
     DocumentChunk: class extends DocumentChunk {},
     YjsUpdate: class extends YjsUpdate {},
+    MessageVersion: class extends MessageVersion {},
   };
   for (const model of Object.values(models)) model.initModel(sequelize);
   const { User: U, ChatSession: S, SessionMember: M, ChatMessage: C, Document: D } = models;
@@ -83,6 +87,7 @@ function bindModels(sequelize: Sequelize): Models {
   D.belongsTo(S, { as: "session", foreignKey: "sessionId" });
   D.belongsTo(U, { as: "uploader", foreignKey: "userId" });
   models.DocumentChunk.belongsTo(D, { as: "document", foreignKey: "documentId" });
+  models.MessageVersion.belongsTo(C, { as: "message", foreignKey: "messageId" });
   return models;
 }
 
@@ -141,6 +146,7 @@ export function createDb(options: DbOptions): Db {
 export * from "./commands/documentCommands";
 export * from "./commands/memberCommands";
 export * from "./commands/messageCreator";
+export * from "./commands/messageReviser";
 export * from "./commands/sessionCommands";
 export * from "./commands/userCreator";
 export * from "./presenters/index";

@@ -4,12 +4,14 @@ import { SequelizeStorage, Umzug } from "umzug";
 import * as m001 from "./migrations/001_initial";
 import * as m002 from "./migrations/002_yjs";
 import * as m003 from "./migrations/003_documents";
+import * as m006 from "./migrations/006_message_versions";
 
 /** Every migration, in order. Listed explicitly so no file glob runs at start-up. */
 const MIGRATIONS = [
   { name: "001_initial", ...m001 },
   { name: "002_yjs", ...m002 },
   { name: "003_documents", ...m003 },
+  { name: "006_message_versions", ...m006 },
 ];
 
 /** An arbitrary constant: the advisory lock two nodes take before migrating the same Postgres. */

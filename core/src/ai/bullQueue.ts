@@ -4,7 +4,7 @@ import { toError } from "../errors";
 import type { Logger } from "../logger";
 import { connectRedis } from "../redis";
 import { redisKeys } from "../redisKeys";
-import type { GenerationJob, JobHandler, JobQueue, JobRun } from "./types";
+import { type GenerationJob, type JobHandler, type JobQueue, type JobRun, jobIdOf } from "./types";
 
 export interface BullQueueOptions {
   redisUrl: string;
@@ -107,7 +107,7 @@ export class BullQueue<J extends object> {
 /** The scaled inference queue. Job id = assistant message id (a double submit is one job). */
 export class BullJobQueue extends BullQueue<GenerationJob> implements JobQueue {
   constructor(opts: BullQueueOptions, logger: Logger) {
-    super(opts, logger, { queue: "inference", jobName: "generate", idOf: (j) => j.messageId });
+    super(opts, logger, { queue: "inference", jobName: "generate", idOf: jobIdOf });
   }
 
   override process(

@@ -1,5 +1,5 @@
 import type { Logger } from "../logger";
-import type { GenerationJob, JobHandler, JobQueue, JobRun } from "./types";
+import { type GenerationJob, type JobHandler, type JobQueue, type JobRun, jobIdOf } from "./types";
 
 /**
  * An in-process queue: jobs run in this process, `concurrency` at a time. A job id
@@ -65,7 +65,7 @@ export class MemoryQueue<J> {
  */
 export class MemoryJobQueue extends MemoryQueue<GenerationJob> implements JobQueue {
   constructor(logger: Logger) {
-    super(logger, (job) => job.messageId, "inference job");
+    super(logger, jobIdOf, "inference job");
   }
 
   override process(handler: JobHandler, opts: { concurrency?: number } = {}): void {

@@ -6,6 +6,11 @@ import { MemoryDocumentBus, RedisDocumentBus } from "./documentBus";
 import { MemoryGenerationBus } from "./memoryBus";
 import { MemoryJobQueue, MemoryQueue } from "./memoryQueue";
 import { MemoryTokenLog } from "./memoryTokenLog";
+import {
+  MemoryProviderHealth,
+  type ProviderHealthStore,
+  RedisProviderHealth,
+} from "./providerHealth";
 import { RedisGenerationBus } from "./redisBus";
 import { RedisTokenLog } from "./redisTokenLog";
 import type {
@@ -28,6 +33,8 @@ export interface AiRuntime {
   log: TokenLog;
   bus: GenerationBus;
   usage: UsageMeter;
+  /** Provider breakers and remembered rate limits, shared by every worker. */
+  health: ProviderHealthStore;
   close(): Promise<void>;
 }
 
@@ -63,6 +70,7 @@ export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
           log,
           bus,
           usage: new MemoryUsageMeter(),
+          health: new MemoryProviderHealth(),
           close: async () => {
             await queue.close();
             await ingest.close();
@@ -119,6 +127,7 @@ export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
     log,
     bus,
     usage: new RedisUsageMeter(redis, prefix),
+    health: new RedisProviderHealth(redis, prefix),
     close: async () => {
       await queue.close();
       await ingest.close();

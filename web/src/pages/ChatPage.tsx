@@ -16,6 +16,7 @@ import { Composer } from "../components/Composer";
 import { ConfirmDialog } from "../components/Dialog";
 import { Icon } from "../components/Icon";
 import { MessageItem, PendingItem } from "../components/MessageItem";
+import { ModelPicker } from "../components/ModelPicker";
 import { SessionMenu } from "../components/SessionMenu";
 import { ShareDialog } from "../components/ShareDialog";
 import { useOpenNav } from "../components/Shell";
@@ -141,6 +142,29 @@ function ChatView(props: { sessionId: string }) {
     }
   }
 
+  async function changeModel(settings: Partial<Session["settings"]> | Record<string, unknown>) {
+    try {
+      room.setSession(await api<Session>("PATCH", `/chat/${props.sessionId}`, { settings }));
+    } catch (e) {
+      toast(errorText(e));
+    }
+  }
+
+  /** Answer controls: failures become a toast, the room's broadcasts do the rest. */
+  const control =
+    <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) =>
+    (...args: A): Promise<void> =>
+      fn(...args).then(
+        () => {},
+        (e: unknown) => {
+          toast(errorText(e));
+          throw e;
+        },
+      );
+  const regenerate = control(room.regenerate);
+  const continueAnswer = control(room.continueAnswer);
+  const editMessage = control(room.edit);
+
   async function exportAs(format: "md" | "json") {
     const name =
       titleOf(state.session)
@@ -238,6 +262,9 @@ function ChatView(props: { sessionId: string }) {
           >
             Share
           </button>
+          <Show when={canWrite() && state.session}>
+            <ModelPicker session={state.session!} onChange={(s) => void changeModel(s)} />
+          </Show>
           <SessionMenu
             canDelete={can(role(), "delete")}
             onExport={(f) => void exportAs(f)}
@@ -282,6 +309,12 @@ function ChatView(props: { sessionId: string }) {
             {(m) => (
               <MessageItem
                 onRetry={canWrite() ? retryAnswer : undefined}
+                onRegenerate={canWrite() ? (id) => void regenerate(id).catch(() => {}) : undefined}
+                onContinue={
+                  canWrite() ? (id) => void continueAnswer(id).catch(() => {}) : undefined
+                }
+                onEdit={canWrite() && m.author?.id === me()?.id ? editMessage : undefined}
+                loadVersions={room.versions}
                 message={m}
                 stream={state.streams[m.id]}
                 canStop={canWrite()}

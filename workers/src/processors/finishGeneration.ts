@@ -15,6 +15,8 @@ export interface GenerationOutcome {
   durationMs?: number;
   attempts: Attempt[];
   error?: string;
+  /** The model's stop reason (`length`: the token limit, so it can be continued). */
+  finishReason?: string;
   /** Which run of the job this was (2 after a stall). */
   attempt?: number;
   /** Document passages the answer cites. */
@@ -45,6 +47,7 @@ export async function finishGeneration(
     attempts: outcome.attempts,
     ...(outcome.citations?.length ? { citations: outcome.citations } : {}),
     ...(outcome.notice ? { notice: outcome.notice } : {}),
+    ...(outcome.finishReason ? { finishReason: outcome.finishReason } : {}),
     ...(outcome.attempt && outcome.attempt > 1 ? { runs: outcome.attempt } : {}),
   };
   const [count] = await db.models.ChatMessage.update(

@@ -19,11 +19,18 @@ function excerpt(text: string, max = 480): string {
  * With documents and no model: the passages that best match the question, quoted
  * and cited `[n]`, so documents are useful with nothing configured.
  */
-export function offlineDocumentAnswer(passages: readonly PassageRef[], notice?: string): string {
-  const parts = [
-    "No AI model is configured on this server, so I can't write an answer — but these " +
-      "passages from this session's documents match your question best:",
-  ];
+export function offlineDocumentAnswer(
+  passages: readonly PassageRef[],
+  notice?: string,
+  /** Why no model answered (configured providers that failed), said first. */
+  why?: string,
+): string {
+  const parts = why
+    ? [why, "These passages from this session's documents match your question best:"]
+    : [
+        "No AI model is configured on this server, so I can't write an answer — but these " +
+          "passages from this session's documents match your question best:",
+      ];
   for (const p of passages.slice(0, OFFLINE_PASSAGES)) {
     const where = [p.filename, p.page ? `page ${p.page}` : "", p.headingPath ?? ""]
       .filter(Boolean)
@@ -31,9 +38,10 @@ export function offlineDocumentAnswer(passages: readonly PassageRef[], notice?: 
     parts.push(`> ${excerpt(p.text)} [${p.n}]\n\n— ${where}`);
   }
   if (notice) parts.push(`_${notice}_`);
-  parts.push(
-    "To get written answers, set GROQ_API_KEY, LLM_MODEL_PATH or OPENAI_BASE_URL and restart.",
-  );
+  if (!why)
+    parts.push(
+      "To get written answers, set GROQ_API_KEY, LLM_MODEL_PATH or OPENAI_BASE_URL and restart.",
+    );
   return parts.join("\n\n");
 }
 
@@ -45,14 +53,14 @@ export function offlineDocumentAnswer(passages: readonly PassageRef[], notice?: 
 export class OfflineProvider implements LlmProvider {
   readonly name = "offline";
   readonly defaultModel = "none";
-  readonly models = ["none"] as const;
 
   async *stream(req: StreamRequest): AsyncIterable<StreamChunk> {
+    const base = req.notice ?? OFFLINE_ANSWER;
     const answer = req.passages?.length
-      ? offlineDocumentAnswer(req.passages, req.notice)
-      : req.notice
-        ? `${OFFLINE_ANSWER}\n\n_${req.notice}_`
-        : OFFLINE_ANSWER;
+      ? offlineDocumentAnswer(req.passages, req.documentsNotice, req.notice)
+      : req.documentsNotice
+        ? `${base}\n\n_${req.documentsNotice}_`
+        : base;
     const words = answer.split(/(?<= )/);
     for (const word of words) {
       if (req.signal.aborted) return;
