@@ -117,7 +117,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
   if (!config.REDIS_URL) await requeueUnfinished(ingestDeps);
   logger.info(
     { providers: [...providers.keys()], mode: config.mode, embedder: embedder.id },
-    "inference and ingest worker started",
+    "inference worker started (and ingest)",
   );
   return {
     close: async () => {
