@@ -4,6 +4,7 @@ import solid from "vite-plugin-solid";
 
 const limits = fileURLToPath(new URL("../shared/src/limits.ts", import.meta.url));
 const rooms = fileURLToPath(new URL("../shared/src/rooms.ts", import.meta.url));
+const widgetMessages = fileURLToPath(new URL("../shared/src/widgetMessages.ts", import.meta.url));
 const stream = fileURLToPath(new URL("../shared/src/stream.ts", import.meta.url));
 const abilities = fileURLToPath(new URL("../shared/src/abilities.ts", import.meta.url));
 
@@ -15,6 +16,7 @@ export default defineConfig({
     alias: {
       "@engunity/shared/limits": limits,
       "@engunity/shared/rooms": rooms,
+      "@engunity/shared/widgetMessages": widgetMessages,
       "@engunity/shared/stream": stream,
       "@engunity/shared/abilities": abilities,
     },
@@ -27,6 +29,14 @@ export default defineConfig({
     // and Vite emits none: the entry is an external module script.
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
+    // The app and the widget's panel page (`/embed`); the loader (`widget.js`) is a
+    // classic script of its own, built by vite.widget.config.ts.
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL("index.html", import.meta.url)),
+        embed: fileURLToPath(new URL("embed.html", import.meta.url)),
+      },
+    },
   },
   server: {
     proxy: {

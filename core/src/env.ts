@@ -99,6 +99,13 @@ const envSchema = z.object({
   AI_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   /** Tokens (prompt + completion) one user may spend per UTC day; 0 = unlimited. */
   AI_DAILY_TOKEN_QUOTA: z.coerce.number().int().min(0).default(200_000),
+  /**
+   * Prices for the admin dashboard's cost columns: inline JSON or the path of a JSON
+   * file, `{"provider/model" or "model": {"prompt": USD per 1M, "completion": USD per 1M}}`.
+   */
+  AI_PRICES: z.string().min(1).optional(),
+  /** Days recorded failure events (auth failures, DB errors, AI failures) are kept. */
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   EMBEDDINGS_MODEL_PATH: z.string().min(1).optional(),
   UPLOAD_DIR: z.string().min(1).optional(),
   MAX_UPLOAD_SIZE_MB: z.coerce.number().positive().max(1024).default(10),
@@ -124,11 +131,46 @@ const envSchema = z.object({
   YJS_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
   /** Stored update rows of one Yjs doc before they are merged into one. */
   YJS_COMPACT_AFTER_ROWS: z.coerce.number().int().min(2).default(100),
+  /** Lifetime of a widget token (the embed asks the host for a new one before it ends); fractions allowed. */
+  WIDGET_TOKEN_TTL_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(15),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
 
-export interface Config extends Omit<RawEnv, "SECRET_KEY" | "ALLOWED_ORIGINS" | "UPLOAD_DIR"> {
+const priceTableSchema = z.record(
+  z.string().min(1),
+  z.object({ prompt: z.number().min(0), completion: z.number().min(0) }),
+);
+/** USD per million tokens by `provider/model` or `model`. */
+export type PriceTable = z.infer<typeof priceTableSchema>;
+
+function loadPrices(value: string | undefined): PriceTable | undefined {
+  if (!value) return undefined;
+  const inline = value.trim().startsWith("{");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(inline ? value : readFileSync(resolve(value), "utf8"));
+  } catch (err) {
+    throw new ConfigError(
+      `Invalid configuration: AI_PRICES ${inline ? "is not valid JSON" : `file cannot be read as JSON (${(err as Error).message})`}`,
+    );
+  }
+  const parsed = priceTableSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(
+      `Invalid configuration: AI_PRICES at "${issue.path.join(".")}" ${issue.message} (want {"model": {"prompt": 0.5, "completion": 1.5}})`,
+    );
+  }
+  return parsed.data;
+}
+
+export interface Config
+  extends Omit<RawEnv, "SECRET_KEY" | "ALLOWED_ORIGINS" | "UPLOAD_DIR" | "AI_PRICES"> {
   SECRET_KEY: string;
   ALLOWED_ORIGINS: string[];
   UPLOAD_DIR: string;
@@ -139,6 +181,8 @@ export interface Config extends Omit<RawEnv, "SECRET_KEY" | "ALLOWED_ORIGINS" | 
   /** `LLM_MODEL_PATH`, or its alias `PHI2_LOCAL_PATH`. */
   llmModelPath?: string;
   mode: "embedded" | "scaled";
+  /** `AI_PRICES`, parsed (undefined: costs are not shown). */
+  aiPrices?: PriceTable;
 }
 
 /** Raised for bad configuration; its message is the one line start-up prints. */
@@ -192,7 +236,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       );
     }
   }
-  const { SECRET_KEY, ALLOWED_ORIGINS: _origins, UPLOAD_DIR, ...rest } = env;
+  const { SECRET_KEY, ALLOWED_ORIGINS: _origins, UPLOAD_DIR, AI_PRICES, ...rest } = env;
   return {
     ...rest,
     SECRET_KEY: SECRET_KEY ?? loadOrCreateSecret(dataDir),
@@ -202,5 +246,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sqlitePath: join(dataDir, "engunity.sqlite"),
     llmModelPath: env.LLM_MODEL_PATH ?? env.PHI2_LOCAL_PATH,
     mode: env.DATABASE_URL ? "scaled" : "embedded",
+    aiPrices: loadPrices(AI_PRICES),
   };
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Sequelize, type Transaction } from "sequelize";
 import { migrate, pendingMigrations } from "./migrator";
+import { AppEvent } from "./models/AppEvent";
 import { ChatMessage } from "./models/ChatMessage";
 import { ChatSession } from "./models/ChatSession";
 import { Document } from "./models/Document";
@@ -10,11 +11,15 @@ import { Invite } from "./models/Invite";
 import { MessageVersion } from "./models/MessageVersion";
 import { SessionMember } from "./models/SessionMember";
 import { User } from "./models/User";
+import { WidgetKey } from "./models/WidgetKey";
+import { WidgetVisitor } from "./models/WidgetVisitor";
 import { YjsUpdate } from "./models/YjsUpdate";
 
 export { isUnavailableError, isUniqueViolation } from "./dbErrors";
+export type { AppEventKind } from "./models/AppEvent";
 export { bufferToVector, vectorToBuffer } from "./models/DocumentChunk";
 export {
+  AppEvent,
   ChatMessage,
   ChatSession,
   Document,
@@ -23,6 +28,8 @@ export {
   MessageVersion,
   SessionMember,
   User,
+  WidgetKey,
+  WidgetVisitor,
   YjsUpdate,
 };
 
@@ -50,6 +57,9 @@ export interface Models {
   DocumentChunk: typeof DocumentChunk;
   YjsUpdate: typeof YjsUpdate;
   MessageVersion: typeof MessageVersion;
+  WidgetKey: typeof WidgetKey;
+  WidgetVisitor: typeof WidgetVisitor;
+  AppEvent: typeof AppEvent;
 }
 
 export interface Db {
@@ -76,6 +86,9 @@ function bindModels(sequelize: Sequelize): Models {
     DocumentChunk: class extends DocumentChunk {},
     YjsUpdate: class extends YjsUpdate {},
     MessageVersion: class extends MessageVersion {},
+    WidgetKey: class extends WidgetKey {},
+    WidgetVisitor: class extends WidgetVisitor {},
+    AppEvent: class extends AppEvent {},
   };
   for (const model of Object.values(models)) model.initModel(sequelize);
   const { User: U, ChatSession: S, SessionMember: M, ChatMessage: C, Document: D } = models;
@@ -144,10 +157,16 @@ export function createDb(options: DbOptions): Db {
   };
 }
 export * from "./commands/documentCommands";
+export * from "./commands/eventRecorder";
 export * from "./commands/memberCommands";
 export * from "./commands/messageCreator";
 export * from "./commands/messageReviser";
 export * from "./commands/sessionCommands";
+export * from "./commands/userAdmin";
 export * from "./commands/userCreator";
+export * from "./commands/widgetCommands";
 export * from "./presenters/index";
+export * from "./presenters/widget";
+export * from "./queries/analyticsQueries";
 export * from "./queries/sessionQueries";
+export * from "./queries/userListing";

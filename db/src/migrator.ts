@@ -5,6 +5,8 @@ import * as m001 from "./migrations/001_initial";
 import * as m002 from "./migrations/002_yjs";
 import * as m003 from "./migrations/003_documents";
 import * as m006 from "./migrations/006_message_versions";
+import * as m007 from "./migrations/007_widget_keys";
+import * as m008 from "./migrations/008_analytics";
 
 /** Every migration, in order. Listed explicitly so no file glob runs at start-up. */
 const MIGRATIONS = [
@@ -12,6 +14,8 @@ const MIGRATIONS = [
   { name: "002_yjs", ...m002 },
   { name: "003_documents", ...m003 },
   { name: "006_message_versions", ...m006 },
+  { name: "007_widget_keys", ...m007 },
+  { name: "008_analytics", ...m008 },
 ];
 
 /** An arbitrary constant: the advisory lock two nodes take before migrating the same Postgres. */

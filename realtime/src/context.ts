@@ -1,5 +1,5 @@
 import type { AiRuntime, Config, Logger, RateLimiter, RoomEmitter } from "@engunity/core";
-import type { Db } from "@engunity/db";
+import type { Db, EventRecorder } from "@engunity/db";
 import type { GenerationSnapshot } from "@engunity/shared";
 import type { Redis } from "ioredis";
 import type { Metrics } from "./metrics";
@@ -31,6 +31,11 @@ export interface AppContext {
    * session deleted). A no-op until the Socket.IO gateway is attached.
    */
   evict(sessionId: string, userId?: string): void;
+  /**
+   * Disconnects every live widget socket of a key on every node (the key was revoked).
+   * A no-op until the Socket.IO gateway is attached.
+   */
+  cutWidgetKey(keyId: string): void;
   /** Users currently connected to a session room, across nodes (sockets fill this in). */
   onlineUserIds(sessionId: string): Promise<Set<string>>;
   /**
@@ -48,4 +53,11 @@ export interface AppContext {
   runningGenerations(sessionId: string): Promise<GenerationSnapshot[]>;
   /** AI jobs, resume log, cancel bus and usage: in-process embedded, Redis scaled. */
   ai: AiRuntime;
+  /** Failure events for the admin dashboard (auth failures, database errors), batched. */
+  events: EventRecorder;
+  /**
+   * Cuts every live Socket.IO and Yjs connection of a user on every node (deactivated
+   * by an admin). A no-op until the gateway and the Yjs server are attached.
+   */
+  revokeUserConnections(userId: string): Promise<void>;
 }

@@ -13,7 +13,7 @@ export type DomainEvent =
       type: "answer.requested";
       userMessage: ChatMessage;
       assistant: ChatMessage;
-      pref: { provider?: string; model?: string };
+      pref: { provider?: string; model?: string; usageKeys?: string[] };
     }
   /** A draft was sent as a message: the shared draft is cleared. */
   | { type: "draft.sent"; sessionId: string };

@@ -12,10 +12,11 @@ import {
   redisKeys,
   silentEmitter,
 } from "@engunity/core";
-import { createDb, type Db } from "@engunity/db";
+import { createDb, createEventRecorder, type Db } from "@engunity/db";
 import type { AppContext } from "./context";
 import { createApp } from "./http/app";
 import { createMetrics } from "./metrics";
+import { revokeUserConnections } from "./revokeUserConnections";
 import { attachGateway } from "./sockets";
 import { attachYjsServer, type YjsServer } from "./yjs/yjsServer";
 
@@ -103,10 +104,16 @@ export async function startRealtimeNode(
       return `http://${host ?? `localhost:${config.PORT}`}`;
     },
     evict: () => {},
+    cutWidgetKey: () => {},
     onlineUserIds: async () => new Set(),
     docs: { setTitle: async () => {}, clearDraft: async () => {} },
     runningGenerations: (sessionId) => ai.log.running(sessionId),
     ai,
+    events: createEventRecorder(db, {
+      retentionDays: config.EVENT_RETENTION_DAYS,
+      onError: (err) => logger.warn({ err }, "could not store failure events"),
+    }),
+    revokeUserConnections: async () => {},
   };
 
   const app = createApp(ctx);
@@ -124,6 +131,8 @@ export async function startRealtimeNode(
     evictSockets(sessionId, userId);
     yjs.evict(sessionId, userId);
   };
+  ctx.revokeUserConnections = (userId) =>
+    revokeUserConnections({ db, io: gateway.io, yjs }, userId);
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
     httpServer.listen(config.PORT, config.HOST, () => resolve());
@@ -142,6 +151,7 @@ export async function startRealtimeNode(
         httpServer.closeAllConnections();
       });
       await ai.close();
+      await ctx.events.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       if (ownsDb) await db.close();
     })();

@@ -1,4 +1,5 @@
 export * from "./abilities";
+export * from "./admin";
 export * from "./errors";
 export * from "./events";
 export * from "./limits";
@@ -6,3 +7,5 @@ export * from "./objects";
 export * from "./rest";
 export * from "./rooms";
 export * from "./stream";
+export * from "./widget";
+export * from "./widgetMessages";

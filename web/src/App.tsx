@@ -1,5 +1,5 @@
 import { Navigate, Route, Router, useLocation } from "@solidjs/router";
-import { type ParentProps, Show } from "solid-js";
+import { lazy, type ParentProps, Show } from "solid-js";
 import { Shell } from "./components/Shell";
 import { ToastHost } from "./components/Toast";
 import { accessToken } from "./lib/auth";
@@ -7,6 +7,10 @@ import { ChatPage } from "./pages/ChatPage";
 import { HomePage } from "./pages/HomePage";
 import { InvitePage } from "./pages/InvitePage";
 import { LoginPage } from "./pages/LoginPage";
+import { WidgetPage } from "./pages/WidgetPage";
+
+/** The admin area: a chunk of its own (with uPlot), never part of the chat page's budget. */
+const AdminPage = lazy(() => import("./admin/AdminPage"));
 
 /** Signed-in pages; anyone else goes to /login and comes back after. */
 function Authed(props: ParentProps) {
@@ -38,6 +42,8 @@ export function App() {
         <Route path="/" component={HomePage} />
         <Route path="/chat/:sessionId" component={ChatPage} />
         <Route path="/invite/:token" component={InvitePage} />
+        <Route path="/widget" component={WidgetPage} />
+        <Route path="/admin" component={AdminPage} />
       </Route>
       <Route path="*" component={() => <Navigate href="/" />} />
     </Router>

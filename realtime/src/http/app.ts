@@ -7,6 +7,7 @@ import type { AppContext } from "../context";
 import { createAuthenticator } from "../middleware/authenticate";
 import { errorHandler, notFoundHandler } from "../middleware/errorHandler";
 import { requestMetrics } from "../middleware/requestMetrics";
+import { adminRoutes } from "../routes/admin";
 import { aiRoutes } from "../routes/ai";
 import { authRoutes } from "../routes/auth";
 import { documentRoutes, sessionDocumentRoutes } from "../routes/documents";
@@ -14,7 +15,9 @@ import { exportRoutes, searchRoutes } from "../routes/exportSearch";
 import { healthRoutes } from "../routes/health";
 import { inviteRoutes, memberRoutes } from "../routes/members";
 import { sessionRoutes } from "../routes/sessions";
+import { widgetRoutes } from "../routes/widget";
 import { yjsTicketRoutes } from "../routes/yjsTicket";
+import { serveEmbed } from "./embed";
 import { openApiDocument } from "./openapi";
 
 /** Where the built web app lives (`npm run build -w web`). */
@@ -67,10 +70,13 @@ export function createApp(ctx: AppContext): Express {
   api.use("/chat", yjsTicketRoutes(ctx, authenticate));
   api.use("/invites", inviteRoutes(ctx, authenticate));
   api.use("/search", searchRoutes(ctx, authenticate));
+  api.use("/widget", widgetRoutes(ctx, authenticate));
+  api.use("/admin", adminRoutes(ctx, authenticate));
   api.use(aiRoutes(ctx, authenticate));
   api.use(notFoundHandler);
   app.use("/api/v1", api);
 
+  serveEmbed(app, ctx, WEB_DIST);
   serveWeb(app);
   app.use(notFoundHandler);
   app.use(errorHandler(ctx));
@@ -92,7 +98,7 @@ function serveWeb(app: Express): void {
   }
   app.use(express.static(WEB_DIST, { index: false, maxAge: "1h" }));
   app.get(
-    ["/", "/login", "/chat/{*rest}", "/invite/{*rest}", "/widget", "/widget/{*rest}"],
+    ["/", "/login", "/admin", "/chat/{*rest}", "/invite/{*rest}", "/widget", "/widget/{*rest}"],
     (_req, res) => {
       res.setHeader("Cache-Control", "no-cache");
       res.sendFile(index);

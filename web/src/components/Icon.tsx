@@ -4,6 +4,7 @@ const paths = {
   menu: "M4 6h16M4 12h16M4 18h16",
   more: "M5 12h.01M12 12h.01M19 12h.01",
   stop: "M7 7h10v10H7z",
+  close: "M6 6l12 12M18 6 6 18",
 } as const;
 
 export function Icon(props: { name: keyof typeof paths; size?: number }) {

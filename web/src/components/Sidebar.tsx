@@ -1,9 +1,10 @@
 import type { SearchHit, Session } from "@engunity/shared";
 import { A, useNavigate, useParams } from "@solidjs/router";
-import { createEffect, createMemo, createSignal, For, onCleanup, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { api, errorText } from "../lib/api";
 import { currentUser, signOut } from "../lib/auth";
 import { displayName, titleOf } from "../lib/format";
+import { isAdmin, refreshMe } from "../lib/me";
 import { sessionList, upsertSession } from "../lib/sessions";
 import { Avatar } from "./Avatar";
 import { Brand } from "./Brand";
@@ -12,6 +13,7 @@ import { toast } from "./Toast";
 
 /** Sessions, newest activity first, with search, unread dots and a shared badge. */
 export function Sidebar(props: { onNavigate?: () => void }) {
+  onMount(() => void refreshMe());
   const params = useParams<{ sessionId?: string }>();
   const navigate = useNavigate();
   const [query, setQuery] = createSignal("");
@@ -82,6 +84,14 @@ export function Sidebar(props: { onNavigate?: () => void }) {
           onInput={(e) => setQuery(e.currentTarget.value)}
         />
       </div>
+      <A
+        href="/widget"
+        class="widget-link"
+        data-testid="widget-inbox-link"
+        onClick={() => props.onNavigate?.()}
+      >
+        Widget conversations
+      </A>
       <ul class="session-list">
         <For each={visible()}>
           {(s) => (
@@ -146,6 +156,16 @@ export function Sidebar(props: { onNavigate?: () => void }) {
         <span class="who" title={currentUser()?.email}>
           {displayName(currentUser())}
         </span>
+        <Show when={isAdmin()}>
+          <A
+            href="/admin"
+            class="btn btn-ghost btn-sm"
+            data-testid="admin-link"
+            onClick={() => props.onNavigate?.()}
+          >
+            Admin
+          </A>
+        </Show>
         <button
           class="btn btn-ghost btn-sm"
           type="button"

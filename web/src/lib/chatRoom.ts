@@ -50,9 +50,10 @@ const TYPING_TTL_MS = 6_000;
  * The live state of one open session: history from REST for the first paint, then
  * `session:join` on every (re)connect for the authoritative snapshot, and the room's
  * events. Streams are applied strictly in `seq` order; a gap asks `ai:resume`.
- * Must be called inside a component (it registers cleanups).
+ * Must be called inside a component (it registers cleanups). `socketOnly` (the embed:
+ * a widget token may not use REST) skips the REST first paint and fallbacks.
  */
-export function createChatRoom(sessionId: string) {
+export function createChatRoom(sessionId: string, opts: { socketOnly?: boolean } = {}) {
   const [state, setState] = createStore<ChatState>({
     session: null,
     messages: [],
@@ -280,14 +281,14 @@ export function createChatRoom(sessionId: string) {
     // What arrived live while the session was open has been seen. The server marks a
     // session read when its history is fetched, so fetch the newest message on the
     // way out (the sidebar would show it unread after its next refresh otherwise).
-    if (!state.gone && !state.error) {
+    if (!state.gone && !state.error && !opts.socketOnly) {
       markSeen(sessionId);
       void api("GET", `/chat/${sessionId}?limit=1`).catch(() => {});
     }
     for (const t of typingTimers.values()) clearTimeout(t);
   });
 
-  void load();
+  if (!opts.socketOnly) void load();
 
   return {
     state,
@@ -296,7 +297,7 @@ export function createChatRoom(sessionId: string) {
       const res = await request("ai:stop", { sessionId, messageId }).catch((e: unknown) => ({
         error: { code: "network", message: errorText(e) },
       }));
-      if ("error" in res) {
+      if ("error" in res && !opts.socketOnly) {
         // No gateway answer: the REST route does the same.
         await api("POST", `/chat/${sessionId}/stop`, { messageId });
       }

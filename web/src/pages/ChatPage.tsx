@@ -23,6 +23,7 @@ import { useOpenNav } from "../components/Shell";
 import { TitleField } from "../components/TitleField";
 import { toast } from "../components/Toast";
 import { UploadList } from "../components/UploadList";
+import { UsageDialog } from "../components/UsageDialog";
 import { api, download, errorText } from "../lib/api";
 import { currentUser } from "../lib/auth";
 import { createChatRoom } from "../lib/chatRoom";
@@ -51,6 +52,7 @@ function ChatView(props: { sessionId: string }) {
   const uploads = createUploads(() => props.sessionId);
   const [sharing, setSharing] = createSignal(false);
   const [confirmDelete, setConfirmDelete] = createSignal(false);
+  const [showUsage, setShowUsage] = createSignal(false);
   const [collab, setCollab] = createSignal<Collab | null>(null);
   const [peers, setPeers] = createSignal<Peer[]>([]);
 
@@ -141,6 +143,12 @@ function ChatView(props: { sessionId: string }) {
       toast(errorText(e));
     }
   }
+
+  // A widget visitor in the room: the team sees who and where, and may switch the AI
+  // off once a human has taken the conversation over.
+  const visitors = createMemo(() => state.members.filter((m) => m.visitor));
+  const aiOff = () => state.session?.settings.aiMode === "off";
+  const setAiOff = (off: boolean) => changeModel({ aiMode: off ? "off" : "every" });
 
   async function changeModel(settings: Partial<Session["settings"]> | Record<string, unknown>) {
     try {
@@ -267,6 +275,7 @@ function ChatView(props: { sessionId: string }) {
           </Show>
           <SessionMenu
             canDelete={can(role(), "delete")}
+            onUsage={() => setShowUsage(true)}
             onExport={(f) => void exportAs(f)}
             onDelete={() => setConfirmDelete(true)}
             onLeave={() => void leave()}
@@ -274,6 +283,32 @@ function ChatView(props: { sessionId: string }) {
         </div>
       </header>
 
+      <Show when={visitors().length}>
+        <div class="visitor-strip" data-testid="visitor-strip">
+          <For each={visitors()}>
+            {(v) => (
+              <span class="visitor-who">
+                <span class="visitor-badge">visitor</span> {displayName(v.user)}
+                <Show when={v.visitor?.pageUrl}>
+                  <span class="muted"> on {v.visitor!.pageUrl}</span>
+                </Show>
+              </span>
+            )}
+          </For>
+          <span class="spacer" />
+          <Show when={canWrite()}>
+            <label class="switch" title="Stop the AI answering in this conversation">
+              <input
+                type="checkbox"
+                data-testid="ai-off"
+                checked={aiOff()}
+                onChange={(e) => void setAiOff(e.currentTarget.checked)}
+              />
+              AI off
+            </label>
+          </Show>
+        </div>
+      </Show>
       <div
         class="messages"
         ref={scroller}
@@ -367,6 +402,9 @@ function ChatView(props: { sessionId: string }) {
           onMembers={room.setMembers}
           onClose={() => setSharing(false)}
         />
+      </Show>
+      <Show when={showUsage() && state.session}>
+        <UsageDialog sessionId={state.session!.id} onClose={() => setShowUsage(false)} />
       </Show>
       <Show when={confirmDelete()}>
         <ConfirmDialog
