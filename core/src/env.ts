@@ -121,6 +121,12 @@ const envSchema = z.object({
   EMBEDDINGS_MODEL_PATH: z.string().min(1).optional(),
   UPLOAD_DIR: z.string().min(1).optional(),
   MAX_UPLOAD_SIZE_MB: z.coerce.number().positive().max(1024).default(10),
+  /** Bytes of documents one user may keep stored, in MB; 0 = unlimited. */
+  UPLOAD_QUOTA_MB: z.coerce.number().min(0).default(200),
+  /** Ingest jobs one worker process runs at once (apart from AI_CONCURRENCY). */
+  INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** Passages retrieved into the prompt of a question in a session with documents. */
+  RETRIEVAL_TOP_K: z.coerce.number().int().min(1).max(50).default(6),
   SUPABASE_URL: z.url().optional(),
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(1).optional(),
   SUPABASE_BUCKET: z.string().min(1).default("documents"),

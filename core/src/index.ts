@@ -7,6 +7,7 @@ export * from "./auth/widgetTokens";
 export * from "./emitter";
 export * from "./env";
 export * from "./errors";
+export * from "./files/index";
 export * from "./logger";
 export * from "./policies/adminPolicy";
 export * from "./policies/originPolicy";

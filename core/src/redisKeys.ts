@@ -27,6 +27,8 @@ export interface RedisKeys {
   aiProbe(provider: string): string;
   /** Counter: one user's AI tokens on one UTC day (`YYYY-MM-DD`). */
   aiUsage(day: string, userId: string): string;
+  /** Channel: document ready/deleted events (worker index caches, ingest cancel). */
+  documentEvents: string;
   /** Channel prefix of Yjs document sync between nodes; the room name follows. */
   yjsChannelPrefix: string;
   /** Key: one single-use Yjs ticket. */
@@ -51,6 +53,7 @@ export function redisKeys(prefix: string): RedisKeys {
     aiHealth: (provider) => `${prefix}:ai:health:${provider}`,
     aiProbe: (provider) => `${prefix}:ai:probe:${provider}`,
     aiUsage: (day, userId) => `${prefix}:ai:usage:${day}:${userId}`,
+    documentEvents: `${prefix}:docs:events`,
     yjsChannelPrefix: `${prefix}:yjs:`,
     yjsTicket: (ticket) => `${prefix}:yjs-ticket:${ticket}`,
     rateLimit: (name) => `${prefix}:rl:${name}`,

@@ -6,6 +6,7 @@ import { AppEvent } from "./models/AppEvent";
 import { ChatMessage } from "./models/ChatMessage";
 import { ChatSession } from "./models/ChatSession";
 import { Document } from "./models/Document";
+import { DocumentChunk } from "./models/DocumentChunk";
 import { Invite } from "./models/Invite";
 import { LoginSession } from "./models/LoginSession";
 import { MemberInvitation } from "./models/MemberInvitation";
@@ -13,18 +14,20 @@ import { MessageVersion } from "./models/MessageVersion";
 import { SessionMember } from "./models/SessionMember";
 import { SessionRemoval } from "./models/SessionRemoval";
 import { User } from "./models/User";
+import { UserBlock } from "./models/UserBlock";
 import { WidgetKey } from "./models/WidgetKey";
 import { WidgetVisitor } from "./models/WidgetVisitor";
-import { UserBlock } from "./models/UserBlock";
 import { YjsUpdate } from "./models/YjsUpdate";
 
 export { isUnavailableError, isUniqueViolation } from "./dbErrors";
 export type { AppEventKind } from "./models/AppEvent";
+export { bufferToVector, vectorToBuffer } from "./models/DocumentChunk";
 export {
   AppEvent,
   ChatMessage,
   ChatSession,
   Document,
+  DocumentChunk,
   Invite,
   LoginSession,
   MemberInvitation,
@@ -32,9 +35,9 @@ export {
   SessionMember,
   SessionRemoval,
   User,
+  UserBlock,
   WidgetKey,
   WidgetVisitor,
-  UserBlock,
   YjsUpdate,
 };
 
@@ -59,6 +62,7 @@ export interface Models {
   ChatMessage: typeof ChatMessage;
   Invite: typeof Invite;
   Document: typeof Document;
+  DocumentChunk: typeof DocumentChunk;
   YjsUpdate: typeof YjsUpdate;
   LoginSession: typeof LoginSession;
   MemberInvitation: typeof MemberInvitation;
@@ -91,6 +95,7 @@ function bindModels(sequelize: Sequelize): Models {
     ChatMessage: class extends ChatMessage {},
     Invite: class extends Invite {},
     Document: class extends Document {},
+    DocumentChunk: class extends DocumentChunk {},
     YjsUpdate: class extends YjsUpdate {},
     LoginSession: class extends LoginSession {},
     MemberInvitation: class extends MemberInvitation {},
@@ -112,6 +117,8 @@ function bindModels(sequelize: Sequelize): Models {
   models.MemberInvitation.belongsTo(S, { as: "session", foreignKey: "sessionId" });
   models.Invite.belongsTo(U, { as: "creator", foreignKey: "createdBy" });
   models.MemberInvitation.belongsTo(U, { as: "inviter", foreignKey: "invitedBy" });
+  D.belongsTo(U, { as: "uploader", foreignKey: "userId" });
+  models.DocumentChunk.belongsTo(D, { as: "document", foreignKey: "documentId" });
   models.MessageVersion.belongsTo(C, { as: "message", foreignKey: "messageId" });
   return models;
 }
@@ -173,6 +180,7 @@ export function createDb(options: DbOptions): Db {
   };
 }
 export * from "./commands/accountCommands";
+export * from "./commands/documentCommands";
 export * from "./commands/eventRecorder";
 export * from "./commands/loginSessionCommands";
 export * from "./commands/memberCommands";

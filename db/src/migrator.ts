@@ -3,6 +3,7 @@ import type { QueryInterface, Sequelize } from "sequelize";
 import { SequelizeStorage, Umzug } from "umzug";
 import * as m001 from "./migrations/001_initial";
 import * as m002 from "./migrations/002_yjs";
+import * as m003 from "./migrations/003_documents";
 import * as m004 from "./migrations/004_trust";
 import * as m006 from "./migrations/006_message_versions";
 import * as m007 from "./migrations/007_widget_keys";
@@ -12,6 +13,7 @@ import * as m008 from "./migrations/008_analytics";
 const MIGRATIONS = [
   { name: "001_initial", ...m001 },
   { name: "002_yjs", ...m002 },
+  { name: "003_documents", ...m003 },
   { name: "004_trust", ...m004 },
   { name: "006_message_versions", ...m006 },
   { name: "007_widget_keys", ...m007 },

@@ -11,8 +11,8 @@ import {
   originAllowed,
   type RoomEmitter,
   redisKeys,
-  settlesWithin,
   setPasswordHashConcurrency,
+  settlesWithin,
   silentEmitter,
 } from "@engunity/core";
 import { createDb, createEventRecorder, type Db } from "@engunity/db";

@@ -132,6 +132,8 @@ export interface ServerToClientEvents {
     progress: number;
     error?: string;
   }) => void;
+  /** A document was deleted (its citations in old answers stay as they were). */
+  "document:deleted": (payload: { sessionId: string; documentId: string }) => void;
 }
 
 /**

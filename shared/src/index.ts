@@ -8,6 +8,6 @@ export * from "./objects";
 export * from "./rest";
 export * from "./rooms";
 export * from "./stream";
+export * from "./text";
 export * from "./widget";
 export * from "./widgetMessages";
-export * from "./text";

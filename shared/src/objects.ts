@@ -84,7 +84,17 @@ export const citationSchema = z.object({
   documentId: z.string(),
   filename: z.string(),
   chunkId: z.string(),
+  /** The cited passage (the chunk's text). */
   text: z.string(),
+  /** The marker number `[n]` in the answer that points here (numbering never shifts). */
+  n: z.number().int().min(1).optional(),
+  /** 1-based page of a PDF. */
+  page: z.number().int().min(1).optional(),
+  /** Heading path of the passage, `Chapter > Section`. */
+  heading: z.string().optional(),
+  /** First and last source line (1-based) of text formats. */
+  lineStart: z.number().int().min(1).optional(),
+  lineEnd: z.number().int().min(1).optional(),
 });
 export type Citation = z.infer<typeof citationSchema>;
 
@@ -126,6 +136,8 @@ export const messageMetadataSchema = z.object({
   ttftMs: z.number().optional(),
   durationMs: z.number().optional(),
   citations: z.array(citationSchema).optional(),
+  /** Said on an answer given while some of the session's documents were still being indexed. */
+  notice: z.string().optional(),
   error: z.string().optional(),
   /** Set on a user message that asked the AI: the assistant message answering it. */
   assistantMessageId: z.string().optional(),
@@ -164,7 +176,12 @@ export const documentSchema = z.object({
   sizeBytes: z.number().int(),
   status: documentStatusSchema,
   chunkCount: z.number().int(),
+  /** Indexing progress 0..1 (1 once ready). */
+  progress: z.number().min(0).max(1),
+  /** Human reason of a `failed` document. */
   error: z.string().optional(),
+  /** Who uploaded it. */
+  uploadedBy: z.string(),
   createdAt: z.string(),
 });
 export type Document = z.infer<typeof documentSchema>;

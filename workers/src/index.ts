@@ -7,18 +7,27 @@ import {
   type RoomEmitter,
   silentEmitter,
 } from "@engunity/core";
-import { createDb, type Db } from "@engunity/db";
+import { createDb, type Db, failDocument } from "@engunity/db";
 import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
 import { createAiMetrics } from "./metrics";
 import { createWorkerRegistry, startMetricsServer } from "./metricsServer";
 import { closeDeadJob, sweepOrphans } from "./processors/deadJobs";
 import { createInferenceProcessor } from "./processors/InferenceProcessor";
+import { createIngestProcessor, requeueUnfinished } from "./processors/IngestProcessor";
 import { Breaker } from "./providers/breaker";
 import { buildProviders } from "./providers/providerRegistry";
+import { exactIndexFactory } from "./retrieval/ExactIndex";
+import { HashingEmbedder } from "./retrieval/HashingEmbedder";
+import { SessionRetriever } from "./retrieval/SessionRetriever";
+import type { Embedder, VectorIndexFactory } from "./retrieval/types";
 import { createRedisRoomEmitter } from "./workerEmitter";
 
+export { reindexDocuments } from "./processors/reindex";
 export { OFFLINE_ANSWER } from "./providers/OfflineProvider";
+export { ExactIndex, exactIndexFactory } from "./retrieval/ExactIndex";
+export { HashingEmbedder } from "./retrieval/HashingEmbedder";
+export type { Embedder, VectorIndex, VectorIndexFactory } from "./retrieval/types";
 
 export interface WorkerHandle {
   close(): Promise<void>;
@@ -32,6 +41,10 @@ export interface WorkerOptions {
   emitter?: RoomEmitter;
   /** Register metrics here (the node's registry in ROLE=all). */
   registry?: Registry;
+  /** Embeds document chunks and questions (default: the built-in hashing embedder). */
+  embedder?: Embedder;
+  /** Makes per-session vector indexes (default: exact in-process search). */
+  indexFactory?: VectorIndexFactory;
 }
 
 /** Starts the job consumers of this process (inference; ingestion comes with retrieval). */
@@ -73,6 +86,14 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       )
     : null;
   const shutdown = new AbortController();
+  const embedder: Embedder = options.embedder ?? new HashingEmbedder();
+  const retriever = new SessionRetriever(
+    db,
+    embedder,
+    options.indexFactory ?? exactIndexFactory,
+    logger,
+  );
+  await retriever.listen(runtime.documents);
   const deps = {
     config,
     db,
@@ -84,6 +105,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     breaker,
     metrics,
     shutdown: shutdown.signal,
+    retriever,
   };
   // In embedded mode nothing else will ever finish a placeholder left by a crash.
   if (!config.REDIS_URL) await sweepOrphans(deps);
@@ -91,7 +113,18 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     concurrency: config.AI_CONCURRENCY,
     onDeadJob: (job, err) => closeDeadJob(deps, job, err),
   });
-  logger.info({ providers: [...providers.keys()], mode: config.mode }, "inference worker started");
+  const ingestDeps = { config, db, logger, emitter, runtime, embedder };
+  runtime.ingest.process(createIngestProcessor(ingestDeps), {
+    concurrency: config.INGEST_CONCURRENCY,
+    // Its worker died twice mid-ingest: nobody will finish it.
+    onDeadJob: (job) =>
+      failDocument(db, job.documentId, "Indexing stopped unexpectedly; upload the file again"),
+  });
+  if (!config.REDIS_URL) await requeueUnfinished(ingestDeps);
+  logger.info(
+    { providers: [...providers.keys()], mode: config.mode, embedder: embedder.id },
+    "inference worker started (and ingest)",
+  );
   return {
     close: async () => {
       draining = true;
@@ -102,6 +135,8 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
         onGraceExpired: () => shutdown.abort(),
       });
       await metricsServer?.close();
+      await retriever.close();
+      await embedder.close?.();
       for (const p of providers.values()) await p.close?.();
       if (emitterRedis) await emitterRedis.quit().catch(() => emitterRedis?.disconnect());
       if (ownsDb) await db.close();

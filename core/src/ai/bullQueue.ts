@@ -10,6 +10,7 @@ import {
   JobHandedBack,
   type JobHandler,
   type JobQueue,
+  type JobRun,
   jobIdOf,
   type QueueCloseOptions,
 } from "./types";
@@ -23,14 +24,21 @@ export interface BullQueueOptions {
   stalledIntervalMs: number;
 }
 
-const QUEUE = "inference";
+/** What distinguishes one BullMQ-backed queue from another. */
+export interface BullQueueKind<J> {
+  /** BullMQ queue name (its own keys, its own workers). */
+  queue: string;
+  /** Job name shown in BullMQ tooling. */
+  jobName: string;
+  /** The job id: a second submit with the same id is the same job. */
+  idOf(job: J): string;
+}
 
 /**
- * The scaled queue on BullMQ. Job id = assistant message id (a double submit is one
- * job); no retries on failure (the handler stores its own errors), but a stalled job —
- * its worker died — runs once more elsewhere.
+ * A queue on BullMQ. No retries on failure (handlers store their own errors), but a
+ * stalled job — its worker died — runs once more elsewhere.
  */
-export class BullJobQueue implements JobQueue {
+export class BullQueue<J extends object> {
   private readonly connection: Redis;
   private readonly queue: Queue;
   private worker: Worker | null = null;
@@ -39,21 +47,22 @@ export class BullJobQueue implements JobQueue {
   constructor(
     private readonly opts: BullQueueOptions,
     private readonly logger: Logger,
+    private readonly kind: BullQueueKind<J>,
   ) {
     // BullMQ requires maxRetriesPerRequest: null on its connections.
     this.connection = connectRedis(opts.redisUrl, logger, "engunity-queue", {
       waitForConnection: true,
     });
-    this.queue = new Queue(QUEUE, {
+    this.queue = new Queue(kind.queue, {
       connection: this.connection,
       prefix: redisKeys(opts.prefix).bull,
     });
     this.queue.on("error", (err) => logger.warn({ err: err.message }, "queue error"));
   }
 
-  async enqueue(job: GenerationJob): Promise<void> {
-    await this.queue.add("generate", job, {
-      jobId: jobIdOf(job),
+  async enqueue(job: J): Promise<void> {
+    await this.queue.add(this.kind.jobName, job, {
+      jobId: this.kind.idOf(job),
       attempts: 1,
       removeOnComplete: { age: 3600 },
       removeOnFail: { age: 24 * 3600 },
@@ -65,19 +74,19 @@ export class BullJobQueue implements JobQueue {
   }
 
   process(
-    handler: JobHandler,
+    handler: (job: J, run: JobRun) => Promise<void>,
     opts: {
       concurrency?: number;
-      onDeadJob?: (job: GenerationJob, err: Error) => Promise<void>;
+      onDeadJob?: (job: J, err: Error) => Promise<void>;
     } = {},
   ): void {
     this.workerConnection = connectRedis(this.opts.redisUrl, this.logger, "engunity-worker", {
       waitForConnection: true,
     });
-    this.worker = new Worker<GenerationJob>(
-      QUEUE,
-      async (job: Job<GenerationJob>, token?: string) => {
-        const handBacks = job.data.handBacks ?? 0;
+    this.worker = new Worker<J>(
+      this.kind.queue,
+      async (job: Job<J>, token?: string) => {
+        const handBacks = (job.data as { handBacks?: number }).handBacks ?? 0;
         try {
           await handler(job.data, { attempt: (job.stalledCounter ?? 0) + handBacks + 1 });
         } catch (err) {
@@ -105,12 +114,7 @@ export class BullJobQueue implements JobQueue {
       if (!job || !opts.onDeadJob) return;
       void opts
         .onDeadJob(job.data, toError(err))
-        .catch((e) =>
-          this.logger.error(
-            { err: e, messageId: job.data.messageId },
-            "could not close a dead job",
-          ),
-        );
+        .catch((e) => this.logger.error({ err: e, jobId: job.id }, "could not close a dead job"));
     });
   }
 
@@ -127,5 +131,22 @@ export class BullJobQueue implements JobQueue {
     await this.connection.quit().catch(() => this.connection.disconnect());
     if (this.workerConnection)
       await this.workerConnection.quit().catch(() => this.workerConnection?.disconnect());
+  }
+}
+
+/** The scaled inference queue. Job id = assistant message id (a double submit is one job). */
+export class BullJobQueue extends BullQueue<GenerationJob> implements JobQueue {
+  constructor(opts: BullQueueOptions, logger: Logger) {
+    super(opts, logger, { queue: "inference", jobName: "generate", idOf: jobIdOf });
+  }
+
+  override process(
+    handler: JobHandler,
+    opts: {
+      concurrency?: number;
+      onDeadJob?: (job: GenerationJob, err: Error) => Promise<void>;
+    } = {},
+  ): void {
+    super.process(handler, opts);
   }
 }

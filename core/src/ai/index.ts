@@ -1,4 +1,5 @@
 export * from "./bullQueue";
+export * from "./documentBus";
 export * from "./ggufName";
 export * from "./memoryBus";
 export * from "./memoryQueue";

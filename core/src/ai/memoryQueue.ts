@@ -4,29 +4,34 @@ import {
   type GenerationJob,
   type JobHandler,
   type JobQueue,
+  type JobRun,
   jobIdOf,
   type QueueCloseOptions,
 } from "./types";
 
 /**
- * The embedded-mode queue: jobs run in this process, `concurrency` at a time. A job id
- * already waiting or running is not added twice. Nothing survives a restart; the
- * worker's start-up sweep marks such orphans as errors.
+ * An in-process queue: jobs run in this process, `concurrency` at a time. A job id
+ * already waiting or running is not added twice. Nothing survives a restart.
  */
-export class MemoryJobQueue implements JobQueue {
-  private readonly waiting: GenerationJob[] = [];
+export class MemoryQueue<J> {
+  private readonly waiting: J[] = [];
   private readonly known = new Set<string>();
-  private handler: JobHandler | null = null;
+  private handler: ((job: J, run: JobRun) => Promise<void>) | null = null;
   private concurrency = 2;
   private active = 0;
   private closed = false;
   private readonly idle = new Set<() => void>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly idOf: (job: J) => string,
+    private readonly what = "job",
+  ) {}
 
-  async enqueue(job: GenerationJob): Promise<void> {
-    if (this.closed || this.known.has(jobIdOf(job))) return;
-    this.known.add(jobIdOf(job));
+  async enqueue(job: J): Promise<void> {
+    const id = this.idOf(job);
+    if (this.closed || this.known.has(id)) return;
+    this.known.add(id);
     this.waiting.push(job);
     this.pump();
   }
@@ -35,7 +40,7 @@ export class MemoryJobQueue implements JobQueue {
     return this.waiting.length;
   }
 
-  process(handler: JobHandler, opts: { concurrency?: number } = {}): void {
+  process(handler: (job: J, run: JobRun) => Promise<void>, opts: { concurrency?: number } = {}) {
     this.handler = handler;
     this.concurrency = opts.concurrency ?? this.concurrency;
     this.pump();
@@ -45,14 +50,13 @@ export class MemoryJobQueue implements JobQueue {
     while (this.handler && !this.closed && this.active < this.concurrency && this.waiting.length) {
       const job = this.waiting.shift()!;
       const handler = this.handler;
+      const id = this.idOf(job);
       this.active++;
       void handler(job, { attempt: 1 })
-        .catch((err) =>
-          this.logger.error({ err, messageId: job.messageId }, "inference job failed"),
-        )
+        .catch((err) => this.logger.error({ err, jobId: id }, `${this.what} failed`))
         .finally(() => {
           this.active--;
-          this.known.delete(jobIdOf(job));
+          this.known.delete(id);
           if (this.active === 0) for (const resolve of this.idle) resolve();
           this.pump();
         });
@@ -71,5 +75,19 @@ export class MemoryJobQueue implements JobQueue {
       opts.onGraceExpired?.();
       await idle;
     }
+  }
+}
+
+/**
+ * The embedded-mode inference queue. The worker's start-up sweep marks jobs lost to a
+ * restart as errors.
+ */
+export class MemoryJobQueue extends MemoryQueue<GenerationJob> implements JobQueue {
+  constructor(logger: Logger) {
+    super(logger, jobIdOf, "inference job");
+  }
+
+  override process(handler: JobHandler, opts: { concurrency?: number } = {}): void {
+    super.process(handler, opts);
   }
 }

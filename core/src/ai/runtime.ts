@@ -1,9 +1,10 @@
 import type { Config } from "../env";
 import type { Logger } from "../logger";
 import { connectRedis } from "../redis";
-import { BullJobQueue } from "./bullQueue";
+import { BullJobQueue, BullQueue } from "./bullQueue";
+import { MemoryDocumentBus, RedisDocumentBus } from "./documentBus";
 import { MemoryGenerationBus } from "./memoryBus";
-import { MemoryJobQueue } from "./memoryQueue";
+import { MemoryJobQueue, MemoryQueue } from "./memoryQueue";
 import { MemoryTokenLog } from "./memoryTokenLog";
 import {
   MemoryProviderHealth,
@@ -12,12 +13,24 @@ import {
 } from "./providerHealth";
 import { RedisGenerationBus } from "./redisBus";
 import { RedisTokenLog } from "./redisTokenLog";
-import type { GenerationBus, JobQueue, QueueCloseOptions, TokenLog } from "./types";
+import type {
+  DocumentBus,
+  GenerationBus,
+  IngestJob,
+  IngestQueue,
+  JobQueue,
+  QueueCloseOptions,
+  TokenLog,
+} from "./types";
 import { MemoryUsageMeter, RedisUsageMeter, type UsageMeter } from "./usageMeter";
 
-/** The AI plumbing realtime nodes and workers share: queue, resume log, bus. */
+/** The AI plumbing realtime nodes and workers share: queues, resume log, buses. */
 export interface AiRuntime {
   queue: JobQueue;
+  /** Document ingestion, apart from inference so neither waits for the other. */
+  ingest: IngestQueue;
+  /** Document ready/deleted events (index caches, ingest cancel). */
+  documents: DocumentBus;
   log: TokenLog;
   bus: GenerationBus;
   usage: UsageMeter;
@@ -47,17 +60,23 @@ export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
       const queue = new MemoryJobQueue(logger);
       const log = new MemoryTokenLog();
       const bus = new MemoryGenerationBus();
+      const ingest = new MemoryQueue<IngestJob>(logger, ingestJobId, "ingest job");
+      const documents = new MemoryDocumentBus();
       const key = config.dataDir;
       shared = {
         users: 0,
         runtime: {
           queue,
+          ingest,
+          documents,
           log,
           bus,
           usage: new MemoryUsageMeter(),
           health: new MemoryProviderHealth(),
           close: async (opts?: QueueCloseOptions) => {
             await queue.close(opts);
+            await ingest.close();
+            await documents.close();
             await log.close();
             await bus.close();
           },
@@ -93,19 +112,39 @@ export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
     },
     logger,
   );
+  const ingest = new BullQueue<IngestJob>(
+    {
+      redisUrl: config.REDIS_URL,
+      prefix,
+      lockDurationMs: config.AI_STALL_MS,
+      stalledIntervalMs: Math.max(100, Math.floor(config.AI_STALL_MS / 2)),
+    },
+    logger,
+    { queue: "ingest", jobName: "ingest", idOf: ingestJobId },
+  );
+  const documents = new RedisDocumentBus(redis, prefix);
   const log = new RedisTokenLog(redis, prefix);
   const bus = new RedisGenerationBus(redis, prefix);
   return {
     queue,
+    ingest,
+    documents,
     log,
     bus,
     usage: new RedisUsageMeter(redis, prefix),
     health: new RedisProviderHealth(redis, prefix),
     close: async (opts?: QueueCloseOptions) => {
       await queue.close(opts);
+      await ingest.close();
+      await documents.close();
       await bus.close();
       await log.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** An ingest job's id: a re-ingest of the same document later is a job of its own. */
+function ingestJobId(job: IngestJob): string {
+  return `${job.documentId}-${job.enqueuedAt}`;
 }

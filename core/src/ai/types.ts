@@ -128,3 +128,43 @@ export interface GenerationBus {
   subscribe(messageId: string, listener: GenerationListener): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/** One ingest job: parse, chunk, embed and store the chunks of a document. */
+export interface IngestJob {
+  documentId: string;
+  sessionId: string;
+  /** ms since epoch; with the document id it makes the job id, so a re-ingest is a new job. */
+  enqueuedAt: number;
+}
+
+/**
+ * Ingest jobs, on a queue of their own with its own concurrency, so a big document
+ * never holds up answers (or, beyond `INGEST_CONCURRENCY`, other uploads).
+ */
+export interface IngestQueue {
+  enqueue(job: IngestJob): Promise<void>;
+  process(
+    handler: (job: IngestJob, run: JobRun) => Promise<void>,
+    opts?: { concurrency?: number; onDeadJob?: (job: IngestJob, err: Error) => Promise<void> },
+  ): void;
+  close(): Promise<void>;
+}
+
+/** A document of a session became searchable, or went away (deleted: cancel its ingest). */
+export interface DocumentEvent {
+  type: "ready" | "deleted";
+  sessionId: string;
+  documentId: string;
+}
+
+/**
+ * Document changes that cross processes: every worker's per-session index cache
+ * listens, and a running ingest of a deleted document stops. In-process embedded,
+ * Redis pub/sub scaled.
+ */
+export interface DocumentBus {
+  publish(event: DocumentEvent): Promise<void>;
+  /** Resolves once the subscription is active; returns the unsubscribe. */
+  subscribe(listener: (event: DocumentEvent) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}

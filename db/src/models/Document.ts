@@ -20,6 +20,14 @@ export class Document extends Model<InferAttributes<Document>, InferCreationAttr
   declare status: CreationOptional<DocumentStatus>;
   declare chunkCount: CreationOptional<number>;
   declare error: CreationOptional<string | null>;
+  /** Hex SHA-256 of the stored bytes. */
+  declare sha256: CreationOptional<string | null>;
+  /** Indexing progress 0..1. */
+  declare progress: CreationOptional<number>;
+  /** Embedder of the stored vectors; another id means the document needs re-ingesting. */
+  declare embedderId: CreationOptional<string | null>;
+  /** Which FileStore holds the bytes (`local` or `supabase`). */
+  declare store: CreationOptional<string>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
@@ -36,6 +44,10 @@ export class Document extends Model<InferAttributes<Document>, InferCreationAttr
         status: { type: DataTypes.STRING(16), allowNull: false, defaultValue: "uploaded" },
         chunkCount: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
         error: { type: DataTypes.TEXT, allowNull: true },
+        sha256: { type: DataTypes.STRING(64), allowNull: true },
+        progress: { type: DataTypes.FLOAT, allowNull: false, defaultValue: 0 },
+        embedderId: { type: DataTypes.STRING(128), allowNull: true },
+        store: { type: DataTypes.STRING(16), allowNull: false, defaultValue: "local" },
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
       },

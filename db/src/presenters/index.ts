@@ -98,6 +98,8 @@ export function presentDocument(doc: Document): DocumentWire {
     sizeBytes: doc.sizeBytes,
     status: doc.status,
     chunkCount: doc.chunkCount,
+    progress: doc.status === "ready" ? 1 : Math.max(0, Math.min(1, doc.progress ?? 0)),
+    uploadedBy: doc.userId,
     createdAt: doc.createdAt.toISOString(),
   };
   if (doc.error) out.error = doc.error;

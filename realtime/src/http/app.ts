@@ -12,6 +12,7 @@ import { requestMetrics } from "../middleware/requestMetrics";
 import { adminRoutes } from "../routes/admin";
 import { aiRoutes } from "../routes/ai";
 import { authRoutes } from "../routes/auth";
+import { documentRoutes, sessionDocumentRoutes } from "../routes/documents";
 import { exportRoutes, searchRoutes } from "../routes/exportSearch";
 import { healthRoutes } from "../routes/health";
 import { consentRoutes, inviteRoutes, memberRoutes } from "../routes/members";
@@ -66,6 +67,8 @@ export function createApp(ctx: AppContext): Express {
   api.use("/chat", sessionRoutes(ctx, authenticate));
   api.use("/chat", memberRoutes(ctx, authenticate));
   api.use("/chat", exportRoutes(ctx, authenticate));
+  api.use("/chat", sessionDocumentRoutes(ctx, authenticate));
+  api.use("/documents", documentRoutes(ctx, authenticate));
   api.use("/chat", yjsTicketRoutes(ctx, authenticate));
   api.use("/invites", inviteRoutes(ctx, authenticate));
   api.use("/search", searchRoutes(ctx, authenticate));

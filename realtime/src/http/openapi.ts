@@ -12,6 +12,7 @@ import {
   createWidgetKeyBodySchema,
   createWidgetTokenBodySchema,
   deleteAccountBodySchema,
+  documentSchema,
   editPayloadSchema,
   errorBodySchema,
   exportQuerySchema,
@@ -281,6 +282,31 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: "/chat/:id/export",
     summary: "The whole session as Markdown or JSON",
     query: exportQuerySchema,
+  },
+  {
+    method: "post",
+    path: "/chat/:id/documents",
+    summary:
+      "Upload a document (multipart/form-data, field `file`; editor+); 202, ingest runs in the background",
+    status: 202,
+    response: documentSchema,
+  },
+  {
+    method: "get",
+    path: "/chat/:id/documents",
+    summary: "The session's documents, oldest first",
+    response: z.object({ documents: z.array(documentSchema) }),
+  },
+  {
+    method: "get",
+    path: "/documents/:id/download",
+    summary: "A document's bytes as an attachment (nosniff)",
+  },
+  {
+    method: "delete",
+    path: "/documents/:id",
+    summary: "Delete a document everywhere; cancels its ingest (editor+)",
+    status: 204,
   },
   {
     method: "post",

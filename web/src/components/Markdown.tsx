@@ -12,7 +12,13 @@ const loadHighlighter = () => {
  * animation frame (a fast stream sends many deltas per frame); highlighting, which
  * is lazy-loaded, runs once the text is final.
  */
-export function Markdown(props: { source: string; streaming?: boolean }) {
+export function Markdown(props: {
+  source: string;
+  streaming?: boolean;
+  /** Citation numbers that exist: their `[n]` markers become buttons calling `onCite`. */
+  citations?: readonly number[];
+  onCite?: (n: number) => void;
+}) {
   let el!: HTMLDivElement;
   let frame = 0;
 
@@ -34,8 +40,9 @@ export function Markdown(props: { source: string; streaming?: boolean }) {
       cursor.className = "cursor";
       cursor.setAttribute("aria-hidden", "true");
       (el.lastElementChild ?? el).append(cursor);
-    } else if (el.querySelector("pre code")) {
-      void loadHighlighter().then((h) => h.highlightWithin(el));
+    } else {
+      if (props.citations?.length) markCitations(el, new Set(props.citations));
+      if (el.querySelector("pre code")) void loadHighlighter().then((h) => h.highlightWithin(el));
     }
   }
 
@@ -52,6 +59,11 @@ export function Markdown(props: { source: string; streaming?: boolean }) {
   onCleanup(() => cancelAnimationFrame(frame));
 
   async function onClick(e: MouseEvent) {
+    const ref = (e.target as HTMLElement).closest<HTMLButtonElement>(".cite-ref");
+    if (ref) {
+      props.onCite?.(Number(ref.dataset.n));
+      return;
+    }
     const btn = (e.target as HTMLElement).closest<HTMLButtonElement>(".copy-code");
     const code = btn?.parentElement?.querySelector("code");
     if (!btn || !code) return;
@@ -71,4 +83,39 @@ export function Markdown(props: { source: string; streaming?: boolean }) {
   // biome-ignore lint/a11y/noStaticElementInteractions: delegation for the copy buttons inside
   // biome-ignore lint/a11y/useKeyWithClickEvents: the buttons inside handle keys natively
   return <div class="message-content" data-testid="message-content" ref={el} onClick={onClick} />;
+}
+
+/**
+ * Turns `[n]` / `[n, m]` in rendered text (outside code) into one button per known
+ * number. Built with DOM nodes, never HTML strings, so the sanitised output stays so.
+ */
+function markCitations(root: HTMLElement, known: Set<number>): void {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const hits: Text[] = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if ((n.parentElement as HTMLElement).closest("code, pre")) continue;
+    if (/\[\d{1,3}(?:\s*,\s*\d{1,3})*\]/.test(n.textContent ?? "")) hits.push(n as Text);
+  }
+  for (const node of hits) {
+    const frag = document.createDocumentFragment();
+    const text = node.textContent ?? "";
+    let last = 0;
+    for (const m of text.matchAll(/\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]/g)) {
+      const nums = m[1]!.split(",").map((x) => Number(x.trim()));
+      if (!nums.every((x) => known.has(x))) continue;
+      frag.append(text.slice(last, m.index));
+      for (const x of nums) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "cite-ref";
+        b.dataset.n = String(x);
+        b.textContent = String(x);
+        b.setAttribute("aria-label", `Source ${x}`);
+        frag.append(b);
+      }
+      last = m.index + m[0].length;
+    }
+    frag.append(text.slice(last));
+    node.replaceWith(frag);
+  }
 }

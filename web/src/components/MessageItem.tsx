@@ -55,6 +55,18 @@ export function MessageItem(props: {
   const isAi = () => m().role === "assistant";
   const name = () =>
     isAi() ? "Assistant" : m().role === "system" ? "System" : displayName(m().author);
+  let sources: HTMLDetailsElement | undefined;
+  /** A `[n]` in the answer was clicked: open the sources at that passage. */
+  function openCitation(n: number) {
+    if (!sources) return;
+    sources.open = true;
+    const el = sources.querySelector<HTMLElement>(`[data-n="${n}"]`);
+    if (!el) return;
+    el.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    el.classList.remove("flash");
+    void el.offsetWidth;
+    el.classList.add("flash");
+  }
 
   return (
     <article
@@ -148,7 +160,12 @@ export function MessageItem(props: {
             </div>
           }
         >
-          <Markdown source={text()} streaming={streaming()} />
+          <Markdown
+            source={text()}
+            streaming={streaming()}
+            citations={(m().metadata.citations ?? []).map((c) => c.n ?? 0)}
+            onCite={openCitation}
+          />
         </Show>
         <Show when={m().status === "error"}>
           <div class="message-error" role="alert">
@@ -167,25 +184,54 @@ export function MessageItem(props: {
             </Show>
           </div>
         </Show>
+        <Show when={m().metadata.notice && !streaming()}>
+          <div class="message-notice" data-testid="message-notice">
+            {m().metadata.notice}
+          </div>
+        </Show>
         <Show when={m().metadata.citations?.length}>
-          <details class="citations">
-            <summary>{m().metadata.citations!.length} sources</summary>
+          <details class="citations" ref={sources} data-testid="citations">
+            <summary>
+              {m().metadata.citations!.length} source
+              {m().metadata.citations!.length === 1 ? "" : "s"}
+            </summary>
             <For each={m().metadata.citations}>
               {(c) => (
-                <blockquote class="citation" id={`cite-${c.chunkId}`} data-testid="citation">
-                  <button
-                    type="button"
-                    class="linklike"
-                    title={`Download ${c.filename}`}
-                    onClick={() =>
-                      void download(`/documents/${c.documentId}/download`, c.filename).catch(
-                        () => {},
-                      )
-                    }
-                  >
-                    {c.filename}
-                  </button>{" "}
-                  — {c.text.length > 280 ? `${c.text.slice(0, 280)}…` : c.text}
+                <blockquote
+                  class="citation"
+                  id={`cite-${m().id}-${c.n ?? 0}`}
+                  data-n={c.n}
+                  data-testid="citation"
+                >
+                  <div class="citation-head">
+                    <b>[{c.n}]</b>
+                    <button
+                      type="button"
+                      class="linklike"
+                      title={`Download ${c.filename}`}
+                      onClick={() =>
+                        void download(`/documents/${c.documentId}/download`, c.filename).catch(
+                          () => {},
+                        )
+                      }
+                    >
+                      {c.filename}
+                    </button>
+                    <span class="muted">
+                      {[
+                        c.page ? `page ${c.page}` : "",
+                        c.lineStart
+                          ? c.lineEnd && c.lineEnd !== c.lineStart
+                            ? `lines ${c.lineStart}–${c.lineEnd}`
+                            : `line ${c.lineStart}`
+                          : "",
+                        c.heading ?? "",
+                      ]
+                        .filter(Boolean)
+                        .join(" · ")}
+                    </span>
+                  </div>
+                  <div class="citation-text">{c.text}</div>
                 </blockquote>
               )}
             </For>

@@ -376,7 +376,11 @@ function ChatView(props: { sessionId: string }) {
         </Show>
       </div>
       <div class="composer-wrap">
-        <UploadList uploads={uploads.uploads} onDismiss={uploads.dismiss} />
+        <UploadList
+          uploads={uploads.uploads}
+          canDelete={canWrite()}
+          onRemove={(key) => void uploads.remove(key)}
+        />
         <Show when={state.session}>
           <Composer
             sessionId={props.sessionId}

@@ -11,11 +11,14 @@ import { JobHandedBack, toError } from "@engunity/core";
 import type { Db } from "@engunity/db";
 import { sessionRoom } from "@engunity/shared";
 import { buildContext } from "../context/buildContext";
+import { pendingNotice, withDocuments } from "../context/documentContext";
 import type { AiMetrics } from "../metrics";
 import type { Breaker } from "../providers/breaker";
 import { continuationPrompt } from "../providers/continuation";
 import type { LlmProvider } from "../providers/LlmProvider";
 import { routeProviders } from "../providers/router";
+import { resolveCitations } from "../retrieval/citations";
+import type { Retrieval, SessionRetriever } from "../retrieval/SessionRetriever";
 import { finishWithRetry } from "./finishGeneration";
 import { routeTable, timeoutsOf, unconfiguredProviders } from "./routing";
 import { watchStop } from "./stopSignal";
@@ -35,6 +38,8 @@ export interface InferenceDeps {
   metrics: AiMetrics;
   /** Aborted when the worker shuts down. */
   shutdown: AbortSignal;
+  /** Document retrieval; absent, answers use the conversation only. */
+  retriever?: SessionRetriever;
 }
 
 /**
@@ -85,9 +90,10 @@ export function createInferenceProcessor(deps: InferenceDeps) {
 
     let result: Awaited<ReturnType<typeof streamWithFallback>> | null = null;
     let error: Error | null = null;
+    let retrieval: Retrieval = { passages: [], pending: [] };
     try {
       // Independent reads, at once: the path to the provider call waits on one round trip.
-      const [session, messages, health] = await Promise.all([
+      const [session, history, health, found] = await Promise.all([
         db.models.ChatSession.findByPk(job.sessionId),
         buildContext(db, {
           sessionId: job.sessionId,
@@ -95,7 +101,10 @@ export function createInferenceProcessor(deps: InferenceDeps) {
           budgetTokens: config.AI_CONTEXT_TOKENS,
         }),
         deps.breaker.snapshot(deps.catalog.order),
+        retrieve(deps, job),
       ]);
+      retrieval = found;
+      const messages = withDocuments(history, retrieval);
       const preference = session?.settings?.preference;
       const steps = routeProviders(deps.providers, routeTable(deps.catalog), {
         requested: job.provider,
@@ -116,6 +125,8 @@ export function createInferenceProcessor(deps: InferenceDeps) {
         privateSession: preference === "private",
         logger: deps.logger,
         messageId: job.messageId,
+        passages: retrieval.passages,
+        documentsNotice: pendingNotice(retrieval.pending),
         onStart: (provider, model) => {
           emitter.to(room).emit("ai:start", {
             sessionId: job.sessionId,
@@ -164,8 +175,11 @@ export function createInferenceProcessor(deps: InferenceDeps) {
     await Promise.all(
       [job.userId, ...(job.usageKeys ?? [])].map((k) => runtime.usage.add(k, spent)),
     ).catch((err) => deps.logger.warn({ err }, "could not record AI usage"));
+    const cited = resolveCitations(content, retrieval.passages);
     await finishWithRetry(deps, job, {
-      content,
+      content: cited.content,
+      citations: cited.citations,
+      notice: pendingNotice(retrieval.pending),
       status: stop.stopped ? "stopped" : error || !result?.ok ? "error" : "complete",
       provider: result?.provider,
       model: result?.model,
@@ -178,4 +192,24 @@ export function createInferenceProcessor(deps: InferenceDeps) {
       attempt: run.attempt,
     });
   };
+}
+
+/**
+ * The passages of the session's documents for the question being answered. A
+ * retrieval failure costs the answer its documents, never the answer.
+ */
+async function retrieve(deps: InferenceDeps, job: GenerationJob): Promise<Retrieval> {
+  if (!deps.retriever) return { passages: [], pending: [] };
+  try {
+    const question = await deps.db.models.ChatMessage.findByPk(job.userMessageId);
+    if (!question?.content.trim()) return { passages: [], pending: [] };
+    return await deps.retriever.retrieve(
+      job.sessionId,
+      question.content,
+      deps.config.RETRIEVAL_TOP_K,
+    );
+  } catch (err) {
+    deps.logger.warn({ err, sessionId: job.sessionId }, "document retrieval failed");
+    return { passages: [], pending: [] };
+  }
 }

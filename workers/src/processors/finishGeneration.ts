@@ -1,6 +1,6 @@
 import type { GenerationJob } from "@engunity/core";
 import { presentMessage } from "@engunity/db";
-import { type MessageStatus, sessionRoom } from "@engunity/shared";
+import { type Citation, type MessageStatus, sessionRoom } from "@engunity/shared";
 import type { Usage } from "../providers/LlmProvider";
 import type { InferenceDeps } from "./InferenceProcessor";
 import type { Attempt } from "./streamWithFallback";
@@ -19,6 +19,10 @@ export interface GenerationOutcome {
   finishReason?: string;
   /** Which run of the job this was (2 after a stall). */
   attempt?: number;
+  /** Document passages the answer cites. */
+  citations?: Citation[];
+  /** Said when some documents were still being indexed. */
+  notice?: string;
 }
 
 /**
@@ -41,6 +45,8 @@ export async function finishGeneration(
     ...(outcome.durationMs !== undefined ? { durationMs: outcome.durationMs } : {}),
     ...(outcome.error && outcome.status === "error" ? { error: outcome.error } : {}),
     attempts: outcome.attempts,
+    ...(outcome.citations?.length ? { citations: outcome.citations } : {}),
+    ...(outcome.notice ? { notice: outcome.notice } : {}),
     ...(outcome.finishReason ? { finishReason: outcome.finishReason } : {}),
     ...(outcome.attempt && outcome.attempt > 1 ? { runs: outcome.attempt } : {}),
   };

@@ -3,7 +3,7 @@ import type { Attempt, ProviderHealth } from "@engunity/shared";
 import type { Breaker } from "../providers/breaker";
 import { continuationPrompt } from "../providers/continuation";
 import { failureNotice } from "../providers/failureNotice";
-import type { ChatTurn, ProviderError, Usage } from "../providers/LlmProvider";
+import type { ChatTurn, PassageRef, ProviderError, Usage } from "../providers/LlmProvider";
 import { type AttemptTimeouts, runAttempt } from "../providers/providerAttempt";
 import type { RouteStep } from "../providers/router";
 
@@ -54,6 +54,10 @@ export async function streamWithFallback(
     privateSession: boolean;
     logger: Logger;
     messageId: string;
+    /** Retrieved document passages, for providers that answer from them (offline). */
+    passages?: readonly PassageRef[];
+    /** Some documents are still being indexed. */
+    documentsNotice?: string;
     onStart(provider: string, model: string): void;
     onText(text: string): void;
     onFailure(attempt: Attempt): void;
@@ -93,6 +97,8 @@ export async function streamWithFallback(
         model: step.model,
         maxTokens: opts.maxTokens,
         notice,
+        passages: opts.passages,
+        documentsNotice: opts.documentsNotice,
         signal: opts.signal,
         timeouts: opts.timeouts(name),
         onText: opts.onText,

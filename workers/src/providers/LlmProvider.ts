@@ -20,6 +20,22 @@ export interface StreamRequest {
   signal: AbortSignal;
   /** For the offline provider: why no model answered, said before anything else. */
   notice?: string;
+  /**
+   * The document passages already placed in `messages` (numbered as cited). Models
+   * read them from the prompt; the offline provider answers from them directly.
+   */
+  passages?: readonly PassageRef[];
+  /** Said when some of the session's documents are still being indexed. */
+  documentsNotice?: string;
+}
+
+/** A retrieved passage as providers see it. */
+export interface PassageRef {
+  n: number;
+  filename: string;
+  text: string;
+  page: number | null;
+  headingPath: string | null;
 }
 
 /**

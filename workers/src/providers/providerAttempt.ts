@@ -3,6 +3,7 @@ import {
   fromSdkError,
   type LlmProvider,
   ProviderError,
+  type StreamRequest,
   type Usage,
 } from "./LlmProvider";
 
@@ -37,6 +38,8 @@ export async function runAttempt(
     model?: string;
     maxTokens: number;
     notice?: string;
+    passages?: StreamRequest["passages"];
+    documentsNotice?: string;
     signal: AbortSignal;
     timeouts: AttemptTimeouts;
     onText(text: string): void;
@@ -66,6 +69,8 @@ export async function runAttempt(
       maxTokens: req.maxTokens,
       signal: controller.signal,
       notice: req.notice,
+      passages: req.passages,
+      documentsNotice: req.documentsNotice,
     })) {
       if (chunk.type === "usage") usage = chunk.usage;
       else if (chunk.type === "finish") finishReason = chunk.reason;
