@@ -62,6 +62,41 @@ function resolveFrom(base, spec) {
   }
 }
 
+/**
+ * faiss-node exposes no thread control, and OpenMP's default (one thread per core)
+ * oversubscribes a small box that also runs the LLM. `OMP_NUM_THREADS` is read only
+ * when libgomp first loads, which node-llama-cpp may already have done, so the addon
+ * gets `setOmpThreads(n)` / `getOmpThreads()` (omp_set_num_threads sets the calling
+ * thread's default, and every search runs on the JS thread).
+ */
+function addThreadControl(code) {
+  const init = "Napi::Object Init(Napi::Env env, Napi::Object exports)\n{";
+  if (!code.includes(init)) throw new Error("faiss.cc: Init() not where expected");
+  const fns = [
+    "#include <omp.h>",
+    "static Napi::Value SetOmpThreads(const Napi::CallbackInfo &info)",
+    "{",
+    "  if (info.Length() != 1 || !info[0].IsNumber() || info[0].As<Napi::Number>().Int32Value() < 1)",
+    "  {",
+    '    Napi::TypeError::New(info.Env(), "Expected a positive thread count.").ThrowAsJavaScriptException();',
+    "    return info.Env().Undefined();",
+    "  }",
+    "  omp_set_num_threads(info[0].As<Napi::Number>().Int32Value());",
+    "  return info.Env().Undefined();",
+    "}",
+    "static Napi::Value GetOmpThreads(const Napi::CallbackInfo &info)",
+    "{",
+    "  return Napi::Number::New(info.Env(), omp_get_max_threads());",
+    "}",
+    "",
+  ].join("\n");
+  const exportsLines = [
+    '  exports.Set("setOmpThreads", Napi::Function::New(env, SetOmpThreads));',
+    '  exports.Set("getOmpThreads", Napi::Function::New(env, GetOmpThreads));',
+  ].join("\n");
+  return code.replace(init, `${fns}${init}\n${exportsLines}`);
+}
+
 function main() {
   const pkgDir = resolveFrom(join(root, "workers"), "faiss-node");
   if (!pkgDir) return say(`not installed; ${HINT}`);
@@ -116,10 +151,10 @@ function main() {
       .find((f) => existsSync(f));
     const hasNamespaceIdx =
       metricHeader !== undefined && /using\s+idx_t\s*=/.test(readFileSync(metricHeader, "utf8"));
-    if (!hasNamespaceIdx) {
-      const src = join(stage, "src", "faiss.cc");
-      writeFileSync(src, readFileSync(src, "utf8").replaceAll("faiss::idx_t", "faiss::Index::idx_t"));
-    }
+    const src = join(stage, "src", "faiss.cc");
+    let code = readFileSync(src, "utf8");
+    if (!hasNamespaceIdx) code = code.replaceAll("faiss::idx_t", "faiss::Index::idx_t");
+    writeFileSync(src, addThreadControl(code));
 
     // The shim that stands in for the vendored FAISS sources. Imported targets are
     // directory-scoped, so both are promoted to global for the parent CMakeLists,
