@@ -74,6 +74,18 @@ function addThreadControl(code) {
   if (!code.includes(init)) throw new Error("faiss.cc: Init() not where expected");
   const fns = [
     "#include <omp.h>",
+    "#include <dlfcn.h>",
+    "#include <faiss/utils/distances.h>",
+    "static Napi::Value SetBlasThreshold(const Napi::CallbackInfo &info)",
+    "{",
+    "  if (info.Length() != 1 || !info[0].IsNumber() || info[0].As<Napi::Number>().Int32Value() < 1)",
+    "  {",
+    '    Napi::TypeError::New(info.Env(), "Expected a positive query count.").ThrowAsJavaScriptException();',
+    "    return info.Env().Undefined();",
+    "  }",
+    "  faiss::distance_compute_blas_threshold = info[0].As<Napi::Number>().Int32Value();",
+    "  return info.Env().Undefined();",
+    "}",
     "static Napi::Value SetOmpThreads(const Napi::CallbackInfo &info)",
     "{",
     "  if (info.Length() != 1 || !info[0].IsNumber() || info[0].As<Napi::Number>().Int32Value() < 1)",
@@ -81,7 +93,11 @@ function addThreadControl(code) {
     '    Napi::TypeError::New(info.Env(), "Expected a positive thread count.").ThrowAsJavaScriptException();',
     "    return info.Env().Undefined();",
     "  }",
-    "  omp_set_num_threads(info[0].As<Napi::Number>().Int32Value());",
+    "  int n = info[0].As<Napi::Number>().Int32Value();",
+    "  omp_set_num_threads(n);",
+    "  // OpenBLAS runs its own thread pool (one per core by default); set it too where it is the BLAS.",
+    '  auto setBlas = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));',
+    "  if (setBlas) setBlas(n);",
     "  return info.Env().Undefined();",
     "}",
     "static Napi::Value GetOmpThreads(const Napi::CallbackInfo &info)",
@@ -93,6 +109,7 @@ function addThreadControl(code) {
   const exportsLines = [
     '  exports.Set("setOmpThreads", Napi::Function::New(env, SetOmpThreads));',
     '  exports.Set("getOmpThreads", Napi::Function::New(env, GetOmpThreads));',
+    '  exports.Set("setBlasThreshold", Napi::Function::New(env, SetBlasThreshold));',
   ].join("\n");
   return code.replace(init, `${fns}${init}\n${exportsLines}`);
 }

@@ -11,6 +11,7 @@ interface FaissFlatIndex {
 export interface FaissModule {
   IndexFlatIP: new (d: number) => FaissFlatIndex;
   setOmpThreads?(n: number): void;
+  setBlasThreshold?(queries: number): void;
   getOmpThreads?(): number;
 }
 
@@ -177,6 +178,11 @@ export function createVectorIndexFactory(
   let choice: VectorIndexChoice;
   if (load.ok) {
     load.faiss.setOmpThreads?.(threads);
+    // FAISS hands a search to BLAS (sgemm) only from 20 queries at once; below that it
+    // runs its own loop, which Debian's generic-x86-64 libfaiss.a compiles without SIMD
+    // (45 ms for one query over 100k × 384). OpenBLAS picks AVX2/AVX-512 kernels at run
+    // time: 13 ms. So every search goes through BLAS (bench/retrieval.bench.ts).
+    load.faiss.setBlasThreshold?.(1);
     const faiss = load.faiss;
     choice = { kind: "faiss", factory: (dimensions) => new FaissIndex(faiss, dimensions) };
   } else {
