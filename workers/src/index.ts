@@ -14,9 +14,20 @@ import { createWorkerRegistry, startMetricsServer } from "./metricsServer";
 import { closeDeadJob, sweepOrphans } from "./processors/deadJobs";
 import { createInferenceProcessor } from "./processors/InferenceProcessor";
 import { buildProviders, configuredOrder } from "./providers/providerRegistry";
+import { createVectorIndexFactory } from "./retrieval/FaissIndex";
 import { createRedisRoomEmitter } from "./workerEmitter";
 
+export { createEmbedder } from "./embedders/createEmbedder";
 export { OFFLINE_ANSWER } from "./providers/OfflineProvider";
+export { createVectorIndexFactory } from "./retrieval/FaissIndex";
+
+/**
+ * Which vector index this process's retrieval uses: FAISS where faiss-node's addon was
+ * built (npm install, with libfaiss-dev), else exact in-process search. Logged once.
+ */
+export function vectorIndexKind(logger: Logger): "faiss" | "exact" {
+  return createVectorIndexFactory({ log: (line, fields) => logger.info(fields, line) }).kind;
+}
 
 export interface WorkerHandle {
   close(): Promise<void>;
@@ -35,6 +46,7 @@ export interface WorkerOptions {
 /** Starts the job consumers of this process (inference; ingestion comes with retrieval). */
 export async function startWorker(config: Config, options: WorkerOptions): Promise<WorkerHandle> {
   const { logger } = options;
+  vectorIndexKind(logger);
   const ownsDb = !options.db;
   const db =
     options.db ?? createDb({ databaseUrl: config.DATABASE_URL, sqlitePath: config.sqlitePath });

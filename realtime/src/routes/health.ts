@@ -21,7 +21,12 @@ export function healthRoutes(ctx: AppContext): Router {
         )
       : ("disabled" as const);
     const healthy = db === "ok" && redis !== "down";
-    res.status(healthy ? 200 : 503).json({ status: healthy ? "ok" : "unavailable", db, redis });
+    res.status(healthy ? 200 : 503).json({
+      status: healthy ? "ok" : "unavailable",
+      db,
+      redis,
+      ...(ctx.retrievalIndex ? { index: ctx.retrievalIndex } : {}),
+    });
   });
   return router;
 }
