@@ -4,13 +4,20 @@ import solid from "vite-plugin-solid";
 
 const limits = fileURLToPath(new URL("../shared/src/limits.ts", import.meta.url));
 const rooms = fileURLToPath(new URL("../shared/src/rooms.ts", import.meta.url));
+const stream = fileURLToPath(new URL("../shared/src/stream.ts", import.meta.url));
+const abilities = fileURLToPath(new URL("../shared/src/abilities.ts", import.meta.url));
 
 export default defineConfig({
   plugins: [solid()],
   resolve: {
     // The web app takes LIMITS straight from shared's source file: importing the
     // package index would pull zod (~50 kB gzip) into the bundle for the schemas.
-    alias: { "@engunity/shared/limits": limits, "@engunity/shared/rooms": rooms },
+    alias: {
+      "@engunity/shared/limits": limits,
+      "@engunity/shared/rooms": rooms,
+      "@engunity/shared/stream": stream,
+      "@engunity/shared/abilities": abilities,
+    },
   },
   build: {
     target: "es2022",

@@ -7,7 +7,30 @@ import {
   presentSession,
 } from "@engunity/db";
 import { sessionRoom } from "@engunity/shared";
+import { enqueueAnswer } from "./commands/askAi";
 import type { AppContext } from "./context";
+import type { DomainEvent } from "./events";
+
+/**
+ * Publishes what a command did, in order: room events first (so clients hold the
+ * placeholder before its first `ai:start`), then the answer job, then the draft. The
+ * job is enqueued before this resolves, so an acked send's answer is always queued.
+ */
+export async function publish(ctx: AppContext, events: readonly DomainEvent[]): Promise<void> {
+  for (const event of events) {
+    switch (event.type) {
+      case "message.created":
+        announce.messageNew(ctx, event.message);
+        break;
+      case "answer.requested":
+        await enqueueAnswer(ctx, event.userMessage, event.assistant, event.pref);
+        break;
+      case "draft.sent":
+        void ctx.docs.clearDraft(event.sessionId);
+        break;
+    }
+  }
+}
 
 /**
  * Room announcements of REST and socket writes alike, so every client sees the same

@@ -1,4 +1,5 @@
 import type { Session } from "@engunity/shared";
+import { can, defaultAiMode } from "@engunity/shared/abilities";
 import { A, useNavigate, useParams } from "@solidjs/router";
 import {
   createEffect,
@@ -53,9 +54,11 @@ function ChatView(props: { sessionId: string }) {
   const [peers, setPeers] = createSignal<Peer[]>([]);
 
   const role = () => state.session?.role;
-  const canWrite = () => role() === "owner" || role() === "editor";
+  const canWrite = () => can(role(), "write");
+  // The server's default (shared defaultAiMode): one member → every message asks the AI.
   const solo = createMemo(
-    () => (state.session?.memberCount ?? state.members.length) <= 1 && state.members.length <= 1,
+    () =>
+      defaultAiMode(Math.max(state.session?.memberCount ?? 0, state.members.length)) === "every",
   );
   const me = () => currentUser();
   const pending = createMemo(() => pendingFor(props.sessionId));
@@ -236,7 +239,7 @@ function ChatView(props: { sessionId: string }) {
             Share
           </button>
           <SessionMenu
-            canDelete={role() === "owner"}
+            canDelete={can(role(), "delete")}
             onExport={(f) => void exportAs(f)}
             onDelete={() => setConfirmDelete(true)}
             onLeave={() => void leave()}
