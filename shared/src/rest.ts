@@ -155,3 +155,13 @@ export const searchHitSchema = z.object({
 export type SearchHit = z.infer<typeof searchHitSchema>;
 
 export const idParamSchema = z.uuid();
+
+/** `GET /health`: what answers, and (ROLE=all) which vector index retrieval uses. */
+export const healthSchema = z.object({
+  status: z.enum(["ok", "unavailable"]),
+  db: z.enum(["ok", "down"]),
+  redis: z.enum(["ok", "down", "disabled"]),
+  /** `faiss` where npm install built faiss-node, else `exact` in-process search. */
+  index: z.enum(["faiss", "exact"]).optional(),
+});
+export type Health = z.infer<typeof healthSchema>;

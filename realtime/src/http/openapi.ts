@@ -5,6 +5,7 @@ import {
   createSessionBodySchema,
   errorBodySchema,
   exportQuerySchema,
+  healthSchema,
   historyQuerySchema,
   inviteSchema,
   loginBodySchema,
@@ -51,8 +52,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "get",
     path: "/health",
-    summary: "Database and Redis reachability (503 names what is down)",
+    summary: "Database and Redis reachability (503 names what is down), and the vector index",
     auth: false,
+    response: healthSchema,
   },
   { method: "get", path: "/openapi.json", summary: "This document", auth: false },
   {

@@ -1,3 +1,4 @@
+import type { Health } from "@engunity/shared";
 import { Router } from "express";
 import type { AppContext } from "../context";
 
@@ -21,12 +22,13 @@ export function healthRoutes(ctx: AppContext): Router {
         )
       : ("disabled" as const);
     const healthy = db === "ok" && redis !== "down";
-    res.status(healthy ? 200 : 503).json({
+    const body: Health = {
       status: healthy ? "ok" : "unavailable",
       db,
       redis,
       ...(ctx.retrievalIndex ? { index: ctx.retrievalIndex } : {}),
-    });
+    };
+    res.status(healthy ? 200 : 503).json(body);
   });
   return router;
 }
