@@ -10,6 +10,7 @@
 import { performance } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { prng } from "../scripts/make-tiny-onnx";
 import { ExactIndex } from "../workers/src/retrieval/ExactIndex";
 import { createVectorIndexFactory } from "../workers/src/retrieval/FaissIndex";
 import type { VectorIndex } from "../workers/src/retrieval/types";
@@ -30,17 +31,6 @@ const settle = () => {
   gc();
   gc();
 };
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function unitVectors(n: number, rand: () => number): Float32Array[] {
   return Array.from({ length: n }, () => {

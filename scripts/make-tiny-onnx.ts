@@ -85,7 +85,8 @@ function intAttr(name: string, v: number): Proto {
   return new Proto().bytes(1, name).int(3, v).int(20, 2);
 }
 
-function prng(seed: number): () => number {
+/** mulberry32: a seeded PRNG in [0, 1), the same numbers on every platform. */
+export function prng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { prng as seeded } from "../../../scripts/make-tiny-onnx";
 import { createVectorIndexFactory, FaissIndex, loadFaiss } from "./FaissIndex";
 
 /** libfaiss-dev's CMake config: where it is installed, `npm install` must have built the addon. */
@@ -10,17 +11,6 @@ const faissDevInstalled = [
   "/usr/local/lib",
 ].some((d) => existsSync(`${d}/cmake/faiss/faiss-config.cmake`));
 const load = loadFaiss();
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function unitVectors(n: number, d: number, rand: () => number): Float32Array[] {
   return Array.from({ length: n }, () => {
