@@ -13,7 +13,7 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      python3 make g++ libfaiss-dev libopenblas-dev liblapack-dev patchelf \
+      python3 make g++ cmake libfaiss-dev libopenblas-dev liblapack-dev patchelf \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 COPY shared/package.json shared/
@@ -22,6 +22,7 @@ COPY core/package.json core/
 COPY realtime/package.json realtime/
 COPY workers/package.json workers/
 COPY web/package.json web/
+COPY scripts/build-faiss.mjs scripts/
 # npm install, not ci: see .ci/run for why.
 RUN npm install --no-audit --no-fund
 COPY . .

@@ -4,7 +4,7 @@
  */
 import { ConfigError, createLogger, loadConfig, toError } from "@engunity/core";
 import { startRealtimeNode } from "@engunity/realtime";
-import { startWorker } from "@engunity/workers";
+import { startWorker, vectorIndexKind } from "@engunity/workers";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -22,7 +22,9 @@ async function main(): Promise<void> {
 
   let node: Awaited<ReturnType<typeof startRealtimeNode>> | undefined;
   if (config.ROLE === "all" || config.ROLE === "realtime") {
-    node = await startRealtimeNode(config, { logger });
+    // ROLE=all answers with this process's retrieval, so /health says which index it has.
+    const retrievalIndex = config.ROLE === "all" ? vectorIndexKind(logger) : undefined;
+    node = await startRealtimeNode(config, { logger, retrievalIndex });
     stops.push(node.close);
     logger.info(
       {

@@ -166,6 +166,11 @@ export interface TinyModelOptions {
   layers?: number;
   heads?: number;
   ff?: number;
+  /**
+   * `mean` marks the model an embedding model (`llama.pooling_type` = 1): llama.cpp then
+   * averages the token states, as sentence-embedding GGUFs do. Default: unset (a chat model).
+   */
+  pooling?: "mean";
 }
 
 /** The GGUF bytes of a tiny random llama model. */
@@ -223,6 +228,9 @@ export function makeTinyGguf(opts: TinyModelOptions = {}): Buffer {
     ["llama.rope.dimension_count", { t: "u32", v: nEmbd / nHead }],
     ["llama.attention.layer_norm_rms_epsilon", { t: "f32", v: 1e-5 }],
     ["llama.vocab_size", { t: "u32", v: nVocab }],
+    ...(opts.pooling === "mean"
+      ? [["llama.pooling_type", { t: "u32", v: 1 }] as [string, Kv]]
+      : []),
     ["tokenizer.ggml.model", { t: "str", v: "llama" }],
     ["tokenizer.ggml.tokens", { t: "strs", v: tokens }],
     ["tokenizer.ggml.scores", { t: "f32s", v: scores }],

@@ -14,6 +14,8 @@ import type { Metrics } from "./metrics";
 /** What every transport handler of a realtime node gets: config, storage and fan-out. */
 export interface AppContext {
   config: Config;
+  /** Set where this process also runs retrieval (ROLE=all): FAISS or the exact fallback. */
+  retrievalIndex?: "faiss" | "exact";
   db: Db;
   logger: Logger;
   metrics: Metrics;

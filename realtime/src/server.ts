@@ -45,6 +45,8 @@ export interface NodeOptions {
   db?: Db;
   /** Skip migrations (the caller ran them). */
   skipMigrate?: boolean;
+  /** ROLE=all: the vector index this process's retrieval uses, reported by `/health`. */
+  retrievalIndex?: "faiss" | "exact";
 }
 
 /**
@@ -90,6 +92,7 @@ export async function startRealtimeNode(
 
   const ctx: AppContext = {
     config,
+    retrievalIndex: options.retrievalIndex,
     db,
     logger,
     metrics: createMetrics(),

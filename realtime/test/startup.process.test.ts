@@ -41,6 +41,9 @@ describe("start-up as a process", () => {
       token,
     );
     expect(sent.status).toBe(200);
+    // ROLE=all runs retrieval here: /health names its vector index (FAISS where npm
+    // install built faiss-node, else the exact fallback; FaissIndex.test.ts pins which).
+    expect(["faiss", "exact"]).toContain((await api.get("/health")).body.index);
     await first.stop();
     expect(first.child.exitCode).toBe(0);
 

@@ -5,6 +5,8 @@ export const healthResponseSchema = z.object({
   status: z.enum(["ok", "unavailable"]),
   db: z.enum(["ok", "down"]),
   redis: z.enum(["ok", "down", "disabled"]),
+  /** (ROLE=all) `faiss` where npm install built faiss-node, else `exact` in-process search. */
+  index: z.enum(["faiss", "exact"]).optional(),
 });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
 

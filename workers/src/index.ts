@@ -18,7 +18,6 @@ import { createIngestProcessor, requeueUnfinished } from "./processors/IngestPro
 import { Breaker } from "./providers/breaker";
 import { buildProviders } from "./providers/providerRegistry";
 import { exactIndexFactory } from "./retrieval/ExactIndex";
-import { HashingEmbedder } from "./retrieval/HashingEmbedder";
 import { SessionRetriever } from "./retrieval/SessionRetriever";
 import type { Embedder, VectorIndexFactory } from "./retrieval/types";
 import { createRedisRoomEmitter } from "./workerEmitter";
@@ -28,6 +27,20 @@ export { OFFLINE_ANSWER } from "./providers/OfflineProvider";
 export { ExactIndex, exactIndexFactory } from "./retrieval/ExactIndex";
 export { HashingEmbedder } from "./retrieval/HashingEmbedder";
 export type { Embedder, VectorIndex, VectorIndexFactory } from "./retrieval/types";
+
+import { createEmbedder } from "./embedders/createEmbedder";
+import { createVectorIndexFactory } from "./retrieval/FaissIndex";
+
+export { createEmbedder } from "./embedders/createEmbedder";
+export { createVectorIndexFactory } from "./retrieval/FaissIndex";
+
+/**
+ * Which vector index this process's retrieval uses: FAISS where faiss-node's addon was
+ * built (npm install, with libfaiss-dev), else exact in-process search. Logged once.
+ */
+export function vectorIndexKind(logger: Logger): "faiss" | "exact" {
+  return createVectorIndexFactory({ log: (line, fields) => logger.info(fields, line) }).kind;
+}
 
 export interface WorkerHandle {
   close(): Promise<void>;
@@ -50,6 +63,7 @@ export interface WorkerOptions {
 /** Starts the job consumers of this process (inference; ingestion comes with retrieval). */
 export async function startWorker(config: Config, options: WorkerOptions): Promise<WorkerHandle> {
   const { logger } = options;
+  const vectors = createVectorIndexFactory({ log: (line, fields) => logger.info(fields, line) });
   const ownsDb = !options.db;
   const db =
     options.db ?? createDb({ databaseUrl: config.DATABASE_URL, sqlitePath: config.sqlitePath });
@@ -86,11 +100,13 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       )
     : null;
   const shutdown = new AbortController();
-  const embedder: Embedder = options.embedder ?? new HashingEmbedder();
+  // EMBEDDINGS_MODEL_PATH: a .gguf file, an ONNX folder, or nothing (built-in hashing).
+  const embedder: Embedder =
+    options.embedder ?? (await createEmbedder(config.EMBEDDINGS_MODEL_PATH));
   const retriever = new SessionRetriever(
     db,
     embedder,
-    options.indexFactory ?? exactIndexFactory,
+    options.indexFactory ?? vectors.factory ?? exactIndexFactory,
     logger,
   );
   await retriever.listen(runtime.documents);

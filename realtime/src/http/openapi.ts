@@ -79,7 +79,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "get",
     path: "/health",
-    summary: "Database and Redis reachability (503 names what is down)",
+    summary: "Database and Redis reachability (503 names what is down), and the vector index",
     auth: false,
     response: healthResponseSchema,
   },

@@ -28,7 +28,12 @@ export function healthRoutes(ctx: AppContext): Router {
         )
       : ("disabled" as const);
     const healthy = db === "ok" && redis !== "down";
-    const body: HealthResponse = { status: healthy ? "ok" : "unavailable", db, redis };
+    const body: HealthResponse = {
+      status: healthy ? "ok" : "unavailable",
+      db,
+      redis,
+      ...(ctx.retrievalIndex ? { index: ctx.retrievalIndex } : {}),
+    };
     return body;
   };
   router.get("/health", async (_req, res) => {

@@ -14,7 +14,8 @@ import {
 let llamaPromise: Promise<Llama> | null = null;
 const models = new Map<string, Promise<LlamaModel>>();
 
-async function loadModel(modelPath: string): Promise<LlamaModel> {
+/** The process-wide loaded model for a GGUF file (chat and embeddings share it). */
+export async function loadModel(modelPath: string): Promise<LlamaModel> {
   let model = models.get(modelPath);
   if (!model) {
     model = (async () => {
