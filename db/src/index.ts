@@ -125,7 +125,9 @@ export function createDb(options: DbOptions): Db {
 }
 export * from "./commands/memberCommands";
 export * from "./commands/messageCreator";
+export * from "./commands/readState";
 export * from "./commands/sessionCommands";
 export * from "./commands/userCreator";
 export * from "./presenters/index";
+export * from "./queries/messageSearch";
 export * from "./queries/sessionQueries";

@@ -1,12 +1,7 @@
 import type { ChatMessage, ChatSession, Db } from "@engunity/db";
-import {
-  countMembers,
-  listMembers,
-  presentMember,
-  presentMessage,
-  presentSession,
-} from "@engunity/db";
+import { listMembers, presentMember, presentMessage, presentSession } from "@engunity/db";
 import { sessionRoom } from "@engunity/shared";
+import { announceActivity, memberRooms } from "./announceActivity";
 import type { AppContext } from "./context";
 
 /**
@@ -20,6 +15,10 @@ export const announce = {
       sessionId: message.sessionId,
       message: presentMessage(message),
     });
+    // The sidebar of every member, whichever session they have open.
+    void announceActivity(ctx, message).catch((err: unknown) =>
+      ctx.logger.warn({ err }, "session:activity not announced"),
+    );
   },
 
   async sessionUpdated(
@@ -27,9 +26,12 @@ export const announce = {
     session: ChatSession,
     role: "owner" | "editor" | "viewer",
   ): Promise<void> {
-    const memberCount = await countMembers(ctx.db, session.id);
+    const rooms = await memberRooms(ctx, session.id);
+    const memberCount = rooms.length;
+    // The session room and every member's own room (a rename reaches the sidebar of
+    // members not viewing it); a socket in both gets it once.
     ctx.emitter
-      .to(sessionRoom(session.id))
+      .to([sessionRoom(session.id), ...rooms])
       .emit("session:updated", { session: presentSession(session, role, memberCount) });
   },
 

@@ -97,7 +97,7 @@ export async function startRealtimeNode(
     },
     evict: () => {},
     onlineUserIds: async () => new Set(),
-    docs: { setTitle: async () => {}, clearDraft: async () => {} },
+    docs: { setTitle: async () => {} },
     runningGenerations: (sessionId) => ai.log.running(sessionId),
     ai,
   };

@@ -84,7 +84,6 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
       model: input.model,
     });
   }
-  if (created) void ctx.docs.clearDraft(sessionId);
   const session = await ctx.db.models.ChatSession.findByPk(sessionId);
   if (!session) throw new Error("session vanished after send");
   return { session, message, created, assistantMessage };

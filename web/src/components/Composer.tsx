@@ -22,11 +22,21 @@ export function Composer(props: {
   /** The shared draft, once the Yjs doc is connected; until then the box is local. */
   collab?: Collab | null;
   peers?: Peer[];
+  /** ↑ in an empty box: the text of one's last message, to send again or amend. */
+  onRecall?: () => string | undefined;
+  /** Esc: stop one's own answer that is streaming. */
+  onEscape?: () => void;
 }) {
   let box!: HTMLTextAreaElement;
   let fileInput!: HTMLInputElement;
   const [text, setText] = createSignal("");
-  const [askAi, setAskAi] = createSignal(props.solo);
+  const [askAi, setAskAiSignal] = createSignal(props.solo);
+  // The switch is remembered per session, so a reload keeps what the user chose.
+  const askKey = () => `engunity.askAi.${props.sessionId}`;
+  const setAskAi = (on: boolean, remember = false) => {
+    setAskAiSignal(on);
+    if (remember) localStorage.setItem(askKey(), on ? "1" : "0");
+  };
   const [dragging, setDragging] = createSignal(false);
   let typing = false;
   let idle: ReturnType<typeof setTimeout> | undefined;
@@ -36,7 +46,12 @@ export function Composer(props: {
   // A memo, so a refreshed session object with the same kind does not reset a switch
   // the user just flipped.
   const solo = createMemo(() => props.solo);
-  createEffect(on([() => props.sessionId, solo], () => setAskAi(solo())));
+  createEffect(
+    on([() => props.sessionId, solo], () => {
+      const kept = localStorage.getItem(askKey());
+      setAskAi(kept === null ? solo() : kept === "1");
+    }),
+  );
 
   function setTyping(on: boolean) {
     clearTimeout(idle);
@@ -83,7 +98,11 @@ export function Composer(props: {
     props.onSend(content, ai);
     const collab = props.collab;
     if (collab) {
-      // Sent: the draft empties for everyone, like a shared notepad torn off.
+      // Sent: exactly the text just read is deleted, in the same tick, as one Yjs
+      // delete of the items this client has seen. Keys typed after Enter, and a
+      // co-author's concurrent typing this client had not yet received, are other
+      // items and survive. (The server no longer clears the draft: its clear landed
+      // after the send's round trip and wiped what was typed meanwhile.)
       collab.doc.transact(() => collab.draft.delete(0, collab.draft.length));
     } else {
       setText("");
@@ -162,9 +181,25 @@ export function Composer(props: {
               props.collab?.setCursor(null);
             }}
             onKeyDown={(e) => {
-              if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+              if (e.isComposing) return;
+              if (e.key === "Enter" && !e.shiftKey) {
                 e.preventDefault();
                 send();
+              } else if (e.key === "Escape" && props.onEscape) {
+                props.onEscape();
+              } else if (e.key === "ArrowUp" && !box.value && props.onRecall) {
+                const last = props.onRecall();
+                if (!last) return;
+                e.preventDefault();
+                if (props.collab) {
+                  const draft = props.collab.draft;
+                  props.collab.doc.transact(() => draft.insert(0, last));
+                } else {
+                  setText(last);
+                  box.value = last;
+                }
+                box.setSelectionRange(last.length, last.length);
+                grow();
               }
             }}
           />
@@ -196,12 +231,14 @@ export function Composer(props: {
               type="checkbox"
               data-testid="ask-ai"
               checked={askAi()}
-              onChange={(e) => setAskAi(e.currentTarget.checked)}
+              onChange={(e) => setAskAi(e.currentTarget.checked, true)}
             />
             Ask AI
           </label>
           <span class="spacer" />
-          <span class="hint hide-phone">Enter to send · Shift+Enter for a new line</span>
+          <span class="hint hide-phone">
+            Enter to send · Shift+Enter for a new line · ? for shortcuts
+          </span>
           <button
             type="button"
             class="btn btn-primary btn-sm"
