@@ -4,13 +4,18 @@ import solid from "vite-plugin-solid";
 
 const limits = fileURLToPath(new URL("../shared/src/limits.ts", import.meta.url));
 const rooms = fileURLToPath(new URL("../shared/src/rooms.ts", import.meta.url));
+const titles = fileURLToPath(new URL("../shared/src/titles.ts", import.meta.url));
 
 export default defineConfig({
   plugins: [solid()],
   resolve: {
     // The web app takes LIMITS straight from shared's source file: importing the
     // package index would pull zod (~50 kB gzip) into the bundle for the schemas.
-    alias: { "@engunity/shared/limits": limits, "@engunity/shared/rooms": rooms },
+    alias: {
+      "@engunity/shared/limits": limits,
+      "@engunity/shared/rooms": rooms,
+      "@engunity/shared/titles": titles,
+    },
   },
   build: {
     target: "es2022",

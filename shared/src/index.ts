@@ -4,3 +4,4 @@ export * from "./limits";
 export * from "./objects";
 export * from "./rest";
 export * from "./rooms";
+export * from "./titles";

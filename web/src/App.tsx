@@ -7,6 +7,7 @@ import { ChatPage } from "./pages/ChatPage";
 import { HomePage } from "./pages/HomePage";
 import { InvitePage } from "./pages/InvitePage";
 import { LoginPage } from "./pages/LoginPage";
+import { NewSessionPage } from "./pages/NewSessionPage";
 
 /** Signed-in pages; anyone else goes to /login and comes back after. */
 function Authed(props: ParentProps) {
@@ -36,6 +37,7 @@ export function App() {
       <Route path="/login" component={LoginPage} />
       <Route path="/" component={Authed}>
         <Route path="/" component={HomePage} />
+        <Route path="/new" component={NewSessionPage} />
         <Route path="/chat/:sessionId" component={ChatPage} />
         <Route path="/invite/:token" component={InvitePage} />
       </Route>

@@ -1,6 +1,6 @@
 import { authorize } from "@engunity/core";
 import { type ChatMessage, type ChatSession, createMessages, createSession } from "@engunity/db";
-import { LIMITS } from "@engunity/shared";
+import { titleFromContent } from "@engunity/shared";
 import { announce } from "../announce";
 import type { AppContext } from "../context";
 import { admitAi, asksAi, enqueueAnswer } from "./askAi";
@@ -23,15 +23,6 @@ export interface SendResult {
   created: boolean;
   /** The assistant placeholder (`streaming`) when the AI was asked. */
   assistantMessage?: ChatMessage;
-}
-
-/** Derives a session title from the first message: its first line, shortened at a word. */
-export function titleFromContent(content: string): string {
-  const line = content.trim().split("\n")[0]?.trim() ?? "";
-  if (line.length <= 60) return line;
-  const cut = line.slice(0, 60);
-  const space = cut.lastIndexOf(" ");
-  return `${(space > 30 ? cut.slice(0, space) : cut).trimEnd()}…`.slice(0, LIMITS.titleMax);
 }
 
 /**

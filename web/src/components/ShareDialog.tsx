@@ -24,6 +24,8 @@ export function ShareDialog(props: {
   // Invite links, like adding members, are the owner's (the server's session policy).
   const canInvite = isOwner;
   const [error, setError] = createSignal<string | null>(null);
+  // Adding a member fails next to its field ("User not found"), not at the bottom.
+  const [addError, setAddError] = createSignal<string | null>(null);
   const [inviteRole, setInviteRole] = createSignal<"editor" | "viewer">("editor");
   const [expiry, setExpiry] = createSignal(60 * 24 * 7);
   const [link, setLink] = createSignal<{ url: string; expiresAt: string } | null>(null);
@@ -55,14 +57,19 @@ export function ShareDialog(props: {
     e.preventDefault();
     const login = addName().trim();
     if (!login) return;
-    void run(async () => {
-      const res = await api<{ members: Member[] }>("POST", `${base()}/members`, {
-        ...(login.includes("@") ? { email: login } : { username: login }),
-        role: addRole(),
-      });
-      props.onMembers(res.members);
-      setAddName("");
-    });
+    setAddError(null);
+    void (async () => {
+      try {
+        const res = await api<{ members: Member[] }>("POST", `${base()}/members`, {
+          ...(login.includes("@") ? { email: login } : { username: login }),
+          role: addRole(),
+        });
+        props.onMembers(res.members);
+        setAddName("");
+      } catch (err) {
+        setAddError(errorText(err));
+      }
+    })();
   };
 
   const changeRole = (m: Member, role: string) =>
@@ -87,8 +94,14 @@ export function ShareDialog(props: {
   }
 
   return (
-    <Dialog label="Share session" onClose={props.onClose} testId="share-dialog">
-      <h2>Share “{props.session.title || "Untitled session"}”</h2>
+    <Dialog
+      label={isOwner() ? "Share session" : "Members"}
+      onClose={props.onClose}
+      testId="share-dialog"
+    >
+      <h2>
+        {isOwner() ? "Share" : "Members of"} “{props.session.title || "Untitled session"}”
+      </h2>
       <p class="muted" style={{ margin: 0, "font-size": "14px" }}>
         Editors can chat and ask the AI; viewers can read and watch answers stream.
       </p>
@@ -142,8 +155,14 @@ export function ShareDialog(props: {
             <input
               class="input"
               placeholder="username or email"
+              data-testid="member-add-name"
+              aria-invalid={addError() ? "true" : undefined}
+              aria-describedby={addError() ? "member-add-error" : undefined}
               value={addName()}
-              onInput={(e) => setAddName(e.currentTarget.value)}
+              onInput={(e) => {
+                setAddName(e.currentTarget.value);
+                setAddError(null);
+              }}
             />
           </label>
           <select
@@ -159,6 +178,16 @@ export function ShareDialog(props: {
             Add
           </button>
         </form>
+        <Show when={addError()}>
+          <p
+            class="error-text field-error"
+            id="member-add-error"
+            role="alert"
+            data-testid="member-add-error"
+          >
+            {addError()}
+          </p>
+        </Show>
       </Show>
 
       <Show when={canInvite()}>

@@ -12,6 +12,7 @@ import {
 import { refreshSessions } from "../lib/sessions";
 import { connectionState } from "../lib/socket";
 import { ConnectionBanner } from "./ConnectionBanner";
+import { Shortcuts } from "./Shortcuts";
 import { Sidebar } from "./Sidebar";
 
 /** The signed-in layout: sidebar of sessions and the main pane (collapses on phones). */
@@ -43,6 +44,7 @@ export function Shell(props: ParentProps) {
         <ConnectionBanner />
         <NavContext.Provider value={() => setNavOpen(true)}>{props.children}</NavContext.Provider>
       </div>
+      <Shortcuts />
     </div>
   );
 }

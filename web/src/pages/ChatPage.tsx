@@ -1,21 +1,13 @@
 import type { Session } from "@engunity/shared";
-import { A, useNavigate, useParams } from "@solidjs/router";
-import {
-  createEffect,
-  createMemo,
-  createSignal,
-  For,
-  on,
-  onCleanup,
-  onMount,
-  Show,
-} from "solid-js";
+import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
+import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { Avatar } from "../components/Avatar";
 import { Composer } from "../components/Composer";
 import { ConfirmDialog } from "../components/Dialog";
 import { Icon } from "../components/Icon";
 import { MessageItem, PendingItem } from "../components/MessageItem";
 import { SessionMenu } from "../components/SessionMenu";
+import { SessionSearch } from "../components/SessionSearch";
 import { ShareDialog } from "../components/ShareDialog";
 import { useOpenNav } from "../components/Shell";
 import { TitleField } from "../components/TitleField";
@@ -25,9 +17,10 @@ import { api, download, errorText } from "../lib/api";
 import { currentUser } from "../lib/auth";
 import { createChatRoom } from "../lib/chatRoom";
 import type { Collab, Peer } from "../lib/collab";
+import { createFollow } from "../lib/follow";
 import { colorFor, displayName, titleOf } from "../lib/format";
 import { discard, enqueue, pendingFor, retry } from "../lib/outbox";
-import { removeSession } from "../lib/sessions";
+import { markRead, removeSession } from "../lib/sessions";
 import { connectionState, currentSocket } from "../lib/socket";
 import { createUploads } from "../lib/uploads";
 
@@ -41,10 +34,15 @@ export function ChatPage() {
   );
 }
 
+/** Consecutive messages of one person within this long are drawn as one group. */
+const GROUP_MS = 5 * 60_000;
+
 function ChatView(props: { sessionId: string }) {
   const navigate = useNavigate();
   const openNav = useOpenNav();
-  const room = createChatRoom(props.sessionId);
+  // `?m=<messageId>`: opened at a message (a search hit): a window of history around it.
+  const [search, setSearch] = useSearchParams<{ m?: string }>();
+  const room = createChatRoom(props.sessionId, search.m);
   const { state } = room;
   const uploads = createUploads(() => props.sessionId);
   const [sharing, setSharing] = createSignal(false);
@@ -65,21 +63,109 @@ function ChatView(props: { sessionId: string }) {
       .map(([id]) => displayName(state.members.find((m) => m.user.id === id)?.user)),
   );
 
-  // Stay pinned to the newest message while the user is at the bottom; leave the
-  // scroll alone when they are reading back (no jumps while tokens stream).
+  // Follow mode: pinned to the newest message while at the bottom, put when reading
+  // back, with a pill counting what arrived below.
   let scroller!: HTMLDivElement;
   let inner!: HTMLDivElement;
-  let pinned = true;
-  onMount(() => {
-    const ro = new ResizeObserver(() => {
-      if (pinned) scroller.scrollTop = scroller.scrollHeight;
-    });
-    ro.observe(inner);
-    onCleanup(() => ro.disconnect());
-  });
+  const follow = createFollow(
+    () => scroller,
+    () => inner,
+  );
+  let seenCount = 0;
+  createEffect(
+    on(
+      () => state.messages.length,
+      (n) => {
+        if (state.joined && n > seenCount) follow.noteNew();
+        seenCount = n;
+      },
+    ),
+  );
+  // Older history as the reader nears the top (the browser keeps the view in place).
   const onScroll = () => {
-    pinned = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+    follow.onScroll();
+    if (scroller.scrollTop < 200 && state.hasMore && !loadingOlder) {
+      loadingOlder = true;
+      void room.loadOlder().finally(() => {
+        loadingOlder = false;
+      });
+    }
   };
+  let loadingOlder = false;
+
+  // Read state lives on the server: what reached the bottom of a visible page is read.
+  const [visible, setVisible] = createSignal(document.visibilityState === "visible");
+  const onVisibility = () => setVisible(document.visibilityState === "visible");
+  document.addEventListener("visibilitychange", onVisibility);
+  onCleanup(() => document.removeEventListener("visibilitychange", onVisibility));
+  let lastMarked: string | undefined;
+  createEffect(() => {
+    const last = state.messages[state.messages.length - 1];
+    if (!last || !state.joined || state.hasNewer || !follow.pinned() || !visible()) return;
+    if (last.id === lastMarked) return;
+    const timer = setTimeout(() => {
+      lastMarked = last.id;
+      void markRead(props.sessionId, last.id).catch(() => {
+        lastMarked = undefined;
+      });
+    }, 300);
+    onCleanup(() => clearTimeout(timer));
+  });
+
+  // Jumping to a message: scrolled to the middle and highlighted for a moment.
+  const [highlighted, setHighlighted] = createSignal<string | null>(null);
+  async function jumpTo(messageId: string) {
+    if (!state.messages.some((m) => m.id === messageId)) await room.jumpTo(messageId);
+    requestAnimationFrame(() => {
+      const el = scroller.querySelector(`[data-message-id="${CSS.escape(messageId)}"]`);
+      if (!el) return;
+      follow.unpin();
+      el.scrollIntoView({ block: "center" });
+      setHighlighted(messageId);
+      (el as HTMLElement).focus({ preventScroll: true });
+    });
+  }
+  createEffect(
+    on(
+      () => [search.m, state.loading] as const,
+      ([m, loading]) => {
+        if (m && !loading)
+          void jumpTo(m).then(() => setSearch({ m: undefined }, { replace: true }));
+      },
+    ),
+  );
+  const grouped = (i: number) => {
+    const m = state.messages[i];
+    const prev = state.messages[i - 1];
+    return (
+      !!m &&
+      !!prev &&
+      m.role === "user" &&
+      prev.role === "user" &&
+      !!m.author &&
+      m.author.id === prev.author?.id &&
+      Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_MS
+    );
+  };
+
+  /** Esc: the newest of one's own answers still streaming. */
+  function stopMine() {
+    const mine = [...state.messages]
+      .reverse()
+      .find(
+        (q) =>
+          q.author?.id === me()?.id &&
+          q.metadata.assistantMessageId &&
+          (state.streams[q.metadata.assistantMessageId] ||
+            state.messages.find((a) => a.id === q.metadata.assistantMessageId)?.status ===
+              "streaming"),
+      );
+    if (mine?.metadata.assistantMessageId) void stop(mine.metadata.assistantMessageId);
+  }
+  /** ↑: one's last message, recalled into the box. */
+  const lastOwn = () =>
+    [...state.messages].reverse().find((m) => m.role === "user" && m.author?.id === me()?.id)
+      ?.content;
 
   // The shared doc (title and draft) for people who may edit; loaded lazily so the
   // chat renders first. Bound to the fields only once synced: until then they stay
@@ -113,7 +199,8 @@ function ChatView(props: { sessionId: string }) {
   );
 
   function send(content: string, ai: boolean | undefined) {
-    pinned = true;
+    if (state.hasNewer) void room.jumpToLatest();
+    follow.follow();
     enqueue(props.sessionId, content, ai);
   }
 
@@ -227,13 +314,14 @@ function ChatView(props: { sessionId: string }) {
           </For>
         </ul>
         <div class="head-actions">
+          <SessionSearch sessionId={props.sessionId} onOpen={(id) => void jumpTo(id)} />
           <button
             class="btn btn-sm"
             type="button"
             data-testid="share"
             onClick={() => setSharing(true)}
           >
-            Share
+            {role() === "owner" ? "Share" : "Members"}
           </button>
           <SessionMenu
             canDelete={role() === "owner"}
@@ -248,9 +336,13 @@ function ChatView(props: { sessionId: string }) {
         class="messages"
         ref={scroller}
         onScroll={onScroll}
+        role="log"
         aria-live="polite"
+        aria-label="Messages"
+        tabindex="0"
         data-testid="messages"
         data-joined={state.joined ? "true" : "false"}
+        data-pinned={follow.pinned() ? "true" : "false"}
       >
         <div class="messages-inner" ref={inner}>
           <Show when={state.hasMore}>
@@ -258,6 +350,7 @@ function ChatView(props: { sessionId: string }) {
               class="btn btn-sm"
               style={{ "align-self": "center" }}
               type="button"
+              data-testid="load-older"
               onClick={() => void room.loadOlder()}
             >
               Load earlier messages
@@ -276,16 +369,37 @@ function ChatView(props: { sessionId: string }) {
             </div>
           </Show>
           <For each={state.messages}>
-            {(m) => (
+            {(m, i) => (
               <MessageItem
                 onRetry={canWrite() ? retryAnswer : undefined}
                 message={m}
                 stream={state.streams[m.id]}
                 canStop={canWrite()}
                 onStop={(id) => void stop(id)}
+                grouped={grouped(i())}
+                highlighted={highlighted() === m.id}
               />
             )}
           </For>
+          <Show when={state.hasNewer}>
+            <div class="window-end">
+              <button
+                class="btn btn-sm"
+                type="button"
+                data-testid="load-newer"
+                onClick={() => void room.loadNewer()}
+              >
+                Show later messages
+              </button>
+              <button
+                class="btn btn-sm btn-ghost"
+                type="button"
+                onClick={() => void room.jumpToLatest().then(() => follow.follow())}
+              >
+                Jump to latest
+              </button>
+            </div>
+          </Show>
           <For each={pending()}>
             {(p) => (
               <PendingItem
@@ -299,6 +413,16 @@ function ChatView(props: { sessionId: string }) {
         </div>
       </div>
 
+      <Show when={!follow.pinned() && follow.unseen() > 0}>
+        <button
+          class="follow-pill"
+          type="button"
+          data-testid="follow-pill"
+          onClick={() => follow.follow()}
+        >
+          {follow.unseen() === 1 ? "1 new message" : `${follow.unseen()} new messages`} ↓
+        </button>
+      </Show>
       <div class="typing-line" data-testid="typing" aria-live="polite">
         <Show when={typingNames().length}>
           {typingNames().join(", ")} {typingNames().length === 1 ? "is" : "are"} typing…
@@ -316,6 +440,8 @@ function ChatView(props: { sessionId: string }) {
             onFiles={(files) => files.forEach(uploads.upload)}
             collab={collab()}
             peers={peers()}
+            onRecall={lastOwn}
+            onEscape={stopMine}
           />
         </Show>
       </div>
