@@ -24,6 +24,7 @@ const axeSource = readFileSync(
 /** axe-core injected into the page: the serious and critical violations, by rule. */
 async function axeViolations(page: Page): Promise<string[]> {
   // Evaluated through the devtools protocol: the app's CSP (no inline script) stays on.
+  await settled(page);
   await page.evaluate(axeSource);
   const res = await page.evaluate(async () => {
     const axe = (window as any).axe;
@@ -36,6 +37,26 @@ async function axeViolations(page: Page): Promise<string[]> {
       );
   });
   return res as string[];
+}
+
+/** Waits until CSS transitions (theme switch, drawer) have finished. */
+async function settled(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () =>
+      document
+        .getAnimations()
+        .every(
+          (a) => a.playState !== "running" || a.effect?.getComputedTiming().endTime === Infinity,
+        ),
+    null,
+    { timeout: WAIT_MS },
+  );
+}
+
+/** A screenshot once the page is still. */
+async function still(page: Page, name: string): Promise<void> {
+  await settled(page);
+  await shot(page, name);
 }
 
 const draftOf = (p: UserPage) => p.page.inputValue("[data-testid=composer]");
@@ -299,10 +320,10 @@ describe("the web app for daily use", { timeout: 120_000 }, () => {
         ["dark", { colorScheme: "dark" as const }],
       ] as const) {
         await b.page.emulateMedia(opts);
-        await shot(b.page, `follow-pill-${name}`);
+        await still(b.page, `follow-pill-${name}`);
       }
       await b.page.setViewportSize({ width: 390, height: 780 });
-      await shot(b.page, "follow-pill-phone");
+      await still(b.page, "follow-pill-phone");
       await b.page.setViewportSize({ width: 1280, height: 800 });
       await b.page.emulateMedia({ colorScheme: "light" });
       await b.page.click("[data-testid=follow-pill]");
@@ -318,9 +339,9 @@ describe("the web app for daily use", { timeout: 120_000 }, () => {
       await b.page.$eval("[data-testid=messages]", (el) => {
         el.scrollTop = 0;
       });
-      await shot(b.page, "grouped-messages-light");
+      await still(b.page, "grouped-messages-light");
       await b.page.emulateMedia({ colorScheme: "dark" });
-      await shot(b.page, "grouped-messages-dark");
+      await still(b.page, "grouped-messages-dark");
       await b.page.emulateMedia({ colorScheme: "light" });
     });
 
@@ -443,7 +464,7 @@ describe("the web app for daily use", { timeout: 120_000 }, () => {
       expect(await hit.$eval("mark", (m) => m.textContent)).toBe("w150");
       for (const scheme of ["light", "dark"] as const) {
         await b.page.emulateMedia({ colorScheme: scheme });
-        await shot(b.page, `search-highlight-${scheme}`);
+        await still(b.page, `search-highlight-${scheme}`);
       }
       await b.page.emulateMedia({ colorScheme: "light" });
       const messageId = await hit.getAttribute("data-message-id");
@@ -463,7 +484,7 @@ describe("the web app for daily use", { timeout: 120_000 }, () => {
       });
       expect(await inner.$eval("mark", (m) => m.textContent)).toBe("reading");
       await b.page.setViewportSize({ width: 390, height: 780 });
-      await shot(b.page, "search-in-session-phone");
+      await still(b.page, "search-in-session-phone");
       await b.page.setViewportSize({ width: 1280, height: 800 });
       await inner.click();
       await b.page.waitForSelector("[data-testid=message][data-highlighted=true]", {
@@ -509,10 +530,10 @@ describe("the web app for daily use", { timeout: 120_000 }, () => {
       expect(await page.textContent("h1")).toMatch(/join/i);
       for (const scheme of ["light", "dark"] as const) {
         await page.emulateMedia({ colorScheme: scheme });
-        await shot(page, `invite-landing-${scheme}`);
+        await still(page, `invite-landing-${scheme}`);
       }
       await page.setViewportSize({ width: 390, height: 780 });
-      await shot(page, "invite-landing-phone");
+      await still(page, "invite-landing-phone");
       expect(await axeViolations(page)).toEqual([]);
       await ctx.close();
     });

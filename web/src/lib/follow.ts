@@ -15,7 +15,12 @@ const NEAR_PX = 80;
  * view "far" from the new bottom; the viewer then fell further behind each batch.
  * Must be called inside a component.
  */
-export function createFollow(scroller: () => HTMLElement, content: () => HTMLElement) {
+export function createFollow(
+  scroller: () => HTMLElement,
+  content: () => HTMLElement,
+  /** False while the bottom of the scroll is not the newest message (a window of history). */
+  canPin: () => boolean = () => true,
+) {
   const [pinned, setPinned] = createSignal(true);
   const [unseen, setUnseen] = createSignal(0);
   let autoTop = -1;
@@ -28,7 +33,7 @@ export function createFollow(scroller: () => HTMLElement, content: () => HTMLEle
   const onScroll = () => {
     const el = scroller();
     const distance = el.scrollHeight - el.scrollTop - el.clientHeight;
-    if (distance < NEAR_PX) {
+    if (distance < NEAR_PX && canPin()) {
       setPinned(true);
       setUnseen(0);
     } else if (el.scrollTop < autoTop - 2 || autoTop < 0) {

@@ -19,6 +19,7 @@ import { createChatRoom } from "../lib/chatRoom";
 import type { Collab, Peer } from "../lib/collab";
 import { createFollow } from "../lib/follow";
 import { colorFor, displayName, titleOf } from "../lib/format";
+import { createMessageWindow } from "../lib/messageWindow";
 import { discard, enqueue, pendingFor, retry } from "../lib/outbox";
 import { markRead, removeSession } from "../lib/sessions";
 import { connectionState, currentSocket } from "../lib/socket";
@@ -67,31 +68,39 @@ function ChatView(props: { sessionId: string }) {
   // back, with a pill counting what arrived below.
   let scroller!: HTMLDivElement;
   let inner!: HTMLDivElement;
+  const win = createMessageWindow(() => state.messages);
   const follow = createFollow(
     () => scroller,
     () => inner,
+    () => win.atEnd() && !state.hasNewer,
   );
-  let seenCount = 0;
+  // A message arriving at the end (not history paged in at the top) counts for the pill.
   createEffect(
     on(
-      () => state.messages.length,
-      (n) => {
-        if (state.joined && n > seenCount) follow.noteNew();
-        seenCount = n;
+      () => state.messages[state.messages.length - 1]?.id,
+      (id, prev) => {
+        if (state.joined && prev && id !== prev) follow.noteNew();
       },
     ),
   );
-  // Older history as the reader nears the top (the browser keeps the view in place).
+  // Near the top: slide the window up, or page older history in; near the bottom of a
+  // window that is not at the newest message: slide it down. The browser's scroll
+  // anchoring keeps the view in place while rows come and go.
+  let loadingOlder = false;
   const onScroll = () => {
     follow.onScroll();
-    if (scroller.scrollTop < 200 && state.hasMore && !loadingOlder) {
-      loadingOlder = true;
-      void room.loadOlder().finally(() => {
-        loadingOlder = false;
-      });
-    }
+    const toBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
+    if (scroller.scrollTop < 300) {
+      if (win.olderInMemory()) win.older();
+      else if (state.hasMore && !loadingOlder) {
+        loadingOlder = true;
+        void room.loadOlder().finally(() => {
+          loadingOlder = false;
+          win.older();
+        });
+      }
+    } else if (toBottom < 300 && !win.atEnd()) win.newer();
   };
-  let loadingOlder = false;
 
   // Read state lives on the server: what reached the bottom of a visible page is read.
   const [visible, setVisible] = createSignal(document.visibilityState === "visible");
@@ -116,6 +125,7 @@ function ChatView(props: { sessionId: string }) {
   const [highlighted, setHighlighted] = createSignal<string | null>(null);
   async function jumpTo(messageId: string) {
     if (!state.messages.some((m) => m.id === messageId)) await room.jumpTo(messageId);
+    win.show(state.messages.findIndex((m) => m.id === messageId));
     requestAnimationFrame(() => {
       const el = scroller.querySelector(`[data-message-id="${CSS.escape(messageId)}"]`);
       if (!el) return;
@@ -200,6 +210,7 @@ function ChatView(props: { sessionId: string }) {
 
   function send(content: string, ai: boolean | undefined) {
     if (state.hasNewer) void room.jumpToLatest();
+    win.toEnd();
     follow.follow();
     enqueue(props.sessionId, content, ai);
   }
@@ -345,13 +356,13 @@ function ChatView(props: { sessionId: string }) {
         data-pinned={follow.pinned() ? "true" : "false"}
       >
         <div class="messages-inner" ref={inner}>
-          <Show when={state.hasMore}>
+          <Show when={state.hasMore && !win.olderInMemory()}>
             <button
               class="btn btn-sm"
               style={{ "align-self": "center" }}
               type="button"
               data-testid="load-older"
-              onClick={() => void room.loadOlder()}
+              onClick={() => void room.loadOlder().then(() => win.older())}
             >
               Load earlier messages
             </button>
@@ -368,7 +379,7 @@ function ChatView(props: { sessionId: string }) {
               </p>
             </div>
           </Show>
-          <For each={state.messages}>
+          <For each={win.items()}>
             {(m, i) => (
               <MessageItem
                 onRetry={canWrite() ? retryAnswer : undefined}
@@ -376,12 +387,12 @@ function ChatView(props: { sessionId: string }) {
                 stream={state.streams[m.id]}
                 canStop={canWrite()}
                 onStop={(id) => void stop(id)}
-                grouped={grouped(i())}
+                grouped={grouped(win.start() + i())}
                 highlighted={highlighted() === m.id}
               />
             )}
           </For>
-          <Show when={state.hasNewer}>
+          <Show when={state.hasNewer && win.atEnd()}>
             <div class="window-end">
               <button
                 class="btn btn-sm"
@@ -418,7 +429,10 @@ function ChatView(props: { sessionId: string }) {
           class="follow-pill"
           type="button"
           data-testid="follow-pill"
-          onClick={() => follow.follow()}
+          onClick={() => {
+            win.toEnd();
+            follow.follow();
+          }}
         >
           {follow.unseen() === 1 ? "1 new message" : `${follow.unseen()} new messages`} ↓
         </button>
