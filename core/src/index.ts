@@ -9,3 +9,4 @@ export * from "./policies/originPolicy";
 export * from "./policies/sessionPolicy";
 export * from "./rateLimit";
 export * from "./redis";
+export * from "./redisKeys";

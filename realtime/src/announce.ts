@@ -2,7 +2,27 @@ import type { ChatMessage, ChatSession, Db } from "@engunity/db";
 import { listMembers, presentMember, presentMessage, presentSession } from "@engunity/db";
 import { sessionRoom } from "@engunity/shared";
 import { announceActivity, memberRooms } from "./announceActivity";
+import { enqueueAnswer } from "./commands/askAi";
 import type { AppContext } from "./context";
+import type { DomainEvent } from "./events";
+
+/**
+ * Publishes what a command did, in order: room events first (so clients hold the
+ * placeholder before its first `ai:start`), then the answer job. The
+ * job is enqueued before this resolves, so an acked send's answer is always queued.
+ */
+export async function publish(ctx: AppContext, events: readonly DomainEvent[]): Promise<void> {
+  for (const event of events) {
+    switch (event.type) {
+      case "message.created":
+        announce.messageNew(ctx, event.message);
+        break;
+      case "answer.requested":
+        await enqueueAnswer(ctx, event.userMessage, event.assistant, event.pref);
+        break;
+    }
+  }
+}
 
 /**
  * Room announcements of REST and socket writes alike, so every client sees the same

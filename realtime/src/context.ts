@@ -18,6 +18,8 @@ export interface AppContext {
     login: RateLimiter;
     register: RateLimiter;
     messages: RateLimiter;
+    /** AI questions per user per minute (`AI_RATE_PER_MINUTE`). */
+    ai: RateLimiter;
   };
   /**
    * Base URL people reach this app at (for invite links): `PUBLIC_URL`, else the

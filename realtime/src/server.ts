@@ -9,6 +9,7 @@ import {
   openAiRuntime,
   originAllowed,
   type RoomEmitter,
+  redisKeys,
   silentEmitter,
 } from "@engunity/core";
 import { createDb, type Db } from "@engunity/db";
@@ -69,21 +70,27 @@ export async function startRealtimeNode(
     emitter,
     limiters: {
       login: createRateLimiter({
-        keyPrefix: `${config.REDIS_PREFIX}:rl:login`,
+        keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit("login"),
         points: config.LOGIN_RATE_LIMIT,
         durationSeconds: 15 * 60,
         redis: limiterRedis,
       }),
       register: createRateLimiter({
-        keyPrefix: `${config.REDIS_PREFIX}:rl:register`,
+        keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit("register"),
         points: 30,
         durationSeconds: 3600,
         redis: limiterRedis,
       }),
       messages: createRateLimiter({
-        keyPrefix: `${config.REDIS_PREFIX}:rl:msg`,
+        keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit("msg"),
         points: config.MESSAGE_RATE_PER_SECOND,
         durationSeconds: 1,
+        redis: limiterRedis,
+      }),
+      ai: createRateLimiter({
+        keyPrefix: redisKeys(config.REDIS_PREFIX).rateLimit("ai"),
+        points: config.AI_RATE_PER_MINUTE,
+        durationSeconds: 60,
         redis: limiterRedis,
       }),
     },

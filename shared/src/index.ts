@@ -1,3 +1,4 @@
+export * from "./abilities";
 export * from "./errors";
 export * from "./events";
 export * from "./limits";
@@ -5,3 +6,4 @@ export * from "./objects";
 export * from "./rest";
 export * from "./rooms";
 export * from "./titles";
+export * from "./stream";

@@ -264,6 +264,45 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
     expect(deltas.map((d) => d.text).join("")).toBe(done.data.message.content);
   });
 
+  it("SSE fills a batch lost on the bus from the resume log instead of dropping it", async () => {
+    // Fault injection: node B's subscription to the generation bus loses live batch 3
+    // (a Redis pub/sub message dropped). The SSE stream must still carry every seq.
+    const bus = b.ctx.ai.bus;
+    const subscribe = bus.subscribe.bind(bus);
+    let lost = 0;
+    bus.subscribe = (messageId, listener) =>
+      subscribe(messageId, (e) => {
+        if (e.type === "delta" && e.seq === 3 && lost++ === 0) return;
+        listener(e);
+      });
+    try {
+      const res = await fetch(`${b.url}/api/v1/chat/`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${users.bob!.token}`,
+          "content-type": "application/json",
+          accept: "text/event-stream",
+        },
+        body: JSON.stringify({ sessionId, content: "over a lossy bus", ai: true }),
+      });
+      const events = (await res.text())
+        .split("\n\n")
+        .filter((block) => block.trim())
+        .map((block) => ({
+          event: /^event: (.*)$/m.exec(block)?.[1],
+          data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? "null"),
+        }));
+      expect(lost).toBe(1);
+      const deltas = events.filter((e) => e.event === "delta").map((e) => e.data);
+      expect(deltas.map((d) => d.seq)).toEqual(deltas.map((_, i) => i + 1));
+      const done = events.at(-1)!;
+      expect(done.event).toBe("done");
+      expect(deltas.map((d) => d.text).join("")).toBe(done.data.message.content);
+    } finally {
+      bus.subscribe = subscribe;
+    }
+  });
+
   it("answers a double submit once", async () => {
     const alice = (await viewer("alice", a)).v;
     const first = await emitAck(alice.socket, "message:send", {

@@ -1,4 +1,4 @@
-import type { GenerationSnapshot, Message } from "@engunity/shared";
+import { applyDelta, applySnapshot, type GenerationSnapshot, type Message } from "@engunity/shared";
 import { type ClientSocket, emitAck } from "../support/sockets";
 
 export interface Batch {
@@ -24,9 +24,10 @@ export interface Rendering {
 }
 
 /**
- * What a well-behaved client does with `ai:*` events (PROTOCOL): a newer epoch resets
- * the text, `seq <= lastSeq` is dropped, the join ack and `ai:resume` fill what was
- * missed. Tests compare its renderings with each other and the database.
+ * What a well-behaved client does with `ai:*` events (PROTOCOL), through the same
+ * `applyDelta` rule the web app uses: a newer epoch resets the text, `seq <= lastSeq`
+ * is dropped, a gap is counted and not applied, the join ack and `ai:resume` fill what
+ * was missed. Tests compare its renderings with each other and the database.
  */
 export class AiViewer {
   readonly gens = new Map<string, Rendering>();
@@ -71,17 +72,21 @@ export class AiViewer {
     g.batches = [];
   }
 
+  /** Applies one batch through the shared stream rule, counting what it refused. */
   apply(messageId: string, b: Batch): void {
     const g = this.gen(messageId);
-    if (b.epoch < g.epoch) return;
-    if (b.epoch > g.epoch) this.reset(g, b.epoch);
-    if (b.seq <= g.lastSeq) {
-      g.dropped++;
+    const r = applyDelta({ epoch: g.epoch, seq: g.lastSeq, text: g.text }, b);
+    if (r.outcome === "stale") {
+      if (b.epoch === g.epoch) g.dropped++;
       return;
     }
-    if (b.seq !== g.lastSeq + 1) g.gaps++;
-    g.lastSeq = b.seq;
-    g.text += b.text;
+    if (r.outcome === "gap") {
+      g.gaps++;
+      return;
+    }
+    if (r.state.epoch !== g.epoch) this.reset(g, r.state.epoch);
+    g.lastSeq = r.state.seq;
+    g.text = r.state.text;
     g.batches.push({ epoch: b.epoch, seq: b.seq, text: b.text });
     for (const w of this.deltaWaiters) w();
   }
@@ -90,10 +95,11 @@ export class AiViewer {
   fromSnapshot(snapshots: GenerationSnapshot[]): void {
     for (const s of snapshots) {
       const g = this.gen(s.messageId);
-      if (s.epoch < g.epoch || (s.epoch === g.epoch && s.seq <= g.lastSeq)) continue;
-      if (s.epoch > g.epoch) this.reset(g, s.epoch);
-      g.text = s.text;
-      g.lastSeq = s.seq;
+      const r = applySnapshot({ epoch: g.epoch, seq: g.lastSeq, text: g.text }, s);
+      if (r.outcome !== "applied") continue;
+      if (r.state.epoch !== g.epoch) this.reset(g, r.state.epoch);
+      g.text = r.state.text;
+      g.lastSeq = r.state.seq;
       g.batches = [{ epoch: s.epoch, seq: s.seq, text: s.text }];
     }
   }

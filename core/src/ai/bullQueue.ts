@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { toError } from "../errors";
 import type { Logger } from "../logger";
 import { connectRedis } from "../redis";
+import { redisKeys } from "../redisKeys";
 import type { GenerationJob, JobHandler, JobQueue } from "./types";
 
 export interface BullQueueOptions {
@@ -35,7 +36,10 @@ export class BullJobQueue implements JobQueue {
     this.connection = connectRedis(opts.redisUrl, logger, "engunity-queue", {
       waitForConnection: true,
     });
-    this.queue = new Queue(QUEUE, { connection: this.connection, prefix: `${opts.prefix}:bull` });
+    this.queue = new Queue(QUEUE, {
+      connection: this.connection,
+      prefix: redisKeys(opts.prefix).bull,
+    });
     this.queue.on("error", (err) => logger.warn({ err: err.message }, "queue error"));
   }
 
@@ -65,7 +69,7 @@ export class BullJobQueue implements JobQueue {
       },
       {
         connection: this.workerConnection,
-        prefix: `${this.opts.prefix}:bull`,
+        prefix: redisKeys(this.opts.prefix).bull,
         concurrency: opts.concurrency ?? 4,
         lockDuration: this.opts.lockDurationMs,
         stalledInterval: this.opts.stalledIntervalMs,

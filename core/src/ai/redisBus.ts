@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { redisKeys } from "../redisKeys";
 import type { GenerationBus, GenerationEvent, GenerationListener } from "./types";
 
 /**
@@ -29,8 +30,8 @@ export class RedisGenerationBus implements GenerationBus {
     });
   }
 
-  private channel = (id: string) => `${this.prefix}:ai:ev:${id}`;
-  private cancelKey = (id: string) => `${this.prefix}:ai:cancel:${id}`;
+  private channel = (id: string) => redisKeys(this.prefix).aiEvents(id);
+  private cancelKey = (id: string) => redisKeys(this.prefix).aiCancel(id);
 
   async cancel(messageId: string): Promise<void> {
     await this.redis.set(this.cancelKey(messageId), "1", "EX", 3600);

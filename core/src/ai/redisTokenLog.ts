@@ -1,5 +1,6 @@
 import type { GenerationSnapshot } from "@engunity/shared";
 import type { Redis } from "ioredis";
+import { redisKeys } from "../redisKeys";
 import type { TokenEntry, TokenLog } from "./types";
 
 // Bumps the epoch and clears the previous run's entries in one step, so a reader never
@@ -39,9 +40,12 @@ export class RedisTokenLog implements TokenLog {
     },
   ) {}
 
-  private meta = (id: string) => `${this.prefix}:ai:gen:${id}`;
-  private stream = (id: string) => `${this.prefix}:ai:log:${id}`;
-  private runningSet = (sessionId: string) => `${this.prefix}:ai:running:${sessionId}`;
+  private get keys() {
+    return redisKeys(this.prefix);
+  }
+  private meta = (id: string) => this.keys.aiGeneration(id);
+  private stream = (id: string) => this.keys.aiLog(id);
+  private runningSet = (sessionId: string) => this.keys.aiRunning(sessionId);
 
   async begin(messageId: string, sessionId: string): Promise<number> {
     const epoch = await this.redis.eval(

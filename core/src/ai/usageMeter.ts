@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { redisKeys } from "../redisKeys";
 
 /** Tokens spent per user per UTC day, for the daily AI quota. */
 export interface UsageMeter {
@@ -28,7 +29,7 @@ export class RedisUsageMeter implements UsageMeter {
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {}
-  private key = (userId: string) => `${this.prefix}:ai:usage:${today()}:${userId}`;
+  private key = (userId: string) => redisKeys(this.prefix).aiUsage(today(), userId);
   async add(userId: string, tokens: number): Promise<void> {
     await this.redis
       .multi()

@@ -1,5 +1,5 @@
-import type { Db, SessionMember } from "@engunity/db";
-import type { Role } from "@engunity/shared";
+import type { ChatSession, Db, SessionMember, User } from "@engunity/db";
+import { can, type SessionAction } from "@engunity/shared";
 import { forbidden, notFound } from "../errors";
 
 /**
@@ -7,34 +7,8 @@ import { forbidden, notFound } from "../errors";
  * connection asks here. A session the caller is not a member of is `not_found`
  * (never `forbidden`), so ids leak nothing.
  */
-export type SessionAction =
-  | "read"
-  | "write"
-  | "askAi"
-  | "stopAi"
-  | "upload"
-  | "editTitle"
-  | "editSettings"
-  | "invite"
-  | "manageMembers"
-  | "delete";
-
-const ALLOWED: Record<SessionAction, readonly Role[]> = {
-  read: ["owner", "editor", "viewer"],
-  write: ["owner", "editor"],
-  askAi: ["owner", "editor"],
-  stopAi: ["owner", "editor"],
-  upload: ["owner", "editor"],
-  editTitle: ["owner", "editor"],
-  editSettings: ["owner", "editor"],
-  invite: ["owner"],
-  manageMembers: ["owner"],
-  delete: ["owner"],
-};
-
-export function can(role: Role, action: SessionAction): boolean {
-  return ALLOWED[action].includes(role);
-}
+export type { SessionAction };
+export { can };
 
 /** The caller's membership, or `not_found` when they have none. */
 export async function requireMembership(
@@ -59,6 +33,34 @@ export async function authorize(
     throw forbidden(`A ${member.role} may not ${describe(action)}`);
   }
   return member;
+}
+
+/** A member's right in a session, with the rows a command needs next (read once). */
+export interface SessionAccess {
+  member: SessionMember;
+  session: ChatSession;
+  user: User;
+}
+
+/**
+ * `authorize` that also brings the session and the member's user in the same query, so
+ * a command authorizes once and passes them down instead of reading them again.
+ */
+export async function authorizeAccess(
+  db: Db,
+  userId: string,
+  sessionId: string,
+  action: SessionAction,
+): Promise<SessionAccess> {
+  const member = await db.models.SessionMember.findOne({
+    where: { sessionId, userId },
+    include: [{ association: "session" }, { association: "user" }],
+  });
+  if (!member?.session || !member.user) throw notFound("Session");
+  if (!can(member.role, action)) {
+    throw forbidden(`A ${member.role} may not ${describe(action)}`);
+  }
+  return { member, session: member.session, user: member.user };
 }
 
 function describe(action: SessionAction): string {

@@ -8,6 +8,7 @@ import {
   type NonAttribute,
   type Sequelize,
 } from "sequelize";
+import type { ChatSession } from "./ChatSession";
 import type { User } from "./User";
 
 export class SessionMember extends Model<
@@ -23,6 +24,7 @@ export class SessionMember extends Model<
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
   declare user?: NonAttribute<User>;
+  declare session?: NonAttribute<ChatSession>;
 
   static initModel(sequelize: Sequelize): void {
     this.init(

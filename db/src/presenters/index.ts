@@ -7,6 +7,7 @@ import type {
   SessionSettings,
   User as UserWire,
 } from "@engunity/shared";
+import { defaultAiMode } from "@engunity/shared";
 import type { ChatMessage } from "../models/ChatMessage";
 import type { ChatSession } from "../models/ChatSession";
 import type { Document } from "../models/Document";
@@ -24,7 +25,7 @@ export function presentSettings(
   memberCount: number,
 ): SessionSettings {
   const s = settings ?? {};
-  const out: SessionSettings = { aiMode: s.aiMode ?? (memberCount > 1 ? "mention" : "every") };
+  const out: SessionSettings = { aiMode: s.aiMode ?? defaultAiMode(memberCount) };
   if (s.provider) out.provider = s.provider;
   if (s.model) out.model = s.model;
   return out;

@@ -1,11 +1,6 @@
-import {
-  authorize,
-  createRateLimiter,
-  type GenerationJob,
-  type RateLimiter,
-  rateLimited,
-} from "@engunity/core";
+import { can, forbidden, type GenerationJob, rateLimited } from "@engunity/core";
 import { type ChatMessage, type ChatSession, countMembers } from "@engunity/db";
+import { defaultAiMode, type Role } from "@engunity/shared";
 import type { AppContext } from "../context";
 
 /** A message that mentions the assistant: `@ai` as a word, any case. */
@@ -23,46 +18,24 @@ export async function asksAi(
   ai?: boolean,
 ): Promise<boolean> {
   if (ai !== undefined) return ai;
-  const mode =
-    session.settings?.aiMode ??
-    ((await countMembers(ctx.db, session.id)) > 1 ? "mention" : "every");
+  const mode = session.settings?.aiMode ?? defaultAiMode(await countMembers(ctx.db, session.id));
   return mode === "every" || MENTION.test(content);
 }
 
-const limiters = new WeakMap<AppContext, RateLimiter>();
-
 /**
- * Lets `userId` ask the AI in a session: the role allows it, the per-minute rate and
- * the daily token quota are not spent. Throws `forbidden` or `rate_limited`.
+ * Lets a member with `role` ask the AI: the role allows it, the per-minute rate and the
+ * daily token quota are not spent. Throws `forbidden` or `rate_limited`. A retried send
+ * never gets here (the send command answers it from what was stored).
  */
-export async function admitAi(
-  ctx: AppContext,
-  userId: string,
-  sessionId: string,
-  clientId?: string,
-): Promise<void> {
-  await authorize(ctx.db, userId, sessionId, "askAi");
-  // A retried send (same clientId, its ack was lost) asks nothing new: never refuse it.
-  if (clientId && (await ctx.db.models.ChatMessage.count({ where: { sessionId, clientId } })) > 0) {
-    return;
-  }
-  let limiter = limiters.get(ctx);
-  if (!limiter) {
-    limiter = createRateLimiter({
-      keyPrefix: `${ctx.config.REDIS_PREFIX}:rl:ai`,
-      points: ctx.config.AI_RATE_PER_MINUTE,
-      durationSeconds: 60,
-      redis: ctx.redis ?? undefined,
-    });
-    limiters.set(ctx, limiter);
-  }
+export async function admitAi(ctx: AppContext, userId: string, role: Role): Promise<void> {
+  if (!can(role, "askAi")) throw forbidden(`A ${role} may not ask the AI here`);
   const quota = ctx.config.AI_DAILY_TOKEN_QUOTA;
   if (quota > 0 && (await ctx.ai.usage.usedToday(userId)) >= quota) {
     const midnight = new Date();
     midnight.setUTCHours(24, 0, 0, 0);
     throw rateLimited(Math.max(1, Math.ceil((midnight.getTime() - Date.now()) / 1000)));
   }
-  await limiter.consume(userId);
+  await ctx.limiters.ai.consume(userId);
 }
 
 /** Queues the job that answers `userMessage` into `assistant` (job id = assistant id). */

@@ -1,9 +1,15 @@
-import { authorize } from "@engunity/core";
-import { type ChatMessage, type ChatSession, createMessages, createSession } from "@engunity/db";
-import { titleFromContent } from "@engunity/shared";
-import { announce } from "../announce";
+import { authorizeAccess, type SessionAccess } from "@engunity/core";
+import {
+  type ChatMessage,
+  type ChatSession,
+  createMessages,
+  createSession,
+  findReplay,
+} from "@engunity/db";
+import { type Role, titleFromContent } from "@engunity/shared";
 import type { AppContext } from "../context";
-import { admitAi, asksAi, enqueueAnswer } from "./askAi";
+import type { DomainEvent } from "../events";
+import { admitAi, asksAi } from "./askAi";
 
 export interface SendInput {
   userId: string;
@@ -18,64 +24,102 @@ export interface SendInput {
 
 export interface SendResult {
   session: ChatSession;
+  /** The sender's role in the session. */
+  role: Role;
   message: ChatMessage;
-  /** False when the clientId was seen before: nothing new was stored or announced. */
+  /** False when the clientId was seen before: nothing new was stored. */
   created: boolean;
   /** The assistant placeholder (`streaming`) when the AI was asked. */
   assistantMessage?: ChatMessage;
+  /** What happened, for the transport to publish after this returns (`publish`). */
+  events: DomainEvent[];
 }
 
 /**
- * Sends a member's message: authorizes, rate-limits, stores it (idempotent on
- * clientId), and announces `message:new` once the commit is done. REST and sockets both
- * come through here.
+ * Sends a member's message, in one direction: rate limit → authorize once (membership,
+ * session and author in one read) → a retried `clientId` answers from what was stored
+ * (never refused by admission) → AI admission → one transaction → the events to
+ * publish. Writes only; REST and sockets both come through here and publish the events.
  */
 export async function sendMessage(ctx: AppContext, input: SendInput): Promise<SendResult> {
   await ctx.limiters.messages.consume(input.userId);
-  let sessionId = input.sessionId;
-  if (!sessionId) {
-    const created = await createSession(ctx.db, input.userId, titleFromContent(input.content));
-    sessionId = created.id;
-  } else {
-    await authorize(ctx.db, input.userId, sessionId, "write");
+  const access = input.sessionId
+    ? await authorizeAccess(ctx.db, input.userId, input.sessionId, "write")
+    : await newSessionAccess(ctx, input);
+  const { session, member, user } = access;
+  const pref = { provider: input.provider, model: input.model };
+
+  if (input.clientId && input.sessionId) {
+    const replay = await findReplay(ctx.db, session.id, input.clientId);
+    if (replay) return replayed(session, member.role, replay, pref);
   }
-  const sessionRow = await ctx.db.models.ChatSession.findByPk(sessionId);
-  const withAi = sessionRow ? await asksAi(ctx, sessionRow, input.content, input.ai) : false;
-  if (withAi) await admitAi(ctx, input.userId, sessionId, input.clientId);
+  const withAi = await asksAi(ctx, session, input.content, input.ai);
+  if (withAi) await admitAi(ctx, input.userId, member.role);
   // The placeholder is stored in the same transaction as the question, linked to it.
-  const { messages, created } = await createMessages(ctx.db, [
-    {
-      sessionId,
-      authorId: input.userId,
-      role: "user",
-      content: input.content,
-      clientId: input.clientId ?? null,
-    },
-    ...(withAi
-      ? [
-          {
-            sessionId,
-            authorId: null,
-            role: "assistant" as const,
-            content: "",
-            status: "streaming" as const,
-          },
-        ]
-      : []),
-  ]);
-  const message = messages[0]!;
-  const assistantMessage = messages[1];
-  if (created) announce.messageNew(ctx, message);
-  if (created && assistantMessage) announce.messageNew(ctx, assistantMessage);
-  // Enqueued after commit; a replay re-enqueues an unfinished answer (same job id, so
-  // never twice) in case the first enqueue was lost.
-  if (assistantMessage?.status === "streaming") {
-    await enqueueAnswer(ctx, message, assistantMessage, {
-      provider: input.provider,
-      model: input.model,
+  const { messages, created } = await createMessages(
+    ctx.db,
+    [
+      {
+        sessionId: session.id,
+        authorId: input.userId,
+        role: "user",
+        content: input.content,
+        clientId: input.clientId ?? null,
+      },
+      ...(withAi
+        ? [
+            {
+              sessionId: session.id,
+              authorId: null,
+              role: "assistant" as const,
+              content: "",
+              status: "streaming" as const,
+            },
+          ]
+        : []),
+    ],
+    { author: user, replayChecked: true },
+  );
+  if (!created) return replayed(session, member.role, messages, pref);
+  const [message, assistantMessage] = messages as [ChatMessage, ChatMessage?];
+  // The session row as the transaction left it, without reading it back.
+  session.set(
+    { messageCount: session.messageCount + messages.length, activityAt: message.createdAt },
+    { raw: true },
+  );
+  const events: DomainEvent[] = messages.map((m) => ({ type: "message.created", message: m }));
+  if (assistantMessage) {
+    events.push({
+      type: "answer.requested",
+      userMessage: message,
+      assistant: assistantMessage,
+      pref,
     });
   }
-  const session = await ctx.db.models.ChatSession.findByPk(sessionId);
-  if (!session) throw new Error("session vanished after send");
-  return { session, message, created, assistantMessage };
+  return { session, role: member.role, message, created, assistantMessage, events };
+}
+
+/** A send without a session starts one, owned by the sender. */
+async function newSessionAccess(ctx: AppContext, input: SendInput): Promise<SessionAccess> {
+  const session = await createSession(ctx.db, input.userId, titleFromContent(input.content));
+  return authorizeAccess(ctx.db, input.userId, session.id, "write");
+}
+
+/**
+ * A send whose `clientId` was stored before (its ack was lost): nothing new is stored
+ * or announced; an answer still streaming is asked for again (same job id, so never
+ * twice) in case the first enqueue was lost.
+ */
+function replayed(
+  session: ChatSession,
+  role: Role,
+  rows: ChatMessage[],
+  pref: { provider?: string; model?: string },
+): SendResult {
+  const [message, assistantMessage] = rows as [ChatMessage, ChatMessage?];
+  const events: DomainEvent[] =
+    assistantMessage?.status === "streaming"
+      ? [{ type: "answer.requested", userMessage: message, assistant: assistantMessage, pref }]
+      : [];
+  return { session, role, message, created: false, assistantMessage, events };
 }

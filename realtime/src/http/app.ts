@@ -14,6 +14,7 @@ import { healthRoutes } from "../routes/health";
 import { inviteRoutes, memberRoutes } from "../routes/members";
 import { sessionRoutes } from "../routes/sessions";
 import { yjsTicketRoutes } from "../routes/yjsTicket";
+import { openApiDocument } from "./openapi";
 
 /** Where the built web app lives (`npm run build -w web`). */
 export const WEB_DIST = resolve(import.meta.dirname, "../../../web/dist");
@@ -52,6 +53,10 @@ export function createApp(ctx: AppContext): Express {
   const api = express.Router();
   api.use(express.json({ limit: LIMITS.jsonBodyBytes }));
   api.use(healthRoutes(ctx));
+  const spec = openApiDocument("1");
+  api.get("/openapi.json", (_req, res) => {
+    res.json(spec);
+  });
   api.use("/auth", authRoutes(ctx, authenticate));
   api.use("/chat", sessionRoutes(ctx, authenticate));
   api.use("/chat", memberRoutes(ctx, authenticate));

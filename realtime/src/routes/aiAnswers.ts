@@ -1,5 +1,6 @@
 import { unavailable } from "@engunity/core";
 import { type ChatMessage, presentMessage } from "@engunity/db";
+import { applyDelta, type StreamDelta, type StreamState } from "@engunity/shared";
 import type { Request, Response } from "express";
 import type { AppContext } from "../context";
 
@@ -70,41 +71,59 @@ export async function streamAnswer(
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   send("message", first);
 
-  let epoch = 0;
-  let lastSeq = 0;
   let finished = false;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => {
     resolveDone = resolve;
   });
-  const deliver = (e: number, seq: number, text: string) => {
-    if (e < epoch || (e === epoch && seq <= lastSeq)) return;
-    if (e > epoch) lastSeq = 0;
-    // Live batches may arrive before the catch-up read ends; only the next seq goes out.
-    if (seq !== lastSeq + 1) return;
-    epoch = e;
-    lastSeq = seq;
-    send("delta", { messageId: assistantId, epoch, seq, text });
+  // What this client has been sent, advanced only by the shared stream rule. Live
+  // batches and log reads are applied one at a time (a chain), so a gap is filled from
+  // the log before anything newer goes out — never dropped.
+  let rendered: StreamState | undefined;
+  let chain = Promise.resolve();
+  const apply = (delta: StreamDelta) => {
+    const r = applyDelta(rendered, delta);
+    if (r.outcome === "applied") {
+      rendered = r.state;
+      send("delta", {
+        messageId: assistantId,
+        epoch: delta.epoch,
+        seq: delta.seq,
+        text: delta.text,
+      });
+    }
+    return r.outcome;
   };
-  const pendingLive: { epoch: number; seq: number; text: string }[] = [];
-  let caughtUp = false;
+  const catchUp = async () => {
+    const after = rendered?.seq ?? 0;
+    let log = await ctx.ai.log.read(assistantId, after);
+    // A retried generation's log starts at seq 1 of a newer epoch.
+    if (log && rendered && log.epoch !== rendered.epoch && after > 0) {
+      log = await ctx.ai.log.read(assistantId, 0);
+    }
+    for (const d of log?.deltas ?? []) apply({ epoch: log!.epoch, seq: d.seq, text: d.text });
+  };
+  const deliver = (delta: StreamDelta) => {
+    chain = chain.then(async () => {
+      if (apply(delta) === "gap") await catchUp();
+    });
+  };
   const unsubscribe = await ctx.ai.bus.subscribe(assistantId, (e) => {
-    if (e.type === "delta") {
-      if (caughtUp) deliver(e.epoch, e.seq, e.text);
-      else pendingLive.push(e);
-    } else if (e.type === "done") resolveDone();
+    if (e.type === "delta") deliver({ epoch: e.epoch, seq: e.seq, text: e.text });
+    else if (e.type === "done") resolveDone();
   });
   req.on("close", () => {
     if (!finished) resolveDone();
   });
   try {
-    const log = await ctx.ai.log.read(assistantId, 0);
-    for (const d of log?.deltas ?? []) deliver(log!.epoch, d.seq, d.text);
-    caughtUp = true;
-    for (const e of pendingLive.splice(0)) deliver(e.epoch, e.seq, e.text);
+    // Subscribed first, then the log: anything published in between is either in the
+    // log (sent now) or arrives live after it (stale, or applied in order).
+    chain = chain.then(catchUp);
+    await chain;
     const row = await ctx.db.models.ChatMessage.findByPk(assistantId);
     if (row?.status === "streaming") await done;
     finished = true;
+    await chain;
     const final = await ctx.db.models.ChatMessage.findByPk(assistantId, {
       include: [{ association: "author" }],
     });

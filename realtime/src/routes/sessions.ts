@@ -22,7 +22,7 @@ import {
   sendMessageBodySchema,
 } from "@engunity/shared";
 import { type RequestHandler, Router } from "express";
-import { announce, presentMembers } from "../announce";
+import { announce, presentMembers, publish } from "../announce";
 import { announceRead } from "../announceActivity";
 import { sendMessage } from "../commands/sendMessage";
 import type { AppContext } from "../context";
@@ -89,14 +89,14 @@ export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
   router.post("/", async (req, res) => {
     const body = parse(sendMessageBodySchema, req.body);
     const user = currentUser(req);
-    const { session, message, assistantMessage } = await sendMessage(ctx, {
+    const { session, role, message, assistantMessage, events } = await sendMessage(ctx, {
       ...body,
       userId: user.id,
     });
+    await publish(ctx, events);
     const memberCount = await countMembers(ctx.db, session.id);
-    const membership = await authorize(ctx.db, user.id, session.id, "read");
     const first = {
-      session: presentSession(session, membership.role, memberCount),
+      session: presentSession(session, role, memberCount),
       userMessage: presentMessage(message),
       assistantMessage: assistantMessage ? presentMessage(assistantMessage) : null,
     };

@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from "node:http";
-import { connectRedis, originAllowed, type RoomEmitter } from "@engunity/core";
+import { connectRedis, originAllowed, type RoomEmitter, redisKeys } from "@engunity/core";
 import { LIMITS, sessionIdOfRoom, sessionRoom, userRoom } from "@engunity/shared";
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { Redis } from "ioredis";
@@ -69,7 +69,7 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
       waitForConnection: true,
     });
     redisClients.push(pub, sub);
-    io.adapter(createAdapter(pub, sub, { key: `${config.REDIS_PREFIX}:sio` }));
+    io.adapter(createAdapter(pub, sub, { key: redisKeys(config.REDIS_PREFIX).socketIo }));
   }
   const presence =
     ctx.redis && config.REDIS_URL
@@ -78,7 +78,7 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
           subscriber: connectRedis(config.REDIS_URL, logger, "engunity-presence-sub", {
             waitForConnection: true,
           }),
-          keyPrefix: `${config.REDIS_PREFIX}:presence`,
+          keyPrefix: redisKeys(config.REDIS_PREFIX).presence,
           logger,
         })
       : createMemoryPresence();

@@ -1,4 +1,5 @@
 import type { Logger } from "@engunity/core";
+import { redisKeys } from "@engunity/core";
 import type { Redis } from "ioredis";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
@@ -114,7 +115,7 @@ export function createRedisDocSync(opts: {
   handlers: DocSyncHandlers;
 }): DocSync {
   const { subscriber, publisher, logger, nodeId } = opts;
-  const channelPrefix = `${opts.prefix}:yjs:`;
+  const channelPrefix = redisKeys(opts.prefix).yjsChannelPrefix;
   const channel = (room: string) => `${channelPrefix}${room}`;
 
   subscriber.on("messageBuffer", (rawChannel: Buffer, data: Buffer) => {

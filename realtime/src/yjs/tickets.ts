@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { redisKeys } from "@engunity/core";
 import type { Redis } from "ioredis";
 import type { AppContext } from "../context";
 
@@ -26,7 +27,7 @@ function newTicket(): string {
 }
 
 export function redisTicketStore(redis: Redis, prefix: string, ttlMs: number): TicketStore {
-  const key = (ticket: string) => `${prefix}:yjs-ticket:${ticket}`;
+  const key = (ticket: string) => redisKeys(prefix).yjsTicket(ticket);
   return {
     async issue(grant) {
       const ticket = newTicket();

@@ -1,4 +1,5 @@
 import type { Member, Session } from "@engunity/shared";
+import { can } from "@engunity/shared/abilities";
 import { createSignal, For, Show } from "solid-js";
 import { api, errorText } from "../lib/api";
 import { currentUser } from "../lib/auth";
@@ -20,7 +21,7 @@ export function ShareDialog(props: {
   onMembers: (members: Member[]) => void;
   onClose: () => void;
 }) {
-  const isOwner = () => props.session.role === "owner";
+  const isOwner = () => can(props.session.role, "manageMembers");
   // Invite links, like adding members, are the owner's (the server's session policy).
   const canInvite = isOwner;
   const [error, setError] = createSignal<string | null>(null);

@@ -8,6 +8,7 @@ import type {
   User,
 } from "@engunity/shared";
 import { LIMITS } from "@engunity/shared/limits";
+import { applyDelta, applyDeltas, type StreamDelta } from "@engunity/shared/stream";
 import { batch, createEffect, on, onCleanup } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
 import { api, errorText } from "./api";
@@ -110,6 +111,7 @@ export function createChatRoom(sessionId: string, initialAround?: string) {
       for (const m of messages) upsertMessage(m);
       for (const g of generations) {
         ensureAssistant(g.messageId);
+        // The join snapshot is authoritative: what was rendered before it may be stale.
         setState("streams", g.messageId, { epoch: g.epoch, seq: g.seq, text: g.text });
       }
     });
@@ -168,38 +170,37 @@ export function createChatRoom(sessionId: string, initialAround?: string) {
     }
   }
 
-  /** Asks the server for the deltas after the ones we have, when one went missing. */
-  async function resume(messageId: string): Promise<void> {
+  /**
+   * Fills a gap from the resume log. A first answer from an epoch we had not seen yet
+   * starts after our old seq, so it is asked again from the start of that epoch.
+   */
+  async function resume(messageId: string, fromStart = false): Promise<void> {
     const s = state.streams[messageId];
     try {
-      const res = await request("ai:resume", { sessionId, messageId, afterSeq: s?.seq ?? 0 });
+      const afterSeq = fromStart ? 0 : (s?.seq ?? 0);
+      const res = await request("ai:resume", { sessionId, messageId, afterSeq });
       if ("error" in res) return;
       if (res.done) {
         finish(res.done);
         return;
       }
       const cur = state.streams[messageId];
-      if (!cur || res.epoch !== cur.epoch) {
-        setState("streams", messageId, { epoch: res.epoch, seq: 0, text: "" });
+      const r = applyDeltas(cur, res.epoch, res.deltas);
+      if (r.outcome === "applied") setState("streams", messageId, { ...cur, ...r.state });
+      else if (r.outcome === "gap" && !fromStart && res.epoch !== cur?.epoch) {
+        await resume(messageId, true);
       }
-      for (const d of res.deltas) appendDelta(messageId, res.epoch, d.seq, d.text);
     } catch {
       // Offline: the join snapshot on reconnect carries the text so far.
     }
   }
 
-  function appendDelta(messageId: string, epoch: number, seq: number, text: string): boolean {
-    const s = state.streams[messageId];
-    if (!s || epoch > s.epoch) {
-      // A new epoch (a retried generation) starts over from seq 1.
-      if (seq !== 1) return false;
-      setState("streams", messageId, { ...s, epoch, seq: 1, text });
-      return true;
-    }
-    if (epoch < s.epoch || seq <= s.seq) return true; // stale or duplicate
-    if (seq !== s.seq + 1) return false; // gap
-    setState("streams", messageId, { seq, text: s.text + text });
-    return true;
+  /** Applies one live batch through the shared stream rule; a gap asks the log. */
+  function receiveDelta(messageId: string, delta: StreamDelta): void {
+    const cur = state.streams[messageId];
+    const r = applyDelta(cur, delta);
+    if (r.outcome === "applied") setState("streams", messageId, { ...cur, ...r.state });
+    else if (r.outcome === "gap") void resume(messageId);
   }
 
   function finish(message: Message): void {
@@ -221,8 +222,7 @@ export function createChatRoom(sessionId: string, initialAround?: string) {
       setState("streams", messageId, { epoch, seq: 0, text: "", provider, model });
     },
     "ai:delta": ({ sessionId: sid, messageId, epoch, seq, text }) => {
-      if (sid !== sessionId) return;
-      if (!appendDelta(messageId, epoch, seq, text)) void resume(messageId);
+      if (sid === sessionId) receiveDelta(messageId, { epoch, seq, text });
     },
     "ai:done": ({ sessionId: sid, message }) => {
       if (sid === sessionId) finish(message);

@@ -1,4 +1,5 @@
 import type { Session } from "@engunity/shared";
+import { can, defaultAiMode } from "@engunity/shared/abilities";
 import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
 import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { Avatar } from "../components/Avatar";
@@ -52,9 +53,11 @@ function ChatView(props: { sessionId: string }) {
   const [peers, setPeers] = createSignal<Peer[]>([]);
 
   const role = () => state.session?.role;
-  const canWrite = () => role() === "owner" || role() === "editor";
+  const canWrite = () => can(role(), "write");
+  // The server's default (shared defaultAiMode): one member → every message asks the AI.
   const solo = createMemo(
-    () => (state.session?.memberCount ?? state.members.length) <= 1 && state.members.length <= 1,
+    () =>
+      defaultAiMode(Math.max(state.session?.memberCount ?? 0, state.members.length)) === "every",
   );
   const me = () => currentUser();
   const pending = createMemo(() => pendingFor(props.sessionId));
@@ -64,7 +67,7 @@ function ChatView(props: { sessionId: string }) {
       .map(([id]) => displayName(state.members.find((m) => m.user.id === id)?.user)),
   );
 
-  // Follow mode: pinned to the newest message while at the bottom, put when reading
+  // Follow mode: pinned to the newest message while at the bottom, left in place when reading
   // back, with a pill counting what arrived below.
   let scroller!: HTMLDivElement;
   let inner!: HTMLDivElement;
@@ -332,10 +335,10 @@ function ChatView(props: { sessionId: string }) {
             data-testid="share"
             onClick={() => setSharing(true)}
           >
-            {role() === "owner" ? "Share" : "Members"}
+            {can(role(), "invite") ? "Share" : "Members"}
           </button>
           <SessionMenu
-            canDelete={role() === "owner"}
+            canDelete={can(role(), "delete")}
             onExport={(f) => void exportAs(f)}
             onDelete={() => setConfirmDelete(true)}
             onLeave={() => void leave()}

@@ -1,5 +1,6 @@
 import { presentMessage } from "@engunity/db";
 import { sendPayloadSchema } from "@engunity/shared";
+import { publish } from "../../announce";
 import { sendMessage } from "../../commands/sendMessage";
 import { onAckEvent } from "../ackHandler";
 import { ensureTokenScope } from "../sessionAccess";
@@ -7,19 +8,20 @@ import type { SocketHandler } from "../types";
 import { setTyping } from "../typingState";
 
 /**
- * `message:send`: the send command authorizes, rate-limits, stores (idempotent on
- * `clientId`) and announces `message:new` after commit; the ack follows it, so an
- * acked message is always in the database.
+ * `message:send`: the send command authorizes, rate-limits and stores (idempotent on
+ * `clientId`); its events are published (`message:new`, the answer job) before the ack,
+ * so an acked message is always in the database and its answer queued.
  */
 export const messageSend: SocketHandler = {
   event: "message:send",
   register(gw, socket) {
     onAckEvent(gw, socket, "message:send", sendPayloadSchema, async (payload) => {
       ensureTokenScope(socket, payload.sessionId);
-      const { message, assistantMessage } = await sendMessage(gw.ctx, {
+      const { message, assistantMessage, events } = await sendMessage(gw.ctx, {
         ...payload,
         userId: socket.data.userId,
       });
+      await publish(gw.ctx, events);
       setTyping(gw, socket, payload.sessionId, false);
       return {
         message: presentMessage(message),

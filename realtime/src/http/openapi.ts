@@ -1,0 +1,275 @@
+import {
+  addMemberBodySchema,
+  authResponseSchema,
+  createInviteBodySchema,
+  createSessionBodySchema,
+  errorBodySchema,
+  exportQuerySchema,
+  historyQuerySchema,
+  inviteSchema,
+  loginBodySchema,
+  markReadBodySchema,
+  memberSchema,
+  messageSchema,
+  patchMemberBodySchema,
+  patchSessionBodySchema,
+  readStateSchema,
+  registerBodySchema,
+  searchHitSchema,
+  searchQuerySchema,
+  sendMessageBodySchema,
+  sessionDetailSchema,
+  sessionListItemSchema,
+  sessionSchema,
+  stopPayloadSchema,
+  userSchema,
+} from "@engunity/shared";
+import { type ZodType, z } from "zod";
+
+/** One REST route of the public contract (docs/PROTOCOL.md "REST"). */
+export interface ApiRoute {
+  method: "get" | "post" | "patch" | "delete";
+  /** Under `/api/v1`, Express style (`/chat/:id`). */
+  path: string;
+  summary: string;
+  /** False for the routes that need no bearer token. */
+  auth?: boolean;
+  body?: ZodType;
+  query?: z.ZodObject;
+  /** The success status and its body (none for 204). */
+  status?: number;
+  response?: ZodType;
+}
+
+const ok = z.object({ ok: z.literal(true) });
+const members = z.object({ members: z.array(memberSchema) });
+const memberChange = z.object({ member: memberSchema.optional(), members: z.array(memberSchema) });
+
+/**
+ * The REST routes this server answers, with the zod schemas of `shared/` that validate
+ * them. `GET /api/v1/openapi.json` is generated from this table, and a test checks the
+ * table against the routes Express really serves, both ways.
+ */
+export const API_ROUTES: readonly ApiRoute[] = [
+  {
+    method: "get",
+    path: "/health",
+    summary: "Database and Redis reachability (503 names what is down)",
+    auth: false,
+  },
+  { method: "get", path: "/openapi.json", summary: "This document", auth: false },
+  {
+    method: "post",
+    path: "/auth/register",
+    summary: "Create an account",
+    auth: false,
+    body: registerBodySchema,
+    status: 201,
+    response: authResponseSchema,
+  },
+  {
+    method: "post",
+    path: "/auth/login",
+    summary: "Sign in with username or email",
+    auth: false,
+    body: loginBodySchema,
+    response: authResponseSchema,
+  },
+  { method: "get", path: "/auth/me", summary: "The signed-in user", response: userSchema },
+  {
+    method: "get",
+    path: "/chat/",
+    summary: "The caller's sessions, newest activity first",
+    response: z.object({ sessions: z.array(sessionListItemSchema) }),
+  },
+  {
+    method: "post",
+    path: "/chat/read-all",
+    summary: "Mark every session of the caller read up to its newest message",
+    response: z.object({ sessions: z.array(readStateSchema) }),
+  },
+  {
+    method: "post",
+    path: "/chat/:id/read",
+    summary:
+      "Mark a session read up to a message (default: its newest); read state only moves forward",
+    body: markReadBodySchema,
+    response: readStateSchema,
+  },
+  {
+    method: "post",
+    path: "/chat/sessions",
+    summary: "Create a session (caller is owner)",
+    body: createSessionBodySchema,
+    status: 201,
+    response: sessionSchema,
+  },
+  {
+    method: "post",
+    path: "/chat/",
+    summary:
+      "Send a message (creates a session without sessionId); `Accept: text/event-stream` streams the answer as SSE",
+    body: sendMessageBodySchema,
+    response: z.object({
+      session: sessionSchema,
+      userMessage: messageSchema,
+      assistantMessage: messageSchema.nullable(),
+    }),
+  },
+  {
+    method: "get",
+    path: "/chat/:id",
+    summary:
+      "A session with its history, oldest first (`before` pages back, `after` forward, `around` opens a window at a message); the newest page marks it read",
+    query: historyQuerySchema,
+    response: sessionDetailSchema,
+  },
+  {
+    method: "patch",
+    path: "/chat/:id",
+    summary: "Rename or change settings (editor+)",
+    body: patchSessionBodySchema,
+    response: sessionSchema,
+  },
+  { method: "delete", path: "/chat/:id", summary: "Delete the session (owner)", status: 204 },
+  {
+    method: "post",
+    path: "/chat/:id/stop",
+    summary: "Stop a generation (editor+)",
+    body: stopPayloadSchema.pick({ messageId: true }),
+    response: ok,
+  },
+  {
+    method: "get",
+    path: "/chat/:id/members",
+    summary: "Members with their online flag",
+    response: members,
+  },
+  {
+    method: "post",
+    path: "/chat/:id/members",
+    summary: "Add a member by username or email (owner)",
+    body: addMemberBodySchema,
+    status: 201,
+    response: memberChange,
+  },
+  {
+    method: "patch",
+    path: "/chat/:id/members/:userId",
+    summary: "Change a member's role (owner)",
+    body: patchMemberBodySchema,
+    response: memberChange,
+  },
+  {
+    method: "delete",
+    path: "/chat/:id/members/:userId",
+    summary: "Remove a member (owner; anyone may remove themself)",
+    status: 204,
+  },
+  {
+    method: "post",
+    path: "/chat/:id/invites",
+    summary: "Create an invite link (owner)",
+    body: createInviteBodySchema,
+    status: 201,
+    response: inviteSchema,
+  },
+  { method: "post", path: "/invites/:token/accept", summary: "Accept an invite link" },
+  {
+    method: "get",
+    path: "/chat/:id/export",
+    summary: "The whole session as Markdown or JSON",
+    query: exportQuerySchema,
+  },
+  {
+    method: "post",
+    path: "/chat/:id/yjs-ticket",
+    summary: "A single-use ticket for the Yjs connection",
+    response: z.object({ ticket: z.string() }),
+  },
+  {
+    method: "get",
+    path: "/search",
+    summary:
+      "Full-text search of the caller's sessions (or one, `sessionId`), best first, with highlighted snippets",
+    query: searchQuerySchema,
+    response: z.object({ hits: z.array(searchHitSchema) }),
+  },
+  {
+    method: "get",
+    path: "/providers",
+    summary: "Configured AI providers and models, and the default",
+  },
+];
+
+/** `/chat/:id/members/:userId` → `/chat/{id}/members/{userId}` */
+export function openApiPath(path: string): string {
+  return path.replace(/:(\w+)/g, "{$1}");
+}
+
+const jsonSchema = (schema: ZodType) =>
+  z.toJSONSchema(schema, { io: "input", unrepresentable: "any", target: "draft-2020-12" });
+
+/** The OpenAPI 3.1 document of `API_ROUTES`. */
+export function openApiDocument(version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of API_ROUTES) {
+    const params = [...route.path.matchAll(/:(\w+)/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
+    const query = route.query
+      ? Object.entries(route.query.shape).map(([name, schema]) => ({
+          name,
+          in: "query",
+          required: !(schema as ZodType).safeParse(undefined).success,
+          schema: jsonSchema(schema as ZodType),
+        }))
+      : [];
+    const status = String(route.status ?? 200);
+    paths[openApiPath(route.path)] ??= {};
+    paths[openApiPath(route.path)]![route.method] = {
+      summary: route.summary,
+      ...(route.auth === false ? { security: [] } : {}),
+      ...(params.length || query.length ? { parameters: [...params, ...query] } : {}),
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { "application/json": { schema: jsonSchema(route.body) } },
+            },
+          }
+        : {}),
+      responses: {
+        [status]: {
+          description: status === "204" ? "No content" : "Success",
+          ...(route.response
+            ? { content: { "application/json": { schema: jsonSchema(route.response) } } }
+            : {}),
+        },
+        default: {
+          description: "An error in the contract's shape",
+          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+        },
+      },
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Engunity REST API",
+      version,
+      description:
+        "The REST half of docs/PROTOCOL.md; Socket.IO events and Yjs are documented there.",
+    },
+    servers: [{ url: "/api/v1" }],
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+      schemas: { Error: jsonSchema(errorBodySchema) },
+    },
+    paths,
+  };
+}
