@@ -5,5 +5,5 @@ export * from "./limits";
 export * from "./objects";
 export * from "./rest";
 export * from "./rooms";
-export * from "./titles";
 export * from "./stream";
+export * from "./titles";
