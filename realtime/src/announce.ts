@@ -1,7 +1,13 @@
 import type { ChatMessage, ChatSession, Db } from "@engunity/db";
-import { listMembers, presentMember, presentMessage, presentSession } from "@engunity/db";
-import { sessionRoom } from "@engunity/shared";
-import { announceActivity, memberRooms } from "./announceActivity";
+import {
+  countMembers,
+  listMembers,
+  presentMember,
+  presentMessage,
+  presentSession,
+} from "@engunity/db";
+import { sessionRoom, sessionWatchRoom } from "@engunity/shared";
+import { announceActivity } from "./announceActivity";
 import { enqueueAnswer } from "./commands/askAi";
 import type { AppContext } from "./context";
 import type { DomainEvent } from "./events";
@@ -36,9 +42,7 @@ export const announce = {
       message: presentMessage(message),
     });
     // The sidebar of every member, whichever session they have open.
-    void announceActivity(ctx, message).catch((err: unknown) =>
-      ctx.logger.warn({ err }, "session:activity not announced"),
-    );
+    announceActivity(ctx, message);
   },
 
   async sessionUpdated(
@@ -46,12 +50,11 @@ export const announce = {
     session: ChatSession,
     role: "owner" | "editor" | "viewer",
   ): Promise<void> {
-    const rooms = await memberRooms(ctx, session.id);
-    const memberCount = rooms.length;
-    // The session room and every member's own room (a rename reaches the sidebar of
-    // members not viewing it); a socket in both gets it once.
+    const memberCount = await countMembers(ctx.db, session.id);
+    // The session room and its watch room (a rename reaches the sidebar of members
+    // not viewing it); a socket in both gets it once.
     ctx.emitter
-      .to([sessionRoom(session.id), ...rooms])
+      .to([sessionRoom(session.id), sessionWatchRoom(session.id)])
       .emit("session:updated", { session: presentSession(session, role, memberCount) });
   },
 

@@ -1,28 +1,17 @@
 import type { ChatMessage } from "@engunity/db";
 import type { ReadState } from "@engunity/shared";
-import { userRoom } from "@engunity/shared";
+import { sessionWatchRoom, userRoom } from "@engunity/shared";
 import type { AppContext } from "./context";
 
 /**
- * What rides each user's own room (`userRoom`) for the sidebar: activity in any of
- * their sessions, and read state moving on one of their devices. One emit to many
- * rooms: Socket.IO serialises the frame once and delivers it once per socket.
+ * What rides the user channel for the sidebar: activity in any of a user's sessions
+ * (to the session's watch room, which every member's sockets are in), and read state
+ * moving on one of their devices (to their own room). No database read per message.
  */
 
-/** The user rooms of a session's members: one indexed read of `session_members`. */
-export async function memberRooms(ctx: AppContext, sessionId: string): Promise<string[]> {
-  const rows = await ctx.db.models.SessionMember.findAll({
-    where: { sessionId },
-    attributes: ["userId"],
-  });
-  return rows.map((r) => userRoom(r.userId));
-}
-
 /** `session:activity` to every member: a message arrived (clients count unread from it). */
-export async function announceActivity(ctx: AppContext, message: ChatMessage): Promise<void> {
-  const rooms = await memberRooms(ctx, message.sessionId);
-  if (rooms.length === 0) return;
-  ctx.emitter.to(rooms).emit("session:activity", {
+export function announceActivity(ctx: AppContext, message: ChatMessage): void {
+  ctx.emitter.to(sessionWatchRoom(message.sessionId)).emit("session:activity", {
     sessionId: message.sessionId,
     messageId: message.id,
     authorId: message.authorId,

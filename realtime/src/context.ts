@@ -31,6 +31,11 @@ export interface AppContext {
    * session deleted). A no-op until the Socket.IO gateway is attached.
    */
   evict(sessionId: string, userId?: string): void;
+  /**
+   * Puts a user's sockets, on every node, in a session's watch room (they became a
+   * member): its activity reaches their sidebar. `evict` takes them out again.
+   */
+  watch(sessionId: string, userId: string): void;
   /** Users currently connected to a session room, across nodes (sockets fill this in). */
   onlineUserIds(sessionId: string): Promise<Set<string>>;
   /**

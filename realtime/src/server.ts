@@ -103,6 +103,7 @@ export async function startRealtimeNode(
       return `http://${host ?? `localhost:${config.PORT}`}`;
     },
     evict: () => {},
+    watch: () => {},
     onlineUserIds: async () => new Set(),
     docs: { setTitle: async () => {} },
     runningGenerations: (sessionId) => ai.log.running(sessionId),

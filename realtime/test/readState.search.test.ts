@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, apiClient } from "../../test/support/api";
 import { createTestStack, type DbKind, type TestStack } from "../../test/support/node";
-import { type ClientSocket, connectClient, once } from "../../test/support/sockets";
+import {
+  barrier,
+  type ClientSocket,
+  collect,
+  connectClient,
+  once,
+} from "../../test/support/sockets";
 
 /**
  * Read state kept on the server (unread counts equal on every device, forward only,
@@ -142,5 +148,27 @@ describe.each<DbKind>(["sqlite", "postgres"])("read state and search on %s", (ki
     expect(after.body.hasNewer).toBe(true);
     const both = await api.get(`/chat/${sessionId}?after=${ids[0]}&before=${ids[2]}`, bob.token);
     expect(both.status).toBe(400);
+  });
+
+  it("adds a member's open sockets to the session's activity, and takes them out on removal", async () => {
+    const carol = await api.register("carol");
+    const socket = await connectClient(url, carol.token);
+    try {
+      await api.post(
+        `/chat/${sessionId}/members`,
+        { username: "carol", role: "viewer" },
+        alice.token,
+      );
+      const activity = once(socket, "session:activity", (p) => p.sessionId === sessionId);
+      const extra = await send(alice.token, "hello carol");
+      expect((await activity).messageId).toBe(extra);
+      await api.del(`/chat/${sessionId}/members/${carol.user.id}`, alice.token);
+      const seen = collect(socket, "session:activity");
+      await send(alice.token, "carol has gone");
+      await barrier(socket);
+      expect(seen).toEqual([]);
+    } finally {
+      socket.close();
+    }
   });
 });

@@ -83,6 +83,7 @@ export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
   router.post("/sessions", async (req, res) => {
     const body = parse(createSessionBodySchema, req.body ?? {});
     const session = await createSession(ctx.db, currentUser(req).id, body.title ?? "");
+    ctx.watch(session.id, currentUser(req).id);
     res.status(201).json(presentSession(session, "owner", 1));
   });
 
@@ -93,6 +94,8 @@ export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
       ...body,
       userId: user.id,
     });
+    // A session this send created: the sender's other devices watch it from now on.
+    if (!body.sessionId) ctx.watch(session.id, user.id);
     await publish(ctx, events);
     const memberCount = await countMembers(ctx.db, session.id);
     const first = {

@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from "node:http";
 import { connectRedis, originAllowed, type RoomEmitter, redisKeys } from "@engunity/core";
-import { LIMITS, sessionIdOfRoom, sessionRoom, userRoom } from "@engunity/shared";
+import { LIMITS, sessionIdOfRoom, sessionRoom, sessionWatchRoom, userRoom } from "@engunity/shared";
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { Redis } from "ioredis";
 import { Server } from "socket.io";
@@ -96,7 +96,12 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
   ctx.emitter = emitter;
   ctx.evict = (sessionId, userId) => {
     const room = sessionRoom(sessionId);
+    const watch = sessionWatchRoom(sessionId);
     io.in(userId ? userRoom(userId) : room).socketsLeave(room);
+    io.in(userId ? userRoom(userId) : watch).socketsLeave(watch);
+  };
+  ctx.watch = (sessionId, userId) => {
+    io.in(userRoom(userId)).socketsJoin(sessionWatchRoom(sessionId));
   };
   ctx.onlineUserIds = async (sessionId) => new Set(await presence.userIds(sessionId));
 
@@ -135,6 +140,10 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
       metrics.socketEventsIn.inc({ event: knownEvents.has(event) ? event : "unknown" });
     });
     void socket.join(userRoom(userId));
+    // One read per connection, none per message: the watch rooms of its memberships.
+    void ctx.db.models.SessionMember.findAll({ where: { userId }, attributes: ["sessionId"] })
+      .then((rows) => socket.join(rows.map((r) => sessionWatchRoom(r.sessionId))))
+      .catch((err: unknown) => ctx.logger.warn({ err }, "watch rooms not joined"));
     disconnectAtExpiry(socket);
     for (const handler of socketHandlers) handler.register(gw, socket);
     // After the room leaves above: Socket.IO leaves every room before "disconnect".
