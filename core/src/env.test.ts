@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -48,5 +48,29 @@ describe("loadConfig", () => {
     });
     expect(config.ALLOWED_ORIGINS).toEqual(["https://a.example", "http://localhost:5173"]);
     expect(config.llmModelPath).toBe("/models/phi2.gguf");
+  });
+
+  it("reads AI_PRICES inline or from a file, and names a bad one", () => {
+    const dir = tmp();
+    const inline = loadConfig({
+      DATA_DIR: dir,
+      AI_PRICES: '{"m1": {"prompt": 1, "completion": 2}}',
+    });
+    expect(inline.aiPrices).toEqual({ m1: { prompt: 1, completion: 2 } });
+    const file = join(dir, "prices.json");
+    writeFileSync(file, '{"groq/m2": {"prompt": 0.5, "completion": 0.7}}');
+    expect(loadConfig({ DATA_DIR: dir, AI_PRICES: file }).aiPrices).toEqual({
+      "groq/m2": { prompt: 0.5, completion: 0.7 },
+    });
+    expect(loadConfig({ DATA_DIR: dir }).aiPrices).toBeUndefined();
+    expect(() => loadConfig({ DATA_DIR: dir, AI_PRICES: "{nope" })).toThrow(
+      /AI_PRICES is not valid JSON/,
+    );
+    expect(() =>
+      loadConfig({ DATA_DIR: dir, AI_PRICES: '{"m": {"prompt": -1, "completion": 1}}' }),
+    ).toThrow(/AI_PRICES at "m.prompt"/);
+    expect(() => loadConfig({ DATA_DIR: dir, AI_PRICES: join(dir, "missing.json") })).toThrow(
+      ConfigError,
+    );
   });
 });

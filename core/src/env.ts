@@ -54,6 +54,35 @@ const envSchema = z.object({
       "must be a comma list of groq, local, openai, offline",
     )
     .default("groq,local,openai,offline"),
+  /** Until an HTTP provider's response starts (headers), per attempt (ms). */
+  AI_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).default(5_000),
+  /** Until a provider's first token, per attempt (ms); the local model may override it. */
+  AI_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(50).default(20_000),
+  /** Whole answer from one provider (ms). */
+  AI_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  /** Per-provider overrides of the two timeouts above. */
+  GROQ_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).optional(),
+  GROQ_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(50).optional(),
+  OPENAI_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).optional(),
+  OPENAI_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(50).optional(),
+  /** The local model loads on its first answer, so its first token may take longer. */
+  LLM_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(50).default(120_000),
+  /**
+   * The longest `retry-after` worth waiting for on the same provider, and only when no
+   * other real provider is left; a longer one skips the provider until it has passed.
+   */
+  AI_RETRY_AFTER_MAX_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /** Failures in a row that open a provider's circuit breaker. */
+  AI_BREAKER_FAILURES: z.coerce.number().int().min(1).default(3),
+  /** How long an open breaker skips its provider before one probe is let through (ms). */
+  AI_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(100).default(30_000),
+  /** How long a provider's model list (`GET /models`) is cached (s). */
+  AI_MODELS_TTL_SECONDS: z.coerce.number().int().min(1).default(300),
+  /** The `quality` preference's model, as `provider:model` (default: Groq's GROQ_MODEL). */
+  AI_QUALITY_MODEL: z
+    .string()
+    .regex(/^(groq|local|openai):.+$/, "must be provider:model, e.g. groq:llama-3.3-70b-versatile")
+    .optional(),
   /** Inference jobs one worker process runs at once. */
   AI_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   /** How long tokens are coalesced into one `ai:delta` batch (ms). */
@@ -70,6 +99,13 @@ const envSchema = z.object({
   AI_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   /** Tokens (prompt + completion) one user may spend per UTC day; 0 = unlimited. */
   AI_DAILY_TOKEN_QUOTA: z.coerce.number().int().min(0).default(200_000),
+  /**
+   * Prices for the admin dashboard's cost columns: inline JSON or the path of a JSON
+   * file, `{"provider/model" or "model": {"prompt": USD per 1M, "completion": USD per 1M}}`.
+   */
+  AI_PRICES: z.string().min(1).optional(),
+  /** Days recorded failure events (auth failures, DB errors, AI failures) are kept. */
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   EMBEDDINGS_MODEL_PATH: z.string().min(1).optional(),
   UPLOAD_DIR: z.string().min(1).optional(),
   MAX_UPLOAD_SIZE_MB: z.coerce.number().positive().max(1024).default(10),
@@ -93,7 +129,36 @@ const envSchema = z.object({
 
 export type RawEnv = z.infer<typeof envSchema>;
 
-export interface Config extends Omit<RawEnv, "SECRET_KEY" | "ALLOWED_ORIGINS" | "UPLOAD_DIR"> {
+const priceTableSchema = z.record(
+  z.string().min(1),
+  z.object({ prompt: z.number().min(0), completion: z.number().min(0) }),
+);
+/** USD per million tokens by `provider/model` or `model`. */
+export type PriceTable = z.infer<typeof priceTableSchema>;
+
+function loadPrices(value: string | undefined): PriceTable | undefined {
+  if (!value) return undefined;
+  const inline = value.trim().startsWith("{");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(inline ? value : readFileSync(resolve(value), "utf8"));
+  } catch (err) {
+    throw new ConfigError(
+      `Invalid configuration: AI_PRICES ${inline ? "is not valid JSON" : `file cannot be read as JSON (${(err as Error).message})`}`,
+    );
+  }
+  const parsed = priceTableSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(
+      `Invalid configuration: AI_PRICES at "${issue.path.join(".")}" ${issue.message} (want {"model": {"prompt": 0.5, "completion": 1.5}})`,
+    );
+  }
+  return parsed.data;
+}
+
+export interface Config
+  extends Omit<RawEnv, "SECRET_KEY" | "ALLOWED_ORIGINS" | "UPLOAD_DIR" | "AI_PRICES"> {
   SECRET_KEY: string;
   ALLOWED_ORIGINS: string[];
   UPLOAD_DIR: string;
@@ -104,6 +169,8 @@ export interface Config extends Omit<RawEnv, "SECRET_KEY" | "ALLOWED_ORIGINS" | 
   /** `LLM_MODEL_PATH`, or its alias `PHI2_LOCAL_PATH`. */
   llmModelPath?: string;
   mode: "embedded" | "scaled";
+  /** `AI_PRICES`, parsed (undefined: costs are not shown). */
+  aiPrices?: PriceTable;
 }
 
 /** Raised for bad configuration; its message is the one line start-up prints. */
@@ -157,7 +224,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       );
     }
   }
-  const { SECRET_KEY, ALLOWED_ORIGINS: _origins, UPLOAD_DIR, ...rest } = env;
+  const { SECRET_KEY, ALLOWED_ORIGINS: _origins, UPLOAD_DIR, AI_PRICES, ...rest } = env;
   return {
     ...rest,
     SECRET_KEY: SECRET_KEY ?? loadOrCreateSecret(dataDir),
@@ -167,5 +234,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sqlitePath: join(dataDir, "engunity.sqlite"),
     llmModelPath: env.LLM_MODEL_PATH ?? env.PHI2_LOCAL_PATH,
     mode: env.DATABASE_URL ? "scaled" : "embedded",
+    aiPrices: loadPrices(AI_PRICES),
   };
 }

@@ -5,6 +5,7 @@ export * from "./emitter";
 export * from "./env";
 export * from "./errors";
 export * from "./logger";
+export * from "./policies/adminPolicy";
 export * from "./policies/originPolicy";
 export * from "./policies/sessionPolicy";
 export * from "./rateLimit";

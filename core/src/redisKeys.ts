@@ -21,6 +21,10 @@ export interface RedisKeys {
   aiEvents(messageId: string): string;
   /** Key: a stop asked for before the worker subscribed. */
   aiCancel(messageId: string): string;
+  /** Hash: one provider's health (breaker state, remembered rate limit, last error). */
+  aiHealth(provider: string): string;
+  /** Key: the one half-open probe of a provider's breaker. */
+  aiProbe(provider: string): string;
   /** Counter: one user's AI tokens on one UTC day (`YYYY-MM-DD`). */
   aiUsage(day: string, userId: string): string;
   /** Channel prefix of Yjs document sync between nodes; the room name follows. */
@@ -42,6 +46,8 @@ export function redisKeys(prefix: string): RedisKeys {
     aiRunning: (sessionId) => `${prefix}:ai:running:${sessionId}`,
     aiEvents: (id) => `${prefix}:ai:ev:${id}`,
     aiCancel: (id) => `${prefix}:ai:cancel:${id}`,
+    aiHealth: (provider) => `${prefix}:ai:health:${provider}`,
+    aiProbe: (provider) => `${prefix}:ai:probe:${provider}`,
     aiUsage: (day, userId) => `${prefix}:ai:usage:${day}:${userId}`,
     yjsChannelPrefix: `${prefix}:yjs:`,
     yjsTicket: (ticket) => `${prefix}:yjs-ticket:${ticket}`,

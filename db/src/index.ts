@@ -2,16 +2,29 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Sequelize, type Transaction } from "sequelize";
 import { migrate, pendingMigrations } from "./migrator";
+import { AppEvent } from "./models/AppEvent";
 import { ChatMessage } from "./models/ChatMessage";
 import { ChatSession } from "./models/ChatSession";
 import { Document } from "./models/Document";
 import { Invite } from "./models/Invite";
+import { MessageVersion } from "./models/MessageVersion";
 import { SessionMember } from "./models/SessionMember";
 import { User } from "./models/User";
 import { YjsUpdate } from "./models/YjsUpdate";
 
 export { isUnavailableError, isUniqueViolation } from "./dbErrors";
-export { ChatMessage, ChatSession, Document, Invite, SessionMember, User, YjsUpdate };
+export type { AppEventKind } from "./models/AppEvent";
+export {
+  AppEvent,
+  ChatMessage,
+  ChatSession,
+  Document,
+  Invite,
+  MessageVersion,
+  SessionMember,
+  User,
+  YjsUpdate,
+};
 
 export interface DbOptions {
   /** `postgres://…`; when absent, SQLite at `sqlitePath`. */
@@ -35,6 +48,8 @@ export interface Models {
   Invite: typeof Invite;
   Document: typeof Document;
   YjsUpdate: typeof YjsUpdate;
+  MessageVersion: typeof MessageVersion;
+  AppEvent: typeof AppEvent;
 }
 
 export interface Db {
@@ -59,6 +74,8 @@ function bindModels(sequelize: Sequelize): Models {
     Invite: class extends Invite {},
     Document: class extends Document {},
     YjsUpdate: class extends YjsUpdate {},
+    MessageVersion: class extends MessageVersion {},
+    AppEvent: class extends AppEvent {},
   };
   for (const model of Object.values(models)) model.initModel(sequelize);
   const { User: U, ChatSession: S, SessionMember: M, ChatMessage: C, Document: D } = models;
@@ -68,6 +85,7 @@ function bindModels(sequelize: Sequelize): Models {
   C.belongsTo(U, { as: "author", foreignKey: "authorId" });
   C.belongsTo(S, { as: "session", foreignKey: "sessionId" });
   D.belongsTo(S, { as: "session", foreignKey: "sessionId" });
+  models.MessageVersion.belongsTo(C, { as: "message", foreignKey: "messageId" });
   return models;
 }
 
@@ -123,11 +141,16 @@ export function createDb(options: DbOptions): Db {
     close: () => sequelize.close(),
   };
 }
+export * from "./commands/eventRecorder";
 export * from "./commands/memberCommands";
 export * from "./commands/messageCreator";
+export * from "./commands/messageReviser";
 export * from "./commands/readState";
 export * from "./commands/sessionCommands";
+export * from "./commands/userAdmin";
 export * from "./commands/userCreator";
 export * from "./presenters/index";
+export * from "./queries/analyticsQueries";
 export * from "./queries/messageSearch";
 export * from "./queries/sessionQueries";
+export * from "./queries/userListing";

@@ -4,12 +4,16 @@ import { SequelizeStorage, Umzug } from "umzug";
 import * as m001 from "./migrations/001_initial";
 import * as m002 from "./migrations/002_yjs";
 import * as m005 from "./migrations/005_read_state_search";
+import * as m006 from "./migrations/006_message_versions";
+import * as m008 from "./migrations/008_analytics";
 
 /** Every migration, in order. Listed explicitly so no file glob runs at start-up. */
 const MIGRATIONS = [
   { name: "001_initial", ...m001 },
   { name: "002_yjs", ...m002 },
   { name: "005_read_state_search", ...m005 },
+  { name: "006_message_versions", ...m006 },
+  { name: "008_analytics", ...m008 },
 ];
 
 /** An arbitrary constant: the advisory lock two nodes take before migrating the same Postgres. */

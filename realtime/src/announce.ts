@@ -45,6 +45,13 @@ export const announce = {
     announceActivity(ctx, message);
   },
 
+  messageUpdated(ctx: AppContext, message: ChatMessage): void {
+    ctx.emitter.to(sessionRoom(message.sessionId)).emit("message:updated", {
+      sessionId: message.sessionId,
+      message: presentMessage(message),
+    });
+  },
+
   async sessionUpdated(
     ctx: AppContext,
     session: ChatSession,

@@ -1,5 +1,5 @@
 import type { AiRuntime, Config, Logger, RateLimiter, RoomEmitter } from "@engunity/core";
-import type { Db } from "@engunity/db";
+import type { Db, EventRecorder } from "@engunity/db";
 import type { GenerationSnapshot } from "@engunity/shared";
 import type { Redis } from "ioredis";
 import type { Metrics } from "./metrics";
@@ -54,4 +54,11 @@ export interface AppContext {
   runningGenerations(sessionId: string): Promise<GenerationSnapshot[]>;
   /** AI jobs, resume log, cancel bus and usage: in-process embedded, Redis scaled. */
   ai: AiRuntime;
+  /** Failure events for the admin dashboard (auth failures, database errors), batched. */
+  events: EventRecorder;
+  /**
+   * Cuts every live Socket.IO and Yjs connection of a user on every node (deactivated
+   * by an admin). A no-op until the gateway and the Yjs server are attached.
+   */
+  revokeUserConnections(userId: string): Promise<void>;
 }

@@ -12,10 +12,11 @@ import {
   redisKeys,
   silentEmitter,
 } from "@engunity/core";
-import { createDb, type Db } from "@engunity/db";
+import { createDb, createEventRecorder, type Db } from "@engunity/db";
 import type { AppContext } from "./context";
 import { createApp } from "./http/app";
 import { createMetrics } from "./metrics";
+import { revokeUserConnections } from "./revokeUserConnections";
 import { attachGateway } from "./sockets";
 import { attachYjsServer, type YjsServer } from "./yjs/yjsServer";
 
@@ -108,6 +109,11 @@ export async function startRealtimeNode(
     docs: { setTitle: async () => {} },
     runningGenerations: (sessionId) => ai.log.running(sessionId),
     ai,
+    events: createEventRecorder(db, {
+      retentionDays: config.EVENT_RETENTION_DAYS,
+      onError: (err) => logger.warn({ err }, "could not store failure events"),
+    }),
+    revokeUserConnections: async () => {},
   };
 
   const app = createApp(ctx);
@@ -125,6 +131,8 @@ export async function startRealtimeNode(
     evictSockets(sessionId, userId);
     yjs.evict(sessionId, userId);
   };
+  ctx.revokeUserConnections = (userId) =>
+    revokeUserConnections({ db, io: gateway.io, yjs }, userId);
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
     httpServer.listen(config.PORT, config.HOST, () => resolve());
@@ -143,6 +151,7 @@ export async function startRealtimeNode(
         httpServer.closeAllConnections();
       });
       await ai.close();
+      await ctx.events.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       if (ownsDb) await db.close();
     })();

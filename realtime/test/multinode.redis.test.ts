@@ -82,8 +82,8 @@ describe("two nodes when Redis restarts", () => {
     // Presence heals too: node A sees bob (on B) again.
     await waitFor(
       async () => (await nodeA.ctx.onlineUserIds(sessionId)).has(bob.user.id),
-      10_000,
       "presence after Redis returned",
+      10_000,
     );
 
     // Bob fills the gap from the database on re-join.

@@ -101,17 +101,30 @@ describe("socket gateway bad input", () => {
       expect(err.data.error.code).toBe("unauthorized");
     });
 
+    /**
+     * The status a refused handshake ended in: engine.io answers a refused `allowRequest`
+     * with 403 on polling and 400 on the websocket upgrade; a crash would be a reset or
+     * a 500, never these.
+     */
+    const refusedWith = (err: Error & { description?: any }) =>
+      typeof err.description === "number"
+        ? err.description
+        : err.description?.target?._req?.res?.statusCode;
+
     it("refuses another site's Origin and lets its own origin and no origin in", async () => {
       const own = new URL(node.url).origin;
       await expect(
         connectClient(node.url, alice.token, { headers: { origin: own } }),
       ).resolves.toBeDefined();
-      for (const transports of [["websocket"], ["polling"]] as const) {
+      for (const [transport, status] of [
+        ["websocket", 400],
+        ["polling", 403],
+      ] as const) {
         const err = await connectError(node.url, alice.token, {
           headers: { origin: "https://evil.example" },
-          transports: [...transports],
+          transports: [transport],
         });
-        expect(err).toBeInstanceOf(Error);
+        expect({ transport, status: refusedWith(err) }).toEqual({ transport, status });
       }
       await expectStillServing();
     });
@@ -122,13 +135,17 @@ describe("socket gateway bad input", () => {
         headers: { origin: "https://app.example.test" },
       });
       open.push(ok);
-      await connectError(strict.url, alice.token, {
+      const lookalike = await connectError(strict.url, alice.token, {
         headers: { origin: "https://app.example.test.evil.example" },
+        transports: ["polling"],
       });
+      expect(refusedWith(lookalike)).toBe(403);
       // With a list configured, even the node's own origin must be on it.
-      await connectError(strict.url, alice.token, {
+      const own = await connectError(strict.url, alice.token, {
         headers: { origin: new URL(strict.url).origin },
+        transports: ["polling"],
       });
+      expect(refusedWith(own)).toBe(403);
     });
 
     it("disconnects a socket when its token expires", async () => {

@@ -12,7 +12,7 @@ import {
   rawConnect,
   storedDoc,
   type TestClient,
-  waitUntil,
+  waitFor,
 } from "./yjsClients";
 
 /** A y-websocket sync-update frame carrying `update`. */
@@ -65,7 +65,7 @@ describe("Yjs bad input (Postgres + Redis, two nodes)", () => {
     await api.post(`/chat/${sessionId}/members`, { username: "vera", role: "viewer" }, alice.token);
     watcher = await connectClient(api, urlA, sessionId, alice.token);
     watcher.doc.getText("draft").insert(0, "agreed text");
-    await waitUntil(
+    await waitFor(
       () => stack.nodes[0]!.yjs.registry.get(room)?.doc.getText("draft").length === 11,
       "server has the draft",
     );
@@ -124,7 +124,7 @@ describe("Yjs bad input (Postgres + Redis, two nodes)", () => {
     const ticket = await getTicket(apiClient(shortLived.url), sessionId, bob.token);
     const key = `${stack.env.REDIS_PREFIX}:yjs-ticket:${ticket}`;
     expect(await redis.exists(key)).toBe(1);
-    await waitUntil(async () => (await redis.exists(key)) === 0, "ticket expiry", 5_000);
+    await waitFor(async () => (await redis.exists(key)) === 0, "ticket expiry", 5_000);
     expect((await rawConnect(shortLived.url, room, `?ticket=${ticket}`)).status).toBe(401);
   });
 
@@ -162,19 +162,19 @@ describe("Yjs bad input (Postgres + Redis, two nodes)", () => {
       color: "#0a0",
     });
     // The viewer's cursor reaches the editor (awareness flows) ...
-    await waitUntil(
+    await waitFor(
       () =>
         [...watcher.provider.awareness.getStates().values()].some((s) => s.user?.name === "vera"),
       "viewer awareness reaches the editor",
     );
     // ... and the viewer still receives edits.
     watcher.doc.getText("title").insert(0, "!");
-    await waitUntil(
+    await waitFor(
       () => viewer.doc.getText("title").toString().includes("!"),
       "viewer receives updates",
     );
     watcher.doc.getText("title").delete(0, 1);
-    await waitUntil(
+    await waitFor(
       async () => (await readOnlyDrops(1)) > 0,
       "the viewer's edits dropped on its node",
     );
@@ -185,7 +185,7 @@ describe("Yjs bad input (Postgres + Redis, two nodes)", () => {
       `?ticket=${await getTicket(api, sessionId, vera.token)}`,
     );
     raw.ws!.send(updateFrame(draftInsert("RAW VIEWER WRITE")));
-    await waitUntil(async () => (await readOnlyDrops(0)) > dropsOnA, "a raw viewer write dropped");
+    await waitFor(async () => (await readOnlyDrops(0)) > dropsOnA, "a raw viewer write dropped");
     raw.ws!.close();
     viewer.destroy();
     const after = await state();

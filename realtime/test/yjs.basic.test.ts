@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, apiClient } from "../../test/support/api";
 import { createTestStack, type DbKind, type TestStack } from "../../test/support/node";
 import { connectClient as connectSocket } from "../../test/support/sockets";
-import { closedWith, connectClient, storedDoc, waitUntil } from "./yjsClients";
+import { closedWith, connectClient, storedDoc, waitFor } from "./yjsClients";
 
 /** The Yjs endpoint on one node, embedded (SQLite, no Redis) and scaled (Postgres + Redis). */
 describe.each<[DbKind, boolean]>([
@@ -34,11 +34,11 @@ describe.each<[DbKind, boolean]>([
     expect(a.title()).toBe("Planning");
     a.doc.getText("draft").insert(0, "hello ");
     b.doc.getText("draft").insert(0, "world");
-    await waitUntil(() => a.draft() === b.draft() && a.draft().length === 11, "drafts converge");
+    await waitFor(() => a.draft() === b.draft() && a.draft().length === 11, "drafts converge");
     a.destroy();
     b.destroy();
     const node = stack.nodes[0]!;
-    await waitUntil(() => node.yjs.registry.size === 0, "doc unloaded");
+    await waitFor(() => node.yjs.registry.size === 0, "doc unloaded");
     const rows = await node.ctx.db.models.YjsUpdate.findAll({
       where: { docName: `session:${sessionId}` },
     });
@@ -67,14 +67,14 @@ describe.each<[DbKind, boolean]>([
     a.doc.getText("title").insert(a.title().length, " Q3");
     expect(await announced).toBe("Planning Q3");
     socket.close();
-    await waitUntil(
+    await waitFor(
       async () =>
         (await api.get(`/chat/${sessionId}`, alice.token)).body.session.title === "Planning Q3",
       "title mirrored",
     );
     const renamed = await api.patch(`/chat/${sessionId}`, { title: "Roadmap" }, bob.token);
     expect(renamed.status).toBe(200);
-    await waitUntil(() => a.title() === "Roadmap", "rename reaches the doc");
+    await waitFor(() => a.title() === "Roadmap", "rename reaches the doc");
     a.destroy();
   });
 
@@ -82,15 +82,15 @@ describe.each<[DbKind, boolean]>([
     const a = await connectClient(api, url, sessionId, alice.token);
     const b = await connectClient(api, url, sessionId, bob.token);
     a.doc.getText("title").insert(0, "x".repeat(300));
-    await waitUntil(() => a.title().length === 200 && b.title() === a.title(), "title cut to 200");
-    await waitUntil(
+    await waitFor(() => a.title().length === 200 && b.title() === a.title(), "title cut to 200");
+    await waitFor(
       async () =>
         (await api.get(`/chat/${sessionId}`, alice.token)).body.session.title === a.title(),
       "column equals the doc",
     );
     a.doc.getText("title").delete(0, a.title().length);
     a.doc.getText("title").insert(0, "Roadmap");
-    await waitUntil(() => b.title() === "Roadmap", "title restored");
+    await waitFor(() => b.title() === "Roadmap", "title restored");
     a.destroy();
     b.destroy();
   });
@@ -100,7 +100,7 @@ describe.each<[DbKind, boolean]>([
     const b = await connectClient(api, url, sessionId, bob.token);
     b.doc.getText("draft").delete(0, b.draft().length);
     b.doc.getText("draft").insert(0, "let us ask @ai");
-    await waitUntil(() => a.draft() === "let us ask @ai", "draft shared");
+    await waitFor(() => a.draft() === "let us ask @ai", "draft shared");
     // What a's web app does on Enter: read the draft, delete exactly that, send it.
     const content = a.draft();
     a.doc.getText("draft").delete(0, content.length);
@@ -108,10 +108,10 @@ describe.each<[DbKind, boolean]>([
     b.doc.getText("draft").insert(b.draft().length, " and more");
     const sent = await api.post("/chat/", { sessionId, content, ai: false }, alice.token);
     expect(sent.status).toBe(200);
-    await waitUntil(() => a.draft() === " and more" && b.draft() === " and more", "converged");
+    await waitFor(() => a.draft() === " and more" && b.draft() === " and more", "converged");
     // The server's send adds no edit of its own: the next stored state is the same.
     const node = stack.nodes[0]!;
-    await waitUntil(
+    await waitFor(
       () =>
         node.yjs.registry.get(`session:${sessionId}`)?.doc.getText("draft").toString() ===
         " and more",
@@ -127,7 +127,7 @@ describe.each<[DbKind, boolean]>([
     const a = await connectClient(api, url, doomed, alice.token);
     a.doc.getText("draft").insert(0, "soon gone");
     const node = stack.nodes[0]!;
-    await waitUntil(
+    await waitFor(
       () => node.yjs.registry.get(room)?.doc.getText("draft").length === 9,
       "server has it",
     );
@@ -136,7 +136,7 @@ describe.each<[DbKind, boolean]>([
     const closed = closedWith(a.provider.ws as unknown as import("ws").WebSocket);
     expect((await api.del(`/chat/${doomed}`, alice.token)).status).toBe(204);
     expect(await closed).toBe(4403);
-    await waitUntil(() => node.yjs.registry.get(room) === undefined, "doc unloaded");
+    await waitFor(() => node.yjs.registry.get(room) === undefined, "doc unloaded");
     expect(await node.ctx.db.models.YjsUpdate.count({ where: { docName: room } })).toBe(0);
     a.destroy();
   });

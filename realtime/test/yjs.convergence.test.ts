@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { type ApiClient, apiClient } from "../../test/support/api";
 import { createTestStack, type TestStack } from "../../test/support/node";
-import { connectClient, storedDoc, type TestClient, waitUntil } from "./yjsClients";
+import { connectClient, storedDoc, type TestClient, waitFor } from "./yjsClients";
 
 /** A small seeded PRNG (mulberry32), so a failing schedule can be replayed by its seed. */
 function prng(seed: number) {
@@ -80,7 +80,7 @@ describe("Yjs convergence across two nodes (Postgres + Redis)", () => {
     for (let i = 0; i < count; i++) if (!online[i]) await clients[i]!.reconnect(urls[i % 2]);
 
     const snapshot = (c: TestClient) => JSON.stringify([c.title(), c.draft()]);
-    await waitUntil(
+    await waitFor(
       () => clients.every((c) => snapshot(c) === snapshot(clients[0]!)),
       `clients converge (seed ${seed})`,
       10_000,
@@ -93,14 +93,14 @@ describe("Yjs convergence across two nodes (Postgres + Redis)", () => {
     for (const node of stack.nodes) {
       const held = node.yjs.registry.get(room);
       if (held) {
-        await waitUntil(() => held.doc.getText("draft").toString() === final.draft(), "node copy");
+        await waitFor(() => held.doc.getText("draft").toString() === final.draft(), "node copy");
         expect(held.doc.getText("title").toString()).toBe(final.title());
       }
     }
 
     const expected = { title: final.title(), draft: final.draft() };
     for (const c of clients) c.destroy();
-    await waitUntil(
+    await waitFor(
       () => stack.nodes.every((n) => n.yjs.registry.get(room) === undefined),
       "docs unloaded (everything stored)",
     );
@@ -113,7 +113,7 @@ describe("Yjs convergence across two nodes (Postgres + Redis)", () => {
       draft: stored.getText("draft").toString(),
     }).toEqual(expected);
     // The mirrored column follows the Yjs title (cut to the title limit).
-    await waitUntil(
+    await waitFor(
       async () =>
         (await api.get(`/chat/${sessionId}`, owner.token)).body.session.title ===
         expected.title.slice(0, 200),

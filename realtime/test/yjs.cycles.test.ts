@@ -6,7 +6,7 @@ import { type ApiClient, apiClient } from "../../test/support/api";
 import { createTestStack, type TestStack } from "../../test/support/node";
 import { REDIS_URL } from "../../test/support/services";
 import { ticketStoreFor } from "../src/yjs/tickets";
-import { closedWith, rawConnect, waitUntil } from "./yjsClients";
+import { closedWith, rawConnect, waitFor } from "./yjsClients";
 
 // vitest's forks do not pass --expose-gc; V8 can still hand out `gc` at run time.
 setFlagsFromString("--expose-gc");
@@ -75,12 +75,12 @@ describe("Yjs connect/disconnect cycles (Postgres + Redis, two nodes)", () => {
   }
 
   async function settled(): Promise<void> {
-    await waitUntil(
+    await waitFor(
       () => stack.nodes.every((n) => n.yjs.registry.size === 0 && n.yjs.connectionCount() === 0),
       "every doc unloaded and every connection gone",
       10_000,
     );
-    await waitUntil(
+    await waitFor(
       async () => (await redis.pubsub("CHANNELS", `${stack.env.REDIS_PREFIX}:yjs:*`)).length === 0,
       "no yjs channel still subscribed",
     );

@@ -4,7 +4,7 @@ import * as Y from "yjs";
 import { type ApiClient, apiClient } from "../../test/support/api";
 import { createTestStack, type TestStack } from "../../test/support/node";
 import { DocStore } from "../src/yjs/docStore";
-import { connectClient, getTicket, rawConnect, storedDoc, waitUntil } from "./yjsClients";
+import { connectClient, getTicket, rawConnect, storedDoc, waitFor } from "./yjsClients";
 
 /** Restarts, failing stores and compaction: the doc survives all of them exactly. */
 describe("Yjs lifecycle (Postgres + Redis)", () => {
@@ -37,7 +37,7 @@ describe("Yjs lifecycle (Postgres + Redis)", () => {
     cb.doc.getText("draft").insert(0, "bob: ");
     cb.doc.getText("title").insert(0, "Roadmap — ");
     ca.doc.getText("title").delete(ca.title().length - 7, 7);
-    await waitUntil(
+    await waitFor(
       () => ca.draft() === cb.draft() && ca.title() === cb.title() && ca.draft().length === 16,
       "converged",
     );
@@ -71,7 +71,7 @@ describe("Yjs lifecycle (Postgres + Redis)", () => {
     const client = await connectClient(api, b!.url, sessionId, bob.token);
     client.doc.getText("draft").insert(0, "typed on B");
     const room = `session:${sessionId}`;
-    await waitUntil(async () => {
+    await waitFor(async () => {
       const rows = await a!.ctx.db.models.YjsUpdate.findAll({ where: { docName: room } });
       return (await storedDoc(rows)).getText("draft").toString() === "typed on B";
     }, "draft stored");
@@ -83,7 +83,7 @@ describe("Yjs lifecycle (Postgres + Redis)", () => {
     expect(
       (await viaA.patch(`/chat/${sessionId}`, { title: "Renamed on A" }, alice.token)).status,
     ).toBe(200);
-    await waitUntil(() => client.title() === "Renamed on A", "rename reaches node B's client");
+    await waitFor(() => client.title() === "Renamed on A", "rename reaches node B's client");
     expect(client.draft()).toBe("typed on B");
     client.destroy();
   });
@@ -94,7 +94,7 @@ describe("Yjs lifecycle (Postgres + Redis)", () => {
     const owner = await connectClient(api, a!.url, sessionId, alice.token);
     const demoted = await connectClient(api, b!.url, sessionId, bob.token);
     demoted.doc.getText("draft").insert(0, "editor ");
-    await waitUntil(() => owner.draft() === "editor ", "editor's edit arrives");
+    await waitFor(() => owner.draft() === "editor ", "editor's edit arrives");
     const patched = await api.patch(
       `/chat/${sessionId}/members/${bob.user.id}`,
       { role: "viewer" },
@@ -105,7 +105,7 @@ describe("Yjs lifecycle (Postgres + Redis)", () => {
     demoted.doc.getText("draft").insert(0, "viewer ");
     owner.doc.getText("draft").insert(owner.draft().length, "owner");
     // The owner's later edit reaches the demoted member; the demoted member's never arrives.
-    await waitUntil(
+    await waitFor(
       () => demoted.draft() === "viewer editor owner",
       "owner's edit reaches the viewer",
     );
@@ -133,7 +133,7 @@ describe("Yjs lifecycle (Postgres + Redis)", () => {
         (await node.ctx.metrics.yjsPersistFailures.get()).values[0]?.value ?? 0;
       client.doc.getText("draft").insert(0, "must not be lost");
       client.destroy();
-      await waitUntil(
+      await waitFor(
         async () =>
           ((await node.ctx.metrics.yjsPersistFailures.get()).values[0]?.value ?? 0) >
           failuresBefore + 1,
@@ -141,7 +141,7 @@ describe("Yjs lifecycle (Postgres + Redis)", () => {
       );
       expect(node.yjs.registry.get(room)?.doc.getText("draft").toString()).toBe("must not be lost");
       await admin.query("DROP TRIGGER refuse_yjs ON yjs_updates; DROP FUNCTION refuse_yjs();");
-      await waitUntil(
+      await waitFor(
         () => node.yjs.registry.get(room) === undefined,
         "doc unloaded once stored",
         10_000,
@@ -219,7 +219,7 @@ describe("Yjs lifecycle (Postgres + Redis)", () => {
     const held = node.yjs.registry.get(room)!;
     for (let i = 0; i < 30; i++) {
       client.doc.getText("draft").insert(0, `${i} `);
-      await waitUntil(
+      await waitFor(
         () => held.doc.getText("draft").length === client.draft().length,
         "server has the edit",
       );

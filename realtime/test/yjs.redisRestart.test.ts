@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "../../test/support/api";
 import { createTestStack, type TestStack } from "../../test/support/node";
 import { type PrivateRedis, startPrivateRedis } from "../../test/support/privateRedis";
-import { connectClient, waitUntil } from "./yjsClients";
+import { connectClient, waitFor } from "./yjsClients";
 
 /**
  * Redis dies under two nodes while clients on both keep editing: each node keeps
@@ -35,14 +35,14 @@ describe("Yjs across two nodes when Redis restarts", () => {
     const ca = await connectClient(api, a!.url, sessionId, alice.token);
     const cb = await connectClient(api, b!.url, sessionId, bob.token);
     ca.doc.getText("draft").insert(0, "before ");
-    await waitUntil(() => cb.draft() === "before ", "edit crosses nodes");
+    await waitFor(() => cb.draft() === "before ", "edit crosses nodes");
 
     await redis.kill();
     ca.doc.getText("draft").insert(ca.draft().length, "A-offline ");
     cb.doc.getText("draft").insert(0, "B-offline ");
     cb.doc.getText("title").insert(0, "Still ");
     // Each node still serves its own clients.
-    await waitUntil(
+    await waitFor(
       () =>
         b!.yjs.registry
           .get(`session:${sessionId}`)
@@ -55,7 +55,7 @@ describe("Yjs across two nodes when Redis restarts", () => {
     // Wait until queued Redis commands give up (maxRetriesPerRequest), so the offline
     // edits are really lost to pub/sub and only the resync can bring them across.
     for (const node of [a!, b!]) {
-      await waitUntil(
+      await waitFor(
         () =>
           node.ctx.redis!.ping().then(
             () => false,
@@ -68,7 +68,7 @@ describe("Yjs across two nodes when Redis restarts", () => {
 
     await redis.restart();
     const back = Date.now();
-    await waitUntil(
+    await waitFor(
       () => ca.draft() === cb.draft() && ca.title() === cb.title(),
       "copies converge after Redis returns",
       10_000,

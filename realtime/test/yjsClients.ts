@@ -3,6 +3,7 @@ import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import type { ApiClient } from "../../test/support/api";
+import { waitFor } from "../../test/support/sockets";
 
 /** Test helpers for the Yjs endpoint: stock y-websocket clients, tickets, bounded waits. */
 
@@ -14,20 +15,6 @@ export async function getTicket(api: ApiClient, sessionId: string, token: string
 
 export function wsBase(nodeUrl: string): string {
   return `${nodeUrl.replace(/^http/, "ws")}/yjs`;
-}
-
-/** Waits until `check` holds, re-checking every few ms; fails after `timeoutMs`. */
-export async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 export interface TestClient {
@@ -57,7 +44,7 @@ export async function connectClient(
     disableBc: true,
     maxBackoffTime: 100,
   });
-  const synced = () => waitUntil(() => provider.synced, "provider sync");
+  const synced = () => waitFor(() => provider.synced, "provider sync");
   await synced();
   return {
     doc,
@@ -122,3 +109,5 @@ export function closedWith(ws: WebSocket, timeoutMs = 5_000): Promise<number> {
     });
   });
 }
+
+export { waitFor };

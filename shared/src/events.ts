@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ErrorBody } from "./errors";
-import type { Document, Member, Message, Session, User } from "./objects";
+import type { Document, Member, Message, MessageVersion, Session, User } from "./objects";
 import { providerNameSchema } from "./objects";
 import { clientIdSchema, messageContentSchema, type ReadState } from "./rest";
 
@@ -25,12 +25,31 @@ export const resumePayloadSchema = z.object({
   afterSeq: z.number().int().min(0),
 });
 export const typingPayloadSchema = z.object({ sessionId: sessionIdSchema, typing: z.boolean() });
+/** `ai:regenerate`: a new version of an answer (the current one is kept as a version). */
+export const regeneratePayloadSchema = z.object({
+  sessionId: sessionIdSchema,
+  messageId: z.uuid(),
+  provider: providerNameSchema.optional(),
+  model: z.string().trim().min(1).max(128).optional(),
+});
+/** `ai:continue`: go on with an answer that stopped (at the token limit, say). */
+export const continuePayloadSchema = z.object({ sessionId: sessionIdSchema, messageId: z.uuid() });
+/** `message:edit`: change one's own sent message; its answer is generated again. */
+export const editPayloadSchema = z.object({
+  sessionId: sessionIdSchema,
+  messageId: z.uuid(),
+  content: messageContentSchema,
+});
+export const versionsPayloadSchema = continuePayloadSchema;
 
 export type JoinPayload = z.infer<typeof joinPayloadSchema>;
 export type SendPayload = z.infer<typeof sendPayloadSchema>;
 export type StopPayload = z.infer<typeof stopPayloadSchema>;
 export type ResumePayload = z.infer<typeof resumePayloadSchema>;
 export type TypingPayload = z.infer<typeof typingPayloadSchema>;
+export type RegeneratePayload = z.infer<typeof regeneratePayloadSchema>;
+export type ContinuePayload = z.infer<typeof continuePayloadSchema>;
+export type EditPayload = z.infer<typeof editPayloadSchema>;
 
 /** A running generation as carried in the join ack: the text so far. */
 export interface GenerationSnapshot {
@@ -68,10 +87,22 @@ export interface ClientToServerEvents {
     ack: Ack<{ epoch: number; deltas: Delta[]; done?: Message }>,
   ) => void;
   typing: (payload: TypingPayload) => void;
+  "ai:regenerate": (payload: RegeneratePayload, ack: Ack<{ message: Message }>) => void;
+  "ai:continue": (payload: ContinuePayload, ack: Ack<{ message: Message }>) => void;
+  "message:edit": (
+    payload: EditPayload,
+    ack: Ack<{ message: Message; assistantMessage?: Message }>,
+  ) => void;
+  "message:versions": (
+    payload: ContinuePayload,
+    ack: Ack<{ message: Message; versions: MessageVersion[] }>,
+  ) => void;
 }
 
 export interface ServerToClientEvents {
   "message:new": (payload: { sessionId: string; message: Message }) => void;
+  /** A message revised (edited, or an answer regenerated / continued: it streams again). */
+  "message:updated": (payload: { sessionId: string; message: Message }) => void;
   "ai:start": (payload: {
     sessionId: string;
     messageId: string;

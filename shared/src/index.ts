@@ -1,4 +1,5 @@
 export * from "./abilities";
+export * from "./admin";
 export * from "./errors";
 export * from "./events";
 export * from "./limits";

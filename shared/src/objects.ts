@@ -21,10 +21,20 @@ export type ProviderName = z.infer<typeof providerNameSchema>;
 export const aiModeSchema = z.enum(["every", "mention"]);
 export type AiMode = z.infer<typeof aiModeSchema>;
 
+/**
+ * How a session's answers are routed when no provider is chosen explicitly: `fast`
+ * (Groq first), `private` (only a model on this server; nothing leaves it — enforced),
+ * `quality` (the configured large model, AI_QUALITY_MODEL).
+ */
+export const AI_PREFERENCES = ["fast", "private", "quality"] as const;
+export const aiPreferenceSchema = z.enum(AI_PREFERENCES);
+export type AiPreference = z.infer<typeof aiPreferenceSchema>;
+
 export const sessionSettingsSchema = z.object({
   aiMode: aiModeSchema,
   provider: z.string().optional(),
   model: z.string().optional(),
+  preference: aiPreferenceSchema.optional(),
 });
 export type SessionSettings = z.infer<typeof sessionSettingsSchema>;
 
@@ -64,6 +74,37 @@ export const citationSchema = z.object({
 });
 export type Citation = z.infer<typeof citationSchema>;
 
+/** Why a provider attempt failed (PROTOCOL "AI routing"). */
+export const FAILURE_KINDS = [
+  "rate_limited",
+  "server",
+  "timeout",
+  "refused",
+  "cut",
+  "client",
+  "breaker_open",
+  "unavailable",
+] as const;
+export const failureKindSchema = z.enum(FAILURE_KINDS);
+export type FailureKind = z.infer<typeof failureKindSchema>;
+
+/** One provider tried (or skipped) for an answer. */
+export const attemptSchema = z.object({
+  provider: z.string(),
+  model: z.string(),
+  outcome: z.enum(["ok", "error", "rate_limited", "stopped", "skipped"]),
+  /** Set on a failure or skip. */
+  kind: failureKindSchema.optional(),
+  /** The HTTP status the provider answered with, if any. */
+  status: z.number().int().optional(),
+  error: z.string().optional(),
+  /** ISO time the provider is skipped until (a long retry-after, an open breaker). */
+  until: z.string().optional(),
+  ttftMs: z.number().optional(),
+  durationMs: z.number(),
+});
+export type Attempt = z.infer<typeof attemptSchema>;
+
 export const messageMetadataSchema = z.object({
   provider: z.string().optional(),
   model: z.string().optional(),
@@ -74,21 +115,14 @@ export const messageMetadataSchema = z.object({
   error: z.string().optional(),
   /** Set on a user message that asked the AI: the assistant message answering it. */
   assistantMessageId: z.string().optional(),
-  /** On an answer: every provider tried, in order (the router falls back on errors and 429s). */
-  attempts: z
-    .array(
-      z.object({
-        provider: z.string(),
-        model: z.string(),
-        outcome: z.enum(["ok", "error", "rate_limited", "stopped"]),
-        error: z.string().optional(),
-        ttftMs: z.number().optional(),
-        durationMs: z.number(),
-      }),
-    )
-    .optional(),
+  /** On an answer: every provider tried or skipped, in order (the router falls back on failures). */
+  attempts: z.array(attemptSchema).optional(),
   /** On an answer: how many runs it took (2 after its first worker died). */
   runs: z.number().int().optional(),
+  /** On an answer: why the model stopped (`length` = the token limit; it can be continued). */
+  finishReason: z.string().optional(),
+  /** On a message with earlier versions (regenerated, continued, edited): the current one, from 1. */
+  version: z.number().int().optional(),
 });
 export type MessageMetadata = z.infer<typeof messageMetadataSchema>;
 
@@ -120,3 +154,44 @@ export const documentSchema = z.object({
   createdAt: z.string(),
 });
 export type Document = z.infer<typeof documentSchema>;
+
+/** A provider's health as workers see it (PROTOCOL "AI routing"). */
+export const providerHealthSchema = z.object({
+  state: z.enum(["closed", "open", "half_open"]),
+  failures: z.number().int(),
+  openUntil: z.string().optional(),
+  rateLimitedUntil: z.string().optional(),
+  lastError: z.string().optional(),
+  lastErrorAt: z.string().optional(),
+});
+export type ProviderHealth = z.infer<typeof providerHealthSchema>;
+
+/** `GET /providers`: the one provider catalog, shared by realtime nodes and workers. */
+export const providerListingSchema = z.object({
+  providers: z.array(
+    z.object({
+      name: z.string(),
+      /** Default first; from the provider's own `GET /models` (cached) when it has one. */
+      models: z.array(z.string()),
+      defaultModel: z.string(),
+      /** False for providers that never leave the server (local, offline): `private` uses only these. */
+      remote: z.boolean(),
+      health: providerHealthSchema,
+    }),
+  ),
+  default: z.string(),
+  order: z.array(z.string()),
+  /** What the `quality` preference asks for. */
+  quality: z.object({ provider: z.string(), model: z.string() }).optional(),
+});
+export type ProviderListing = z.infer<typeof providerListingSchema>;
+
+/** An earlier version of a message (before a regenerate, continue or edit). */
+export const messageVersionSchema = z.object({
+  version: z.number().int(),
+  content: z.string(),
+  status: messageStatusSchema,
+  metadata: messageMetadataSchema,
+  createdAt: z.string(),
+});
+export type MessageVersion = z.infer<typeof messageVersionSchema>;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { LIMITS } from "./limits";
 import {
   aiModeSchema,
+  aiPreferenceSchema,
   memberSchema,
   messageSchema,
   providerNameSchema,
@@ -54,6 +55,7 @@ export const sessionSettingsPatchSchema = z.object({
   aiMode: aiModeSchema.optional(),
   provider: providerNameSchema.nullable().optional(),
   model: z.string().trim().min(1).max(128).nullable().optional(),
+  preference: aiPreferenceSchema.nullable().optional(),
 });
 
 export const patchSessionBodySchema = z

@@ -49,7 +49,8 @@ describe("embedded mode with LLM_MODEL_PATH: the local provider answers", () => 
       const done = v.gen(id).done!;
       expect(done).toMatchObject({
         status: "complete",
-        metadata: { provider: "local", model: "local" },
+        // The GGUF's own name (general.name), read by the provider catalog.
+        metadata: { provider: "local", model: "engunity-tiny-test" },
       });
       expect(done.content.length).toBeGreaterThan(0);
       expect(done.metadata.usage?.completionTokens).toBeGreaterThan(0);

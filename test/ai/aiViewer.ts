@@ -49,6 +49,11 @@ export class AiViewer {
       if (this.held) this.held.push({ messageId: e.messageId, batch: e });
       else this.apply(e.messageId, e);
     });
+    // A revised answer (regenerate, continue, edit) streams again: start it afresh.
+    socket.on("message:updated", (e) => {
+      if (e.message.status === "streaming") this.gens.delete(e.message.id);
+      for (const w of this.deltaWaiters) w();
+    });
     socket.on("ai:done", (e) => {
       this.gen(e.message.id).done = e.message;
       for (const w of this.deltaWaiters) w();

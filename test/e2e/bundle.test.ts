@@ -40,6 +40,15 @@ describe("web bundle", () => {
     expect(gzip).toBeLessThan(100 * 1024);
   });
 
+  it("keeps the admin area (and uPlot) out of the chat page", () => {
+    const lazy = Object.values(manifest)
+      .filter((c) => !initial.has(c.file))
+      .map((c) => c.file);
+    expect(lazy.some((f) => f.includes("AdminPage"))).toBe(true);
+    const entry = [...initial].map((f) => readFileSync(join(DIST, f), "utf8")).join("");
+    expect(entry).not.toContain("u-legend"); // uPlot's own class names
+  });
+
   it("loads Yjs and highlight.js lazily", () => {
     const lazy = Object.values(manifest)
       .filter((c) => !initial.has(c.file))

@@ -5,7 +5,11 @@ import type { AddressInfo } from "node:net";
 export type FakeFault =
   | { kind: "status"; status: number; retryAfter?: number; retryAfterMs?: number }
   /** Streams this many tokens, then destroys the connection without `[DONE]`. */
-  | { kind: "cut"; afterTokens: number };
+  | { kind: "cut"; afterTokens: number }
+  /** Accepts the request and never answers (no headers, no first byte) until the client goes. */
+  | { kind: "hang" }
+  /** Sends the headers, then nothing (a model stuck before its first token). */
+  | { kind: "stall" };
 
 export interface FakeRequestRecord {
   path: string;
@@ -15,6 +19,8 @@ export interface FakeRequestRecord {
     stream?: boolean;
     max_tokens?: number;
   };
+  /** performance.now() when the request came in. */
+  receivedAt: number;
   /** performance.now() when the first token was written, if any. */
   firstTokenAt?: number;
   /** performance.now() when each token was written (index = token index). */
@@ -37,6 +43,10 @@ export interface FakeLlmServer {
   tokens: string[];
   /** Delay between tokens (ms); 0 sends them back to back. */
   tokenIntervalMs: number;
+  /** What `GET …/models` lists (OpenAI's list shape); `null` answers it with a 500. */
+  models: string[] | null;
+  /** Chat-completion requests only (not `/models`). */
+  readonly completions: FakeRequestRecord[];
   /** Resolves when a request's client disconnects early (after a stop). */
   nextAbort(): Promise<FakeRequestRecord>;
   close(): Promise<void>;
@@ -62,6 +72,7 @@ export async function startFakeLlmServer(
     faults: [] as FakeFault[],
     tokens: opts.tokens ?? defaultTokens(),
     tokenIntervalMs: opts.tokenIntervalMs ?? 0,
+    models: ["fake-large", "fake-small"] as string[] | null,
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -69,6 +80,7 @@ export async function startFakeLlmServer(
     for await (const c of req) chunks.push(c as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
     const record: FakeRequestRecord = {
+      receivedAt: performance.now(),
       path: req.url ?? "",
       body,
       status: 200,
@@ -77,6 +89,22 @@ export async function startFakeLlmServer(
       writtenAt: [],
     };
     state.requests.push(record);
+    if (req.method === "GET" && req.url?.endsWith("/models")) {
+      const models = state.models;
+      record.status = models ? 200 : 500;
+      res.writeHead(record.status, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify(
+          models
+            ? {
+                object: "list",
+                data: models.map((id) => ({ id, object: "model", created: 0, owned_by: "fake" })),
+              }
+            : { error: { message: "fake 500", type: "server_error" } },
+        ),
+      );
+      return;
+    }
     if (!req.url?.endsWith("/chat/completions")) {
       record.status = 404;
       res.writeHead(404, { "content-type": "application/json" });
@@ -100,6 +128,13 @@ export async function startFakeLlmServer(
       );
       return;
     }
+    if (fault?.kind === "hang") {
+      res.on("close", () => {
+        record.aborted = true;
+        for (const w of abortWaiters.splice(0)) w(record);
+      });
+      return;
+    }
     const model = body.model ?? "fake-model";
     const id = `chatcmpl-${state.requests.length}`;
     const created = Math.floor(Date.now() / 1000);
@@ -120,6 +155,7 @@ export async function startFakeLlmServer(
       connection: "keep-alive",
     });
     res.write(chunk({ role: "assistant", content: "" }, null));
+    if (fault?.kind === "stall") return;
     const limit = body.max_tokens
       ? Math.min(body.max_tokens, state.tokens.length)
       : state.tokens.length;
@@ -146,7 +182,9 @@ export async function startFakeLlmServer(
       completion_tokens: limit,
       total_tokens: promptTokens + limit,
     };
-    res.write(chunk({}, "stop", { x_groq: { id, usage } }));
+    res.write(
+      chunk({}, limit < state.tokens.length ? "length" : "stop", { x_groq: { id, usage } }),
+    );
     res.write(
       `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`,
     );
@@ -164,6 +202,15 @@ export async function startFakeLlmServer(
     openaiBaseUrl: `${base}/v1`,
     get requests() {
       return state.requests;
+    },
+    get completions() {
+      return state.requests.filter((r) => r.path.endsWith("/chat/completions"));
+    },
+    get models() {
+      return state.models;
+    },
+    set models(m) {
+      state.models = m;
     },
     get faults() {
       return state.faults;

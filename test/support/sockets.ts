@@ -141,16 +141,20 @@ export async function barrier(socket: ClientSocket): Promise<void> {
   await emitAck(socket, "session:leave", { sessionId: "00000000-0000-4000-8000-000000000000" });
 }
 
-/** Polls `check` until it returns true (or throws after `timeoutMs`). For state without an event. */
+/**
+ * The one polling helper: re-checks `check` every few ms until it holds, failing with
+ * `what` after `timeoutMs`. Only for state that has no event to wait on.
+ */
 export async function waitFor(
   check: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-  what = "condition",
+  what: string,
+  timeoutMs = 10_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
+  for (;;) {
+    if (await check()) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 

@@ -1,5 +1,5 @@
 import { Navigate, Route, Router, useLocation } from "@solidjs/router";
-import { type ParentProps, Show } from "solid-js";
+import { lazy, type ParentProps, Show } from "solid-js";
 import { Shell } from "./components/Shell";
 import { ToastHost } from "./components/Toast";
 import { accessToken } from "./lib/auth";
@@ -8,6 +8,9 @@ import { HomePage } from "./pages/HomePage";
 import { InvitePage } from "./pages/InvitePage";
 import { LoginPage } from "./pages/LoginPage";
 import { NewSessionPage } from "./pages/NewSessionPage";
+
+/** The admin area: a chunk of its own (with uPlot), never part of the chat page's budget. */
+const AdminPage = lazy(() => import("./admin/AdminPage"));
 
 /** Signed-in pages; anyone else goes to /login and comes back after. */
 function Authed(props: ParentProps) {
@@ -40,6 +43,7 @@ export function App() {
         <Route path="/new" component={NewSessionPage} />
         <Route path="/chat/:sessionId" component={ChatPage} />
         <Route path="/invite/:token" component={InvitePage} />
+        <Route path="/admin" component={AdminPage} />
       </Route>
       <Route path="*" component={() => <Navigate href="/" />} />
     </Router>

@@ -3,6 +3,7 @@ import {
   connectRedis,
   type Logger,
   openAiRuntime,
+  ProviderCatalog,
   type RoomEmitter,
   silentEmitter,
 } from "@engunity/core";
@@ -13,7 +14,8 @@ import { createAiMetrics } from "./metrics";
 import { createWorkerRegistry, startMetricsServer } from "./metricsServer";
 import { closeDeadJob, sweepOrphans } from "./processors/deadJobs";
 import { createInferenceProcessor } from "./processors/InferenceProcessor";
-import { buildProviders, configuredOrder } from "./providers/providerRegistry";
+import { Breaker } from "./providers/breaker";
+import { buildProviders } from "./providers/providerRegistry";
 import { createRedisRoomEmitter } from "./workerEmitter";
 
 export { OFFLINE_ANSWER } from "./providers/OfflineProvider";
@@ -49,7 +51,13 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       logger.warn("worker has no room emitter: answers are stored but not streamed");
     emitter = options.emitter ?? silentEmitter;
   }
-  const providers = buildProviders(config, logger);
+  const catalog = new ProviderCatalog(config, runtime.health, { logger });
+  const providers = await buildProviders(catalog, config, logger);
+  const breaker = new Breaker(
+    runtime.health,
+    { threshold: config.AI_BREAKER_FAILURES, cooldownMs: config.AI_BREAKER_COOLDOWN_MS },
+    config.AI_RETRY_AFTER_MAX_MS,
+  );
   const ownRegistry =
     !options.registry && config.WORKER_METRICS_PORT !== undefined
       ? createWorkerRegistry()
@@ -66,7 +74,8 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     emitter,
     runtime,
     providers,
-    order: configuredOrder(config),
+    catalog,
+    breaker,
     metrics,
     shutdown: shutdown.signal,
   };

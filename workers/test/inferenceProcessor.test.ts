@@ -1,12 +1,19 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger, loadConfig, openAiRuntime, type RoomEmitter } from "@engunity/core";
+import {
+  createLogger,
+  loadConfig,
+  openAiRuntime,
+  ProviderCatalog,
+  type RoomEmitter,
+} from "@engunity/core";
 import { createDb, createMessages, createSession, type Db } from "@engunity/db";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAiMetrics } from "../src/metrics";
 import { createInferenceProcessor } from "../src/processors/InferenceProcessor";
+import { Breaker } from "../src/providers/breaker";
 import type { LlmProvider, StreamRequest } from "../src/providers/LlmProvider";
 
 /** A provider that yields one token each time the test releases it. */
@@ -16,7 +23,6 @@ function steppedProvider() {
   const provider: LlmProvider = {
     name: "stepped",
     defaultModel: "s1",
-    models: ["s1"],
     async *stream(req: StreamRequest) {
       req.signal.addEventListener("abort", () => {
         for (const w of waiters.splice(0)) w();
@@ -101,7 +107,8 @@ describe("InferenceProcessor", () => {
       emitter,
       runtime,
       providers: new Map([["stepped", stepped.provider]]),
-      order: ["stepped"],
+      catalog: new ProviderCatalog(config, runtime.health),
+      breaker: new Breaker(runtime.health, { threshold: 3, cooldownMs: 1000 }, 2000),
       metrics: createAiMetrics(new Registry()),
       shutdown: shutdown.signal,
     });
@@ -111,6 +118,7 @@ describe("InferenceProcessor", () => {
         sessionId: session.id,
         userId: user.id,
         userMessageId: question.id,
+        provider: "stepped",
         enqueuedAt: Date.now(),
       },
       { attempt: 1 },

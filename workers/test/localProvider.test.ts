@@ -31,7 +31,7 @@ describe("LocalLlamaProvider on a generated tiny GGUF", () => {
       if (c.type === "text") {
         texts.push(c.text);
         onText?.(texts.length);
-      } else usage = c.usage;
+      } else if (c.type === "usage") usage = c.usage;
     }
     return { texts, usage };
   }

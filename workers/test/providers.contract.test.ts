@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   defaultTokens,
@@ -25,61 +27,85 @@ async function collect(provider: LlmProvider, signal = new AbortController().sig
     chunks.push(c);
   const text = chunks.flatMap((c) => (c.type === "text" ? [c.text] : [])).join("");
   const usage = chunks.find((c) => c.type === "usage");
-  return { text, usage: usage?.type === "usage" ? usage.usage : undefined };
+  const kinds = chunks.map((c) => c.type);
+  return { text, kinds, usage: usage?.type === "usage" ? usage.usage : undefined };
 }
 
+/** A loopback port nothing listens on: connecting to it is refused. */
+async function refusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+const spec = (baseURL: string) => ({
+  apiKey: "gsk_test",
+  baseURL,
+  defaultModel: "fake-large",
+  connectTimeoutMs: 400,
+});
+
 /** The same contract for every HTTP provider, with the real SDK against the loopback server. */
-describe.each<[string, () => LlmProvider]>([
+describe.each<[string, (base?: string) => LlmProvider, (f: FakeLlmServer) => string]>([
   [
     "groq (groq-sdk)",
-    () =>
-      new GroqProvider({
-        apiKey: "gsk_test",
-        baseURL: fake.groqBaseUrl,
-        model: "llama-3.3-70b-versatile",
-      }),
+    (base) => new GroqProvider(spec(base ?? fake.groqBaseUrl)),
+    (f) => f.groqBaseUrl,
   ],
   [
     "openai (openai sdk)",
-    () => new OpenAiCompatibleProvider({ baseURL: fake.openaiBaseUrl, model: "tiny" }),
+    (base) => new OpenAiCompatibleProvider(spec(base ?? fake.openaiBaseUrl)),
+    (f) => f.openaiBaseUrl,
   ],
-])("LlmProvider contract: %s", (_name, make) => {
-  it("streams the text deltas in order and reports usage", async () => {
+])("LlmProvider contract: %s", (_name, make, baseOf) => {
+  it("streams the text deltas in order, says when the response opened and why it finished, and reports usage", async () => {
     const provider = make();
-    const { text, usage } = await collect(provider);
+    const { text, usage, kinds } = await collect(provider);
     expect(text).toBe(defaultTokens(12).join(""));
     expect(usage).toMatchObject({ completionTokens: 12 });
+    expect(kinds[0]).toBe("open");
+    expect(kinds).toContain("finish");
     expect(fake.requests.at(-1)?.body).toMatchObject({
       stream: true,
       messages: [{ role: "user", content: "hi" }],
     });
   });
 
-  it("retries a 429 once after retry-after, then gives up on a 500 with a ProviderError", async () => {
+  it("never retries or sleeps on a 429 with Retry-After: 60: it fails at once, rate limited, with the wait", async () => {
     const provider = make();
-    const before = fake.requests.length;
-    fake.faults = [
-      { kind: "status", status: 429, retryAfterMs: 10 },
-      { kind: "status", status: 500 },
-    ];
+    const before = fake.completions.length;
+    fake.faults = [{ kind: "status", status: 429, retryAfter: 60 }];
+    const t0 = performance.now();
     const err = await collect(provider).catch((e) => e);
+    expect(performance.now() - t0).toBeLessThan(1000);
     expect(err).toBeInstanceOf(ProviderError);
-    expect(err.opts.status).toBe(500);
-    expect(fake.requests.slice(before).map((r) => r.status)).toEqual([429, 500]);
+    expect(err.kind).toBe("rate_limited");
+    expect(err.opts).toMatchObject({ status: 429, retryAfterMs: 60_000 });
+    expect(fake.completions.length - before).toBe(1);
   });
 
-  it("reports a 429 that persists as rate limited", async () => {
-    const provider = make();
-    fake.faults = [
-      { kind: "status", status: 429, retryAfterMs: 10 },
-      { kind: "status", status: 429, retryAfter: 7 },
-    ];
-    const err = await collect(provider).catch((e) => e);
-    expect(err).toBeInstanceOf(ProviderError);
-    expect(err.opts).toMatchObject({ rateLimited: true, retryAfterSeconds: 7 });
+  it("classifies a 500, a refused connection and a hang before the first byte", async () => {
+    fake.faults = [{ kind: "status", status: 500 }];
+    const server = await collect(make()).catch((e) => e);
+    expect(server).toMatchObject({ kind: "server", opts: { status: 500 } });
+
+    const port = await refusedPort();
+    const base = baseOf(fake).replace(/:\d+/, `:${port}`);
+    const refused = await collect(make(base)).catch((e) => e);
+    expect(refused).toBeInstanceOf(ProviderError);
+    expect(refused.kind).toBe("refused");
+
+    fake.faults = [{ kind: "hang" }];
+    const t0 = performance.now();
+    const hung = await collect(make()).catch((e) => e);
+    expect(hung).toBeInstanceOf(ProviderError);
+    expect(hung.kind).toBe("timeout");
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
-  it("fails with a ProviderError when the stream is cut mid-way, after yielding what came", async () => {
+  it("fails with a cut ProviderError when the stream is cut mid-way, after yielding what came", async () => {
     const provider = make();
     fake.faults = [{ kind: "cut", afterTokens: 5 }];
     const seen: string[] = [];

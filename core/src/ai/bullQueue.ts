@@ -4,7 +4,7 @@ import { toError } from "../errors";
 import type { Logger } from "../logger";
 import { connectRedis } from "../redis";
 import { redisKeys } from "../redisKeys";
-import type { GenerationJob, JobHandler, JobQueue } from "./types";
+import { type GenerationJob, type JobHandler, type JobQueue, jobIdOf } from "./types";
 
 export interface BullQueueOptions {
   redisUrl: string;
@@ -45,7 +45,7 @@ export class BullJobQueue implements JobQueue {
 
   async enqueue(job: GenerationJob): Promise<void> {
     await this.queue.add("generate", job, {
-      jobId: job.messageId,
+      jobId: jobIdOf(job),
       attempts: 1,
       removeOnComplete: { age: 3600 },
       removeOnFail: { age: 24 * 3600 },

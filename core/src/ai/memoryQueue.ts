@@ -1,5 +1,5 @@
 import type { Logger } from "../logger";
-import type { GenerationJob, JobHandler, JobQueue } from "./types";
+import { type GenerationJob, type JobHandler, type JobQueue, jobIdOf } from "./types";
 
 /**
  * The embedded-mode queue: jobs run in this process, `concurrency` at a time. A job id
@@ -18,8 +18,8 @@ export class MemoryJobQueue implements JobQueue {
   constructor(private readonly logger: Logger) {}
 
   async enqueue(job: GenerationJob): Promise<void> {
-    if (this.closed || this.known.has(job.messageId)) return;
-    this.known.add(job.messageId);
+    if (this.closed || this.known.has(jobIdOf(job))) return;
+    this.known.add(jobIdOf(job));
     this.waiting.push(job);
     this.pump();
   }
@@ -41,7 +41,7 @@ export class MemoryJobQueue implements JobQueue {
         )
         .finally(() => {
           this.active--;
-          this.known.delete(job.messageId);
+          this.known.delete(jobIdOf(job));
           if (this.active === 0) for (const resolve of this.idle) resolve();
           this.pump();
         });

@@ -5,6 +5,11 @@ import { BullJobQueue } from "./bullQueue";
 import { MemoryGenerationBus } from "./memoryBus";
 import { MemoryJobQueue } from "./memoryQueue";
 import { MemoryTokenLog } from "./memoryTokenLog";
+import {
+  MemoryProviderHealth,
+  type ProviderHealthStore,
+  RedisProviderHealth,
+} from "./providerHealth";
 import { RedisGenerationBus } from "./redisBus";
 import { RedisTokenLog } from "./redisTokenLog";
 import type { GenerationBus, JobQueue, TokenLog } from "./types";
@@ -16,6 +21,8 @@ export interface AiRuntime {
   log: TokenLog;
   bus: GenerationBus;
   usage: UsageMeter;
+  /** Provider breakers and remembered rate limits, shared by every worker. */
+  health: ProviderHealthStore;
   close(): Promise<void>;
 }
 
@@ -47,6 +54,7 @@ export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
           log,
           bus,
           usage: new MemoryUsageMeter(),
+          health: new MemoryProviderHealth(),
           close: async () => {
             await queue.close();
             await log.close();
@@ -88,6 +96,7 @@ export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
     log,
     bus,
     usage: new RedisUsageMeter(redis, prefix),
+    health: new RedisProviderHealth(redis, prefix),
     close: async () => {
       await queue.close();
       await bus.close();

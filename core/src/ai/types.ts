@@ -14,6 +14,18 @@ export interface GenerationJob {
   model?: string;
   /** ms since epoch, for the queue-wait metric. */
   enqueuedAt: number;
+  /** `continue`: go on from the answer's current text instead of starting afresh. */
+  mode?: "answer" | "continue";
+  /**
+   * The answer's version this job produces (2+ after a regenerate, continue or edit):
+   * part of the queue's job id, so a revised answer is a new job, not a duplicate.
+   */
+  version?: number;
+}
+
+/** The queue's job id: the message id, plus the version once the answer was revised. */
+export function jobIdOf(job: Pick<GenerationJob, "messageId" | "version">): string {
+  return job.version && job.version > 1 ? `${job.messageId}-v${job.version}` : job.messageId;
 }
 
 /** What a job handler learns about the run it is in. */

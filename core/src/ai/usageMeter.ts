@@ -5,6 +5,8 @@ import { redisKeys } from "../redisKeys";
 export interface UsageMeter {
   add(userId: string, tokens: number): Promise<void>;
   usedToday(userId: string): Promise<number>;
+  /** Forgets today's spend (an admin's "reset quota"). */
+  reset(userId: string): Promise<void>;
 }
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -20,6 +22,9 @@ export class MemoryUsageMeter implements UsageMeter {
   }
   async usedToday(userId: string): Promise<number> {
     return this.counts.get(`${today()}:${userId}`) ?? 0;
+  }
+  async reset(userId: string): Promise<void> {
+    this.counts.delete(`${today()}:${userId}`);
   }
 }
 
@@ -39,5 +44,8 @@ export class RedisUsageMeter implements UsageMeter {
   }
   async usedToday(userId: string): Promise<number> {
     return Number((await this.redis.get(this.key(userId))) ?? 0);
+  }
+  async reset(userId: string): Promise<void> {
+    await this.redis.del(this.key(userId));
   }
 }

@@ -23,6 +23,7 @@ export interface SessionPatch {
     aiMode?: SessionSettings["aiMode"];
     provider?: string | null;
     model?: string | null;
+    preference?: SessionSettings["preference"] | null;
   };
 }
 

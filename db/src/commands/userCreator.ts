@@ -10,7 +10,7 @@ export class DuplicateUserError extends Error {
 }
 
 /**
- * Creates an account. Usernames and emails are unique case-insensitively: both are
+ * Creates an account; the first account of a fresh install is its admin. Usernames and emails are unique case-insensitively: both are
  * stored as given but compared lower-cased (email lower-cased on the way in).
  */
 export async function createUser(
@@ -35,12 +35,14 @@ export async function createUser(
     if (clash) {
       throw new DuplicateUserError(clash.email === email ? "email" : "username");
     }
+    const first = (await User.count({ transaction })) === 0;
     return User.create(
       {
         username: input.username,
         email,
         hashedPassword: input.hashedPassword,
         fullName: input.fullName ?? null,
+        isSuperuser: first,
       },
       { transaction },
     );

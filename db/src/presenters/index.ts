@@ -2,6 +2,7 @@ import type {
   Document as DocumentWire,
   Member,
   Message,
+  MessageVersion as MessageVersionWire,
   Role,
   Session,
   SessionSettings,
@@ -11,6 +12,7 @@ import { defaultAiMode } from "@engunity/shared";
 import type { ChatMessage } from "../models/ChatMessage";
 import type { ChatSession } from "../models/ChatSession";
 import type { Document } from "../models/Document";
+import type { MessageVersion } from "../models/MessageVersion";
 import type { SessionMember } from "../models/SessionMember";
 import type { User } from "../models/User";
 
@@ -28,6 +30,7 @@ export function presentSettings(
   const out: SessionSettings = { aiMode: s.aiMode ?? defaultAiMode(memberCount) };
   if (s.provider) out.provider = s.provider;
   if (s.model) out.model = s.model;
+  if (s.preference) out.preference = s.preference;
   return out;
 }
 
@@ -83,4 +86,14 @@ export function presentDocument(doc: Document): DocumentWire {
   };
   if (doc.error) out.error = doc.error;
   return out;
+}
+
+export function presentVersion(v: MessageVersion): MessageVersionWire {
+  return {
+    version: v.version,
+    content: v.content,
+    status: v.status,
+    metadata: v.metadata ?? {},
+    createdAt: v.createdAt.toISOString(),
+  };
 }

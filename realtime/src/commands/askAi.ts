@@ -44,15 +44,20 @@ export async function enqueueAnswer(
   userMessage: ChatMessage,
   assistant: ChatMessage,
   pref: { provider?: string; model?: string },
+  /** A revised answer: who asked (their quota pays), continue or not, its version. */
+  revision: { userId?: string; mode?: GenerationJob["mode"] } = {},
 ): Promise<void> {
+  const version = assistant.metadata?.version;
   const job: GenerationJob = {
     messageId: assistant.id,
     sessionId: assistant.sessionId,
-    userId: userMessage.authorId ?? "",
+    userId: revision.userId ?? userMessage.authorId ?? "",
     userMessageId: userMessage.id,
     provider: pref.provider,
     model: pref.model,
     enqueuedAt: Date.now(),
+    ...(revision.mode ? { mode: revision.mode } : {}),
+    ...(version && version > 1 ? { version } : {}),
   };
   await ctx.ai.queue.enqueue(job);
 }

@@ -7,6 +7,7 @@ import type { AppContext } from "../context";
 import { createAuthenticator } from "../middleware/authenticate";
 import { errorHandler, notFoundHandler } from "../middleware/errorHandler";
 import { requestMetrics } from "../middleware/requestMetrics";
+import { adminRoutes } from "../routes/admin";
 import { aiRoutes } from "../routes/ai";
 import { authRoutes } from "../routes/auth";
 import { exportRoutes, searchRoutes } from "../routes/exportSearch";
@@ -64,6 +65,7 @@ export function createApp(ctx: AppContext): Express {
   api.use("/chat", yjsTicketRoutes(ctx, authenticate));
   api.use("/invites", inviteRoutes(ctx, authenticate));
   api.use("/search", searchRoutes(ctx, authenticate));
+  api.use("/admin", adminRoutes(ctx, authenticate));
   api.use(aiRoutes(ctx, authenticate));
   api.use(notFoundHandler);
   app.use("/api/v1", api);
@@ -89,7 +91,7 @@ function serveWeb(app: Express): void {
   }
   app.use(express.static(WEB_DIST, { index: false, maxAge: "1h" }));
   app.get(
-    ["/", "/login", "/chat/{*rest}", "/invite/{*rest}", "/widget", "/widget/{*rest}"],
+    ["/", "/login", "/admin", "/chat/{*rest}", "/invite/{*rest}", "/widget", "/widget/{*rest}"],
     (_req, res) => {
       res.setHeader("Cache-Control", "no-cache");
       res.sendFile(index);

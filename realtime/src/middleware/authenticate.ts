@@ -4,6 +4,7 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import passport from "passport";
 import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
 import type { AppContext } from "../context";
+import { recordAuthFailure } from "../failureEvents";
 
 declare global {
   namespace Express {
@@ -48,7 +49,10 @@ export function createAuthenticator(ctx: AppContext): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     instance.authenticate("jwt", { session: false }, (err: unknown, user: Express.User | false) => {
       if (err) return next(err);
-      if (!user) return next(unauthorized("A valid access token is required"));
+      if (!user) {
+        recordAuthFailure(ctx, "token");
+        return next(unauthorized("A valid access token is required"));
+      }
       req.user = user;
       next();
     })(req, res, next);

@@ -1,6 +1,7 @@
 import { AppError, payloadTooLarge, toAppError, validationFailed } from "@engunity/core";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { AppContext } from "../context";
+import { recordDbError } from "../failureEvents";
 
 /** body-parser's errors carry a `type`; map them to the contract's codes. */
 function fromBodyParser(err: unknown): AppError | null {
@@ -18,6 +19,7 @@ export function errorHandler(ctx: AppContext): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const appError = fromBodyParser(err) ?? toAppError(err);
     ctx.metrics.errors.inc({ code: appError.code, transport: "http" });
+    if (appError.status >= 500) recordDbError(ctx, appError, err);
     if (appError.report) {
       ctx.logger.error(
         { err: appError.cause ?? err, method: req.method, url: req.path },

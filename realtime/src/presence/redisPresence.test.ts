@@ -37,28 +37,28 @@ describe("Redis presence", () => {
     await waitFor(
       async () =>
         Number(((await a.redis.pubsub("NUMSUB", `${prefix}:changed`)) as [string, number])[1]) >= 2,
-      5000,
       "both subscribed",
+      5000,
     );
     a.store.add("s1", "alice");
     b.store.add("s1", "bob");
     b.store.add("s1", "bob");
-    await waitFor(async () => (await a.store.userIds("s1")).length === 2, 5000, "both users");
+    await waitFor(async () => (await a.store.userIds("s1")).length === 2, "both users", 5000);
     expect((await b.store.userIds("s1")).sort()).toEqual(["alice", "bob"]);
     await waitFor(
       () => a.changes.some((c) => c.sessionId === "s1") && b.changes.length >= 2,
-      5000,
       "change notices",
+      5000,
     );
     // bob has two sockets: one leaving keeps him present.
     b.store.remove("s1", "bob");
     b.store.remove("s1", "ghost");
     expect((await a.store.userIds("s1")).sort()).toEqual(["alice", "bob"]);
     b.store.remove("s1", "bob");
-    await waitFor(async () => (await a.store.userIds("s1")).length === 1, 5000, "bob gone");
+    await waitFor(async () => (await a.store.userIds("s1")).length === 1, "bob gone", 5000);
     await b.store.close();
     a.store.remove("s1", "alice");
-    await waitFor(async () => (await a.store.userIds("s1")).length === 0, 5000, "room empty");
+    await waitFor(async () => (await a.store.userIds("s1")).length === 0, "room empty", 5000);
   });
 
   it("drops a node that stops beating within seconds, and tells the others", async () => {
@@ -67,8 +67,8 @@ describe("Redis presence", () => {
     dying.store.add("s2", "carol");
     await waitFor(
       async () => (await a.store.userIds("s2")).includes("carol"),
-      5000,
       "carol present",
+      5000,
     );
     const cut = Date.now();
     // What SIGKILL does to a node: its connections drop, nothing is cleaned up.
@@ -76,20 +76,20 @@ describe("Redis presence", () => {
     dying.subscriber.disconnect();
     await waitFor(
       async () => !(await a.store.userIds("s2")).includes("carol"),
-      10_000,
       "carol hidden",
+      10_000,
     );
     expect(Date.now() - cut).toBeLessThan(8000);
     // The sweep removes the entries themselves, not only hides them, and says so.
     await waitFor(
       async () => (await a.redis.smembers(`${prefix}:s:s2`)).length === 0,
-      10_000,
       "entries swept",
+      10_000,
     );
     await waitFor(
       () => a.changes.some((c) => c.sessionId === "s2" && c.at >= cut + 2000),
-      5000,
       "a change notice",
+      5000,
     );
   }, 20_000);
 });

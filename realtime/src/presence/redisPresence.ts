@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@engunity/core";
+import { toError } from "@engunity/core";
 import type { Redis } from "ioredis";
 import { LocalPresence } from "./localPresence";
 import type { PresenceStore } from "./presenceStore";
@@ -64,7 +65,7 @@ export function createRedisPresence(opts: RedisPresenceOptions): PresenceStore {
   const failed = (what: string) => (err: unknown) => {
     needsResync = true;
     if (!failing)
-      logger.warn({ err: (err as Error)?.message, what }, "presence: redis command failed");
+      logger.warn({ err: toError(err).message, what }, "presence: redis command failed");
     failing = true;
   };
 

@@ -1,23 +1,79 @@
-import { listProviders } from "@engunity/core";
-import { stopPayloadSchema } from "@engunity/shared";
+import { ProviderCatalog } from "@engunity/core";
+import { presentMessage } from "@engunity/db";
+import {
+  editPayloadSchema,
+  idParamSchema,
+  regeneratePayloadSchema,
+  stopPayloadSchema,
+} from "@engunity/shared";
 import { type RequestHandler, Router } from "express";
 import { stopAi } from "../commands/aiControl";
+import {
+  continueAnswer,
+  editMessage,
+  messageVersions,
+  regenerateAnswer,
+} from "../commands/answerControls";
 import type { AppContext } from "../context";
 import { parse } from "../http/validate";
 import { currentUser } from "../middleware/authenticate";
 import { sessionIdParam } from "./sessions";
 
+const catalogs = new WeakMap<AppContext, ProviderCatalog>();
+
+/** The node's provider catalog (one per context, so the model lists are cached). */
+export function providerCatalog(ctx: AppContext): ProviderCatalog {
+  let catalog = catalogs.get(ctx);
+  if (!catalog) {
+    catalog = new ProviderCatalog(ctx.config, ctx.ai.health, { logger: ctx.logger });
+    catalogs.set(ctx, catalog);
+  }
+  return catalog;
+}
+
 /** `POST /chat/:id/stop` and `GET /providers`. */
 export function aiRoutes(ctx: AppContext, authenticate: RequestHandler): Router {
   const router = Router();
-  router.get("/providers", authenticate, (_req, res) => {
-    res.json(listProviders(ctx.config));
+  router.get("/providers", authenticate, async (_req, res) => {
+    res.json(await providerCatalog(ctx).listing());
   });
   router.post("/chat/:id/stop", authenticate, async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
     const { messageId } = parse(stopPayloadSchema.pick({ messageId: true }), req.body);
     await stopAi(ctx, currentUser(req).id, sessionId, messageId);
     res.json({ ok: true });
+  });
+  // Answer controls: the same commands as the socket events.
+  const ids = (req: { params: Record<string, unknown> }) => ({
+    sessionId: sessionIdParam(req.params.id),
+    messageId: parse(idParamSchema, req.params.messageId),
+  });
+  router.post("/chat/:id/messages/:messageId/regenerate", authenticate, async (req, res) => {
+    const { sessionId, messageId } = ids(req);
+    const pref = parse(
+      regeneratePayloadSchema.pick({ provider: true, model: true }),
+      req.body ?? {},
+    );
+    const message = await regenerateAnswer(ctx, currentUser(req).id, sessionId, messageId, pref);
+    res.status(202).json({ message: presentMessage(message) });
+  });
+  router.post("/chat/:id/messages/:messageId/continue", authenticate, async (req, res) => {
+    const { sessionId, messageId } = ids(req);
+    const message = await continueAnswer(ctx, currentUser(req).id, sessionId, messageId);
+    res.status(202).json({ message: presentMessage(message) });
+  });
+  router.patch("/chat/:id/messages/:messageId", authenticate, async (req, res) => {
+    const { sessionId, messageId } = ids(req);
+    const { content } = parse(editPayloadSchema.pick({ content: true }), req.body);
+    const out = await editMessage(ctx, currentUser(req).id, sessionId, messageId, content);
+    res.json({
+      message: presentMessage(out.message),
+      ...(out.assistantMessage ? { assistantMessage: presentMessage(out.assistantMessage) } : {}),
+    });
+  });
+  router.get("/chat/:id/messages/:messageId/versions", authenticate, async (req, res) => {
+    const { sessionId, messageId } = ids(req);
+    res.json(await messageVersions(ctx, currentUser(req).id, sessionId, messageId));
   });
   return router;
 }

@@ -17,6 +17,7 @@ import { loginBodySchema, registerBodySchema } from "@engunity/shared";
 import type { RequestHandler } from "express";
 import { Router } from "express";
 import type { AppContext } from "../context";
+import { recordAuthFailure } from "../failureEvents";
 import { parse } from "../http/validate";
 import { currentUser } from "../middleware/authenticate";
 
@@ -55,13 +56,19 @@ export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Route
       body.password,
       user?.hashedPassword ?? (await dummyPasswordHash(cost)),
     );
-    if (!user || !ok || !user.isActive) throw unauthorized("Wrong login or password");
+    if (!user || !ok || !user.isActive) {
+      recordAuthFailure(ctx, "login", user?.id);
+      throw unauthorized("Wrong login or password");
+    }
     await ctx.limiters.login.reset(key);
     res.json({ user: presentUser(user), accessToken: tokenFor(user) });
   });
 
+  // The caller's own account, with whether they are an admin (the web app shows the
+  // admin area from it; other users' objects never carry the flag).
   router.get("/me", authenticate, (req, res) => {
-    res.json(presentUser(currentUser(req).model));
+    const { model } = currentUser(req);
+    res.json({ ...presentUser(model), isSuperuser: model.isSuperuser });
   });
 
   return router;

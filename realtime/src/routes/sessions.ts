@@ -9,6 +9,7 @@ import {
   markRead,
   presentMessage,
   presentSession,
+  sessionUsage,
   unreadCounts,
   updateSession,
 } from "@engunity/db";
@@ -111,6 +112,13 @@ export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
     }
     const answer = assistantMessage ? await waitForAnswer(ctx, assistantMessage.id) : null;
     res.json({ ...first, assistantMessage: answer ? presentMessage(answer) : null });
+  });
+
+  // The session menu's token gauge: what this session's answers cost, by asker and model.
+  router.get("/:id/usage", async (req, res) => {
+    const sessionId = sessionIdParam(req.params.id);
+    await authorize(ctx.db, currentUser(req).id, sessionId, "read");
+    res.json(await sessionUsage(ctx.db, sessionId));
   });
 
   router.get("/:id", async (req, res) => {

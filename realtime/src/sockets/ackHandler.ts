@@ -1,6 +1,7 @@
 import { fromZod, rateLimited, toAppError } from "@engunity/core";
 import type { ClientToServerEvents, ErrorBody } from "@engunity/shared";
 import type { z } from "zod";
+import { recordDbError } from "../failureEvents";
 import { spendEvent } from "./eventBudget";
 import type { Gateway, GatewaySocket } from "./types";
 
@@ -48,6 +49,7 @@ export function onAckEvent<E extends AckEvent, S extends z.ZodType>(
       (err: unknown) => {
         const appError = toAppError(err);
         if (appError.report) logger.error({ err, event }, "socket event failed");
+        if (appError.status >= 500) recordDbError(gw.ctx, appError, err);
         reply(appError.toBody());
       },
     );

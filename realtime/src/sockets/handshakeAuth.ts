@@ -2,6 +2,7 @@ import { type AppError, toAppError, unauthorized, verifyAccessToken } from "@eng
 import { presentUser } from "@engunity/db";
 import { z } from "zod";
 import type { AppContext } from "../context";
+import { recordAuthFailure } from "../failureEvents";
 import type { GatewaySocket } from "./types";
 
 const subjectSchema = z.uuid();
@@ -22,13 +23,16 @@ export function handshakeAuth(ctx: AppContext) {
     const claims =
       typeof token === "string" ? verifyAccessToken(ctx.config.SECRET_KEY, token) : null;
     if (!claims || !subjectSchema.safeParse(claims.sub).success) {
+      recordAuthFailure(ctx, "socket");
       next(refusal(unauthorized("A valid access token is required in auth.token")));
       return;
     }
     ctx.db.models.User.findByPk(claims.sub).then(
       (user) => {
-        if (!user?.isActive)
+        if (!user?.isActive) {
+          recordAuthFailure(ctx, "socket", claims.sub);
           return next(refusal(unauthorized("A valid access token is required in auth.token")));
+        }
         socket.data = {
           userId: user.id,
           user: presentUser(user),

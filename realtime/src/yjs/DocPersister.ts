@@ -1,4 +1,5 @@
 import type { Logger } from "@engunity/core";
+import { toError } from "@engunity/core";
 import { ForeignKeyConstraintError } from "sequelize";
 import * as Y from "yjs";
 import type { DocStore } from "./docStore";
@@ -98,7 +99,7 @@ export class DocPersister {
       this.failures += 1;
       this.hooks.onFailure(err);
       this.hooks.logger.warn(
-        { err: (err as Error).message, room: this.room, failures: this.failures },
+        { err: toError(err).message, room: this.room, failures: this.failures },
         "storing a yjs update failed; kept in memory, retrying",
       );
       this.schedule(Math.min(RETRY_MIN_MS * 2 ** (this.failures - 1), RETRY_MAX_MS));
@@ -115,7 +116,7 @@ export class DocPersister {
     } catch (err) {
       // Rows are still all there; the next write tries again.
       this.hooks.logger.warn(
-        { err: (err as Error).message, room: this.room },
+        { err: toError(err).message, room: this.room },
         "yjs compaction failed",
       );
     }

@@ -1,4 +1,4 @@
-import { can, type Logger } from "@engunity/core";
+import { can, type Logger, toError } from "@engunity/core";
 import type { Db } from "@engunity/db";
 import { sessionIdOfRoom, yjsRoom } from "@engunity/shared";
 import { ForeignKeyConstraintError } from "sequelize";
@@ -175,7 +175,7 @@ export class DocRegistry {
       if (stored && shared.hasPeerChanges) await this.storeWhatPeersMade(shared);
     } catch (err) {
       stored = false;
-      this.deps.logger.warn({ err: (err as Error).message, room }, "yjs unload: store failed");
+      this.deps.logger.warn({ err: toError(err).message, room }, "yjs unload: store failed");
     }
     if (shared.refs > 0 || this.docs.get(room) !== shared) return;
     if (!stored) {
@@ -352,7 +352,7 @@ export class DocRegistry {
           }
         } catch (err) {
           this.deps.logger.error(
-            { err: (err as Error).message, room: shared.room },
+            { err: toError(err).message, room: shared.room },
             "yjs doc not stored at shutdown",
           );
         }

@@ -1,4 +1,5 @@
 import type { Logger } from "@engunity/core";
+import { toError } from "@engunity/core";
 
 /**
  * Mirrors a doc's Yjs title into `chat_sessions.title`, debounced. Every node that
@@ -49,10 +50,7 @@ export class TitleMirror {
       try {
         await this.write(this.read());
       } catch (err) {
-        this.logger.warn(
-          { err: (err as Error).message },
-          "mirroring the yjs title failed; retrying",
-        );
+        this.logger.warn({ err: toError(err).message }, "mirroring the yjs title failed; retrying");
         this.schedule();
       }
     });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
+import { toError } from "@engunity/core";
 import { yjsRoom } from "@engunity/shared";
 import type { Redis } from "ioredis";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -125,7 +126,7 @@ export function attachYjsServer(
           metrics.yjsRejected.inc({ reason: "read_only" });
       } catch (err) {
         metrics.yjsRejected.inc({ reason: "malformed" });
-        logger.debug({ err: (err as Error).message, room: shared.room }, "malformed yjs frame");
+        logger.debug({ err: toError(err).message, room: shared.room }, "malformed yjs frame");
         conn.close(1007, "malformed frame");
       }
     });
@@ -151,7 +152,7 @@ export function attachYjsServer(
     if (!(req.url ?? "").startsWith(YJS_PATH_PREFIX)) return;
     socket.on("error", () => {});
     admit(req, socket, head).catch((err) => {
-      logger.warn({ err: (err as Error).message }, "yjs handshake failed");
+      logger.warn({ err: toError(err).message }, "yjs handshake failed");
       refuse(socket, 503, "unavailable");
     });
   };
@@ -176,7 +177,7 @@ export function attachYjsServer(
     try {
       await registry.withDoc(yjsRoom(sessionId), fn);
     } catch (err) {
-      logger.warn({ err: (err as Error).message, sessionId }, `yjs: ${what} failed`);
+      logger.warn({ err: toError(err).message, sessionId }, `yjs: ${what} failed`);
     }
   };
 

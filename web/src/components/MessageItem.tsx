@@ -1,9 +1,10 @@
-import type { Message } from "@engunity/shared";
-import { For, Show } from "solid-js";
+import type { Message, MessageVersion } from "@engunity/shared";
+import { createSignal, For, Show } from "solid-js";
 import { download } from "../lib/api";
 import type { Stream } from "../lib/chatRoom";
 import { displayName, shortTime } from "../lib/format";
 import type { PendingMessage } from "../lib/outbox";
+import { routingNote } from "../lib/routing";
 import { Avatar } from "./Avatar";
 import { Icon } from "./Icon";
 import { Markdown } from "./Markdown";
@@ -20,10 +21,39 @@ export function MessageItem(props: {
   grouped?: boolean;
   /** The message a search hit or link opened: marked for a moment. */
   highlighted?: boolean;
+  /** Answer controls (editors): a new version, going on from the token limit. */
+  onRegenerate?: (id: string) => void;
+  onContinue?: (id: string) => void;
+  /** Edit and resend: only on one's own messages. */
+  onEdit?: (id: string, content: string) => Promise<void>;
+  /** Earlier versions, fetched when someone browses them. */
+  loadVersions?: (id: string) => Promise<MessageVersion[]>;
 }) {
   const m = () => props.message;
   const streaming = () => m().status === "streaming" || !!props.stream;
-  const text = () => props.stream?.text ?? m().content;
+  const version = () => m().metadata.version ?? 1;
+  const [versions, setVersions] = createSignal<MessageVersion[] | null>(null);
+  /** The version shown: null = the current one. */
+  const [shown, setShown] = createSignal<number | null>(null);
+  const [editing, setEditing] = createSignal(false);
+  const [draft, setDraft] = createSignal("");
+  const old = () => {
+    const n = shown();
+    return n === null ? undefined : versions()?.find((v) => v.version === n);
+  };
+  const browse = async (delta: number) => {
+    const list = versions() ?? (await props.loadVersions?.(m().id)) ?? [];
+    setVersions(list);
+    const next = (shown() ?? version()) + delta;
+    if (next < 1 || next > version()) return;
+    setShown(next === version() ? null : next);
+  };
+  const text = () => old()?.content ?? props.stream?.text ?? m().content;
+  const note = () => (streaming() ? "" : routingNote(m().metadata.attempts));
+  const canContinue = () =>
+    !streaming() &&
+    !!m().content &&
+    (m().metadata.finishReason === "length" || m().status === "stopped");
   const provider = () => props.stream?.provider ?? m().metadata.provider;
   const model = () => props.stream?.model ?? m().metadata.model;
   const isAi = () => m().role === "assistant";
@@ -53,7 +83,37 @@ export function MessageItem(props: {
               {[provider(), model()].filter(Boolean).join(" · ")}
             </span>
           </Show>
+          <Show when={isAi() && note()}>
+            <span class="routing-note" data-testid="routing-note" title="Providers tried">
+              {note()}
+            </span>
+          </Show>
           <time dateTime={m().createdAt}>{shortTime(m().createdAt)}</time>
+          <Show when={version() > 1}>
+            <span class="versions" data-testid="versions">
+              <button
+                type="button"
+                class="linklike"
+                aria-label="Previous version"
+                disabled={(shown() ?? version()) <= 1}
+                onClick={() => void browse(-1)}
+              >
+                ‹
+              </button>
+              <span data-testid="version-label">
+                {shown() ?? version()}/{version()}
+              </span>
+              <button
+                type="button"
+                class="linklike"
+                aria-label="Next version"
+                disabled={shown() === null}
+                onClick={() => void browse(1)}
+              >
+                ›
+              </button>
+            </span>
+          </Show>
           <Show when={m().status === "stopped"}>
             <span class="status-tag">stopped</span>
           </Show>
@@ -61,8 +121,35 @@ export function MessageItem(props: {
             <span class="status-tag error">failed</span>
           </Show>
         </header>
+        <Show when={editing()}>
+          <form
+            class="message-edit"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const content = draft().trim();
+              if (!content) return;
+              void props.onEdit?.(m().id, content).then(() => setEditing(false));
+            }}
+          >
+            <textarea
+              class="input"
+              data-testid="edit-input"
+              value={draft()}
+              onInput={(e) => setDraft(e.currentTarget.value)}
+              rows={3}
+            />
+            <div class="message-actions">
+              <button class="btn btn-sm btn-primary" type="submit" data-testid="edit-save">
+                Save and resend
+              </button>
+              <button class="btn btn-sm btn-ghost" type="button" onClick={() => setEditing(false)}>
+                Cancel
+              </button>
+            </div>
+          </form>
+        </Show>
         <Show
-          when={text() || !streaming()}
+          when={!editing() && (text() || !streaming())}
           fallback={
             <div class="message-content muted" data-testid="message-content">
               Thinking
@@ -112,6 +199,43 @@ export function MessageItem(props: {
               )}
             </For>
           </details>
+        </Show>
+        <Show when={!streaming() && shown() === null && !editing()}>
+          <div class="message-actions quiet">
+            <Show when={isAi() && props.onRegenerate && m().status !== "error"}>
+              <button
+                class="btn btn-sm btn-ghost"
+                type="button"
+                data-testid="regenerate"
+                onClick={() => props.onRegenerate?.(m().id)}
+              >
+                Regenerate
+              </button>
+            </Show>
+            <Show when={isAi() && props.onContinue && canContinue()}>
+              <button
+                class="btn btn-sm btn-ghost"
+                type="button"
+                data-testid="continue"
+                onClick={() => props.onContinue?.(m().id)}
+              >
+                Continue
+              </button>
+            </Show>
+            <Show when={!isAi() && props.onEdit}>
+              <button
+                class="btn btn-sm btn-ghost"
+                type="button"
+                data-testid="edit"
+                onClick={() => {
+                  setDraft(m().content);
+                  setEditing(true);
+                }}
+              >
+                Edit
+              </button>
+            </Show>
+          </div>
         </Show>
         <Show when={streaming() && props.canStop}>
           <div class="message-actions">

@@ -1,9 +1,10 @@
 import { createSignal, onCleanup, Show } from "solid-js";
 import { Icon } from "./Icon";
 
-/** The "⋯" menu of a session: export and delete. */
+/** The "⋯" menu of a session: token usage, export and delete. */
 export function SessionMenu(props: {
   canDelete: boolean;
+  onUsage: () => void;
   onExport: (format: "md" | "json") => void;
   onDelete: () => void;
   /** Members who are not the owner may leave instead. */
@@ -37,6 +38,15 @@ export function SessionMenu(props: {
       </button>
       <Show when={open()}>
         <div class="menu" role="menu" onKeyDown={(e) => e.key === "Escape" && setOpen(false)}>
+          <button
+            type="button"
+            role="menuitem"
+            data-testid="session-usage"
+            onClick={pick(props.onUsage)}
+          >
+            Token usage
+          </button>
+          <hr />
           <button
             type="button"
             role="menuitem"

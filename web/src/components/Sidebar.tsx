@@ -1,8 +1,9 @@
 import { A, useNavigate, useParams } from "@solidjs/router";
-import { createMemo, createSignal, For, Show } from "solid-js";
+import { createMemo, createSignal, For, onMount, Show } from "solid-js";
 import { errorText } from "../lib/api";
 import { currentUser, signOut } from "../lib/auth";
 import { displayName, titleOf } from "../lib/format";
+import { isAdmin, refreshMe } from "../lib/me";
 import { createSearch, hitHref } from "../lib/search";
 import { markAllRead, sessionList } from "../lib/sessions";
 import { Avatar } from "./Avatar";
@@ -13,6 +14,7 @@ import { toast } from "./Toast";
 
 /** Sessions, newest activity first, with search, unread counts and a shared badge. */
 export function Sidebar(props: { onNavigate?: () => void }) {
+  onMount(() => void refreshMe());
   const params = useParams<{ sessionId?: string }>();
   const navigate = useNavigate();
   const [query, setQuery] = createSignal("");
@@ -141,6 +143,16 @@ export function Sidebar(props: { onNavigate?: () => void }) {
         <span class="who" title={currentUser()?.email}>
           {displayName(currentUser())}
         </span>
+        <Show when={isAdmin()}>
+          <A
+            href="/admin"
+            class="btn btn-ghost btn-sm"
+            data-testid="admin-link"
+            onClick={() => props.onNavigate?.()}
+          >
+            Admin
+          </A>
+        </Show>
         <button
           class="btn btn-ghost btn-sm"
           type="button"

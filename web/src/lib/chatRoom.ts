@@ -2,6 +2,7 @@ import type {
   GenerationSnapshot,
   Member,
   Message,
+  MessageVersion,
   ServerToClientEvents,
   Session,
   SessionDetail,
@@ -216,6 +217,14 @@ export function createChatRoom(sessionId: string, initialAround?: string) {
       if (state.hasNewer) settle(message.clientId);
       else upsertMessage(message);
     },
+    // A revised message (edited, or an answer regenerated / continued): it streams again.
+    "message:updated": ({ sessionId: sid, message }) => {
+      if (sid !== sessionId) return;
+      batch(() => {
+        upsertMessage(message);
+        if (message.status === "streaming") setState("streams", message.id, undefined!);
+      });
+    },
     "ai:start": ({ sessionId: sid, messageId, provider, model, epoch }) => {
       if (sid !== sessionId) return;
       ensureAssistant(messageId, provider, model);
@@ -298,6 +307,31 @@ export function createChatRoom(sessionId: string, initialAround?: string) {
         // No gateway answer: the REST route does the same.
         await api("POST", `/chat/${sessionId}/stop`, { messageId });
       }
+    },
+    /** A new version of an answer; the `message:updated` broadcast restarts it for all. */
+    async regenerate(messageId: string): Promise<void> {
+      const res = await request("ai:regenerate", { sessionId, messageId });
+      if ("error" in res) throw new Error(res.error.message);
+      upsertMessage(res.message);
+    },
+    /** Goes on with an answer that stopped (the token limit). */
+    async continueAnswer(messageId: string): Promise<void> {
+      const res = await request("ai:continue", { sessionId, messageId });
+      if ("error" in res) throw new Error(res.error.message);
+      upsertMessage(res.message);
+    },
+    /** Edits one's own message; its answer is generated again. */
+    async edit(messageId: string, content: string): Promise<void> {
+      const res = await request("message:edit", { sessionId, messageId, content });
+      if ("error" in res) throw new Error(res.error.message);
+      upsertMessage(res.message);
+      if (res.assistantMessage) upsertMessage(res.assistantMessage);
+    },
+    /** A message's earlier versions, oldest first. */
+    async versions(messageId: string): Promise<MessageVersion[]> {
+      const res = await request("message:versions", { sessionId, messageId });
+      if ("error" in res) throw new Error(res.error.message);
+      return res.versions;
     },
     setSession(session: Session) {
       setState("session", session);

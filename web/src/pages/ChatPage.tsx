@@ -7,6 +7,7 @@ import { Composer } from "../components/Composer";
 import { ConfirmDialog } from "../components/Dialog";
 import { Icon } from "../components/Icon";
 import { MessageItem, PendingItem } from "../components/MessageItem";
+import { ModelPicker } from "../components/ModelPicker";
 import { SessionMenu } from "../components/SessionMenu";
 import { SessionSearch } from "../components/SessionSearch";
 import { ShareDialog } from "../components/ShareDialog";
@@ -14,6 +15,7 @@ import { useOpenNav } from "../components/Shell";
 import { TitleField } from "../components/TitleField";
 import { toast } from "../components/Toast";
 import { UploadList } from "../components/UploadList";
+import { UsageDialog } from "../components/UsageDialog";
 import { api, download, errorText } from "../lib/api";
 import { currentUser } from "../lib/auth";
 import { createChatRoom } from "../lib/chatRoom";
@@ -49,6 +51,7 @@ function ChatView(props: { sessionId: string }) {
   const uploads = createUploads(() => props.sessionId);
   const [sharing, setSharing] = createSignal(false);
   const [confirmDelete, setConfirmDelete] = createSignal(false);
+  const [showUsage, setShowUsage] = createSignal(false);
   const [collab, setCollab] = createSignal<Collab | null>(null);
   const [peers, setPeers] = createSignal<Peer[]>([]);
 
@@ -239,6 +242,29 @@ function ChatView(props: { sessionId: string }) {
     }
   }
 
+  async function changeModel(settings: Partial<Session["settings"]> | Record<string, unknown>) {
+    try {
+      room.setSession(await api<Session>("PATCH", `/chat/${props.sessionId}`, { settings }));
+    } catch (e) {
+      toast(errorText(e));
+    }
+  }
+
+  /** Answer controls: failures become a toast, the room's broadcasts do the rest. */
+  const control =
+    <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) =>
+    (...args: A): Promise<void> =>
+      fn(...args).then(
+        () => {},
+        (e: unknown) => {
+          toast(errorText(e));
+          throw e;
+        },
+      );
+  const regenerate = control(room.regenerate);
+  const continueAnswer = control(room.continueAnswer);
+  const editMessage = control(room.edit);
+
   async function exportAs(format: "md" | "json") {
     const name =
       titleOf(state.session)
@@ -337,8 +363,12 @@ function ChatView(props: { sessionId: string }) {
           >
             {can(role(), "invite") ? "Share" : "Members"}
           </button>
+          <Show when={canWrite() && state.session}>
+            <ModelPicker session={state.session!} onChange={(s) => void changeModel(s)} />
+          </Show>
           <SessionMenu
             canDelete={can(role(), "delete")}
+            onUsage={() => setShowUsage(true)}
             onExport={(f) => void exportAs(f)}
             onDelete={() => setConfirmDelete(true)}
             onLeave={() => void leave()}
@@ -386,6 +416,12 @@ function ChatView(props: { sessionId: string }) {
             {(m, i) => (
               <MessageItem
                 onRetry={canWrite() ? retryAnswer : undefined}
+                onRegenerate={canWrite() ? (id) => void regenerate(id).catch(() => {}) : undefined}
+                onContinue={
+                  canWrite() ? (id) => void continueAnswer(id).catch(() => {}) : undefined
+                }
+                onEdit={canWrite() && m.author?.id === me()?.id ? editMessage : undefined}
+                loadVersions={room.versions}
                 message={m}
                 stream={state.streams[m.id]}
                 canStop={canWrite()}
@@ -470,6 +506,9 @@ function ChatView(props: { sessionId: string }) {
           onMembers={room.setMembers}
           onClose={() => setSharing(false)}
         />
+      </Show>
+      <Show when={showUsage() && state.session}>
+        <UsageDialog sessionId={state.session!.id} onClose={() => setShowUsage(false)} />
       </Show>
       <Show when={confirmDelete()}>
         <ConfirmDialog

@@ -1,12 +1,23 @@
-import type { AiRuntime, Config, GenerationJob, JobRun, Logger, RoomEmitter } from "@engunity/core";
+import type {
+  AiRuntime,
+  Config,
+  GenerationJob,
+  JobRun,
+  Logger,
+  ProviderCatalog,
+  RoomEmitter,
+} from "@engunity/core";
 import { toError } from "@engunity/core";
 import type { Db } from "@engunity/db";
 import { sessionRoom } from "@engunity/shared";
 import { buildContext } from "../context/buildContext";
 import type { AiMetrics } from "../metrics";
+import type { Breaker } from "../providers/breaker";
+import { continuationPrompt } from "../providers/continuation";
 import type { LlmProvider } from "../providers/LlmProvider";
 import { routeProviders } from "../providers/router";
 import { finishWithRetry } from "./finishGeneration";
+import { routeTable, timeoutsOf, unconfiguredProviders } from "./routing";
 import { watchStop } from "./stopSignal";
 import { type Attempt, streamWithFallback } from "./streamWithFallback";
 import { TokenBatcher } from "./TokenBatcher";
@@ -18,7 +29,9 @@ export interface InferenceDeps {
   emitter: RoomEmitter;
   runtime: AiRuntime;
   providers: Map<string, LlmProvider>;
-  order: string[];
+  /** The provider catalog `GET /providers` serves: order, defaults, timeouts. */
+  catalog: ProviderCatalog;
+  breaker: Breaker;
   metrics: AiMetrics;
   /** Aborted when the worker shuts down. */
   shutdown: AbortSignal;
@@ -60,39 +73,67 @@ export function createInferenceProcessor(deps: InferenceDeps) {
       await runtime.bus.publish({ type: "delta", messageId: job.messageId, epoch, seq, text });
     });
 
+    // `continue`: the text so far is the run's first batch, right after `ai:start` (which
+    // resets viewers), so the log, the room and the stored answer hold the whole answer.
+    let prior = job.mode === "continue" ? placeholder.content : "";
+    const context = prior;
+
+    const sendPrior = () => {
+      if (prior) batcher.push(prior);
+      prior = "";
+    };
+
     let result: Awaited<ReturnType<typeof streamWithFallback>> | null = null;
     let error: Error | null = null;
     try {
-      const session = await db.models.ChatSession.findByPk(job.sessionId);
-      const messages = await buildContext(db, {
-        sessionId: job.sessionId,
-        userMessageId: job.userMessageId,
-        budgetTokens: config.AI_CONTEXT_TOKENS,
-      });
-      const steps = routeProviders(deps.providers, deps.order, {
+      // Independent reads, at once: the path to the provider call waits on one round trip.
+      const [session, messages, health] = await Promise.all([
+        db.models.ChatSession.findByPk(job.sessionId),
+        buildContext(db, {
+          sessionId: job.sessionId,
+          userMessageId: job.userMessageId,
+          budgetTokens: config.AI_CONTEXT_TOKENS,
+        }),
+        deps.breaker.snapshot(deps.catalog.order),
+      ]);
+      const preference = session?.settings?.preference;
+      const steps = routeProviders(deps.providers, routeTable(deps.catalog), {
         requested: job.provider,
         requestedModel: job.model,
         sessionProvider: session?.settings?.provider,
         sessionModel: session?.settings?.model,
+        preference,
       });
       result = await streamWithFallback(steps, {
-        messages,
+        messages: context ? continuationPrompt(messages, context) : messages,
+        continuing: Boolean(context),
         maxTokens: config.AI_MAX_TOKENS,
         signal: stop.signal,
-        onStart: (provider, model) =>
+        breaker: deps.breaker,
+        health,
+        timeouts: (name) => timeoutsOf(deps.catalog, name),
+        unconfigured: unconfiguredProviders(deps.catalog),
+        privateSession: preference === "private",
+        logger: deps.logger,
+        messageId: job.messageId,
+        onStart: (provider, model) => {
           emitter.to(room).emit("ai:start", {
             sessionId: job.sessionId,
             messageId: job.messageId,
             provider,
             model,
             epoch,
-          }),
+          });
+          sendPrior();
+        },
         onText: (text) => batcher.push(text),
         onFailure: (a: Attempt) => metrics.failures.inc({ provider: a.provider, kind: a.outcome }),
       });
     } catch (err) {
       error = toError(err);
     }
+    // Nothing started (every provider skipped): the stored text still stays.
+    sendPrior();
     try {
       await batcher.flush();
     } catch (err) {
@@ -131,6 +172,7 @@ export function createInferenceProcessor(deps: InferenceDeps) {
       ttftMs: result?.ttftMs,
       durationMs,
       attempts: result?.attempts ?? [],
+      finishReason: result?.finishReason,
       error: error?.message ?? result?.error,
       attempt: run.attempt,
     });

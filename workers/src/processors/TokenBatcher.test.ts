@@ -2,26 +2,33 @@ import { describe, expect, it } from "vitest";
 import { TokenBatcher } from "./TokenBatcher";
 
 describe("TokenBatcher", () => {
-  it("coalesces tokens pushed within one window into one batch, in order, and flushes the rest", async () => {
+  it("sends the first text at once, then coalesces tokens pushed within one window into one batch, in order", async () => {
     const batches: string[] = [];
     let release!: () => void;
-    const first = new Promise<void>((r) => {
+    let second = new Promise<void>((r) => {
       release = r;
     });
     const batcher = new TokenBatcher(20, async (text) => {
       batches.push(text);
       release();
     });
+    batcher.push("first");
+    // Leading edge: out before any window has run, on the next microtask.
+    await second;
+    expect(batches).toEqual(["first"]);
+    second = new Promise<void>((r) => {
+      release = r;
+    });
     batcher.push("a");
     batcher.push("b");
     batcher.push("c");
-    await first;
-    expect(batches).toEqual(["abc"]);
+    await second;
+    expect(batches).toEqual(["first", "abc"]);
     batcher.push("d");
     await batcher.flush();
-    expect(batches).toEqual(["abc", "d"]);
+    expect(batches).toEqual(["first", "abc", "d"]);
     await batcher.flush();
-    expect(batches).toEqual(["abc", "d"]);
+    expect(batches).toEqual(["first", "abc", "d"]);
   });
 
   it("runs the sink one batch at a time even when a batch is slow", async () => {

@@ -1,13 +1,16 @@
 /**
- * Coalesces token deltas into batches of about `intervalMs`: the first token of a batch
- * starts the clock, and `sink` gets the batch's text when it runs out. Sinks run one at
- * a time, in order, so batch seqs reach the log and the room in order.
+ * Coalesces token deltas into batches of about `intervalMs`, leading edge first: the
+ * very first text goes to `sink` at once (the room sees the answer start without
+ * waiting out a window); after it, the first token of a batch starts the clock and
+ * `sink` gets the batch's text when it runs out. Sinks run one at a time, in order,
+ * so batch seqs reach the log and the room in order.
  */
 export class TokenBatcher {
   private pending = "";
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown = null;
+  private sentFirst = false;
 
   constructor(
     private readonly intervalMs: number,
@@ -16,6 +19,11 @@ export class TokenBatcher {
 
   push(text: string): void {
     this.pending += text;
+    if (!this.sentFirst) {
+      this.sentFirst = true;
+      this.cut();
+      return;
+    }
     this.timer ??= setTimeout(() => this.cut(), this.intervalMs);
   }
 

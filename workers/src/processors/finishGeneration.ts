@@ -15,6 +15,8 @@ export interface GenerationOutcome {
   durationMs?: number;
   attempts: Attempt[];
   error?: string;
+  /** The model's stop reason (`length`: the token limit, so it can be continued). */
+  finishReason?: string;
   /** Which run of the job this was (2 after a stall). */
   attempt?: number;
 }
@@ -25,7 +27,7 @@ export interface GenerationOutcome {
  */
 export async function finishGeneration(
   deps: Pick<InferenceDeps, "db" | "runtime" | "emitter" | "logger">,
-  job: Pick<GenerationJob, "messageId" | "sessionId">,
+  job: Pick<GenerationJob, "messageId" | "sessionId"> & { userId?: string },
   outcome: GenerationOutcome,
 ): Promise<boolean> {
   const { db, runtime, emitter } = deps;
@@ -39,14 +41,36 @@ export async function finishGeneration(
     ...(outcome.durationMs !== undefined ? { durationMs: outcome.durationMs } : {}),
     ...(outcome.error && outcome.status === "error" ? { error: outcome.error } : {}),
     attempts: outcome.attempts,
+    ...(outcome.finishReason ? { finishReason: outcome.finishReason } : {}),
     ...(outcome.attempt && outcome.attempt > 1 ? { runs: outcome.attempt } : {}),
   };
   const [count] = await db.models.ChatMessage.update(
-    { content: outcome.content, status: outcome.status, metadata },
+    {
+      content: outcome.content,
+      status: outcome.status,
+      metadata,
+      ...analyticsColumns(outcome),
+      ...(job.userId ? { askerId: job.userId } : {}),
+    },
     { where: { id: job.messageId, status: "streaming" } },
   );
   await runtime.log.finish(job.messageId, job.sessionId);
   if (count !== 1) return false;
+  const failed = outcome.attempts.filter(
+    (a) => a.outcome === "error" || a.outcome === "rate_limited",
+  );
+  if (failed.length) {
+    // For the admin dashboard's "AI failures"; losing these must not fail the answer.
+    await db.models.AppEvent.bulkCreate(
+      failed.map((a) => ({
+        kind: "ai_failure" as const,
+        detail: a.outcome,
+        provider: a.provider.slice(0, 32),
+        userId: job.userId || null,
+        createdAt: new Date(),
+      })),
+    ).catch((err: unknown) => deps.logger.warn({ err }, "could not record AI failures"));
+  }
   const saved = await db.models.ChatMessage.findByPk(job.messageId, {
     include: [{ association: "author" }],
   });
@@ -58,13 +82,27 @@ export async function finishGeneration(
   return true;
 }
 
+/** The answer's numbers as the indexed columns the admin analytics read (migration 008). */
+function analyticsColumns(outcome: GenerationOutcome) {
+  const int = (v: number | undefined) =>
+    typeof v === "number" && Number.isFinite(v) ? Math.round(v) : null;
+  return {
+    aiProvider: outcome.provider?.slice(0, 32) ?? null,
+    aiModel: outcome.model?.slice(0, 128) ?? null,
+    promptTokens: int(outcome.usage?.promptTokens),
+    completionTokens: int(outcome.usage?.completionTokens),
+    ttftMs: int(outcome.ttftMs),
+    durationMs: int(outcome.durationMs),
+  };
+}
+
 /**
  * `finishGeneration`, retried with backoff: the answer is complete in memory, and a
  * database blip must not leave it `streaming` (Hocuspocus-style: keep state, retry).
  */
 export async function finishWithRetry(
   deps: Pick<InferenceDeps, "db" | "runtime" | "emitter" | "logger">,
-  job: Pick<GenerationJob, "messageId" | "sessionId">,
+  job: Pick<GenerationJob, "messageId" | "sessionId"> & { userId?: string },
   outcome: GenerationOutcome,
   tries = 5,
 ): Promise<boolean> {

@@ -1,37 +1,31 @@
+import type { ProviderSpec } from "@engunity/core";
 import Groq from "groq-sdk";
 import { streamChatCompletion } from "./chatCompletionStream";
 import type { LlmProvider, StreamChunk, StreamRequest } from "./LlmProvider";
 
-/** Groq's models from the seed guide's table. */
-const GROQ_MODELS = [
-  "llama-3.3-70b-versatile",
-  "llama-3.1-8b-instant",
-  "mixtral-8x7b-32768",
-  "gemma2-9b-it",
-];
-
 /**
- * Groq through groq-sdk, streaming. The SDK retries once (it honours `retry-after`);
- * past that the router falls back to the next provider.
+ * Groq through groq-sdk, streaming. The SDK never retries (`maxRetries: 0`): it would
+ * sleep through whatever `retry-after` says (an hour for a daily limit) while the room
+ * waits; the failover decides instead. The SDK's timeout is the connect timeout: it
+ * runs until the response headers arrive.
  */
 export class GroqProvider implements LlmProvider {
   readonly name = "groq";
-  readonly models: readonly string[];
+  readonly defaultModel: string;
   private readonly client: Groq;
 
-  constructor(opts: { apiKey: string; baseURL?: string; model: string; maxRetries?: number }) {
+  constructor(
+    spec: Pick<ProviderSpec, "apiKey" | "baseURL" | "defaultModel" | "connectTimeoutMs">,
+  ) {
     // baseURL is always passed: left undefined, the SDK would read GROQ_BASE_URL itself.
     this.client = new Groq({
-      apiKey: opts.apiKey,
-      baseURL: opts.baseURL ?? "https://api.groq.com",
-      maxRetries: opts.maxRetries ?? 1,
-      timeout: 60_000,
+      apiKey: spec.apiKey,
+      baseURL: spec.baseURL ?? "https://api.groq.com",
+      maxRetries: 0,
+      timeout: spec.connectTimeoutMs,
     });
-    this.defaultModel = opts.model;
-    this.models = [...new Set([opts.model, ...GROQ_MODELS])];
+    this.defaultModel = spec.defaultModel;
   }
-
-  readonly defaultModel: string;
 
   stream(req: StreamRequest): AsyncIterable<StreamChunk> {
     return streamChatCompletion(

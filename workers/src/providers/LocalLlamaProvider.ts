@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { Logger } from "@engunity/core";
+import { toError } from "@engunity/core";
 import type { ChatHistoryItem, Llama, LlamaModel } from "node-llama-cpp";
 import {
   type LlmProvider,
@@ -47,13 +48,14 @@ export function defaultThreads(): number {
  */
 export class LocalLlamaProvider implements LlmProvider {
   readonly name = "local";
-  readonly defaultModel = "local";
-  readonly models = ["local"] as const;
+  readonly defaultModel: string;
   private readonly threads: number;
 
   constructor(
     private readonly opts: {
       modelPath: string;
+      /** The GGUF's own name (the catalog reads it). */
+      modelName?: string;
       threads?: number;
       contextSize?: number;
       logger?: Logger;
@@ -61,6 +63,7 @@ export class LocalLlamaProvider implements LlmProvider {
     },
   ) {
     this.threads = opts.threads ?? defaultThreads();
+    this.defaultModel = opts.modelName ?? "local";
   }
 
   async *stream(req: StreamRequest): AsyncIterable<StreamChunk> {
@@ -71,7 +74,7 @@ export class LocalLlamaProvider implements LlmProvider {
     } catch (err) {
       throw new ProviderError(
         this.name,
-        `local: cannot load ${this.opts.modelPath}: ${(err as Error).message}`,
+        `local: cannot load ${this.opts.modelPath}: ${toError(err).message}`,
         { cause: err },
       );
     }
@@ -79,6 +82,7 @@ export class LocalLlamaProvider implements LlmProvider {
       threads: this.threads,
       contextSize: this.opts.contextSize ?? 2048,
     });
+    yield { type: "open" };
     const queue: string[] = [];
     let wake: (() => void) | null = null;
     let finished = false;
@@ -137,10 +141,11 @@ export class LocalLlamaProvider implements LlmProvider {
       }
       await run;
       if (failure && !req.signal.aborted) {
-        throw new ProviderError(this.name, `local: ${(failure as Error).message}`, {
+        throw new ProviderError(this.name, `local: ${toError(failure).message}`, {
           cause: failure,
         });
       }
+      yield { type: "finish", reason: completionTokens >= req.maxTokens ? "length" : "stop" };
       yield { type: "usage", usage: { promptTokens, completionTokens } };
     } finally {
       await context.dispose();

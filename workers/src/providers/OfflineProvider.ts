@@ -15,10 +15,11 @@ export const OFFLINE_ANSWER =
 export class OfflineProvider implements LlmProvider {
   readonly name = "offline";
   readonly defaultModel = "none";
-  readonly models = ["none"] as const;
 
   async *stream(req: StreamRequest): AsyncIterable<StreamChunk> {
-    const words = OFFLINE_ANSWER.split(/(?<= )/);
+    // Configured providers that could not answer: say which and why, not "none configured".
+    const answer = req.notice ?? OFFLINE_ANSWER;
+    const words = answer.split(/(?<= )/);
     for (const word of words) {
       if (req.signal.aborted) return;
       yield { type: "text", text: word };
@@ -27,7 +28,7 @@ export class OfflineProvider implements LlmProvider {
     const promptTokens = Math.ceil(req.messages.reduce((n, m) => n + m.content.length, 0) / 4);
     yield {
       type: "usage",
-      usage: { promptTokens, completionTokens: Math.ceil(OFFLINE_ANSWER.length / 4) },
+      usage: { promptTokens, completionTokens: Math.ceil(answer.length / 4) },
     };
   }
 }

@@ -1,24 +1,28 @@
+import type { ProviderSpec } from "@engunity/core";
 import OpenAI from "openai";
 import { streamChatCompletion } from "./chatCompletionStream";
 import type { LlmProvider, StreamChunk, StreamRequest } from "./LlmProvider";
 
-/** Any OpenAI-compatible server (Ollama, vLLM, llama.cpp server, OpenAI itself). */
+/**
+ * Any OpenAI-compatible server (Ollama, vLLM, llama.cpp server, OpenAI itself). Like
+ * Groq: no SDK retries, the SDK timeout is the connect timeout.
+ */
 export class OpenAiCompatibleProvider implements LlmProvider {
   readonly name = "openai";
   readonly defaultModel: string;
-  readonly models: readonly string[];
   private readonly client: OpenAI;
 
-  constructor(opts: { baseURL: string; apiKey?: string; model?: string; maxRetries?: number }) {
+  constructor(
+    spec: Pick<ProviderSpec, "apiKey" | "baseURL" | "defaultModel" | "connectTimeoutMs">,
+  ) {
     // Local servers take any key; the SDK refuses to start without one.
     this.client = new OpenAI({
-      baseURL: opts.baseURL,
-      apiKey: opts.apiKey ?? "not-needed",
-      maxRetries: opts.maxRetries ?? 1,
-      timeout: 120_000,
+      baseURL: spec.baseURL,
+      apiKey: spec.apiKey ?? "not-needed",
+      maxRetries: 0,
+      timeout: spec.connectTimeoutMs,
     });
-    this.defaultModel = opts.model ?? "default";
-    this.models = [this.defaultModel];
+    this.defaultModel = spec.defaultModel;
   }
 
   stream(req: StreamRequest): AsyncIterable<StreamChunk> {

@@ -19,11 +19,16 @@ export async function* streamChatCompletion<C extends ChatCompletionChunkLike>(
 ): AsyncIterable<StreamChunk> {
   try {
     const stream = await open();
+    yield { type: "open" };
     let finished = false;
     for await (const chunk of stream) {
-      if (chunk.choices[0]?.finish_reason) finished = true;
       const text = chunk.choices[0]?.delta?.content;
       if (text) yield { type: "text", text };
+      const reason = chunk.choices[0]?.finish_reason;
+      if (reason) {
+        finished = true;
+        yield { type: "finish", reason };
+      }
       const usage = usageOf(chunk);
       if (usage) {
         yield {
@@ -35,7 +40,9 @@ export async function* streamChatCompletion<C extends ChatCompletionChunkLike>(
     // A connection cut mid-answer can end the SDK's iterator quietly; an answer
     // without a finish_reason is incomplete, not done.
     if (!finished && !signal.aborted) {
-      throw new ProviderError(provider, `${provider}: stream ended before the answer finished`);
+      throw new ProviderError(provider, `${provider}: stream ended before the answer finished`, {
+        kind: "cut",
+      });
     }
   } catch (err) {
     if (isAbort(err, signal)) return;

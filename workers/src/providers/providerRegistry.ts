@@ -1,46 +1,44 @@
-import type { Config, Logger } from "@engunity/core";
-
-export { configuredOrder } from "@engunity/core";
-
+import type { Config, Logger, ProviderCatalog } from "@engunity/core";
 import { GroqProvider } from "./GroqProvider";
 import type { LlmProvider } from "./LlmProvider";
 import { LocalLlamaProvider } from "./LocalLlamaProvider";
 import { OfflineProvider } from "./OfflineProvider";
 import { OpenAiCompatibleProvider } from "./OpenAiCompatibleProvider";
 
-/** The configured providers of this process, by name; offline is always there. */
-export function buildProviders(config: Config, logger: Logger): Map<string, LlmProvider> {
+/**
+ * The providers of this process, by name, built from the catalog (the same one
+ * `GET /providers` serves), so the two can never disagree; offline is always there.
+ */
+export async function buildProviders(
+  catalog: ProviderCatalog,
+  config: Config,
+  logger: Logger,
+): Promise<Map<string, LlmProvider>> {
+  await catalog.ready();
   const out = new Map<string, LlmProvider>();
-  if (config.GROQ_API_KEY) {
-    out.set(
-      "groq",
-      new GroqProvider({
-        apiKey: config.GROQ_API_KEY,
-        baseURL: config.GROQ_BASE_URL,
-        model: config.GROQ_MODEL,
-      }),
-    );
+  for (const spec of catalog.specs) {
+    switch (spec.name) {
+      case "groq":
+        out.set(spec.name, new GroqProvider(spec));
+        break;
+      case "openai":
+        out.set(spec.name, new OpenAiCompatibleProvider(spec));
+        break;
+      case "local":
+        out.set(
+          spec.name,
+          new LocalLlamaProvider({
+            modelPath: config.llmModelPath!,
+            modelName: spec.defaultModel,
+            threads: config.LLM_THREADS,
+            logger,
+          }),
+        );
+        break;
+      case "offline":
+        out.set(spec.name, new OfflineProvider());
+        break;
+    }
   }
-  if (config.llmModelPath) {
-    out.set(
-      "local",
-      new LocalLlamaProvider({
-        modelPath: config.llmModelPath,
-        threads: config.LLM_THREADS,
-        logger,
-      }),
-    );
-  }
-  if (config.OPENAI_BASE_URL) {
-    out.set(
-      "openai",
-      new OpenAiCompatibleProvider({
-        baseURL: config.OPENAI_BASE_URL,
-        apiKey: config.OPENAI_API_KEY,
-        model: config.OPENAI_MODEL,
-      }),
-    );
-  }
-  out.set("offline", new OfflineProvider());
   return out;
 }

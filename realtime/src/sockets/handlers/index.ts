@@ -1,6 +1,7 @@
 import type { SocketHandler } from "../types";
 import { aiResume } from "./aiResume";
 import { aiStop } from "./aiStop";
+import { aiContinue, aiRegenerate, messageEdit, messageVersionsHandler } from "./answerControls";
 import { messageSend } from "./messageSend";
 import { sessionJoin } from "./sessionJoin";
 import { sessionLeave } from "./sessionLeave";
@@ -14,4 +15,8 @@ export const socketHandlers: SocketHandler[] = [
   typing,
   aiStop,
   aiResume,
+  aiRegenerate,
+  aiContinue,
+  messageEdit,
+  messageVersionsHandler,
 ];
