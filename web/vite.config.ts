@@ -5,6 +5,7 @@ import solid from "vite-plugin-solid";
 const limits = fileURLToPath(new URL("../shared/src/limits.ts", import.meta.url));
 const rooms = fileURLToPath(new URL("../shared/src/rooms.ts", import.meta.url));
 const titles = fileURLToPath(new URL("../shared/src/titles.ts", import.meta.url));
+const widgetMessages = fileURLToPath(new URL("../shared/src/widgetMessages.ts", import.meta.url));
 const stream = fileURLToPath(new URL("../shared/src/stream.ts", import.meta.url));
 const abilities = fileURLToPath(new URL("../shared/src/abilities.ts", import.meta.url));
 
@@ -17,6 +18,7 @@ export default defineConfig({
       "@engunity/shared/limits": limits,
       "@engunity/shared/rooms": rooms,
       "@engunity/shared/titles": titles,
+      "@engunity/shared/widgetMessages": widgetMessages,
       "@engunity/shared/stream": stream,
       "@engunity/shared/abilities": abilities,
     },
@@ -27,14 +29,17 @@ export default defineConfig({
     // The polyfill is only for browsers without modulepreload; every target has it,
     // and leaving it out keeps the entry free of extra code. CSP forbids inline script,
     // and Vite emits none: the entry is an external module script.
-    modulePreload: { polyfill: false },
+    modulePreload: polyfill: false ,
     assetsInlineLimit: 0,
+    // The app and the widget's panel page (`/embed`); the loader (`widget.js`) is a
+    // classic script of its own, built by vite.widget.config.ts.
+    rollupOptions: 
+        main: fileURLToPath(new URL("index.html", import.meta.url)),
+        embed: fileURLToPath(new URL("embed.html", import.meta.url)),,,
   },
   server: {
-    proxy: {
       "/api": "http://127.0.0.1:3000",
-      "/socket.io": { target: "http://127.0.0.1:3000", ws: true },
-      "/yjs": { target: "http://127.0.0.1:3000", ws: true },
-    },
+      "/socket.io": target: "http://127.0.0.1:3000", ws: true ,
+      "/yjs": target: "http://127.0.0.1:3000", ws: true ,,
   },
 });

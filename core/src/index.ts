@@ -1,6 +1,7 @@
 export * from "./ai";
 export * from "./auth/password";
 export * from "./auth/tokens";
+export * from "./auth/widgetTokens";
 export * from "./emitter";
 export * from "./env";
 export * from "./errors";
@@ -8,6 +9,7 @@ export * from "./logger";
 export * from "./policies/adminPolicy";
 export * from "./policies/originPolicy";
 export * from "./policies/sessionPolicy";
+export * from "./policies/widgetPolicy";
 export * from "./rateLimit";
 export * from "./redis";
 export * from "./redisKeys";

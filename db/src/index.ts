@@ -10,6 +10,8 @@ import { Invite } from "./models/Invite";
 import { MessageVersion } from "./models/MessageVersion";
 import { SessionMember } from "./models/SessionMember";
 import { User } from "./models/User";
+import { WidgetKey } from "./models/WidgetKey";
+import { WidgetVisitor } from "./models/WidgetVisitor";
 import { YjsUpdate } from "./models/YjsUpdate";
 
 export { isUnavailableError, isUniqueViolation } from "./dbErrors";
@@ -23,6 +25,8 @@ export {
   MessageVersion,
   SessionMember,
   User,
+  WidgetKey,
+  WidgetVisitor,
   YjsUpdate,
 };
 
@@ -49,6 +53,8 @@ export interface Models {
   Document: typeof Document;
   YjsUpdate: typeof YjsUpdate;
   MessageVersion: typeof MessageVersion;
+  WidgetKey: typeof WidgetKey;
+  WidgetVisitor: typeof WidgetVisitor;
   AppEvent: typeof AppEvent;
 }
 
@@ -75,6 +81,8 @@ function bindModels(sequelize: Sequelize): Models {
     Document: class extends Document {},
     YjsUpdate: class extends YjsUpdate {},
     MessageVersion: class extends MessageVersion {},
+    WidgetKey: class extends WidgetKey {},
+    WidgetVisitor: class extends WidgetVisitor {},
     AppEvent: class extends AppEvent {},
   };
   for (const model of Object.values(models)) model.initModel(sequelize);
@@ -149,7 +157,9 @@ export * from "./commands/readState";
 export * from "./commands/sessionCommands";
 export * from "./commands/userAdmin";
 export * from "./commands/userCreator";
+export * from "./commands/widgetCommands";
 export * from "./presenters/index";
+export * from "./presenters/widget";
 export * from "./queries/analyticsQueries";
 export * from "./queries/messageSearch";
 export * from "./queries/sessionQueries";

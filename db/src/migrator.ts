@@ -5,6 +5,7 @@ import * as m001 from "./migrations/001_initial";
 import * as m002 from "./migrations/002_yjs";
 import * as m005 from "./migrations/005_read_state_search";
 import * as m006 from "./migrations/006_message_versions";
+import * as m007 from "./migrations/007_widget_keys";
 import * as m008 from "./migrations/008_analytics";
 
 /** Every migration, in order. Listed explicitly so no file glob runs at start-up. */
@@ -13,6 +14,7 @@ const MIGRATIONS = [
   { name: "002_yjs", ...m002 },
   { name: "005_read_state_search", ...m005 },
   { name: "006_message_versions", ...m006 },
+  { name: "007_widget_keys", ...m007 },
   { name: "008_analytics", ...m008 },
 ];
 

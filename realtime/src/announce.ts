@@ -5,6 +5,7 @@ import {
   presentMember,
   presentMessage,
   presentSession,
+  visitorsByUser,
 } from "@engunity/db";
 import { sessionRoom, sessionWatchRoom } from "@engunity/shared";
 import { announceActivity } from "./announceActivity";
@@ -77,11 +78,22 @@ export const announce = {
   },
 };
 
-/** Members with their online flag, from the presence the gateway tracks. */
+/**
+ * Members with their online flag, from the presence the gateway tracks, and the
+ * "visitor" badge (key and page) on those who came in through a widget.
+ */
 export async function presentMembers(ctx: AppContext, db: Db, sessionId: string) {
   const [members, online] = await Promise.all([
     listMembers(db, sessionId),
     ctx.onlineUserIds(sessionId),
   ]);
-  return members.map((m) => presentMember(m, online.has(m.userId)));
+  const visitors = await visitorsByUser(
+    db,
+    members.filter((m) => m.role !== "owner").map((m) => m.userId),
+  );
+  return members.map((m) => {
+    const member = presentMember(m, online.has(m.userId));
+    const v = visitors.get(m.userId);
+    return v ? { ...member, visitor: { keyId: v.keyId, pageUrl: v.pageUrl } } : member;
+  });
 }

@@ -36,6 +36,11 @@ export interface AppContext {
    * member): its activity reaches their sidebar. `evict` takes them out again.
    */
   watch(sessionId: string, userId: string): void;
+  /**
+   * Disconnects every live widget socket of a key on every node (the key was revoked).
+   * A no-op until the Socket.IO gateway is attached.
+   */
+  cutWidgetKey(keyId: string): void;
   /** Users currently connected to a session room, across nodes (sockets fill this in). */
   onlineUserIds(sessionId: string): Promise<Set<string>>;
   /**

@@ -13,7 +13,7 @@ export type DomainEvent =
       type: "answer.requested";
       userMessage: ChatMessage;
       assistant: ChatMessage;
-      pref: { provider?: string; model?: string };
+      pref: { provider?: string; model?: string; usageKeys?: string[] };
     };
 // No "draft sent" event: the server never clears the shared draft. The sender's
 // client deletes exactly the text it sent, so keys typed after it survive.

@@ -105,6 +105,7 @@ export async function startRealtimeNode(
     },
     evict: () => {},
     watch: () => {},
+    cutWidgetKey: () => {},
     onlineUserIds: async () => new Set(),
     docs: { setTitle: async () => {} },
     runningGenerations: (sessionId) => ai.log.running(sessionId),

@@ -8,3 +8,5 @@ export * from "./rest";
 export * from "./rooms";
 export * from "./stream";
 export * from "./titles";
+export * from "./widget";
+export * from "./widgetMessages";

@@ -18,7 +18,8 @@ export const PROVIDER_NAMES = ["groq", "local", "openai", "offline"] as const;
 export const providerNameSchema = z.enum(PROVIDER_NAMES);
 export type ProviderName = z.infer<typeof providerNameSchema>;
 
-export const aiModeSchema = z.enum(["every", "mention"]);
+/** `off`: the AI never answers (a human took the session over). */
+export const aiModeSchema = z.enum(["every", "mention", "off"]);
 export type AiMode = z.infer<typeof aiModeSchema>;
 
 /**
@@ -57,6 +58,8 @@ export const memberSchema = z.object({
   role: roleSchema,
   joinedAt: z.string(),
   online: z.boolean(),
+  /** Set on a member who came in through an embedded widget (the team's "visitor" badge). */
+  visitor: z.object({ keyId: z.string(), pageUrl: z.string().nullable() }).optional(),
 });
 export type Member = z.infer<typeof memberSchema>;
 

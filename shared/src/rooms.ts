@@ -26,3 +26,8 @@ export function yjsRoom(sessionId: string): string {
 export function sessionIdOfRoom(room: string): string | null {
   return room.startsWith("session:") ? room.slice("session:".length) : null;
 }
+
+/** Socket.IO room of every live widget socket of one key: revoking the key empties it. */
+export function widgetKeyRoom(keyId: string): string {
+  return `widget-key:${keyId}`;
+}

@@ -29,7 +29,8 @@ describe("web bundle", () => {
     initial.add(chunk.file);
     for (const dep of chunk.imports ?? []) visit(dep);
   };
-  for (const [key, chunk] of Object.entries(manifest)) if (chunk.isEntry) visit(key);
+  // The app's entry; the widget's embed page has its own budget (widgetSize.test.ts).
+  visit("index.html");
 
   it("keeps the chat page's initial JS under 100 kB gzip", () => {
     const gzip = [...initial].reduce(

@@ -8,6 +8,7 @@ import { HomePage } from "./pages/HomePage";
 import { InvitePage } from "./pages/InvitePage";
 import { LoginPage } from "./pages/LoginPage";
 import { NewSessionPage } from "./pages/NewSessionPage";
+import { WidgetPage } from "./pages/WidgetPage";
 
 /** The admin area: a chunk of its own (with uPlot), never part of the chat page's budget. */
 const AdminPage = lazy(() => import("./admin/AdminPage"));
@@ -43,6 +44,7 @@ export function App() {
         <Route path="/new" component={NewSessionPage} />
         <Route path="/chat/:sessionId" component={ChatPage} />
         <Route path="/invite/:token" component={InvitePage} />
+        <Route path="/widget" component={WidgetPage} />
         <Route path="/admin" component={AdminPage} />
       </Route>
       <Route path="*" component={() => <Navigate href="/" />} />

@@ -14,6 +14,8 @@ export interface GenerationJob {
   model?: string;
   /** ms since epoch, for the queue-wait metric. */
   enqueuedAt: number;
+  /** Daily counters besides the asker's that the answer's tokens count against (a widget key's cap). */
+  usageKeys?: string[];
   /** `continue`: go on from the answer's current text instead of starting afresh. */
   mode?: "answer" | "continue";
   /**

@@ -8,7 +8,8 @@ const MENTION = /(^|[^\w@])@ai\b/i;
 
 /**
  * Whether a send asks the AI (PROTOCOL): `ai: false` never, `ai: true` always, otherwise
- * the session's aiMode — `every` message, or only `@ai` mentions. Unset, a solo session
+ * the session's aiMode — `every` message, only `@ai` mentions, or `off` (a human took
+ * the session over: nothing asks the AI but an explicit `ai: true`). Unset, a solo session
  * answers every message and a shared one only mentions.
  */
 export async function asksAi(
@@ -18,6 +19,7 @@ export async function asksAi(
   ai?: boolean,
 ): Promise<boolean> {
   if (ai !== undefined) return ai;
+  if (session.settings?.aiMode === "off") return false;
   const mode = session.settings?.aiMode ?? defaultAiMode(await countMembers(ctx.db, session.id));
   return mode === "every" || MENTION.test(content);
 }
@@ -38,12 +40,19 @@ export async function admitAi(ctx: AppContext, userId: string, role: Role): Prom
   await ctx.limiters.ai.consume(userId);
 }
 
+/** What an answer is asked with: provider preference, and extra usage counters (a widget key's). */
+export interface AnswerPreference {
+  provider?: string;
+  model?: string;
+  usageKeys?: string[];
+}
+
 /** Queues the job that answers `userMessage` into `assistant` (job id = assistant id). */
 export async function enqueueAnswer(
   ctx: AppContext,
   userMessage: ChatMessage,
   assistant: ChatMessage,
-  pref: { provider?: string; model?: string },
+  pref: AnswerPreference,
   /** A revised answer: who asked (their quota pays), continue or not, its version. */
   revision: { userId?: string; mode?: GenerationJob["mode"] } = {},
 ): Promise<void> {
@@ -56,6 +65,7 @@ export async function enqueueAnswer(
     provider: pref.provider,
     model: pref.model,
     enqueuedAt: Date.now(),
+    ...(pref.usageKeys?.length ? { usageKeys: pref.usageKeys } : {}),
     ...(revision.mode ? { mode: revision.mode } : {}),
     ...(version && version > 1 ? { version } : {}),
   };

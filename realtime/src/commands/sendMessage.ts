@@ -9,7 +9,7 @@ import {
 import { type Role, titleFromContent } from "@engunity/shared";
 import type { AppContext } from "../context";
 import type { DomainEvent } from "../events";
-import { admitAi, asksAi } from "./askAi";
+import { type AnswerPreference, admitAi, asksAi } from "./askAi";
 
 export interface SendInput {
   userId: string;
@@ -20,6 +20,10 @@ export interface SendInput {
   ai?: boolean;
   provider?: string;
   model?: string;
+  /** Extra daily counters the answer's tokens count against (a widget key's). */
+  usageKeys?: string[];
+  /** Runs before the AI is asked; may refuse (a widget key's AI-token cap). */
+  beforeAi?: () => Promise<void>;
 }
 
 export interface SendResult {
@@ -47,14 +51,21 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
     ? await authorizeAccess(ctx.db, input.userId, input.sessionId, "write")
     : await newSessionAccess(ctx, input);
   const { session, member, user } = access;
-  const pref = { provider: input.provider, model: input.model };
+  const pref: AnswerPreference = {
+    provider: input.provider,
+    model: input.model,
+    ...(input.usageKeys?.length ? { usageKeys: input.usageKeys } : {}),
+  };
 
   if (input.clientId && input.sessionId) {
     const replay = await findReplay(ctx.db, session.id, input.clientId);
     if (replay) return replayed(session, member.role, replay, pref);
   }
   const withAi = await asksAi(ctx, session, input.content, input.ai);
-  if (withAi) await admitAi(ctx, input.userId, member.role);
+  if (withAi) {
+    await admitAi(ctx, input.userId, member.role);
+    await input.beforeAi?.();
+  }
   // The placeholder is stored in the same transaction as the question, linked to it.
   const { messages, created } = await createMessages(
     ctx.db,
@@ -114,7 +125,7 @@ function replayed(
   session: ChatSession,
   role: Role,
   rows: ChatMessage[],
-  pref: { provider?: string; model?: string },
+  pref: AnswerPreference,
 ): SendResult {
   const [message, assistantMessage] = rows as [ChatMessage, ChatMessage?];
   const events: DomainEvent[] =

@@ -14,7 +14,9 @@ import { exportRoutes, searchRoutes } from "../routes/exportSearch";
 import { healthRoutes } from "../routes/health";
 import { inviteRoutes, memberRoutes } from "../routes/members";
 import { sessionRoutes } from "../routes/sessions";
+import { widgetRoutes } from "../routes/widget";
 import { yjsTicketRoutes } from "../routes/yjsTicket";
+import { serveEmbed } from "./embed";
 import { openApiDocument } from "./openapi";
 
 /** Where the built web app lives (`npm run build -w web`). */
@@ -65,11 +67,13 @@ export function createApp(ctx: AppContext): Express {
   api.use("/chat", yjsTicketRoutes(ctx, authenticate));
   api.use("/invites", inviteRoutes(ctx, authenticate));
   api.use("/search", searchRoutes(ctx, authenticate));
+  api.use("/widget", widgetRoutes(ctx, authenticate));
   api.use("/admin", adminRoutes(ctx, authenticate));
   api.use(aiRoutes(ctx, authenticate));
   api.use(notFoundHandler);
   app.use("/api/v1", api);
 
+  serveEmbed(app, ctx, WEB_DIST);
   serveWeb(app);
   app.use(notFoundHandler);
   app.use(errorHandler(ctx));

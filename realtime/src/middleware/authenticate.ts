@@ -5,6 +5,7 @@ import passport from "passport";
 import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
 import type { AppContext } from "../context";
 import { recordAuthFailure } from "../failureEvents";
+import { isWidgetRequest, widgetTokenRefusal } from "./widgetTokens";
 
 declare global {
   namespace Express {
@@ -47,6 +48,7 @@ export function createAuthenticator(ctx: AppContext): RequestHandler {
     ),
   );
   return (req: Request, res: Response, next: NextFunction) => {
+    if (isWidgetRequest(ctx, req)) return next(widgetTokenRefusal());
     instance.authenticate("jwt", { session: false }, (err: unknown, user: Express.User | false) => {
       if (err) return next(err);
       if (!user) {

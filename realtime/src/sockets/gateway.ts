@@ -1,6 +1,13 @@
 import type { Server as HttpServer } from "node:http";
 import { connectRedis, originAllowed, type RoomEmitter, redisKeys } from "@engunity/core";
-import { LIMITS, sessionIdOfRoom, sessionRoom, sessionWatchRoom, userRoom } from "@engunity/shared";
+import {
+  LIMITS,
+  sessionIdOfRoom,
+  sessionRoom,
+  sessionWatchRoom,
+  userRoom,
+  widgetKeyRoom,
+} from "@engunity/shared";
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { Redis } from "ioredis";
 import { Server } from "socket.io";
@@ -8,6 +15,7 @@ import type { AppContext } from "../context";
 import { createMemoryPresence } from "../presence/memoryPresence";
 import { createRedisPresence } from "../presence/redisPresence";
 import { createUserDirectory } from "../presence/userDirectory";
+import { createWidgetOriginGate } from "../widget/widgetOrigins";
 import { socketHandlers } from "./handlers";
 import { handshakeAuth } from "./handshakeAuth";
 import { startPresenceBroadcasts } from "./presenceBroadcaster";
@@ -45,6 +53,7 @@ export interface AttachedGateway {
  */
 export function attachGateway(ctx: AppContext, httpServer: HttpServer): AttachedGateway {
   const { config, logger, metrics } = ctx;
+  const widgetOrigin = createWidgetOriginGate(ctx.db);
   const io: GatewayServer = new Server(httpServer, {
     path: "/socket.io",
     maxHttpBufferSize: LIMITS.socketFrameBytes,
@@ -52,11 +61,22 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
     // The Yjs endpoint shares this server's `upgrade` event; engine.io must leave
     // upgrades that are not its own alone instead of destroying them.
     destroyUpgrade: false,
+    // Our origins, or a live widget key's (the handshake then accepts only a widget
+    // token of a key that allows that origin).
     allowRequest: (req, callback) => {
-      const ok = originAllowed(req.headers.origin, req.headers.host, config.ALLOWED_ORIGINS);
-      if (!ok)
-        logger.warn({ origin: req.headers.origin }, "socket handshake from a disallowed origin");
-      callback(ok ? null : "Origin not allowed", ok);
+      const { origin, host } = req.headers;
+      const decide = (ok: boolean) => {
+        if (!ok) logger.warn({ origin }, "socket handshake from a disallowed origin");
+        callback(ok ? null : "Origin not allowed", ok);
+      };
+      if (originAllowed(origin, host, config.ALLOWED_ORIGINS) || origin === undefined) {
+        decide(true);
+        return;
+      }
+      widgetOrigin(origin).then(decide, (err: unknown) => {
+        logger.warn({ err }, "could not read widget origins");
+        decide(false);
+      });
     },
   });
 
@@ -103,6 +123,10 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
   ctx.watch = (sessionId, userId) => {
     io.in(userRoom(userId)).socketsJoin(sessionWatchRoom(sessionId));
   };
+  ctx.cutWidgetKey = (keyId) => {
+    // Through the adapter, so the widget's sockets on every node go.
+    io.in(widgetKeyRoom(keyId)).disconnectSockets(true);
+  };
   ctx.onlineUserIds = async (sessionId) => new Set(await presence.userIds(sessionId));
 
   // Presence follows room membership wherever it changes: a join here, a leave, a
@@ -144,6 +168,7 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
     void ctx.db.models.SessionMember.findAll({ where: { userId }, attributes: ["sessionId"] })
       .then((rows) => socket.join(rows.map((r) => sessionWatchRoom(r.sessionId))))
       .catch((err: unknown) => ctx.logger.warn({ err }, "watch rooms not joined"));
+    if (socket.data.widgetKeyId) void socket.join(widgetKeyRoom(socket.data.widgetKeyId));
     disconnectAtExpiry(socket);
     for (const handler of socketHandlers) handler.register(gw, socket);
     // After the room leaves above: Socket.IO leaves every room before "disconnect".

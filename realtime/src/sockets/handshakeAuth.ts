@@ -1,9 +1,18 @@
-import { type AppError, toAppError, unauthorized, verifyAccessToken } from "@engunity/core";
+import {
+  type AppError,
+  forbidden,
+  originAllowed,
+  toAppError,
+  unauthorized,
+  verifyAccessToken,
+  verifyWidgetToken,
+} from "@engunity/core";
 import { presentUser } from "@engunity/db";
 import { z } from "zod";
 import type { AppContext } from "../context";
 import { recordAuthFailure } from "../failureEvents";
 import type { GatewaySocket } from "./types";
+import { admitWidgetSocket } from "./widgetHandshake";
 
 const subjectSchema = z.uuid();
 
@@ -20,6 +29,22 @@ function refusal(err: AppError): Error & { data: unknown } {
 export function handshakeAuth(ctx: AppContext) {
   return (socket: GatewaySocket, next: (err?: Error) => void): void => {
     const token: unknown = socket.handshake.auth?.token;
+    const widget =
+      typeof token === "string" ? verifyWidgetToken(ctx.config.SECRET_KEY, token) : null;
+    if (widget) {
+      admitWidgetSocket(ctx, socket, widget).then(
+        () => next(),
+        (err: unknown) => next(refusal(toAppError(err))),
+      );
+      return;
+    }
+    // Origins trusted for widget tokens only get past the transport's gate; a user
+    // token from one of them is refused here.
+    const { origin, host } = socket.handshake.headers;
+    if (!originAllowed(origin, host, ctx.config.ALLOWED_ORIGINS)) {
+      next(refusal(forbidden("Origin not allowed")));
+      return;
+    }
     const claims =
       typeof token === "string" ? verifyAccessToken(ctx.config.SECRET_KEY, token) : null;
     if (!claims || !subjectSchema.safeParse(claims.sub).success) {

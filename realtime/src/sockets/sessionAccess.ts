@@ -1,4 +1,4 @@
-import { authorize, notFound, type SessionAction } from "@engunity/core";
+import { authorize, forbidden, notFound, type SessionAction } from "@engunity/core";
 import type { SessionMember } from "@engunity/db";
 import type { Gateway, GatewaySocket } from "./types";
 
@@ -8,6 +8,14 @@ import type { Gateway, GatewaySocket } from "./types";
  */
 export function ensureTokenScope(socket: GatewaySocket, sessionId: string): void {
   if (socket.data.sid && socket.data.sid !== sessionId) throw notFound("Session");
+}
+
+/**
+ * Answer revisions (regenerate, continue, edit) ask the AI outside the send path, where
+ * a widget key's caps and an AI-off session are enforced: a widget may not use them.
+ */
+export function ensureNotWidget(socket: GatewaySocket): void {
+  if (socket.data.widgetKeyId) throw forbidden("The widget cannot revise answers");
 }
 
 export async function authorizeSocket(

@@ -13,6 +13,8 @@ export interface SocketData {
   exp: number;
   /** A widget token's one session: the socket may touch no other. */
   sid?: string;
+  /** A widget token's key: revoking it disconnects the socket. */
+  widgetKeyId?: string;
 }
 
 type NoServerEvents = Record<string, never>;

@@ -26,6 +26,9 @@ export function Composer(props: {
   onRecall?: () => string | undefined;
   /** Esc: stop one's own answer that is streaming. */
   onEscape?: () => void;
+  /** The embedded widget: no attachments, no AI switch (the session decides), no hints. */
+  compact?: boolean;
+  placeholder?: string;
 }) {
   let box!: HTMLTextAreaElement;
   let fileInput!: HTMLInputElement;
@@ -116,7 +119,7 @@ export function Composer(props: {
     e.preventDefault();
     setDragging(false);
     const files = [...(e.dataTransfer?.files ?? [])];
-    if (files.length && props.canSend) props.onFiles(files);
+    if (files.length && props.canSend && !props.compact) props.onFiles(files);
   }
 
   return (
@@ -166,7 +169,8 @@ export function Composer(props: {
             data-testid="composer"
             rows={1}
             placeholder={
-              props.solo ? "Message the AI…" : "Message your team — type @ai to ask the AI"
+              props.placeholder ??
+              (props.solo ? "Message the AI…" : "Message your team — type @ai to ask the AI")
             }
             maxLength={LIMITS.messageMax}
             value={text()}
@@ -205,40 +209,44 @@ export function Composer(props: {
           />
         </div>
         <div class="composer-bar">
-          <button
-            type="button"
-            class="btn btn-ghost btn-sm"
-            data-testid="upload"
-            onClick={() => fileInput.click()}
-            title="Attach a document (or drop it here)"
-          >
-            <Icon name="clip" /> <span class="hide-phone">Attach</span>
-          </button>
-          <input
-            ref={fileInput}
-            type="file"
-            hidden
-            multiple
-            data-testid="upload-input"
-            onChange={(e) => {
-              const files = [...(e.currentTarget.files ?? [])];
-              e.currentTarget.value = "";
-              if (files.length) props.onFiles(files);
-            }}
-          />
-          <label class="switch" title="Ask the AI to answer this message">
+          <Show when={!props.compact}>
+            <button
+              type="button"
+              class="btn btn-ghost btn-sm"
+              data-testid="upload"
+              onClick={() => fileInput.click()}
+              title="Attach a document (or drop it here)"
+            >
+              <Icon name="clip" /> <span class="hide-phone">Attach</span>
+            </button>
             <input
-              type="checkbox"
-              data-testid="ask-ai"
-              checked={askAi()}
-              onChange={(e) => setAskAi(e.currentTarget.checked, true)}
+              ref={fileInput}
+              type="file"
+              hidden
+              multiple
+              data-testid="upload-input"
+              onChange={(e) => {
+                const files = [...(e.currentTarget.files ?? [])];
+                e.currentTarget.value = "";
+                if (files.length) props.onFiles(files);
+              }}
             />
-            Ask AI
-          </label>
+            <label class="switch" title="Ask the AI to answer this message">
+              <input
+                type="checkbox"
+                data-testid="ask-ai"
+                checked={askAi()}
+                onChange={(e) => setAskAi(e.currentTarget.checked, true)}
+              />
+              Ask AI
+            </label>
+          </Show>
           <span class="spacer" />
-          <span class="hint hide-phone">
-            Enter to send · Shift+Enter for a new line · ? for shortcuts
-          </span>
+          <Show when={!props.compact}>
+            <span class="hint hide-phone">
+              Enter to send · Shift+Enter for a new line · ? for shortcuts
+            </span>
+          </Show>
           <button
             type="button"
             class="btn btn-primary btn-sm"

@@ -6,6 +6,7 @@ const paths = {
   more: "M5 12h.01M12 12h.01M19 12h.01",
   search: "M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM21 21l-5-5",
   stop: "M7 7h10v10H7z",
+  close: "M6 6l12 12M18 6 6 18",
 } as const;
 
 export function Icon(props: { name: keyof typeof paths; size?: number }) {

@@ -1,5 +1,5 @@
 import { createEffect, onCleanup } from "solid-js";
-import { renderMarkdown } from "../lib/markdown";
+import { markdownRenderer } from "../lib/markdownRenderer";
 
 let highlighter: Promise<typeof import("../lib/highlight")> | undefined;
 const loadHighlighter = () => {
@@ -18,7 +18,9 @@ export function Markdown(props: { source: string; streaming?: boolean }) {
 
   function paint() {
     frame = 0;
-    el.innerHTML = renderMarkdown(props.source);
+    const render = markdownRenderer();
+    if (render) el.innerHTML = render(props.source);
+    else el.textContent = props.source;
     for (const pre of el.querySelectorAll("pre")) {
       const btn = document.createElement("button");
       btn.type = "button";
@@ -39,6 +41,7 @@ export function Markdown(props: { source: string; streaming?: boolean }) {
 
   createEffect(() => {
     void props.source;
+    void markdownRenderer();
     if (props.streaming) {
       frame ||= requestAnimationFrame(paint);
     } else {

@@ -70,6 +70,14 @@ export function Sidebar(props: { onNavigate?: () => void }) {
           </button>
         </div>
       </Show>
+      <A
+        href="/widget"
+        class="widget-link"
+        data-testid="widget-inbox-link"
+        onClick={() => props.onNavigate?.()}
+      >
+        Widget conversations
+      </A>
       <ul class="session-list">
         <For each={visible()}>
           {(s) => (

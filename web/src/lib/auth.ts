@@ -23,9 +23,22 @@ function load(): Stored | null {
 }
 
 const [auth, setAuth] = createSignal<Stored | null>(load());
+/** Set in the embed: the token is the widget's, held in memory only. */
+let ephemeral = false;
 
 export const currentUser = () => auth()?.user ?? null;
 export const accessToken = () => auth()?.token ?? null;
+
+/**
+ * The embedded widget's mode: whatever this origin's storage holds is ignored, and
+ * the token the host page hands over lives in memory only (it is bound to one
+ * session, and must never replace — or be replaced by — a signed-in user's).
+ * Call before the socket module loads, then again with each fresh token.
+ */
+export function useEphemeralAuth(user: User | null, token: string | null): void {
+  ephemeral = true;
+  setAuth(user && token ? { user, token } : null);
+}
 
 export function signIn(user: User, token: string): void {
   localStorage.setItem(KEY, JSON.stringify({ user, token }));
@@ -33,11 +46,15 @@ export function signIn(user: User, token: string): void {
 }
 
 export function signOut(): void {
+  if (ephemeral) {
+    setAuth(null);
+    return;
+  }
   localStorage.removeItem(KEY);
   setAuth(null);
 }
 
 // Another tab signing in or out changes this one too.
 window.addEventListener("storage", (e) => {
-  if (e.key === KEY) setAuth(load());
+  if (e.key === KEY && !ephemeral) setAuth(load());
 });

@@ -56,9 +56,14 @@ const TYPING_TTL_MS = 6_000;
  * The live state of one open session: history from REST for the first paint, then
  * `session:join` on every (re)connect for the authoritative snapshot, and the room's
  * events. Streams are applied strictly in `seq` order; a gap asks `ai:resume`.
- * Must be called inside a component (it registers cleanups).
+ * Must be called inside a component (it registers cleanups). `socketOnly` (the embed:
+ * a widget token may not use REST) skips the REST first paint and fallbacks.
  */
-export function createChatRoom(sessionId: string, initialAround?: string) {
+export function createChatRoom(
+  sessionId: string,
+  /** `socketOnly`: the widget (no REST history); `around`: open at a message. */
+  opts: { socketOnly?: boolean; around?: string } = {},
+) {
   const [state, setState] = createStore<ChatState>({
     session: null,
     messages: [],
@@ -294,7 +299,7 @@ export function createChatRoom(sessionId: string, initialAround?: string) {
     for (const t of typingTimers.values()) clearTimeout(t);
   });
 
-  void load(initialAround);
+  if (!opts.socketOnly) void load(opts.around);
 
   return {
     state,
@@ -303,7 +308,7 @@ export function createChatRoom(sessionId: string, initialAround?: string) {
       const res = await request("ai:stop", { sessionId, messageId }).catch((e: unknown) => ({
         error: { code: "network", message: errorText(e) },
       }));
-      if ("error" in res) {
+      if ("error" in res && !opts.socketOnly) {
         // No gateway answer: the REST route does the same.
         await api("POST", `/chat/${sessionId}/stop`, { messageId });
       }

@@ -33,7 +33,14 @@ const load = (): PendingMessage[] => {
 };
 
 const [outbox, setOutbox] = createStore<{ items: PendingMessage[] }>({ items: load() });
-const save = () => localStorage.setItem(KEY, JSON.stringify(outbox.items));
+const save = () => {
+  try {
+    localStorage.setItem(KEY, JSON.stringify(outbox.items));
+  } catch {
+    // No storage (the widget in a third-party frame of a browser that blocks it): the
+    // queue still works, it just does not survive a reload.
+  }
+};
 
 type SentListener = (message: Message, assistantMessageId?: string) => void;
 const listeners = new Set<SentListener>();

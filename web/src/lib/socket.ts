@@ -1,7 +1,7 @@
 import type { Ack, ClientToServerEvents, ErrorBody, ServerToClientEvents } from "@engunity/shared";
 import { io, type Socket } from "socket.io-client";
 import { createEffect, createRoot, createSignal, untrack } from "solid-js";
-import { accessToken, signOut } from "./auth";
+import { accessToken, currentUser, signOut } from "./auth";
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type ConnectionState = "connecting" | "online" | "offline";
@@ -48,12 +48,22 @@ function open(token: string): ClientSocket {
   return s;
 }
 
-// One socket per signed-in user, replaced when the token changes.
+// One socket per signed-in user, replaced when the user changes. A fresh token for
+// the same user (the widget refreshes its short-lived one) only replaces the auth the
+// next handshake sends: the live connection stays up.
+let openFor: string | undefined;
 createRoot(() => {
   createEffect(() => {
     const token = accessToken();
+    const userId = currentUser()?.id;
     // untrack: reading the socket here must not make this effect depend on it.
-    untrack(socket)?.disconnect();
+    const prev = untrack(socket);
+    if (prev && token && userId === openFor) {
+      prev.auth = { token };
+      return;
+    }
+    prev?.disconnect();
+    openFor = token ? userId : undefined;
     if (!token) {
       setSocket(null);
       return;

@@ -46,7 +46,7 @@ function ChatView(props: { sessionId: string }) {
   const openNav = useOpenNav();
   // `?m=<messageId>`: opened at a message (a search hit): a window of history around it.
   const [search, setSearch] = useSearchParams<{ m?: string }>();
-  const room = createChatRoom(props.sessionId, search.m);
+  const room = createChatRoom(props.sessionId, { around: search.m });
   const { state } = room;
   const uploads = createUploads(() => props.sessionId);
   const [sharing, setSharing] = createSignal(false);
@@ -242,6 +242,12 @@ function ChatView(props: { sessionId: string }) {
     }
   }
 
+  // A widget visitor in the room: the team sees who and where, and may switch the AI
+  // off once a human has taken the conversation over.
+  const visitors = createMemo(() => state.members.filter((m) => m.visitor));
+  const aiOff = () => state.session?.settings.aiMode === "off";
+  const setAiOff = (off: boolean) => changeModel({ aiMode: off ? "off" : "every" });
+
   async function changeModel(settings: Partial<Session["settings"]> | Record<string, unknown>) {
     try {
       room.setSession(await api<Session>("PATCH", `/chat/${props.sessionId}`, { settings }));
@@ -376,6 +382,32 @@ function ChatView(props: { sessionId: string }) {
         </div>
       </header>
 
+      <Show when={visitors().length}>
+        <div class="visitor-strip" data-testid="visitor-strip">
+          <For each={visitors()}>
+            {(v) => (
+              <span class="visitor-who">
+                <span class="visitor-badge">visitor</span> {displayName(v.user)}
+                <Show when={v.visitor?.pageUrl}>
+                  <span class="muted"> on {v.visitor!.pageUrl}</span>
+                </Show>
+              </span>
+            )}
+          </For>
+          <span class="spacer" />
+          <Show when={canWrite()}>
+            <label class="switch" title="Stop the AI answering in this conversation">
+              <input
+                type="checkbox"
+                data-testid="ai-off"
+                checked={aiOff()}
+                onChange={(e) => void setAiOff(e.currentTarget.checked)}
+              />
+              AI off
+            </label>
+          </Show>
+        </div>
+      </Show>
       <div
         class="messages"
         ref={scroller}

@@ -160,9 +160,9 @@ export function createInferenceProcessor(deps: InferenceDeps) {
     const spent = result?.usage
       ? result.usage.promptTokens + result.usage.completionTokens
       : Math.ceil(content.length / 4);
-    await runtime.usage
-      .add(job.userId, spent)
-      .catch((err) => deps.logger.warn({ err }, "could not record AI usage"));
+    await Promise.all(
+      [job.userId, ...(job.usageKeys ?? [])].map((k) => runtime.usage.add(k, spent)),
+    ).catch((err) => deps.logger.warn({ err }, "could not record AI usage"));
     await finishWithRetry(deps, job, {
       content,
       status: stop.stopped ? "stopped" : error || !result?.ok ? "error" : "complete",

@@ -12,7 +12,7 @@ import {
   regenerateAnswer,
 } from "../../commands/answerControls";
 import { onAckEvent } from "../ackHandler";
-import { ensureTokenScope } from "../sessionAccess";
+import { ensureNotWidget, ensureTokenScope } from "../sessionAccess";
 import type { SocketHandler } from "../types";
 
 /** `ai:regenerate`: a new version of an answer, streamed to the room. */
@@ -21,6 +21,7 @@ export const aiRegenerate: SocketHandler = {
   register(gw, socket) {
     onAckEvent(gw, socket, "ai:regenerate", regeneratePayloadSchema, async (p) => {
       ensureTokenScope(socket, p.sessionId);
+      ensureNotWidget(socket);
       const message = await regenerateAnswer(gw.ctx, socket.data.userId, p.sessionId, p.messageId, {
         provider: p.provider,
         model: p.model,
@@ -36,6 +37,7 @@ export const aiContinue: SocketHandler = {
   register(gw, socket) {
     onAckEvent(gw, socket, "ai:continue", continuePayloadSchema, async (p) => {
       ensureTokenScope(socket, p.sessionId);
+      ensureNotWidget(socket);
       const message = await continueAnswer(gw.ctx, socket.data.userId, p.sessionId, p.messageId);
       return { message: presentMessage(message) };
     });
@@ -48,6 +50,7 @@ export const messageEdit: SocketHandler = {
   register(gw, socket) {
     onAckEvent(gw, socket, "message:edit", editPayloadSchema, async (p) => {
       ensureTokenScope(socket, p.sessionId);
+      ensureNotWidget(socket);
       const { message, assistantMessage } = await editMessage(
         gw.ctx,
         socket.data.userId,

@@ -2,6 +2,7 @@ import { presentMessage } from "@engunity/db";
 import { sendPayloadSchema } from "@engunity/shared";
 import { publish } from "../../announce";
 import { sendMessage } from "../../commands/sendMessage";
+import { widgetSendOptions } from "../../widget/widgetSend";
 import { onAckEvent } from "../ackHandler";
 import { ensureTokenScope } from "../sessionAccess";
 import type { SocketHandler } from "../types";
@@ -17,8 +18,10 @@ export const messageSend: SocketHandler = {
   register(gw, socket) {
     onAckEvent(gw, socket, "message:send", sendPayloadSchema, async (payload) => {
       ensureTokenScope(socket, payload.sessionId);
+      const widget = socket.data.widgetKeyId ? await widgetSendOptions(gw.ctx, socket.data) : {};
       const { message, assistantMessage, events } = await sendMessage(gw.ctx, {
         ...payload,
+        ...widget,
         userId: socket.data.userId,
       });
       await publish(gw.ctx, events);

@@ -1,0 +1,130 @@
+import { authorizeWidgetKey, forbidden, notFound } from "@engunity/core";
+import {
+  addMember,
+  listWidgetKeys,
+  presentSession,
+  presentWidgetKey,
+  visitorsOfKeys,
+} from "@engunity/db";
+import {
+  createWidgetKeyBodySchema,
+  createWidgetTokenBodySchema,
+  idParamSchema,
+  type WidgetEmbedConfig,
+  type WidgetSessionGroup,
+} from "@engunity/shared";
+import { type RequestHandler, Router } from "express";
+import { announce } from "../announce";
+import { createKey, revokeKey, rotateKey } from "../commands/widgetKeys";
+import { exchangeWidgetToken, keyFromHeader } from "../commands/widgetTokenExchange";
+import type { AppContext } from "../context";
+import { parse } from "../http/validate";
+import { currentUser } from "../middleware/authenticate";
+
+function keyIdParam(raw: unknown): string {
+  const parsed = idParamSchema.safeParse(raw);
+  if (!parsed.success) throw notFound("Widget key");
+  return parsed.data;
+}
+
+/**
+ * `/widget`: keys (owner of a session or an admin), the server-to-server token
+ * exchange, the team's view of widget sessions, and the embed page's public config.
+ */
+export function widgetRoutes(ctx: AppContext, authenticate: RequestHandler): Router {
+  const router = Router();
+
+  router.post("/keys", authenticate, async (req, res) => {
+    const body = parse(createWidgetKeyBodySchema, req.body);
+    const { key, secret } = await createKey(ctx, currentUser(req).model, body);
+    res.status(201).json({ key: secret, widgetKey: presentWidgetKey(key) });
+  });
+
+  router.get("/keys", authenticate, async (req, res) => {
+    const keys = await listWidgetKeys(ctx.db, currentUser(req).model);
+    res.json({ keys: keys.map(presentWidgetKey) });
+  });
+
+  router.post("/keys/:id/rotate", authenticate, async (req, res) => {
+    const { key, secret } = await rotateKey(ctx, currentUser(req).model, keyIdParam(req.params.id));
+    res.json({ key: secret, widgetKey: presentWidgetKey(key) });
+  });
+
+  router.post("/keys/:id/revoke", authenticate, async (req, res) => {
+    const key = await revokeKey(ctx, currentUser(req).model, keyIdParam(req.params.id));
+    res.json({ widgetKey: presentWidgetKey(key) });
+  });
+
+  // Server to server: a browser would send an Origin, and a key in a page is a leaked key.
+  router.post("/tokens", async (req, res) => {
+    if (req.headers.origin !== undefined) {
+      throw forbidden("Widget keys are for your backend: exchange them server to server");
+    }
+    const key = await keyFromHeader(ctx, req.header("x-widget-key"));
+    const body = parse(createWidgetTokenBodySchema, req.body);
+    res.status(201).json(await exchangeWidgetToken(ctx, key, body));
+  });
+
+  router.get("/sessions", authenticate, async (req, res) => {
+    const user = currentUser(req);
+    const keys = await listWidgetKeys(ctx.db, user.model);
+    const visitors = await visitorsOfKeys(
+      ctx.db,
+      keys.map((k) => k.id),
+    );
+    const sessionIds = [...new Set(visitors.flatMap((v) => (v.sessionId ? [v.sessionId] : [])))];
+    const [sessions, mine] = await Promise.all([
+      ctx.db.models.ChatSession.findAll({ where: { id: sessionIds } }),
+      ctx.db.models.SessionMember.findAll({ where: { sessionId: sessionIds, userId: user.id } }),
+    ]);
+    const byId = new Map(sessions.map((s) => [s.id, s]));
+    const joined = new Set(mine.map((m) => m.sessionId));
+    const groups: WidgetSessionGroup[] = keys.map((key) => ({
+      key: presentWidgetKey(key),
+      sessions: visitors.flatMap((v) => {
+        const s = v.keyId === key.id && v.sessionId ? byId.get(v.sessionId) : undefined;
+        if (!s) return [];
+        return [
+          {
+            sessionId: s.id,
+            title: s.title,
+            activityAt: s.activityAt.toISOString(),
+            visitor: { userId: v.userId, name: v.name, pageUrl: v.pageUrl },
+            joined: joined.has(s.id),
+          },
+        ];
+      }),
+    }));
+    res.json({ groups });
+  });
+
+  // A key's manager joins a visitor's session to answer (an admin is not a member yet).
+  router.post("/keys/:id/sessions/:sessionId/join", authenticate, async (req, res) => {
+    const user = currentUser(req);
+    const key = await authorizeWidgetKey(ctx.db, user.model, keyIdParam(req.params.id));
+    const sessionId = keyIdParam(req.params.sessionId);
+    const visitor = await ctx.db.models.WidgetVisitor.findOne({
+      where: { keyId: key.id, sessionId },
+    });
+    const session = visitor ? await ctx.db.models.ChatSession.findByPk(sessionId) : null;
+    if (!session) throw notFound("Session");
+    const { member, created } = await addMember(ctx.db, sessionId, user.id, "editor");
+    if (created) await announce.membersUpdated(ctx, sessionId);
+    const memberCount = await ctx.db.models.SessionMember.count({ where: { sessionId } });
+    res.json(presentSession(session, member.role, memberCount));
+  });
+
+  // Public: the embed page shows the team's name before its token arrives.
+  router.get("/embed/:id", async (req, res) => {
+    const key = await ctx.db.models.WidgetKey.findByPk(keyIdParam(req.params.id));
+    if (!key || key.revokedAt) throw notFound("Widget key");
+    const config: WidgetEmbedConfig = {
+      keyId: key.id,
+      teamName: key.teamName,
+      allowedOrigins: key.allowedOrigins,
+    };
+    res.json(config);
+  });
+
+  return router;
+}
