@@ -29,17 +29,22 @@ export default defineConfig({
     // The polyfill is only for browsers without modulepreload; every target has it,
     // and leaving it out keeps the entry free of extra code. CSP forbids inline script,
     // and Vite emits none: the entry is an external module script.
-    modulePreload: polyfill: false ,
+    modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
     // The app and the widget's panel page (`/embed`); the loader (`widget.js`) is a
     // classic script of its own, built by vite.widget.config.ts.
-    rollupOptions: 
+    rollupOptions: {
+      input: {
         main: fileURLToPath(new URL("index.html", import.meta.url)),
-        embed: fileURLToPath(new URL("embed.html", import.meta.url)),,,
+        embed: fileURLToPath(new URL("embed.html", import.meta.url)),
+      },
+    },
   },
   server: {
+    proxy: {
       "/api": "http://127.0.0.1:3000",
-      "/socket.io": target: "http://127.0.0.1:3000", ws: true ,
-      "/yjs": target: "http://127.0.0.1:3000", ws: true ,,
+      "/socket.io": { target: "http://127.0.0.1:3000", ws: true },
+      "/yjs": { target: "http://127.0.0.1:3000", ws: true },
+    },
   },
 });
