@@ -36,9 +36,21 @@ export function Composer(props: {
   const [askAi, setAskAiSignal] = createSignal(props.solo);
   // The switch is remembered per session, so a reload keeps what the user chose.
   const askKey = () => `engunity.askAi.${props.sessionId}`;
+  // Storage may be denied (the widget's sandboxed frame): then the switch is not kept.
+  const stored = (): string | null => {
+    try {
+      return localStorage.getItem(askKey());
+    } catch {
+      return null;
+    }
+  };
   const setAskAi = (on: boolean, remember = false) => {
     setAskAiSignal(on);
-    if (remember) localStorage.setItem(askKey(), on ? "1" : "0");
+    try {
+      if (remember) localStorage.setItem(askKey(), on ? "1" : "0");
+    } catch {
+      // not kept
+    }
   };
   const [dragging, setDragging] = createSignal(false);
   let typing = false;
@@ -51,7 +63,7 @@ export function Composer(props: {
   const solo = createMemo(() => props.solo);
   createEffect(
     on([() => props.sessionId, solo], () => {
-      const kept = localStorage.getItem(askKey());
+      const kept = stored();
       setAskAi(kept === null ? solo() : kept === "1");
     }),
   );
