@@ -4,6 +4,7 @@ import solid from "vite-plugin-solid";
 
 const limits = fileURLToPath(new URL("../shared/src/limits.ts", import.meta.url));
 const rooms = fileURLToPath(new URL("../shared/src/rooms.ts", import.meta.url));
+const titles = fileURLToPath(new URL("../shared/src/titles.ts", import.meta.url));
 const widgetMessages = fileURLToPath(new URL("../shared/src/widgetMessages.ts", import.meta.url));
 const stream = fileURLToPath(new URL("../shared/src/stream.ts", import.meta.url));
 const abilities = fileURLToPath(new URL("../shared/src/abilities.ts", import.meta.url));
@@ -16,6 +17,7 @@ export default defineConfig({
     alias: {
       "@engunity/shared/limits": limits,
       "@engunity/shared/rooms": rooms,
+      "@engunity/shared/titles": titles,
       "@engunity/shared/widgetMessages": widgetMessages,
       "@engunity/shared/stream": stream,
       "@engunity/shared/abilities": abilities,

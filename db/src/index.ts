@@ -186,6 +186,7 @@ export * from "./commands/loginSessionCommands";
 export * from "./commands/memberCommands";
 export * from "./commands/messageCreator";
 export * from "./commands/messageReviser";
+export * from "./commands/readState";
 export * from "./commands/sessionCommands";
 export * from "./commands/userAdmin";
 export * from "./commands/userCreator";
@@ -193,6 +194,7 @@ export * from "./commands/widgetCommands";
 export * from "./presenters/index";
 export * from "./presenters/widget";
 export * from "./queries/analyticsQueries";
+export * from "./queries/messageSearch";
 export * from "./queries/sessionQueries";
 
 /**

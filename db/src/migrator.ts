@@ -5,6 +5,7 @@ import * as m001 from "./migrations/001_initial";
 import * as m002 from "./migrations/002_yjs";
 import * as m003 from "./migrations/003_documents";
 import * as m004 from "./migrations/004_trust";
+import * as m005 from "./migrations/005_read_state_search";
 import * as m006 from "./migrations/006_message_versions";
 import * as m007 from "./migrations/007_widget_keys";
 import * as m008 from "./migrations/008_analytics";
@@ -15,6 +16,7 @@ const MIGRATIONS = [
   { name: "002_yjs", ...m002 },
   { name: "003_documents", ...m003 },
   { name: "004_trust", ...m004 },
+  { name: "005_read_state_search", ...m005 },
   { name: "006_message_versions", ...m006 },
   { name: "007_widget_keys", ...m007 },
   { name: "008_analytics", ...m008 },

@@ -7,14 +7,15 @@ import {
   presentSession,
   visitorsByUser,
 } from "@engunity/db";
-import { type MembershipNotice, sessionRoom, userRoom } from "@engunity/shared";
+import { type MembershipNotice, sessionRoom, sessionWatchRoom, userRoom } from "@engunity/shared";
+import { announceActivity } from "./announceActivity";
 import { enqueueAnswer } from "./commands/askAi";
 import type { AppContext } from "./context";
 import type { DomainEvent } from "./events";
 
 /**
  * Publishes what a command did, in order: room events first (so clients hold the
- * placeholder before its first `ai:start`), then the answer job, then the draft. The
+ * placeholder before its first `ai:start`), then the answer job. The
  * job is enqueued before this resolves, so an acked send's answer is always queued.
  */
 export async function publish(ctx: AppContext, events: readonly DomainEvent[]): Promise<void> {
@@ -25,9 +26,6 @@ export async function publish(ctx: AppContext, events: readonly DomainEvent[]): 
         break;
       case "answer.requested":
         await enqueueAnswer(ctx, event.userMessage, event.assistant, event.pref);
-        break;
-      case "draft.sent":
-        void ctx.docs.clearDraft(event.sessionId);
         break;
     }
   }
@@ -44,6 +42,8 @@ export const announce = {
       sessionId: message.sessionId,
       message: presentMessage(message),
     });
+    // The sidebar of every member, whichever session they have open.
+    announceActivity(ctx, message);
   },
 
   messageUpdated(ctx: AppContext, message: ChatMessage): void {
@@ -59,8 +59,10 @@ export const announce = {
     role: "owner" | "editor" | "viewer",
   ): Promise<void> {
     const memberCount = await countMembers(ctx.db, session.id);
+    // The session room and its watch room (a rename reaches the sidebar of members
+    // not viewing it); a socket in both gets it once.
     ctx.emitter
-      .to(sessionRoom(session.id))
+      .to([sessionRoom(session.id), sessionWatchRoom(session.id)])
       .emit("session:updated", { session: presentSession(session, role, memberCount) });
   },
 

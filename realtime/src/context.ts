@@ -56,6 +56,11 @@ export interface AppContext {
    */
   evict(sessionId: string, userId?: string): void;
   /**
+   * Puts a user's sockets, on every node, in a session's watch room (they became a
+   * member): its activity reaches their sidebar. `evict` takes them out again.
+   */
+  watch(sessionId: string, userId: string): void;
+  /**
    * Disconnects every live widget socket of a key on every node (the key was revoked).
    * A no-op until the Socket.IO gateway is attached.
    */
@@ -63,12 +68,13 @@ export interface AppContext {
   /** Users currently connected to a session room, across nodes (sockets fill this in). */
   onlineUserIds(sessionId: string): Promise<Set<string>>;
   /**
-   * Server edits of a session's co-edited Yjs doc (REST rename, draft cleared on
-   * send). No-ops until the Yjs server is attached; they never reject.
+   * Server edits of a session's co-edited Yjs doc (a REST rename). No-ops until the
+   * Yjs server is attached; they never reject. The server never clears the draft on
+   * send: the sender's client deletes exactly the text it sent (a Yjs delete of the
+   * items it saw), so what anyone typed after survives.
    */
   docs: {
     setTitle(sessionId: string, title: string): Promise<void>;
-    clearDraft(sessionId: string): Promise<void>;
   };
   /**
    * Generations still streaming in a session, with their text so far, for the

@@ -14,6 +14,6 @@ export type DomainEvent =
       userMessage: ChatMessage;
       assistant: ChatMessage;
       pref: { provider?: string; model?: string; usageKeys?: string[] };
-    }
-  /** A draft was sent as a message: the shared draft is cleared. */
-  | { type: "draft.sent"; sessionId: string };
+    };
+// No "draft sent" event: the server never clears the shared draft. The sender's
+// client deletes exactly the text it sent, so keys typed after it survive.

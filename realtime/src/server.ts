@@ -147,9 +147,10 @@ export async function startRealtimeNode(
     revocation,
     roleChanged: () => {},
     evict: () => {},
+    watch: () => {},
     cutWidgetKey: () => {},
     onlineUserIds: async () => new Set(),
-    docs: { setTitle: async () => {}, clearDraft: async () => {} },
+    docs: { setTitle: async () => {} },
     runningGenerations: (sessionId) => ai.log.running(sessionId),
     ai,
     events: createEventRecorder(db, {

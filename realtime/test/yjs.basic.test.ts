@@ -95,19 +95,28 @@ describe.each<[DbKind, boolean]>([
     b.destroy();
   });
 
-  it("clears the shared draft for everyone when a message is sent", async () => {
+  it("never clears the draft on send: the sender deletes what it sent, later keys survive", async () => {
     const a = await connectClient(api, url, sessionId, alice.token);
     const b = await connectClient(api, url, sessionId, bob.token);
     b.doc.getText("draft").delete(0, b.draft().length);
     b.doc.getText("draft").insert(0, "let us ask @ai");
     await waitFor(() => a.draft() === "let us ask @ai", "draft shared");
-    const sent = await api.post(
-      "/chat/",
-      { sessionId, content: a.draft(), ai: false },
-      alice.token,
-    );
+    // What a's web app does on Enter: read the draft, delete exactly that, send it.
+    const content = a.draft();
+    a.doc.getText("draft").delete(0, content.length);
+    // b keeps typing before a's delete reached it: those keys are not a's to delete.
+    b.doc.getText("draft").insert(b.draft().length, " and more");
+    const sent = await api.post("/chat/", { sessionId, content, ai: false }, alice.token);
     expect(sent.status).toBe(200);
-    await waitFor(() => a.draft() === "" && b.draft() === "", "draft cleared");
+    await waitFor(() => a.draft() === " and more" && b.draft() === " and more", "converged");
+    // The server's send adds no edit of its own: the next stored state is the same.
+    const node = stack.nodes[0]!;
+    await waitFor(
+      () =>
+        node.yjs.registry.get(`session:${sessionId}`)?.doc.getText("draft").toString() ===
+        " and more",
+      "server copy",
+    );
     a.destroy();
     b.destroy();
   });

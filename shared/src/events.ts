@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ErrorBody } from "./errors";
 import type { Document, Member, Message, MessageVersion, Role, Session, User } from "./objects";
 import { providerNameSchema } from "./objects";
-import { clientIdSchema, messageContentSchema } from "./rest";
+import { clientIdSchema, messageContentSchema, type ReadState } from "./rest";
 
 /** Socket.IO payloads (PROTOCOL.md "Socket.IO"), validated on the server with zod. */
 
@@ -125,6 +125,18 @@ export interface ServerToClientEvents {
   "member:updated": (payload: { sessionId: string; members: Member[] }) => void;
   /** On the personal channel only: see MembershipNotice. */
   membership: (payload: MembershipNotice) => void;
+  /**
+   * User channel: a message arrived in one of the user's sessions (sent to every
+   * member's user room, whichever session they are viewing), for live unread counts.
+   */
+  "session:activity": (payload: {
+    sessionId: string;
+    messageId: string;
+    authorId: string | null;
+    createdAt: string;
+  }) => void;
+  /** User channel: the user's read state of a session changed (on any of their devices). */
+  "session:read": (payload: ReadState) => void;
   "document:progress": (payload: {
     sessionId: string;
     documentId: string;

@@ -9,5 +9,6 @@ export * from "./rest";
 export * from "./rooms";
 export * from "./stream";
 export * from "./text";
+export * from "./titles";
 export * from "./widget";
 export * from "./widgetMessages";

@@ -138,15 +138,23 @@ export const patchSessionBodySchema = z
   });
 export type PatchSessionBody = z.infer<typeof patchSessionBodySchema>;
 
-export const historyQuerySchema = z.object({
-  before: z.uuid().optional(),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(LIMITS.historyPageMax)
-    .default(LIMITS.historyPageDefault),
-});
+export const historyQuerySchema = z
+  .object({
+    before: z.uuid().optional(),
+    /** Messages after this one, oldest first (paging forward from a window). */
+    after: z.uuid().optional(),
+    /** A window around this message: up to `limit` messages, it in the middle. */
+    around: z.uuid().optional(),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(LIMITS.historyPageMax)
+      .default(LIMITS.historyPageDefault),
+  })
+  .refine((q) => [q.before, q.after, q.around].filter(Boolean).length <= 1, {
+    message: "give at most one of before, after and around",
+  });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
 export const sessionDetailSchema = z.object({
@@ -154,6 +162,10 @@ export const sessionDetailSchema = z.object({
   messages: z.array(messageSchema),
   members: z.array(memberSchema),
   hasMore: z.boolean(),
+  /** With `after` or `around`: whether messages newer than the page exist. */
+  hasNewer: z.boolean().optional(),
+  /** The caller's read state after this request (the newest page marks the session read). */
+  lastReadMessageId: z.string().nullable().optional(),
 });
 export type SessionDetail = z.infer<typeof sessionDetailSchema>;
 
@@ -221,13 +233,39 @@ export const exportQuerySchema = z.object({ format: z.enum(["md", "json"]).defau
 export const searchQuerySchema = z.object({
   q: lookup(LIMITS.searchQueryMax),
   limit: z.coerce.number().int().min(1).max(LIMITS.searchResultsMax).default(20),
+  /** Only this session (it must be one of the caller's). */
+  sessionId: z.uuid().optional(),
 });
 
 export const searchHitSchema = z.object({
   sessionId: z.string(),
   sessionTitle: z.string(),
   message: messageSchema,
+  /** Plain text around the match; `…` where it was cut. */
+  snippet: z.string(),
+  /** `[start, end)` UTF-16 offsets of the matched words in `snippet`. */
+  highlights: z.array(z.tuple([z.number().int(), z.number().int()])),
 });
 export type SearchHit = z.infer<typeof searchHitSchema>;
 
 export const idParamSchema = z.uuid();
+
+/** `POST /chat/:id/read`: read up to this message (default: the newest). */
+export const markReadBodySchema = z.object({ messageId: z.uuid().optional() });
+
+/** A member's read state of one session (`POST /chat/:id/read`, `session:read`). */
+export const readStateSchema = z.object({
+  sessionId: z.string(),
+  lastReadMessageId: z.string().nullable(),
+  unreadCount: z.number().int(),
+});
+export type ReadState = z.infer<typeof readStateSchema>;
+
+/** A session as `GET /chat/` lists it: the session and the caller's unread state. */
+export const sessionListItemSchema = sessionSchema.extend({
+  /** Kept for older clients: `unreadCount > 0`. */
+  unread: z.boolean(),
+  unreadCount: z.number().int(),
+  lastReadMessageId: z.string().nullable(),
+});
+export type SessionListItem = z.infer<typeof sessionListItemSchema>;

@@ -8,6 +8,15 @@ export function userRoom(userId: string): string {
   return `user:${userId}`;
 }
 
+/**
+ * Socket.IO room of every member's sockets, whichever session they have open: the
+ * sidebar's activity and renames. Sockets join the rooms of their memberships on
+ * connect, and are added or removed (on every node) as memberships change.
+ */
+export function sessionWatchRoom(sessionId: string): string {
+  return `watch:${sessionId}`;
+}
+
 /** Yjs room name of a chat session, as used in `/yjs/<room>`. */
 export function yjsRoom(sessionId: string): string {
   return `session:${sessionId}`;

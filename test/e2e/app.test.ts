@@ -46,13 +46,12 @@ describe("web app, one user", { timeout: 90_000 }, () => {
     expect(JSON.parse(stored!).token).toMatch(/^ey/);
     expect(page.url()).not.toContain(JSON.parse(stored!).token);
 
+    // "New session" is an empty composer: nothing is stored until the first message.
     await page.click("[data-testid=session-new]");
-    await page.waitForURL(/\/chat\/[0-9a-f-]{36}$/, { timeout: WAIT_MS });
-    const sessionId = page.url().split("/").pop()!;
-    await page.waitForSelector("[data-testid=messages][data-joined=true]", { timeout: WAIT_MS });
-    await page.waitForSelector(`[data-testid=session-item][data-session-id="${sessionId}"]`, {
-      timeout: WAIT_MS,
-    });
+    await page.waitForURL(/\/new$/, { timeout: WAIT_MS });
+    await page.waitForSelector("[data-testid=new-session]", { timeout: WAIT_MS });
+    const token = JSON.parse(stored!).token;
+    expect((await app.api.get("/chat/", token)).body.sessions).toEqual([]);
 
     // Enter sends; Shift+Enter is a newline inside the same message. The AI switch
     // is off so this test does not depend on the AI.
@@ -62,8 +61,16 @@ describe("web app, one user", { timeout: 90_000 }, () => {
     await page.keyboard.press("Shift+Enter");
     await page.keyboard.type("second line");
     await page.keyboard.press("Enter");
+    await page.waitForURL(/\/chat\/[0-9a-f-]{36}$/, { timeout: WAIT_MS });
+    const sessionId = page.url().split("/").pop()!;
+    await page.waitForSelector("[data-testid=messages][data-joined=true]", { timeout: WAIT_MS });
+    await page.waitForSelector(`[data-testid=session-item][data-session-id="${sessionId}"]`, {
+      timeout: WAIT_MS,
+    });
     const id = await waitForMessage(page, "user", "complete");
     expect(await page.inputValue("[data-testid=composer]")).toBe("");
+    // Titled after its first message.
+    expect(await page.inputValue("[data-testid=session-title]")).toBe("first line");
     const stored2 = (await app.api.get(`/chat/${sessionId}`, JSON.parse(stored!).token)).body;
     expect(stored2.messages.map((m: any) => [m.id, m.content])).toEqual([
       [id, "first line\nsecond line"],

@@ -46,10 +46,9 @@ describe("web app, two users", { timeout: 90_000 }, () => {
       });
 
   it("A invites B by link; B joins and both see each other's presence", async () => {
-    await a.page.goto("/");
-    await a.page.click("[data-testid=session-new]");
-    await a.page.waitForURL(/\/chat\//, { timeout: WAIT_MS });
-    sessionId = a.page.url().split("/").pop()!;
+    // An empty session (the web app creates one only on a first message).
+    sessionId = (await app.api.post("/chat/sessions", {}, a.token)).body.id;
+    await a.page.goto(`/chat/${sessionId}`);
     await a.page.waitForSelector("[data-testid=messages][data-joined=true]", { timeout: WAIT_MS });
     // Renamed once the shared doc is up, so the title is co-edited from the start.
     await a.page.waitForSelector("[data-testid=composer][data-collab=shared]", {
@@ -268,13 +267,13 @@ describe("web app, two users", { timeout: 90_000 }, () => {
     await a.page.press("[data-testid=composer]", "Enter");
     await waitText(a, "ping while you were away");
     await b.page.reload();
-    await b.page.waitForSelector(`${item} .unread-dot`, { timeout: WAIT_MS });
+    await b.page.waitForSelector(`${item} [data-testid=unread-count]`, { timeout: WAIT_MS });
     await b.page.click(item);
     await b.page.waitForSelector("[data-testid=messages][data-joined=true]", { timeout: WAIT_MS });
     await waitText(b, "ping while you were away");
     await b.page.goto("/");
     await b.page.waitForSelector(item, { timeout: WAIT_MS });
-    expect(await b.page.$(`${item} .unread-dot`)).toBeNull();
+    expect(await b.page.$(`${item} [data-testid=unread-count]`)).toBeNull();
     await b.page.goto(`/chat/${sessionId}`);
     await b.page.waitForSelector("[data-testid=messages][data-joined=true]", { timeout: WAIT_MS });
   });

@@ -7,6 +7,7 @@ import { ChatPage } from "./pages/ChatPage";
 import { HomePage } from "./pages/HomePage";
 import { InvitePage } from "./pages/InvitePage";
 import { LoginPage } from "./pages/LoginPage";
+import { NewSessionPage } from "./pages/NewSessionPage";
 import { WidgetPage } from "./pages/WidgetPage";
 
 /** The admin area: a chunk of its own (with uPlot), never part of the chat page's budget. */
@@ -40,6 +41,7 @@ export function App() {
       <Route path="/login" component={LoginPage} />
       <Route path="/" component={Authed}>
         <Route path="/" component={HomePage} />
+        <Route path="/new" component={NewSessionPage} />
         <Route path="/chat/:sessionId" component={ChatPage} />
         <Route path="/invite/:token" component={InvitePage} />
         <Route path="/widget" component={WidgetPage} />

@@ -76,11 +76,3 @@ export async function listMembers(db: Db, sessionId: string) {
 export async function countMembers(db: Db, sessionId: string): Promise<number> {
   return db.models.SessionMember.count({ where: { sessionId } });
 }
-
-/** Marks the session read for a member up to now. */
-export async function markRead(db: Db, sessionId: string, userId: string): Promise<void> {
-  await db.models.SessionMember.update(
-    { lastReadAt: new Date() },
-    { where: { sessionId, userId } },
-  );
-}

@@ -19,6 +19,8 @@ export class SessionMember extends Model<
   declare userId: string;
   declare role: Role;
   declare lastReadAt: CreationOptional<Date | null>;
+  /** The newest message this member has read; `lastReadAt` is its `createdAt`. */
+  declare lastReadMessageId: CreationOptional<string | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
   declare user?: NonAttribute<User>;
@@ -31,6 +33,7 @@ export class SessionMember extends Model<
         userId: { type: DataTypes.UUID, primaryKey: true },
         role: { type: DataTypes.STRING(16), allowNull: false },
         lastReadAt: { type: DataTypes.DATE, allowNull: true },
+        lastReadMessageId: { type: DataTypes.UUID, allowNull: true },
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
       },

@@ -41,33 +41,77 @@ export async function listSessionsForUser(db: Db, userId: string): Promise<Sessi
 
 /**
  * One page of history, oldest first: the `limit` messages before `before` (or the
- * newest), plus whether older ones exist.
+ * newest), plus whether older ones exist. With `after`: the `limit` messages after
+ * it; with `around`: a window of `limit` with it in the middle. Those two also say
+ * whether newer messages exist beyond the page (`hasNewer`). Null: the anchor is not
+ * a message of the session.
  */
 export async function getHistory(
   db: Db,
   sessionId: string,
-  opts: { before?: string; limit: number },
-): Promise<{ messages: ChatMessage[]; hasMore: boolean } | null> {
-  const where: WhereOptions = { sessionId };
-  if (opts.before) {
-    const anchor = await db.models.ChatMessage.findOne({ where: { id: opts.before, sessionId } });
-    if (!anchor) return null;
-    Object.assign(where, {
-      [Op.or]: [
-        { createdAt: { [Op.lt]: anchor.createdAt } },
-        { createdAt: anchor.createdAt, id: { [Op.lt]: anchor.id } },
+  opts: { before?: string; after?: string; around?: string; limit: number },
+): Promise<{ messages: ChatMessage[]; hasMore: boolean; hasNewer?: boolean } | null> {
+  const anchorId = opts.before ?? opts.after ?? opts.around;
+  const anchor = anchorId
+    ? await db.models.ChatMessage.findOne({ where: { id: anchorId, sessionId } })
+    : null;
+  if (anchorId && !anchor) return null;
+  // Older than the anchor (inclusive for `around`), newest first.
+  const older = (limit: number, inclusive: boolean) => {
+    const where: WhereOptions = { sessionId };
+    if (anchor) {
+      Object.assign(where, {
+        [Op.or]: [
+          { createdAt: { [Op.lt]: anchor.createdAt } },
+          { createdAt: anchor.createdAt, id: { [inclusive ? Op.lte : Op.lt]: anchor.id } },
+        ],
+      });
+    }
+    return db.models.ChatMessage.findAll({
+      where,
+      include: [{ association: "author" }],
+      order: [
+        ["createdAt", "DESC"],
+        ["id", "DESC"],
       ],
+      limit: limit + 1,
     });
+  };
+  const newer = (limit: number) =>
+    db.models.ChatMessage.findAll({
+      where: {
+        sessionId,
+        [Op.or]: [
+          { createdAt: { [Op.gt]: anchor!.createdAt } },
+          { createdAt: anchor!.createdAt, id: { [Op.gt]: anchor!.id } },
+        ],
+      },
+      include: [{ association: "author" }],
+      order: [
+        ["createdAt", "ASC"],
+        ["id", "ASC"],
+      ],
+      limit: limit + 1,
+    });
+  if (opts.after) {
+    const rows = await newer(opts.limit);
+    return {
+      messages: rows.slice(0, opts.limit),
+      hasMore: true,
+      hasNewer: rows.length > opts.limit,
+    };
   }
-  const rows = await db.models.ChatMessage.findAll({
-    where,
-    include: [{ association: "author" }],
-    order: [
-      ["createdAt", "DESC"],
-      ["id", "DESC"],
-    ],
-    limit: opts.limit + 1,
-  });
+  if (opts.around) {
+    const half = Math.max(1, Math.floor(opts.limit / 2));
+    const [before, after] = await Promise.all([older(opts.limit - half, true), newer(half)]);
+    const kept = before.slice(0, opts.limit - half).reverse();
+    return {
+      messages: [...kept, ...after.slice(0, half)],
+      hasMore: before.length > opts.limit - half,
+      hasNewer: after.length > half,
+    };
+  }
+  const rows = await older(opts.limit, false);
   const hasMore = rows.length > opts.limit;
   return { messages: rows.slice(0, opts.limit).reverse(), hasMore };
 }
@@ -82,35 +126,4 @@ export async function getAllMessages(db: Db, sessionId: string): Promise<ChatMes
       ["id", "ASC"],
     ],
   });
-}
-
-/**
- * Messages containing `q` (case-insensitive, literal — no wildcards) in the user's
- * sessions, newest first.
- */
-export async function searchMessages(
-  db: Db,
-  userId: string,
-  q: string,
-  limit: number,
-): Promise<{ message: ChatMessage; session: ChatSession }[]> {
-  const memberships = await db.models.SessionMember.findAll({ where: { userId } });
-  if (memberships.length === 0) return [];
-  const { fn, col, where: sqlWhere } = db.sequelize;
-  const position = db.dialect === "postgres" ? "strpos" : "instr";
-  const rows = await db.models.ChatMessage.findAll({
-    where: {
-      [Op.and]: [
-        { sessionId: memberships.map((m) => m.sessionId) },
-        sqlWhere(fn(position, fn("lower", col("ChatMessage.content")), q.toLowerCase()), Op.gt, 0),
-      ],
-    },
-    include: [{ association: "author" }, { association: "session" }],
-    order: [["createdAt", "DESC"]],
-    limit,
-  });
-  return rows.map((message) => ({
-    message,
-    session: (message as ChatMessage & { session: ChatSession }).session,
-  }));
 }

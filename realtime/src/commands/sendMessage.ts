@@ -6,7 +6,7 @@ import {
   createSession,
   findReplay,
 } from "@engunity/db";
-import { LIMITS, type Role } from "@engunity/shared";
+import { type Role, titleFromContent } from "@engunity/shared";
 import type { AppContext } from "../context";
 import type { DomainEvent } from "../events";
 import { type AnswerPreference, admitAi, asksAi } from "./askAi";
@@ -37,15 +37,6 @@ export interface SendResult {
   assistantMessage?: ChatMessage;
   /** What happened, for the transport to publish after this returns (`publish`). */
   events: DomainEvent[];
-}
-
-/** Derives a session title from the first message: its first line, shortened at a word. */
-export function titleFromContent(content: string): string {
-  const line = content.trim().split("\n")[0]?.trim() ?? "";
-  if (line.length <= 60) return line;
-  const cut = line.slice(0, 60);
-  const space = cut.lastIndexOf(" ");
-  return `${(space > 30 ? cut.slice(0, space) : cut).trimEnd()}…`.slice(0, LIMITS.titleMax);
 }
 
 /**
@@ -116,7 +107,6 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
       pref,
     });
   }
-  events.push({ type: "draft.sent", sessionId: session.id });
   return { session, role: member.role, message, created, assistantMessage, events };
 }
 

@@ -24,6 +24,7 @@ import {
   livenessResponseSchema,
   loginBodySchema,
   loginSessionSchema,
+  markReadBodySchema,
   memberSchema,
   meSchema,
   messageSchema,
@@ -34,6 +35,7 @@ import {
   patchSessionBodySchema,
   providerListingSchema,
   readinessResponseSchema,
+  readStateSchema,
   regeneratePayloadSchema,
   registerBodySchema,
   searchHitSchema,
@@ -41,6 +43,7 @@ import {
   selfSchema,
   sendMessageBodySchema,
   sessionDetailSchema,
+  sessionListItemSchema,
   sessionSchema,
   sessionUsageSchema,
   stopPayloadSchema,
@@ -197,7 +200,21 @@ export const API_ROUTES: readonly ApiRoute[] = [
     method: "get",
     path: "/chat/",
     summary: "The caller's sessions, newest activity first",
-    response: z.object({ sessions: z.array(sessionSchema) }),
+    response: z.object({ sessions: z.array(sessionListItemSchema) }),
+  },
+  {
+    method: "post",
+    path: "/chat/read-all",
+    summary: "Mark every session of the caller read up to its newest message",
+    response: z.object({ sessions: z.array(readStateSchema) }),
+  },
+  {
+    method: "post",
+    path: "/chat/:id/read",
+    summary:
+      "Mark a session read up to a message (default: its newest); read state only moves forward",
+    body: markReadBodySchema,
+    response: readStateSchema,
   },
   {
     method: "post",
@@ -222,7 +239,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "get",
     path: "/chat/:id",
-    summary: "A session with its history, oldest first",
+    summary:
+      "A session with its history, oldest first (`before` pages back, `after` forward, `around` opens a window at a message); the newest page marks it read",
     query: historyQuerySchema,
     response: sessionDetailSchema,
   },
@@ -317,7 +335,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "get",
     path: "/search",
-    summary: "Messages matching q across the caller's sessions",
+    summary:
+      "Full-text search of the caller's sessions (or one, `sessionId`), best first, with highlighted snippets",
     query: searchQuerySchema,
     response: z.object({ hits: z.array(searchHitSchema) }),
   },

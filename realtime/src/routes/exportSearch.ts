@@ -1,6 +1,6 @@
 import { authorize } from "@engunity/core";
 import { type ChatMessage, getAllMessages, presentMessage, searchMessages } from "@engunity/db";
-import { exportQuerySchema, searchQuerySchema } from "@engunity/shared";
+import { exportQuerySchema, type SearchHit, searchQuerySchema } from "@engunity/shared";
 import { type RequestHandler, Router } from "express";
 import type { AppContext } from "../context";
 import { parse } from "../http/validate";
@@ -57,14 +57,18 @@ export function exportRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
 export function searchRoutes(ctx: AppContext, authenticate: RequestHandler): Router {
   const router = Router();
   router.get("/", authenticate, async (req, res) => {
-    const { q, limit } = parse(searchQuerySchema, req.query, "Query");
-    const hits = await searchMessages(ctx.db, currentUser(req).id, q, limit);
+    const { q, limit, sessionId } = parse(searchQuerySchema, req.query, "Query");
+    const userId = currentUser(req).id;
+    if (sessionId) await authorize(ctx.db, userId, sessionId, "read");
+    const hits = await searchMessages(ctx.db, userId, q, limit, { sessionId });
     res.json({
-      results: hits.map(({ message, session }) => ({
+      results: hits.map(({ message, session, snippet, highlights }) => ({
         sessionId: session.id,
         sessionTitle: session.title,
         message: presentMessage(message),
-      })),
+        snippet,
+        highlights,
+      })) satisfies SearchHit[],
     });
   });
   return router;

@@ -106,6 +106,7 @@ export function memberRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
       role: body.role,
       by: presentUser(me.model),
     });
+    ctx.watch(sessionId, target.id);
     await announce.membersUpdated(ctx, sessionId);
     const members = await presentMembers(ctx, ctx.db, sessionId);
     res.status(201).json({ member: members.find((m) => m.user.id === target.id), members });
@@ -212,7 +213,10 @@ export function inviteRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
     if (result.kind === "invalid") throw notFound("Invite");
     const session = await ctx.db.models.ChatSession.findByPk(result.sessionId);
     if (!session) throw notFound("Invite");
-    if (result.kind === "joined") await announce.membersUpdated(ctx, result.sessionId);
+    if (result.kind === "joined") {
+      ctx.watch(result.sessionId, me);
+      await announce.membersUpdated(ctx, result.sessionId);
+    }
     res.json({
       session: presentSession(session, result.role, await countMembers(ctx.db, session.id)),
       joined: result.kind === "joined",

@@ -5,21 +5,26 @@ import {
   deleteSession,
   getHistory,
   listSessionsForUser,
+  markAllRead,
   markRead,
   presentMessage,
   presentSession,
   sessionUsage,
+  unreadCounts,
   updateSession,
 } from "@engunity/db";
 import {
   createSessionBodySchema,
   historyQuerySchema,
   idParamSchema,
+  markReadBodySchema,
   patchSessionBodySchema,
+  type SessionListItem,
   sendMessageBodySchema,
 } from "@engunity/shared";
 import { type RequestHandler, Router } from "express";
 import { announce, presentMembers, publish } from "../announce";
+import { announceRead } from "../announceActivity";
 import { sendMessage } from "../commands/sendMessage";
 import type { AppContext } from "../context";
 import { parse } from "../http/validate";
@@ -42,20 +47,46 @@ export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
 
   router.get("/", async (req, res) => {
     const user = currentUser(req);
-    const listings = await listSessionsForUser(ctx.db, user.id);
+    const [listings, unread] = await Promise.all([
+      listSessionsForUser(ctx.db, user.id),
+      unreadCounts(ctx.db, user.id),
+    ]);
     res.json({
-      sessions: listings.map(({ session, membership, memberCount }) => ({
-        ...presentSession(session, membership.role, memberCount),
-        unread:
-          membership.lastReadAt === null ||
-          session.activityAt.getTime() > (membership.lastReadAt?.getTime() ?? 0),
-      })),
+      sessions: listings.map(({ session, membership, memberCount }) => {
+        const unreadCount = unread.get(session.id) ?? 0;
+        return {
+          ...presentSession(session, membership.role, memberCount),
+          unread: unreadCount > 0,
+          unreadCount,
+          lastReadMessageId: membership.lastReadMessageId ?? null,
+        } satisfies SessionListItem;
+      }),
     });
+  });
+
+  // Before `/:id`: "read-all" is not a session id.
+  router.post("/read-all", async (req, res) => {
+    const user = currentUser(req);
+    const states = await markAllRead(ctx.db, user.id);
+    for (const state of states) announceRead(ctx, user.id, state);
+    res.json({ sessions: states });
+  });
+
+  router.post("/:id/read", async (req, res) => {
+    const sessionId = sessionIdParam(req.params.id);
+    const user = currentUser(req);
+    const body = parse(markReadBodySchema, req.body ?? {});
+    await authorize(ctx.db, user.id, sessionId, "read");
+    const state = await markRead(ctx.db, sessionId, user.id, body.messageId);
+    if (!state) throw notFound("Message");
+    announceRead(ctx, user.id, state);
+    res.json(state);
   });
 
   router.post("/sessions", writes, async (req, res) => {
     const body = parse(createSessionBodySchema, req.body ?? {});
     const session = await createSession(ctx.db, currentUser(req).id, body.title ?? "");
+    ctx.watch(session.id, currentUser(req).id);
     res.status(201).json(presentSession(session, "owner", 1));
   });
 
@@ -66,6 +97,8 @@ export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
       ...body,
       userId: user.id,
     });
+    // A session this send created: the sender's other devices watch it from now on.
+    if (!body.sessionId) ctx.watch(session.id, user.id);
     await publish(ctx, events);
     const memberCount = await countMembers(ctx.db, session.id);
     const first = {
@@ -100,12 +133,17 @@ export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
     const session = await ctx.db.models.ChatSession.findByPk(sessionId);
     if (!session) throw notFound("Session");
     const members = await presentMembers(ctx, ctx.db, sessionId);
-    if (!query.before) await markRead(ctx.db, sessionId, user.id);
+    // Opening a session at its newest page reads it; paging and windows do not.
+    const newest = !query.before && !query.after && !query.around;
+    const read = newest ? await markRead(ctx.db, sessionId, user.id) : null;
+    if (read) announceRead(ctx, user.id, read);
     res.json({
       session: presentSession(session, membership.role, members.length),
       messages: history.messages.map(presentMessage),
       members,
       hasMore: history.hasMore,
+      ...(history.hasNewer !== undefined ? { hasNewer: history.hasNewer } : {}),
+      lastReadMessageId: read?.lastReadMessageId ?? membership.lastReadMessageId ?? null,
     });
   });
 

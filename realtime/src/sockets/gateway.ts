@@ -7,7 +7,14 @@ import {
   revocationCovers,
   settlesWithin,
 } from "@engunity/core";
-import { LIMITS, sessionIdOfRoom, sessionRoom, userRoom, widgetKeyRoom } from "@engunity/shared";
+import {
+  LIMITS,
+  sessionIdOfRoom,
+  sessionRoom,
+  sessionWatchRoom,
+  userRoom,
+  widgetKeyRoom,
+} from "@engunity/shared";
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { Redis } from "ioredis";
 import { Server } from "socket.io";
@@ -101,7 +108,12 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
   ctx.emitter = emitter;
   ctx.evict = (sessionId, userId) => {
     const room = sessionRoom(sessionId);
+    const watch = sessionWatchRoom(sessionId);
     io.in(userId ? userRoom(userId) : room).socketsLeave(room);
+    io.in(userId ? userRoom(userId) : watch).socketsLeave(watch);
+  };
+  ctx.watch = (sessionId, userId) => {
+    io.in(userRoom(userId)).socketsJoin(sessionWatchRoom(sessionId));
   };
   ctx.cutWidgetKey = (keyId) => {
     // Through the adapter, so the widget's sockets on every node go.
@@ -154,6 +166,10 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
       metrics.socketEventsIn.inc({ event: knownEvents.has(event) ? event : "unknown" });
     });
     void socket.join(userRoom(userId));
+    // One read per connection, none per message: the watch rooms of its memberships.
+    void ctx.db.models.SessionMember.findAll({ where: { userId }, attributes: ["sessionId"] })
+      .then((rows) => socket.join(rows.map((r) => sessionWatchRoom(r.sessionId))))
+      .catch((err: unknown) => ctx.logger.warn({ err }, "watch rooms not joined"));
     if (socket.data.widgetKeyId) void socket.join(widgetKeyRoom(socket.data.widgetKeyId));
     disconnectAtExpiry(socket);
     for (const handler of socketHandlers) handler.register(gw, socket);

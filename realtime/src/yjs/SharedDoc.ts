@@ -16,7 +16,7 @@ import type { TitleMirror } from "./TitleMirror";
 export const FROM_PEER = Symbol("yjs-peer");
 /** Transaction origin of rows read from the database: applied, never re-sent or stored. */
 export const FROM_STORE = Symbol("yjs-store");
-/** Transaction origin of the server's own edits (REST rename, draft cleared). */
+/** Transaction origin of the server's own edits (REST rename). */
 export const FROM_SERVER = Symbol("yjs-server");
 
 /** One client connection as a doc sees it; the websocket lives behind it. */

@@ -23,7 +23,7 @@ const SHUTDOWN_STORE_TIMEOUT_MS = 5_000;
 
 type Admitted = Extract<Admission, { ok: true }>;
 
-/** Server edits of a session's doc: a REST rename replaces the title; a send empties the draft. */
+/** Server edits of a session's doc: a REST rename replaces the title. */
 export type DocEdits = AppContext["docs"];
 
 export interface YjsServer {
@@ -225,18 +225,6 @@ export function attachYjsServer(
     edits: {
       setTitle: (sessionId, title) =>
         edit(sessionId, "rename", (s) => s.replaceText("title", title)),
-      async clearDraft(sessionId) {
-        const room = yjsRoom(sessionId);
-        // A doc nobody here holds and that was never stored has no draft to clear;
-        // skipping it keeps message sends free of Yjs work in sessions nobody co-edits.
-        if (!registry.get(room)) {
-          const rows = await ctx.db.models.YjsUpdate.count({ where: { docName: room } }).catch(
-            () => 1,
-          );
-          if (rows === 0) return;
-        }
-        await edit(sessionId, "clearing the draft", (s) => s.replaceText("draft", ""));
-      },
     },
     evict: (sessionId, userId) => registry.evict(sessionId, userId ?? null),
     setRole: (sessionId, userId, canWrite) => registry.setRole(sessionId, userId, canWrite),

@@ -22,6 +22,10 @@ export function Composer(props: {
   /** The shared draft, once the Yjs doc is connected; until then the box is local. */
   collab?: Collab | null;
   peers?: Peer[];
+  /** ↑ in an empty box: the text of one's last message, to send again or amend. */
+  onRecall?: () => string | undefined;
+  /** Esc: stop one's own answer that is streaming. */
+  onEscape?: () => void;
   /** The embedded widget: no attachments, no AI switch (the session decides), no hints. */
   compact?: boolean;
   placeholder?: string;
@@ -29,7 +33,25 @@ export function Composer(props: {
   let box!: HTMLTextAreaElement;
   let fileInput!: HTMLInputElement;
   const [text, setText] = createSignal("");
-  const [askAi, setAskAi] = createSignal(props.solo);
+  const [askAi, setAskAiSignal] = createSignal(props.solo);
+  // The switch is remembered per session, so a reload keeps what the user chose.
+  const askKey = () => `engunity.askAi.${props.sessionId}`;
+  // Storage may be denied (the widget's sandboxed frame): then the switch is not kept.
+  const stored = (): string | null => {
+    try {
+      return localStorage.getItem(askKey());
+    } catch {
+      return null;
+    }
+  };
+  const setAskAi = (on: boolean, remember = false) => {
+    setAskAiSignal(on);
+    try {
+      if (remember) localStorage.setItem(askKey(), on ? "1" : "0");
+    } catch {
+      // not kept
+    }
+  };
   const [dragging, setDragging] = createSignal(false);
   let typing = false;
   let idle: ReturnType<typeof setTimeout> | undefined;
@@ -39,7 +61,12 @@ export function Composer(props: {
   // A memo, so a refreshed session object with the same kind does not reset a switch
   // the user just flipped.
   const solo = createMemo(() => props.solo);
-  createEffect(on([() => props.sessionId, solo], () => setAskAi(solo())));
+  createEffect(
+    on([() => props.sessionId, solo], () => {
+      const kept = stored();
+      setAskAi(kept === null ? solo() : kept === "1");
+    }),
+  );
 
   function setTyping(on: boolean) {
     clearTimeout(idle);
@@ -86,7 +113,11 @@ export function Composer(props: {
     props.onSend(content, ai);
     const collab = props.collab;
     if (collab) {
-      // Sent: the draft empties for everyone, like a shared notepad torn off.
+      // Sent: exactly the text just read is deleted, in the same tick, as one Yjs
+      // delete of the items this client has seen. Keys typed after Enter, and a
+      // co-author's concurrent typing this client had not yet received, are other
+      // items and survive. (The server no longer clears the draft: its clear landed
+      // after the send's round trip and wiped what was typed meanwhile.)
       collab.doc.transact(() => collab.draft.delete(0, collab.draft.length));
     } else {
       setText("");
@@ -166,9 +197,25 @@ export function Composer(props: {
               props.collab?.setCursor(null);
             }}
             onKeyDown={(e) => {
-              if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+              if (e.isComposing) return;
+              if (e.key === "Enter" && !e.shiftKey) {
                 e.preventDefault();
                 send();
+              } else if (e.key === "Escape" && props.onEscape) {
+                props.onEscape();
+              } else if (e.key === "ArrowUp" && !box.value && props.onRecall) {
+                const last = props.onRecall();
+                if (!last) return;
+                e.preventDefault();
+                if (props.collab) {
+                  const draft = props.collab.draft;
+                  props.collab.doc.transact(() => draft.insert(0, last));
+                } else {
+                  setText(last);
+                  box.value = last;
+                }
+                box.setSelectionRange(last.length, last.length);
+                grow();
               }
             }}
           />
@@ -201,14 +248,16 @@ export function Composer(props: {
                 type="checkbox"
                 data-testid="ask-ai"
                 checked={askAi()}
-                onChange={(e) => setAskAi(e.currentTarget.checked)}
+                onChange={(e) => setAskAi(e.currentTarget.checked, true)}
               />
               Ask AI
             </label>
           </Show>
           <span class="spacer" />
           <Show when={!props.compact}>
-            <span class="hint hide-phone">Enter to send · Shift+Enter for a new line</span>
+            <span class="hint hide-phone">
+              Enter to send · Shift+Enter for a new line · ? for shortcuts
+            </span>
           </Show>
           <button
             type="button"

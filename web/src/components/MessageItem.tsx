@@ -17,6 +17,10 @@ export function MessageItem(props: {
   onStop: (id: string) => void;
   /** Asks again after a failed answer; absent for viewers. */
   onRetry?: (id: string) => void;
+  /** Follows a message of the same person: drawn without avatar and name. */
+  grouped?: boolean;
+  /** The message a search hit or link opened: marked for a moment. */
+  highlighted?: boolean;
   /** Answer controls (editors): a new version, going on from the token limit. */
   onRegenerate?: (id: string) => void;
   onContinue?: (id: string) => void;
@@ -71,15 +75,20 @@ export function MessageItem(props: {
   return (
     <article
       class="message"
+      classList={{ grouped: !!props.grouped, highlighted: !!props.highlighted }}
+      tabindex="-1"
       data-testid="message"
       data-message-id={m().id}
       data-role={m().role}
       data-status={m().status}
+      data-grouped={props.grouped ? "true" : undefined}
+      data-highlighted={props.highlighted ? "true" : undefined}
       aria-busy={streaming()}
+      aria-label={`${name()}, ${shortTime(m().createdAt)}`}
     >
       <Avatar id={m().author?.id ?? m().role} name={name()} ai={isAi()} />
       <div>
-        <header class="message-head">
+        <header class="message-head" classList={{ "sr-only": !!props.grouped }}>
           <span class="author">{name()}</span>
           <Show when={isAi() && (provider() || model())}>
             <span class="model" data-testid="message-model">

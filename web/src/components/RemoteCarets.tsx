@@ -12,8 +12,10 @@ export function RemoteCarets(props: {
   peers: Peer[];
   ref?: (el: HTMLDivElement) => void;
 }) {
+  // An empty draft shows no carets: right after its owner sent, a name label left
+  // at position 0 would only say who sent last.
   const carets = createMemo(() =>
-    props.peers
+    (props.text ? props.peers : [])
       .filter((p) => p.cursor?.field === "draft")
       .map((p) => ({ peer: p, index: props.collab.resolve(p.cursor!, "head") }))
       .filter((c): c is { peer: Peer; index: number } => c.index !== null)

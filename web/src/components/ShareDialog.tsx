@@ -32,6 +32,8 @@ export function ShareDialog(props: {
   // Invite links, like adding members, are the owner's (the server's session policy).
   const canInvite = isOwner;
   const [error, setError] = createSignal<string | null>(null);
+  // Adding a member fails next to its field ("User not found"), not at the bottom.
+  const [addError, setAddError] = createSignal<string | null>(null);
   const [inviteRole, setInviteRole] = createSignal<"editor" | "viewer">("editor");
   const [expiry, setExpiry] = createSignal(60 * 24 * 7);
   const [link, setLink] = createSignal<{ url: string; expiresAt: string } | null>(null);
@@ -79,21 +81,26 @@ export function ShareDialog(props: {
     e.preventDefault();
     const login = addName().trim();
     if (!login) return;
-    void run(async () => {
-      setNotice(null);
-      const res = await api<{ members?: Member[]; status?: "pending" }>(
-        "POST",
-        `${base()}/members`,
-        {
-          ...(login.includes("@") ? { email: login } : { username: login }),
-          role: addRole(),
-        },
-      );
-      // 202: they approve adds themselves (or were asked by email); nothing to show yet.
-      if (res.members) props.onMembers(res.members);
-      else setNotice(`Invitation sent to ${login}. They join once they accept.`);
-      setAddName("");
-    });
+    setAddError(null);
+    setNotice(null);
+    void (async () => {
+      try {
+        const res = await api<{ members?: Member[]; status?: "pending" }>(
+          "POST",
+          `${base()}/members`,
+          {
+            ...(login.includes("@") ? { email: login } : { username: login }),
+            role: addRole(),
+          },
+        );
+        // 202: they approve adds themselves (or were asked by email); nothing to show yet.
+        if (res.members) props.onMembers(res.members);
+        else setNotice(`Invitation sent to ${login}. They join once they accept.`);
+        setAddName("");
+      } catch (err) {
+        setAddError(errorText(err));
+      }
+    })();
   };
 
   const changeRole = (m: Member, role: string) =>
@@ -118,8 +125,14 @@ export function ShareDialog(props: {
   }
 
   return (
-    <Dialog label="Share session" onClose={props.onClose} testId="share-dialog">
-      <h2>Share “{props.session.title || "Untitled session"}”</h2>
+    <Dialog
+      label={isOwner() ? "Share session" : "Members"}
+      onClose={props.onClose}
+      testId="share-dialog"
+    >
+      <h2>
+        {isOwner() ? "Share" : "Members of"} “{props.session.title || "Untitled session"}”
+      </h2>
       <p class="muted" style={{ margin: 0, "font-size": "14px" }}>
         Editors can chat and ask the AI; viewers can read and watch answers stream.
       </p>
@@ -173,8 +186,14 @@ export function ShareDialog(props: {
             <input
               class="input"
               placeholder="username or email"
+              data-testid="member-add-name"
+              aria-invalid={addError() ? "true" : undefined}
+              aria-describedby={addError() ? "member-add-error" : undefined}
               value={addName()}
-              onInput={(e) => setAddName(e.currentTarget.value)}
+              onInput={(e) => {
+                setAddName(e.currentTarget.value);
+                setAddError(null);
+              }}
             />
           </label>
           <select
@@ -190,6 +209,16 @@ export function ShareDialog(props: {
             Add
           </button>
         </form>
+        <Show when={addError()}>
+          <p
+            class="error-text field-error"
+            id="member-add-error"
+            role="alert"
+            data-testid="member-add-error"
+          >
+            {addError()}
+          </p>
+        </Show>
       </Show>
 
       <Show when={canInvite()}>

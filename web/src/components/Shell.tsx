@@ -14,6 +14,7 @@ import { applyMembershipNotice, refreshInvitations } from "../lib/account";
 import { refreshSessions } from "../lib/sessions";
 import { connectionState, currentSocket } from "../lib/socket";
 import { ConnectionBanner } from "./ConnectionBanner";
+import { Shortcuts } from "./Shortcuts";
 import { Sidebar } from "./Sidebar";
 import { toast } from "./Toast";
 
@@ -62,6 +63,7 @@ export function Shell(props: ParentProps) {
         <ConnectionBanner />
         <NavContext.Provider value={() => setNavOpen(true)}>{props.children}</NavContext.Provider>
       </div>
+      <Shortcuts />
     </div>
   );
 }

@@ -1,25 +1,25 @@
-import type { SearchHit, Session } from "@engunity/shared";
 import { A, useNavigate, useParams } from "@solidjs/router";
-import { createEffect, createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { createMemo, createSignal, For, onMount, Show } from "solid-js";
 import { answerInvitation, invitations, signOutHere } from "../lib/account";
-import { api, errorText } from "../lib/api";
+import { errorText } from "../lib/api";
 import { currentUser } from "../lib/auth";
 import { displayName, titleOf } from "../lib/format";
 import { isAdmin, refreshMe } from "../lib/me";
-import { sessionList, upsertSession } from "../lib/sessions";
+import { createSearch, hitHref } from "../lib/search";
+import { markAllRead, sessionList } from "../lib/sessions";
 import { AccountDialog } from "./AccountDialog";
 import { Avatar } from "./Avatar";
 import { Brand } from "./Brand";
+import { Snippet } from "./Snippet";
 import { ThemeToggle } from "./ThemeToggle";
 import { toast } from "./Toast";
 
-/** Sessions, newest activity first, with search, unread dots and a shared badge. */
+/** Sessions, newest activity first, with search, unread counts and a shared badge. */
 export function Sidebar(props: { onNavigate?: () => void }) {
   onMount(() => void refreshMe());
   const params = useParams<{ sessionId?: string }>();
   const navigate = useNavigate();
   const [query, setQuery] = createSignal("");
-  const [creating, setCreating] = createSignal(false);
   const [accountOpen, setAccountOpen] = createSignal(false);
   const answer = async (id: string, accept: boolean) => {
     try {
@@ -33,23 +33,11 @@ export function Sidebar(props: { onNavigate?: () => void }) {
     }
   };
 
-  // Messages matching the query, across every session (server search), debounced.
-  const [hits, setHits] = createSignal<SearchHit[]>([]);
-  createEffect(() => {
-    const q = query().trim();
-    if (q.length < 2) {
-      setHits([]);
-      return;
-    }
-    const timer = setTimeout(() => {
-      api<{ results: SearchHit[] }>("GET", `/search?q=${encodeURIComponent(q)}&limit=10`)
-        .then((r) => {
-          if (query().trim() === q) setHits(r.results);
-        })
-        .catch(() => setHits([]));
-    }, 250);
-    onCleanup(() => clearTimeout(timer));
-  });
+  // Messages matching the query, across every session (server full-text search).
+  const { hits } = createSearch(query);
+  const unreadOf = (s: { id: string; unreadCount?: number }) =>
+    params.sessionId === s.id ? 0 : (s.unreadCount ?? 0);
+  const anyUnread = () => sessionList.list.some((s) => unreadOf(s) > 0);
 
   const visible = createMemo(() => {
     const q = query().trim().toLowerCase();
@@ -58,18 +46,10 @@ export function Sidebar(props: { onNavigate?: () => void }) {
       : sessionList.list;
   });
 
-  async function create() {
-    setCreating(true);
-    try {
-      const session = await api<Session>("POST", "/chat/sessions", {});
-      upsertSession({ ...session, unread: false });
-      navigate(`/chat/${session.id}`);
-      props.onNavigate?.();
-    } catch (e) {
-      toast(errorText(e));
-    } finally {
-      setCreating(false);
-    }
+  // Nothing is stored until the first message: "New session" is an empty composer.
+  function create() {
+    navigate("/new");
+    props.onNavigate?.();
   }
 
   return (
@@ -79,25 +59,31 @@ export function Sidebar(props: { onNavigate?: () => void }) {
         <ThemeToggle />
       </div>
       <div class="sidebar-tools">
-        <button
-          class="btn btn-primary"
-          type="button"
-          data-testid="session-new"
-          onClick={create}
-          disabled={creating()}
-        >
+        <button class="btn btn-primary" type="button" data-testid="session-new" onClick={create}>
           + New session
         </button>
         <input
           class="input search"
           type="search"
-          placeholder="Search sessions"
-          aria-label="Search sessions"
+          placeholder="Search sessions and messages"
+          aria-label="Search sessions and messages"
           data-testid="session-search"
           value={query()}
           onInput={(e) => setQuery(e.currentTarget.value)}
         />
       </div>
+      <Show when={anyUnread()}>
+        <div class="list-tools">
+          <button
+            class="linklike"
+            type="button"
+            data-testid="mark-all-read"
+            onClick={() => void markAllRead().catch((e) => toast(errorText(e)))}
+          >
+            Mark all read
+          </button>
+        </div>
+      </Show>
       <A
         href="/widget"
         class="widget-link"
@@ -148,17 +134,24 @@ export function Sidebar(props: { onNavigate?: () => void }) {
                 class="session-item"
                 classList={{
                   active: params.sessionId === s.id,
-                  unread: !!s.unread && params.sessionId !== s.id,
+                  unread: unreadOf(s) > 0,
                 }}
+                aria-current={params.sessionId === s.id ? "page" : undefined}
                 data-testid="session-item"
                 data-session-id={s.id}
                 onClick={() => props.onNavigate?.()}
               >
-                <Show when={s.unread && params.sessionId !== s.id}>
-                  <span class="unread-dot" title="Unread" />
-                  <span class="sr-only">Unread:</span>
-                </Show>
                 <span class="name">{titleOf(s)}</span>
+                <Show when={unreadOf(s) > 0}>
+                  <span
+                    class="unread-count"
+                    data-testid="unread-count"
+                    title={`${unreadOf(s)} unread`}
+                  >
+                    {unreadOf(s) > 99 ? "99+" : unreadOf(s)}
+                    <span class="sr-only"> unread</span>
+                  </span>
+                </Show>
                 <Show when={s.memberCount > 1 || s.role !== "owner"}>
                   <span class="badge" title={`${s.memberCount} members`}>
                     Shared
@@ -174,17 +167,19 @@ export function Sidebar(props: { onNavigate?: () => void }) {
             {(h) => (
               <li>
                 <A
-                  href={`/chat/${h.sessionId}`}
+                  href={hitHref(h)}
                   class="session-item search-hit"
                   data-testid="search-hit"
                   data-session-id={h.sessionId}
+                  data-message-id={h.message.id}
                   onClick={() => props.onNavigate?.()}
                 >
                   <span class="name">
-                    <small>{titleOf({ title: h.sessionTitle })}</small>
-                    {h.message.content.length > 90
-                      ? `${h.message.content.slice(0, 90)}…`
-                      : h.message.content}
+                    <small>
+                      {titleOf({ title: h.sessionTitle })} ·{" "}
+                      {h.message.role === "assistant" ? "Assistant" : displayName(h.message.author)}
+                    </small>
+                    <Snippet text={h.snippet} highlights={h.highlights} />
                   </span>
                 </A>
               </li>

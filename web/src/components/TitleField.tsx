@@ -3,6 +3,7 @@ import { createEffect, createSignal, For, onCleanup, Show } from "solid-js";
 import { bindField } from "../lib/bindField";
 import type { Collab, Peer } from "../lib/collab";
 import { titleOf } from "../lib/format";
+import { Icon } from "./Icon";
 
 /** The session title, edited in place by editors; Enter or leaving the field saves. */
 export function TitleField(props: {
@@ -51,7 +52,8 @@ export function TitleField(props: {
         ref={input}
         class="title-text title-input"
         data-testid="session-title"
-        aria-label="Session title"
+        aria-label="Session title (click to rename)"
+        title="Click to rename"
         placeholder="Untitled session"
         maxLength={LIMITS.titleMax}
         value={value()}
@@ -74,6 +76,9 @@ export function TitleField(props: {
           }
         }}
       />
+      <span class="edit-hint" aria-hidden="true">
+        <Icon name="edit" size={14} />
+      </span>
       <span class="editing-chips">
         <For each={editors()}>
           {(p) => (

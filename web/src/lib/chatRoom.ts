@@ -8,13 +8,14 @@ import type {
   SessionDetail,
   User,
 } from "@engunity/shared";
+import { LIMITS } from "@engunity/shared/limits";
 import { applyDelta, applyDeltas, type StreamDelta } from "@engunity/shared/stream";
 import { batch, createEffect, on, onCleanup } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
 import { api, errorText } from "./api";
 import { currentUser } from "./auth";
 import { onSent, settle } from "./outbox";
-import { markSeen, removeSession, touchSession, upsertSession } from "./sessions";
+import { removeSession, upsertSession } from "./sessions";
 import { connectionState, currentSocket, request } from "./socket";
 
 /** An answer being streamed: the text so far, as of delta `seq` of `epoch`. */
@@ -40,6 +41,11 @@ export interface ChatState {
   /** Set when the session was deleted or the user removed while it was open. */
   gone: string | null;
   hasMore: boolean;
+  /**
+   * True while showing a window of older history (opened at a search hit): newer
+   * messages exist beyond it, so live ones are not appended until it reaches them.
+   */
+  hasNewer: boolean;
   /** True while this page is in the session's live room (tests wait on it). */
   joined: boolean;
 }
@@ -53,7 +59,11 @@ const TYPING_TTL_MS = 6_000;
  * Must be called inside a component (it registers cleanups). `socketOnly` (the embed:
  * a widget token may not use REST) skips the REST first paint and fallbacks.
  */
-export function createChatRoom(sessionId: string, opts: { socketOnly?: boolean } = {}) {
+export function createChatRoom(
+  sessionId: string,
+  /** `socketOnly`: the widget (no REST history); `around`: open at a message. */
+  opts: { socketOnly?: boolean; around?: string } = {},
+) {
   const [state, setState] = createStore<ChatState>({
     session: null,
     messages: [],
@@ -65,6 +75,7 @@ export function createChatRoom(sessionId: string, opts: { socketOnly?: boolean }
     error: null,
     gone: null,
     hasMore: false,
+    hasNewer: false,
     joined: false,
   });
   const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -112,19 +123,24 @@ export function createChatRoom(sessionId: string, opts: { socketOnly?: boolean }
     });
   }
 
-  async function load(): Promise<void> {
+  /** The newest page (which reads the session on the server), or a window around a message. */
+  async function load(around?: string): Promise<void> {
     try {
-      const detail = await api<SessionDetail>("GET", `/chat/${sessionId}`);
+      const detail = await api<SessionDetail>(
+        "GET",
+        around ? `/chat/${sessionId}?around=${around}` : `/chat/${sessionId}`,
+      );
       batch(() => {
         setState({
           session: detail.session,
           members: detail.members,
           hasMore: detail.hasMore,
+          hasNewer: !!detail.hasNewer,
           loading: false,
         });
+        if (around) setState("messages", []);
         applySnapshot(detail.messages, []);
       });
-      markSeen(sessionId);
       upsertSession(detail.session);
     } catch (e) {
       setState({ loading: false, error: errorText(e) });
@@ -146,7 +162,9 @@ export function createChatRoom(sessionId: string, opts: { socketOnly?: boolean }
           loading: false,
           joined: true,
         });
-        applySnapshot(res.messages, res.generations);
+        // A window of older history stays one: the newest messages join it when
+        // the window is paged forward to them.
+        if (!state.hasNewer) applySnapshot(res.messages, res.generations);
         // A stream that ended while we were away is final in `messages` now.
         for (const id of Object.keys(state.streams)) {
           const m = state.messages.find((x) => x.id === id);
@@ -201,8 +219,8 @@ export function createChatRoom(sessionId: string, opts: { socketOnly?: boolean }
   const handlers: Partial<{ [E in keyof ServerToClientEvents]: ServerToClientEvents[E] }> = {
     "message:new": ({ sessionId: sid, message }) => {
       if (sid !== sessionId) return;
-      upsertMessage(message);
-      touchSession(sessionId, message.createdAt, true);
+      if (state.hasNewer) settle(message.clientId);
+      else upsertMessage(message);
     },
     // A revised message (edited, or an answer regenerated / continued): it streams again.
     "message:updated": ({ sessionId: sid, message }) => {
@@ -239,8 +257,8 @@ export function createChatRoom(sessionId: string, opts: { socketOnly?: boolean }
     },
     "session:updated": ({ session }) => {
       if (session.id !== sessionId) return;
+      // The sidebar follows through the user channel (sessions.ts).
       setState("session", (s) => (s ? { ...s, ...session, role: s.role } : session));
-      upsertSession({ ...session, role: state.session?.role ?? session.role });
     },
     "session:deleted": ({ sessionId: sid }) => {
       if (sid !== sessionId) return;
@@ -278,17 +296,10 @@ export function createChatRoom(sessionId: string, opts: { socketOnly?: boolean }
   const offSent = onSent((message) => upsertMessage(message));
   onCleanup(() => {
     offSent();
-    // What arrived live while the session was open has been seen. The server marks a
-    // session read when its history is fetched, so fetch the newest message on the
-    // way out (the sidebar would show it unread after its next refresh otherwise).
-    if (!state.gone && !state.error && !opts.socketOnly) {
-      markSeen(sessionId);
-      void api("GET", `/chat/${sessionId}?limit=1`).catch(() => {});
-    }
     for (const t of typingTimers.values()) clearTimeout(t);
   });
 
-  if (!opts.socketOnly) void load();
+  if (!opts.socketOnly) void load(opts.around);
 
   return {
     state,
@@ -337,11 +348,36 @@ export function createChatRoom(sessionId: string, opts: { socketOnly?: boolean }
     async loadOlder(): Promise<void> {
       const first = state.messages[0];
       if (!first) return;
-      const detail = await api<SessionDetail>("GET", `/chat/${sessionId}?before=${first.id}`);
+      const detail = await api<SessionDetail>(
+        "GET",
+        `/chat/${sessionId}?before=${first.id}&limit=${LIMITS.historyPageMax}`,
+      );
       batch(() => {
         setState("hasMore", detail.hasMore);
-        for (const m of detail.messages) upsertMessage(m);
+        setState("messages", (list) => [...detail.messages, ...list]);
       });
+    },
+    /** Pages a window of older history forward; at the newest, back to live. */
+    async loadNewer(): Promise<void> {
+      const last = state.messages[state.messages.length - 1];
+      if (!last) return;
+      const detail = await api<SessionDetail>(
+        "GET",
+        `/chat/${sessionId}?after=${last.id}&limit=${LIMITS.historyPageMax}`,
+      );
+      batch(() => {
+        for (const m of detail.messages) upsertMessage(m);
+        setState("hasNewer", !!detail.hasNewer);
+      });
+      if (!detail.hasNewer) void join();
+    },
+    /** Opens a window of history around a message (a search hit, a link). */
+    jumpTo: (messageId: string) => load(messageId),
+    /** Back to the newest page and live. */
+    async jumpToLatest(): Promise<void> {
+      setState({ messages: [], hasNewer: false });
+      await load();
+      await join();
     },
   };
 }

@@ -1,9 +1,16 @@
-import type { Session } from "@engunity/shared";
+import type { ReadState, Session, SessionListItem } from "@engunity/shared";
+import { createEffect, createRoot, onCleanup } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { api } from "./api";
+import { currentUser } from "./auth";
+import { currentSocket } from "./socket";
 
-/** A session as listed in the sidebar; `unread` comes from `GET /chat/`. */
-export type Listing = Session & { unread?: boolean };
+/**
+ * A session as listed in the sidebar. The unread state comes from `GET /chat/` and
+ * then lives on the user channel: `session:activity` counts up, `session:read` (from
+ * any of the user's devices) sets it to the server's number.
+ */
+export type Listing = Session & Partial<Pick<SessionListItem, "unreadCount" | "lastReadMessageId">>;
 
 const [store, setStore] = createStore<{ list: Listing[]; loaded: boolean; error: string | null }>({
   list: [],
@@ -19,7 +26,7 @@ const byActivity = (a: Listing, b: Listing) =>
 
 export async function refreshSessions(): Promise<void> {
   try {
-    const { sessions } = await api<{ sessions: Listing[] }>("GET", "/chat/");
+    const { sessions } = await api<{ sessions: SessionListItem[] }>("GET", "/chat/");
     setStore("list", reconcile([...sessions].sort(byActivity), { key: "id" }));
     setStore({ loaded: true, error: null });
   } catch (e) {
@@ -31,7 +38,7 @@ export async function refreshSessions(): Promise<void> {
 export function upsertSession(session: Partial<Listing> & { id: string }): void {
   const i = store.list.findIndex((s) => s.id === session.id);
   const merged =
-    i >= 0 ? { ...store.list[i]!, ...session } : ({ unread: false, ...session } as Listing);
+    i >= 0 ? { ...store.list[i]!, ...session } : ({ unreadCount: 0, ...session } as Listing);
   const rest = store.list.filter((s) => s.id !== session.id);
   setStore("list", reconcile([...rest, merged].sort(byActivity), { key: "id" }));
 }
@@ -40,20 +47,62 @@ export function removeSession(id: string): void {
   setStore("list", (list) => list.filter((s) => s.id !== id));
 }
 
-/** Marks a session as seen (the server marked it read when its history was fetched). */
-export function markSeen(id: string): void {
-  const i = store.list.findIndex((s) => s.id === id);
-  if (i >= 0) setStore("list", i, "unread", false);
-}
-
-/** Bumps a session's activity when a message arrives, marking it unread unless open. */
-export function touchSession(id: string, at: string, open: boolean): void {
-  const s = store.list.find((x) => x.id === id);
-  if (!s) return;
-  upsertSession({
-    id,
-    activityAt: at,
-    unread: !open,
-    messageCount: s.messageCount + 1,
+function applyRead(state: ReadState): void {
+  const i = store.list.findIndex((s) => s.id === state.sessionId);
+  if (i < 0) return;
+  setStore("list", i, {
+    unreadCount: state.unreadCount,
+    lastReadMessageId: state.lastReadMessageId,
   });
 }
+
+/** Reads a session up to a message (default: its newest) on the server, for every device. */
+export async function markRead(sessionId: string, messageId?: string): Promise<void> {
+  applyRead(
+    await api<ReadState>("POST", `/chat/${sessionId}/read`, messageId ? { messageId } : {}),
+  );
+}
+
+/** "Mark all read". */
+export async function markAllRead(): Promise<void> {
+  const { sessions } = await api<{ sessions: ReadState[] }>("POST", "/chat/read-all", {});
+  for (const s of sessions) applyRead(s);
+}
+
+// The user channel, for the whole signed-in lifetime (not only while a chat is open).
+createRoot(() => {
+  createEffect(() => {
+    const socket = currentSocket();
+    if (!socket) return;
+    const onActivity = (p: { sessionId: string; authorId: string | null; createdAt: string }) => {
+      const s = store.list.find((x) => x.id === p.sessionId);
+      // A session we have not listed yet (just added to it): the list knows more.
+      if (!s) {
+        void refreshSessions();
+        return;
+      }
+      const mine = p.authorId !== null && p.authorId === currentUser()?.id;
+      upsertSession({
+        id: p.sessionId,
+        activityAt: p.createdAt,
+        messageCount: s.messageCount + 1,
+        // Counted here even for the open session: its view reads it on the server,
+        // and the `session:read` that follows sets the number every device shows.
+        unreadCount: (s.unreadCount ?? 0) + (mine ? 0 : 1),
+      });
+    };
+    const onUpdated = ({ session }: { session: Session }) => {
+      const s = store.list.find((x) => x.id === session.id);
+      // The broadcast role is the writer's; ours stays.
+      if (s) upsertSession({ ...session, role: s.role });
+    };
+    socket.on("session:activity", onActivity);
+    socket.on("session:read", applyRead);
+    socket.on("session:updated", onUpdated);
+    onCleanup(() => {
+      socket.off("session:activity", onActivity);
+      socket.off("session:read", applyRead);
+      socket.off("session:updated", onUpdated);
+    });
+  });
+});

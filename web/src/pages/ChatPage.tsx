@@ -1,16 +1,7 @@
 import type { Session } from "@engunity/shared";
 import { can, defaultAiMode } from "@engunity/shared/abilities";
-import { A, useNavigate, useParams } from "@solidjs/router";
-import {
-  createEffect,
-  createMemo,
-  createSignal,
-  For,
-  on,
-  onCleanup,
-  onMount,
-  Show,
-} from "solid-js";
+import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
+import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { Avatar } from "../components/Avatar";
 import { Composer } from "../components/Composer";
 import { ConfirmDialog } from "../components/Dialog";
@@ -18,6 +9,7 @@ import { Icon } from "../components/Icon";
 import { MessageItem, PendingItem } from "../components/MessageItem";
 import { ModelPicker } from "../components/ModelPicker";
 import { SessionMenu } from "../components/SessionMenu";
+import { SessionSearch } from "../components/SessionSearch";
 import { ShareDialog } from "../components/ShareDialog";
 import { useOpenNav } from "../components/Shell";
 import { TitleField } from "../components/TitleField";
@@ -28,9 +20,11 @@ import { api, download, errorText } from "../lib/api";
 import { currentUser } from "../lib/auth";
 import { createChatRoom } from "../lib/chatRoom";
 import type { Collab, Peer } from "../lib/collab";
+import { createFollow } from "../lib/follow";
 import { colorFor, displayName, titleOf } from "../lib/format";
+import { createMessageWindow } from "../lib/messageWindow";
 import { discard, enqueue, pendingFor, retry } from "../lib/outbox";
-import { removeSession } from "../lib/sessions";
+import { markRead, removeSession } from "../lib/sessions";
 import { connectionState, currentSocket } from "../lib/socket";
 import { createUploads } from "../lib/uploads";
 
@@ -44,10 +38,15 @@ export function ChatPage() {
   );
 }
 
+/** Consecutive messages of one person within this long are drawn as one group. */
+const GROUP_MS = 5 * 60_000;
+
 function ChatView(props: { sessionId: string }) {
   const navigate = useNavigate();
   const openNav = useOpenNav();
-  const room = createChatRoom(props.sessionId);
+  // `?m=<messageId>`: opened at a message (a search hit): a window of history around it.
+  const [search, setSearch] = useSearchParams<{ m?: string }>();
+  const room = createChatRoom(props.sessionId, { around: search.m });
   const { state } = room;
   const uploads = createUploads(() => props.sessionId);
   const [sharing, setSharing] = createSignal(false);
@@ -71,21 +70,118 @@ function ChatView(props: { sessionId: string }) {
       .map(([id]) => displayName(state.members.find((m) => m.user.id === id)?.user)),
   );
 
-  // Stay pinned to the newest message while the user is at the bottom; leave the
-  // scroll alone when they are reading back (no jumps while tokens stream).
+  // Follow mode: pinned to the newest message while at the bottom, left in place when reading
+  // back, with a pill counting what arrived below.
   let scroller!: HTMLDivElement;
   let inner!: HTMLDivElement;
-  let pinned = true;
-  onMount(() => {
-    const ro = new ResizeObserver(() => {
-      if (pinned) scroller.scrollTop = scroller.scrollHeight;
-    });
-    ro.observe(inner);
-    onCleanup(() => ro.disconnect());
-  });
+  const win = createMessageWindow(() => state.messages);
+  const follow = createFollow(
+    () => scroller,
+    () => inner,
+    () => win.atEnd() && !state.hasNewer,
+  );
+  // A message arriving at the end (not history paged in at the top) counts for the pill.
+  createEffect(
+    on(
+      () => state.messages[state.messages.length - 1]?.id,
+      (id, prev) => {
+        if (state.joined && prev && id !== prev) follow.noteNew();
+      },
+    ),
+  );
+  // Near the top: slide the window up, or page older history in; near the bottom of a
+  // window that is not at the newest message: slide it down. The browser's scroll
+  // anchoring keeps the view in place while rows come and go.
+  let loadingOlder = false;
   const onScroll = () => {
-    pinned = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+    follow.onScroll();
+    const toBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
+    if (scroller.scrollTop < 300) {
+      if (win.olderInMemory()) win.older();
+      else if (state.hasMore && !loadingOlder) {
+        loadingOlder = true;
+        void room.loadOlder().finally(() => {
+          loadingOlder = false;
+          win.older();
+        });
+      }
+    } else if (toBottom < 300 && !win.atEnd()) win.newer();
   };
+
+  // Read state lives on the server: what reached the bottom of a visible page is read.
+  const [visible, setVisible] = createSignal(document.visibilityState === "visible");
+  const onVisibility = () => setVisible(document.visibilityState === "visible");
+  document.addEventListener("visibilitychange", onVisibility);
+  onCleanup(() => document.removeEventListener("visibilitychange", onVisibility));
+  let lastMarked: string | undefined;
+  createEffect(() => {
+    const last = state.messages[state.messages.length - 1];
+    if (!last || !state.joined || state.hasNewer || !follow.pinned() || !visible()) return;
+    if (last.id === lastMarked) return;
+    const timer = setTimeout(() => {
+      lastMarked = last.id;
+      void markRead(props.sessionId, last.id).catch(() => {
+        lastMarked = undefined;
+      });
+    }, 300);
+    onCleanup(() => clearTimeout(timer));
+  });
+
+  // Jumping to a message: scrolled to the middle and highlighted for a moment.
+  const [highlighted, setHighlighted] = createSignal<string | null>(null);
+  async function jumpTo(messageId: string) {
+    if (!state.messages.some((m) => m.id === messageId)) await room.jumpTo(messageId);
+    win.show(state.messages.findIndex((m) => m.id === messageId));
+    requestAnimationFrame(() => {
+      const el = scroller.querySelector(`[data-message-id="${CSS.escape(messageId)}"]`);
+      if (!el) return;
+      follow.unpin();
+      el.scrollIntoView({ block: "center" });
+      setHighlighted(messageId);
+      (el as HTMLElement).focus({ preventScroll: true });
+    });
+  }
+  createEffect(
+    on(
+      () => [search.m, state.loading] as const,
+      ([m, loading]) => {
+        if (m && !loading)
+          void jumpTo(m).then(() => setSearch({ m: undefined }, { replace: true }));
+      },
+    ),
+  );
+  const grouped = (i: number) => {
+    const m = state.messages[i];
+    const prev = state.messages[i - 1];
+    return (
+      !!m &&
+      !!prev &&
+      m.role === "user" &&
+      prev.role === "user" &&
+      !!m.author &&
+      m.author.id === prev.author?.id &&
+      Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_MS
+    );
+  };
+
+  /** Esc: the newest of one's own answers still streaming. */
+  function stopMine() {
+    const mine = [...state.messages]
+      .reverse()
+      .find(
+        (q) =>
+          q.author?.id === me()?.id &&
+          q.metadata.assistantMessageId &&
+          (state.streams[q.metadata.assistantMessageId] ||
+            state.messages.find((a) => a.id === q.metadata.assistantMessageId)?.status ===
+              "streaming"),
+      );
+    if (mine?.metadata.assistantMessageId) void stop(mine.metadata.assistantMessageId);
+  }
+  /** ↑: one's last message, recalled into the box. */
+  const lastOwn = () =>
+    [...state.messages].reverse().find((m) => m.role === "user" && m.author?.id === me()?.id)
+      ?.content;
 
   // The shared doc (title and draft) for people who may edit; loaded lazily so the
   // chat renders first. Bound to the fields only once synced: until then they stay
@@ -119,7 +215,9 @@ function ChatView(props: { sessionId: string }) {
   );
 
   function send(content: string, ai: boolean | undefined) {
-    pinned = true;
+    if (state.hasNewer) void room.jumpToLatest();
+    win.toEnd();
+    follow.follow();
     enqueue(props.sessionId, content, ai);
   }
 
@@ -262,13 +360,14 @@ function ChatView(props: { sessionId: string }) {
           </For>
         </ul>
         <div class="head-actions">
+          <SessionSearch sessionId={props.sessionId} onOpen={(id) => void jumpTo(id)} />
           <button
             class="btn btn-sm"
             type="button"
             data-testid="share"
             onClick={() => setSharing(true)}
           >
-            Share
+            {can(role(), "invite") ? "Share" : "Members"}
           </button>
           <Show when={canWrite() && state.session}>
             <ModelPicker session={state.session!} onChange={(s) => void changeModel(s)} />
@@ -313,17 +412,22 @@ function ChatView(props: { sessionId: string }) {
         class="messages"
         ref={scroller}
         onScroll={onScroll}
+        role="log"
         aria-live="polite"
+        aria-label="Messages"
+        tabindex="0"
         data-testid="messages"
         data-joined={state.joined ? "true" : "false"}
+        data-pinned={follow.pinned() ? "true" : "false"}
       >
         <div class="messages-inner" ref={inner}>
-          <Show when={state.hasMore}>
+          <Show when={state.hasMore && !win.olderInMemory()}>
             <button
               class="btn btn-sm"
               style={{ "align-self": "center" }}
               type="button"
-              onClick={() => void room.loadOlder()}
+              data-testid="load-older"
+              onClick={() => void room.loadOlder().then(() => win.older())}
             >
               Load earlier messages
             </button>
@@ -340,8 +444,8 @@ function ChatView(props: { sessionId: string }) {
               </p>
             </div>
           </Show>
-          <For each={state.messages}>
-            {(m) => (
+          <For each={win.items()}>
+            {(m, i) => (
               <MessageItem
                 onRetry={canWrite() ? retryAnswer : undefined}
                 onRegenerate={canWrite() ? (id) => void regenerate(id).catch(() => {}) : undefined}
@@ -354,9 +458,30 @@ function ChatView(props: { sessionId: string }) {
                 stream={state.streams[m.id]}
                 canStop={canWrite()}
                 onStop={(id) => void stop(id)}
+                grouped={grouped(win.start() + i())}
+                highlighted={highlighted() === m.id}
               />
             )}
           </For>
+          <Show when={state.hasNewer && win.atEnd()}>
+            <div class="window-end">
+              <button
+                class="btn btn-sm"
+                type="button"
+                data-testid="load-newer"
+                onClick={() => void room.loadNewer()}
+              >
+                Show later messages
+              </button>
+              <button
+                class="btn btn-sm btn-ghost"
+                type="button"
+                onClick={() => void room.jumpToLatest().then(() => follow.follow())}
+              >
+                Jump to latest
+              </button>
+            </div>
+          </Show>
           <For each={pending()}>
             {(p) => (
               <PendingItem
@@ -370,6 +495,19 @@ function ChatView(props: { sessionId: string }) {
         </div>
       </div>
 
+      <Show when={!follow.pinned() && follow.unseen() > 0}>
+        <button
+          class="follow-pill"
+          type="button"
+          data-testid="follow-pill"
+          onClick={() => {
+            win.toEnd();
+            follow.follow();
+          }}
+        >
+          {follow.unseen() === 1 ? "1 new message" : `${follow.unseen()} new messages`} ↓
+        </button>
+      </Show>
       <div class="typing-line" data-testid="typing" aria-live="polite">
         <Show when={typingNames().length}>
           {typingNames().join(", ")} {typingNames().length === 1 ? "is" : "are"} typing…
@@ -391,6 +529,8 @@ function ChatView(props: { sessionId: string }) {
             onFiles={(files) => files.forEach(uploads.upload)}
             collab={collab()}
             peers={peers()}
+            onRecall={lastOwn}
+            onEscape={stopMine}
           />
         </Show>
       </div>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { titleFromContent } from "./sendMessage";
+import { titleFromContent } from "./titles";
 
 describe("titleFromContent", () => {
   it("takes the first line, shortened at a word boundary", () => {
