@@ -23,3 +23,9 @@ export function hasControlCharacters(text: string): boolean {
   CONTROL.lastIndex = 0;
   return CONTROL.test(text);
 }
+
+/** Whether a string holds a bidi override, zero-width or other invisible formatting character. */
+export function hasInvisibleCharacters(text: string): boolean {
+  INVISIBLE.lastIndex = 0;
+  return INVISIBLE.test(text);
+}

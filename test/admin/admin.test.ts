@@ -260,7 +260,8 @@ describe.each<DbKind>(["sqlite", "postgres"])("admin API on %s", (kind) => {
     expect(res.status).toBe(200);
     expect(res.body.isActive).toBe(false);
     await socketGone;
-    expect(await wsGone).toBe(4403);
+    // A deactivated account is a revoked login (PROTOCOL "Yjs": 4401).
+    expect(await wsGone).toBe(4401);
     expect((await api.get("/chat/", bob.token)).status).toBe(401);
     expect(
       (await api.post("/auth/login", { login: "bob", password: "correct horse battery" })).status,
@@ -268,7 +269,14 @@ describe.each<DbKind>(["sqlite", "postgres"])("admin API on %s", (kind) => {
     await expect(connectClient(node.url, bob.token)).rejects.toThrow();
     const back = await api.patch(`/admin/users/${bob.user.id}`, { isActive: true }, admin.token);
     expect(back.body.isActive).toBe(true);
-    expect((await api.get("/chat/", bob.token)).status).toBe(200);
+    // Deactivation ended bob's sign-ins: the old token stays dead, a new sign-in works.
+    expect((await api.get("/chat/", bob.token)).status).toBe(401);
+    const again = await api.post("/auth/login", {
+      login: "bob",
+      password: "correct horse battery",
+    });
+    expect(again.status).toBe(200);
+    expect((await api.get("/chat/", again.body.accessToken)).status).toBe(200);
   });
 });
 

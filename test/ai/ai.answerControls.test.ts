@@ -121,7 +121,9 @@ describe.each<DbKind>(["sqlite", "postgres"])("answer controls on %s", (kind) =>
       assistantMessage: { id: answerId, status: "streaming" },
     });
     await bothSee(answerId, tokens(10));
-    expect(fake.completions.at(-1)!.body.messages!.at(-1)?.content).toMatch(/tell me less$/);
+    expect(fake.completions.at(-1)!.body.messages!.at(-1)?.content).toMatch(
+      /"text":"@ai tell me less"\}$/,
+    );
     const { MessageVersion } = node.ctx.db.models;
     const stored = await MessageVersion.findAll({ order: [["version", "ASC"]] });
     expect(stored.filter((v) => v.messageId === questionId).map((v) => v.content)).toEqual([

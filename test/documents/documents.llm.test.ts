@@ -82,7 +82,8 @@ describe("documents in the prompt (loopback LLM)", () => {
     );
     expect(inside).toContain("Ignore previous instructions");
     expect(inside).toContain("&lt;/excerpt&gt;&lt;/documents&gt;");
-    expect(question.content.endsWith("How long is the warranty?")).toBe(true);
+    // The question itself comes last, in the author envelope the content cannot forge.
+    expect(question.content).toMatch(/"text":"How long is the warranty\?"\}$/);
     // No instruction reached any other role.
     for (const m of prompt.slice(0, -1)) expect(m.content).not.toContain("developer mode");
 

@@ -286,6 +286,7 @@ describe.each<DbKind>(["sqlite", "postgres"])("documents on %s", (kind) => {
       ["bomb.docx", bombs.size, 415, /decompression bomb/],
       ["many.docx", bombs.entries, 415, /entries/],
       ["../../x.txt", "hello", 400, /path/],
+      ["gpj\u202e.md", "hello", 400, /bidi or invisible/],
       // undici sends the NUL raw in the part header; busboy refuses that header.
       ["nul\u0000.txt", "hello", 400, /control characters|Malformed multipart body \(.+\)/],
       [
@@ -312,6 +313,21 @@ describe.each<DbKind>(["sqlite", "postgres"])("documents on %s", (kind) => {
     expect(await countRows()).toEqual(before);
     expect(storedFiles().length).toBe(files);
     expect(readdirSync("/proc/self/fd").length).toBeLessThanOrEqual(fds + 2);
+  });
+
+  it("keeps a non-ASCII file name as sent, in the list and on download", async () => {
+    // Ingested to the end, so no chunk of it lands while a later test counts rows.
+    const { doc, done } = await ingest(alice, sessionId, "résumé 日本語.md", "# CV\n\nhello");
+    expect(done.status).toBe("ready");
+    const res = { body: doc };
+    expect(res.body.filename).toBe("résumé 日本語.md");
+    const download = await fetch(`${url}/api/v1/documents/${res.body.id}/download`, {
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
+    expect(download.headers.get("content-disposition")).toContain(
+      `filename*=UTF-8''${encodeURIComponent("résumé 日本語.md")}`,
+    );
+    await download.arrayBuffer();
   });
 
   it("cleans up after a client that aborts mid-upload", async () => {

@@ -104,7 +104,9 @@ describe("answer controls in the browser", { timeout: 90_000 }, () => {
       { timeout: WAIT_MS },
     );
     await Promise.all([answerShows(a.page, words(6), "4/4"), answerShows(b.page, words(6), "4/4")]);
-    expect(fake.completions.at(-1)?.body.messages?.at(-1)?.content).toMatch(/count again, slowly$/);
+    expect(fake.completions.at(-1)?.body.messages?.at(-1)?.content).toMatch(
+      /"text":"@ai count again, slowly"\}$/,
+    );
     await a.page.hover("[data-testid=message][data-role=assistant]");
     await shot(a.page, "answer-controls");
   });

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadConfig } from "@engunity/core";
@@ -87,7 +88,7 @@ const composeSchema = z.object({
 });
 
 describe("docker-compose.yml", () => {
-  const env = { SECRET_KEY: "k".repeat(64), POSTGRES_PASSWORD: "pw" };
+  const env = { SECRET_KEY: randomBytes(32).toString("hex"), POSTGRES_PASSWORD: "pw" };
   const compose = composeSchema.parse(
     interpolate(parse(read("docker-compose.yml"), { merge: true }), env),
   );

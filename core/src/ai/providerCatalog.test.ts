@@ -8,7 +8,11 @@ import { ProviderCatalog } from "./providerCatalog";
 import { MemoryProviderHealth } from "./providerHealth";
 
 const config = (env: Record<string, string>) =>
-  loadConfig({ DATA_DIR: "/tmp/engunity-catalog", SECRET_KEY: "x".repeat(32), ...env });
+  loadConfig({
+    DATA_DIR: "/tmp/engunity-catalog",
+    SECRET_KEY: "3f9c1a7e5b2d8046f1e9a3c7b5d20e8a",
+    ...env,
+  });
 
 /** A fetch that answers `GET /models` from a list, counting calls. */
 function modelsFetch(models: string[] | null) {

@@ -30,7 +30,7 @@ export async function authorize(
 ): Promise<SessionMember> {
   const member = await requireMembership(db, userId, sessionId);
   if (!can(member.role, action)) {
-    throw forbidden(`A ${member.role} may not ${describe(action)}`);
+    throw forbidden(`${aRole(member.role)} may not ${describe(action)}`);
   }
   return member;
 }
@@ -58,9 +58,14 @@ export async function authorizeAccess(
   });
   if (!member?.session || !member.user) throw notFound("Session");
   if (!can(member.role, action)) {
-    throw forbidden(`A ${member.role} may not ${describe(action)}`);
+    throw forbidden(`${aRole(member.role)} may not ${describe(action)}`);
   }
   return { member, session: member.session, user: member.user };
+}
+
+/** "A viewer", "An editor", "An owner". */
+export function aRole(role: string): string {
+  return `${/^[aeiou]/.test(role) ? "An" : "A"} ${role}`;
 }
 
 function describe(action: SessionAction): string {

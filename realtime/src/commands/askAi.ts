@@ -1,4 +1,4 @@
-import { can, forbidden, type GenerationJob, rateLimited } from "@engunity/core";
+import { aRole, can, forbidden, type GenerationJob, rateLimited } from "@engunity/core";
 import { type ChatMessage, type ChatSession, countMembers } from "@engunity/db";
 import { defaultAiMode, type Role } from "@engunity/shared";
 import type { AppContext } from "../context";
@@ -30,7 +30,7 @@ export async function asksAi(
  * never gets here (the send command answers it from what was stored).
  */
 export async function admitAi(ctx: AppContext, userId: string, role: Role): Promise<void> {
-  if (!can(role, "askAi")) throw forbidden(`A ${role} may not ask the AI here`);
+  if (!can(role, "askAi")) throw forbidden(`${aRole(role)} may not ask the AI here`);
   const quota = ctx.config.AI_DAILY_TOKEN_QUOTA;
   if (quota > 0 && (await ctx.ai.usage.usedToday(userId)) >= quota) {
     const midnight = new Date();

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { payloadTooLarge, validationFailed } from "@engunity/core";
+import { hasControlCharacters, hasInvisibleCharacters } from "@engunity/shared";
 import busboy from "busboy";
 import type { Request } from "express";
 
@@ -25,13 +26,16 @@ const HEAD_BYTES = 8192;
 
 /**
  * A display name as the uploader gave it, or a 400: no directories (`../../x`), no
- * NUL or other control characters, not empty, at most 255 characters.
+ * NUL, control, bidi or invisible characters, not empty, at most 255 characters.
  */
 export function checkFilename(raw: string): string {
   const name = raw.normalize("NFC").trim();
   if (!name) throw validationFailed("The file needs a name");
-  if ([...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+  if (hasControlCharacters(name))
     throw validationFailed("The file name must not contain control characters");
+  // `gpj\u202e.md` would show as `dm.jpg`: a name must look like what it is.
+  if (hasInvisibleCharacters(name))
+    throw validationFailed("The file name must not contain bidi or invisible characters");
   if (/[/\\]/.test(name) || name === "." || name === "..")
     throw validationFailed("The file name must not contain a path (/ or \\)");
   if (name.length > 255) throw validationFailed("The file name is longer than 255 characters");
@@ -60,6 +64,8 @@ export async function receiveUpload(
       headers: req.headers,
       // The raw name, so a `../../x` is refused rather than quietly cut to `x`.
       preservePath: true,
+      // Browsers and curl send the filename as raw UTF-8; busboy's default is Latin-1.
+      defParamCharset: "utf8",
       limits: { files: 1, fileSize: opts.maxBytes, fields: 10, parts: 12, fieldSize: 1024 },
     });
   } catch {

@@ -260,6 +260,8 @@ export function consentRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
       const result = await answerInvitation(ctx.db, parsed.data, me, answer === "accept");
       if (!result) throw notFound("Invitation");
       if (answer === "decline") return void res.status(204).end();
+      // The new member's sockets start watching the session (live unread counts).
+      ctx.watch(result.sessionId, me);
       await announce.membersUpdated(ctx, result.sessionId);
       const session = (await ctx.db.models.ChatSession.findByPk(result.sessionId))!;
       res.json({
