@@ -79,7 +79,7 @@ function describe(action: SessionAction): string {
     case "stopAi":
       return "stop the AI here";
     case "upload":
-      return "upload documents here";
+      return "upload or delete documents here";
     case "editTitle":
       return "edit the title";
     case "editSettings":
