@@ -3,25 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OFFLINE_ANSWER } from "@engunity/workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiClient, apiClient } from "../support/api";
+import { type ApiClient, apiClient, readSse } from "../support/api";
 import { createTestStack, type TestStack } from "../support/node";
 import { startProcessNode } from "../support/processNode";
 import { type ClientSocket, connectClient, emitAck } from "../support/sockets";
 import { AiViewer } from "./aiViewer";
 
 /** Reads an SSE response into its events. */
-async function readSse(res: Response): Promise<{ event: string; data: any }[]> {
-  const text = await res.text();
-  return text
-    .split("\n\n")
-    .filter((block) => block.trim())
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
-      const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? "null");
-      return { event, data };
-    });
-}
-
 /** Embedded mode (SQLite, in-process queue and rooms, nothing configured): the offline provider. */
 describe("AI in embedded mode with nothing configured", () => {
   let stack: TestStack;

@@ -2,7 +2,7 @@ import { createLogger } from "@engunity/core";
 import type { RealtimeNode } from "@engunity/realtime";
 import { startWorker, type WorkerHandle } from "@engunity/workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiClient, apiClient } from "../support/api";
+import { type ApiClient, apiClient, readSse } from "../support/api";
 import { defaultTokens, type FakeLlmServer, startFakeLlmServer } from "../support/fakeLlmServer";
 import { createTestStack, type TestStack, testConfig } from "../support/node";
 import { type ClientSocket, connectClient, emitAck } from "../support/sockets";
@@ -241,13 +241,7 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
       body: JSON.stringify({ sessionId, content: "over SSE please", ai: true }),
     });
     expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
-    const events = (await res.text())
-      .split("\n\n")
-      .filter((block) => block.trim())
-      .map((block) => ({
-        event: /^event: (.*)$/m.exec(block)?.[1],
-        data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? "null"),
-      }));
+    const events = await readSse(res);
     expect(events[0]?.event).toBe("message");
     const deltas = events.filter((e) => e.event === "delta").map((e) => e.data);
     expect(deltas.length).toBeGreaterThan(3);
@@ -282,13 +276,7 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
         },
         body: JSON.stringify({ sessionId, content: "over a lossy bus", ai: true }),
       });
-      const events = (await res.text())
-        .split("\n\n")
-        .filter((block) => block.trim())
-        .map((block) => ({
-          event: /^event: (.*)$/m.exec(block)?.[1],
-          data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? "null"),
-        }));
+      const events = await readSse(res);
       expect(lost).toBe(1);
       const deltas = events.filter((e) => e.event === "delta").map((e) => e.data);
       expect(deltas.map((d) => d.seq)).toEqual(deltas.map((_, i) => i + 1));

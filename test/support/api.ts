@@ -56,3 +56,14 @@ export function apiClient(baseUrl: string) {
 }
 
 export type ApiClient = ReturnType<typeof apiClient>;
+
+/** The events of a finished `text/event-stream` response, in order (`event` defaults to "message"). */
+export async function readSse(res: Response): Promise<{ event: string; data: any }[]> {
+  return (await res.text())
+    .split("\n\n")
+    .filter((block) => block.trim())
+    .map((block) => ({
+      event: /^event: (.*)$/m.exec(block)?.[1] ?? "message",
+      data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? "null"),
+    }));
+}
