@@ -54,7 +54,7 @@ export const announce = {
   },
 
   async sessionUpdated(
-    ctx: AppContext,
+    ctx: Pick<AppContext, "db" | "emitter">,
     session: ChatSession,
     role: "owner" | "editor" | "viewer",
   ): Promise<void> {

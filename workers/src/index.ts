@@ -1,4 +1,5 @@
 import {
+  type AiRuntime,
   type Config,
   connectRedis,
   type Logger,
@@ -52,6 +53,12 @@ export interface WorkerOptions {
   db?: Db;
   /** Embedded mode: the realtime node's Socket.IO emitter. Scaled mode uses redis-emitter. */
   emitter?: RoomEmitter;
+  /**
+   * The AI runtime to consume (ROLE=all: the node's, so both use one in-memory queue).
+   * The caller owns it: closing the worker stops consuming (answers get their grace
+   * period) and leaves the rest of the runtime open. Without it the worker opens its own.
+   */
+  runtime?: AiRuntime;
   /** Register metrics here (the node's registry in ROLE=all). */
   registry?: Registry;
   /** Embeds document chunks and questions (default: the built-in hashing embedder). */
@@ -67,7 +74,8 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
   const ownsDb = !options.db;
   const db =
     options.db ?? createDb({ databaseUrl: config.DATABASE_URL, sqlitePath: config.sqlitePath });
-  const runtime = openAiRuntime(config, logger);
+  const ownsRuntime = !options.runtime;
+  const runtime = options.runtime ?? openAiRuntime(config, logger);
   let emitterRedis: Redis | null = null;
   let emitter: RoomEmitter;
   if (config.REDIS_URL) {
@@ -146,10 +154,12 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       draining = true;
       // Running answers get SHUTDOWN_GRACE_MS to finish; then they are handed back to
       // the queue (another worker runs them under a new epoch), never failed.
-      await runtime.close({
+      const stopConsuming = {
         graceMs: config.SHUTDOWN_GRACE_MS,
         onGraceExpired: () => shutdown.abort(),
-      });
+      };
+      if (ownsRuntime) await runtime.close(stopConsuming);
+      else await runtime.queue.close(stopConsuming);
       await metricsServer?.close();
       await retriever.close();
       await embedder.close?.();

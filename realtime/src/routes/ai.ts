@@ -1,4 +1,3 @@
-import { ProviderCatalog } from "@engunity/core";
 import { presentMessage } from "@engunity/db";
 import {
   editPayloadSchema,
@@ -20,23 +19,11 @@ import { currentUser } from "../middleware/authenticate";
 import { limitWrites } from "../middleware/limitWrites";
 import { sessionIdParam } from "./sessions";
 
-const catalogs = new WeakMap<AppContext, ProviderCatalog>();
-
-/** The node's provider catalog (one per context, so the model lists are cached). */
-export function providerCatalog(ctx: AppContext): ProviderCatalog {
-  let catalog = catalogs.get(ctx);
-  if (!catalog) {
-    catalog = new ProviderCatalog(ctx.config, ctx.ai.health, { logger: ctx.logger });
-    catalogs.set(ctx, catalog);
-  }
-  return catalog;
-}
-
 /** `POST /chat/:id/stop` and `GET /providers`. */
 export function aiRoutes(ctx: AppContext, authenticate: RequestHandler): Router {
   const router = Router();
   router.get("/providers", authenticate, async (_req, res) => {
-    res.json(await providerCatalog(ctx).listing());
+    res.json(await ctx.catalog.listing());
   });
   router.post("/chat/:id/stop", authenticate, limitWrites(ctx), async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
