@@ -1,7 +1,7 @@
 import { createLogger } from "@engunity/core";
 import type { RealtimeNode } from "@engunity/realtime";
 import { startWorker, type WorkerHandle } from "@engunity/workers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { type ApiClient, apiClient, readSse } from "../support/api";
 import { defaultTokens, type FakeLlmServer, startFakeLlmServer } from "../support/fakeLlmServer";
 import { createTestStack, type TestStack, testConfig } from "../support/node";
@@ -146,6 +146,12 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
     const alice = (await viewer("alice", a)).v;
     const bob = (await viewer("bob", b)).v;
     const aborted = fake.nextAbort();
+    // Stepped: the provider sends exactly the tokens released below, so the stop lands
+    // at a known point of the answer instead of racing ~600 ms of paced tokens.
+    fake.stepped = true;
+    onTestFinished(() => {
+      fake.stepped = false;
+    });
     const sent = await emitAck(alice.socket, "message:send", {
       sessionId,
       content: "go on",
@@ -153,7 +159,16 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
       ai: true,
     });
     const id: string = sent.assistantMessageId;
-    await bob.until(() => bob.gen(id).lastSeq >= 2, 10_000, "two batches");
+    const tokens = defaultTokens(40);
+    fake.step(1);
+    await bob.until(() => bob.gen(id).text === tokens[0], 10_000, "the first batch");
+    fake.step(4);
+    await bob.until(
+      () => bob.gen(id).text === tokens.slice(0, 5).join(""),
+      10_000,
+      "the second batch",
+    );
+    expect(bob.gen(id).lastSeq).toBeGreaterThanOrEqual(2);
     // A viewer may not stop it; an editor on the other node may.
     const carol = (await viewer("carol", a)).v;
     expect((await emitAck(carol.socket, "ai:stop", { sessionId, messageId: id })).error.code).toBe(
@@ -168,12 +183,12 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
         setTimeout(() => reject(new Error("the provider request was not aborted")), 10_000),
       ),
     ]);
-    expect(record.tokensSent).toBeLessThan(40);
+    // No token was released after the stop: exactly the five sent are stored.
+    expect(record.tokensSent).toBe(5);
     const stored = await storedMessage(id);
     expect(stored.status).toBe("stopped");
-    expect(stored.content.length).toBeGreaterThan(0);
+    expect(stored.content).toBe(tokens.slice(0, 5).join(""));
     expect(stored.content).toBe(alice.gen(id).text);
-    expect(defaultTokens(40).join("").startsWith(stored.content)).toBe(true);
     // At most the batch in flight when the stop landed, plus the final flush.
     expect(alice.gen(id).lastSeq - seqAtStop).toBeLessThanOrEqual(2);
   });
