@@ -1,4 +1,12 @@
-import { fromSdkError, isAbort, ProviderError, type StreamChunk } from "./LlmProvider";
+import {
+  type ChatTurn,
+  fromSdkError,
+  isAbort,
+  type LlmProvider,
+  ProviderError,
+  type StreamChunk,
+  type StreamRequest,
+} from "./LlmProvider";
 
 /** The slice of an OpenAI-style streamed chunk both SDKs (openai, groq-sdk) produce. */
 export interface ChatCompletionChunkLike {
@@ -47,5 +55,48 @@ export async function* streamChatCompletion<C extends ChatCompletionChunkLike>(
   } catch (err) {
     if (isAbort(err, signal)) return;
     throw fromSdkError(provider, err);
+  }
+}
+
+/** The request body both SDKs' `chat.completions.create` take (streaming is added by each). */
+export interface ChatCompletionBody {
+  model: string;
+  messages: ChatTurn[];
+  max_tokens: number;
+}
+
+/**
+ * A provider behind an OpenAI-style SDK (openai, groq-sdk): the SDK client is built
+ * by the subclass (never retrying, its timeout the connect timeout); requests, the
+ * stream and its errors are handled here once.
+ */
+export abstract class ChatCompletionProvider<C extends ChatCompletionChunkLike>
+  implements LlmProvider
+{
+  abstract readonly name: string;
+
+  constructor(
+    readonly defaultModel: string,
+    private readonly create: (
+      body: ChatCompletionBody,
+      signal: AbortSignal,
+    ) => Promise<AsyncIterable<C>>,
+    private readonly usageOf: (
+      chunk: C,
+    ) => { prompt_tokens: number; completion_tokens: number } | null | undefined,
+  ) {}
+
+  stream(req: StreamRequest): AsyncIterable<StreamChunk> {
+    const body = {
+      model: req.model ?? this.defaultModel,
+      messages: req.messages,
+      max_tokens: req.maxTokens,
+    };
+    return streamChatCompletion(
+      this.name,
+      () => this.create(body, req.signal),
+      req.signal,
+      this.usageOf,
+    );
   }
 }
