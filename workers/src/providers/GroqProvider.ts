@@ -1,27 +1,19 @@
-import type { ProviderSpec } from "@engunity/core";
 import Groq from "groq-sdk";
 import type { ChatCompletionChunk } from "groq-sdk/resources/chat/completions";
-import { ChatCompletionProvider } from "./chatCompletionStream";
+import {
+  ChatCompletionProvider,
+  type SdkProviderSpec,
+  sdkClientOptions,
+} from "./chatCompletionStream";
 
-/**
- * Groq through groq-sdk, streaming. The SDK never retries (`maxRetries: 0`): it would
- * sleep through whatever `retry-after` says (an hour for a daily limit) while the room
- * waits; the failover decides instead. The SDK's timeout is the connect timeout: it
- * runs until the response headers arrive.
- */
+/** Groq through groq-sdk, streaming (see `sdkClientOptions` for retries and timeouts). */
 export class GroqProvider extends ChatCompletionProvider<ChatCompletionChunk> {
   override readonly name = "groq";
 
-  constructor(
-    spec: Pick<ProviderSpec, "apiKey" | "baseURL" | "defaultModel" | "connectTimeoutMs">,
-  ) {
+  constructor(spec: SdkProviderSpec) {
     // baseURL is always passed: left undefined, the SDK would read GROQ_BASE_URL itself.
-    const client = new Groq({
-      apiKey: spec.apiKey,
-      baseURL: spec.baseURL ?? "https://api.groq.com",
-      maxRetries: 0,
-      timeout: spec.connectTimeoutMs,
-    });
+    const baseURL = spec.baseURL ?? "https://api.groq.com";
+    const client = new Groq({ ...sdkClientOptions(spec), apiKey: spec.apiKey, baseURL });
     super(
       spec.defaultModel,
       (body, signal) => client.chat.completions.create({ ...body, stream: true }, { signal }),

@@ -1,30 +1,25 @@
-import type { ProviderSpec } from "@engunity/core";
 import OpenAI from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
-import { ChatCompletionProvider } from "./chatCompletionStream";
+import {
+  ChatCompletionProvider,
+  type SdkProviderSpec,
+  sdkClientOptions,
+} from "./chatCompletionStream";
 
-/**
- * Any OpenAI-compatible server (Ollama, vLLM, llama.cpp server, OpenAI itself). Like
- * Groq: no SDK retries, the SDK timeout is the connect timeout.
- */
+/** Any OpenAI-compatible server (Ollama, vLLM, llama.cpp server, OpenAI itself). */
 export class OpenAiCompatibleProvider extends ChatCompletionProvider<ChatCompletionChunk> {
   override readonly name = "openai";
 
-  constructor(
-    spec: Pick<ProviderSpec, "apiKey" | "baseURL" | "defaultModel" | "connectTimeoutMs">,
-  ) {
+  constructor(spec: SdkProviderSpec) {
     // Local servers take any key; the SDK refuses to start without one.
-    const client = new OpenAI({
-      baseURL: spec.baseURL,
-      apiKey: spec.apiKey ?? "not-needed",
-      maxRetries: 0,
-      timeout: spec.connectTimeoutMs,
-    });
+    const apiKey = spec.apiKey ?? "not-needed";
+    const client = new OpenAI({ ...sdkClientOptions(spec), apiKey, baseURL: spec.baseURL });
+    const streamOptions = { include_usage: true };
     super(
       spec.defaultModel,
       (body, signal) =>
         client.chat.completions.create(
-          { ...body, stream: true, stream_options: { include_usage: true } },
+          { ...body, stream: true, stream_options: streamOptions },
           { signal },
         ),
       (chunk) => chunk.usage,

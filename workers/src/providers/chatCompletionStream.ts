@@ -1,3 +1,4 @@
+import type { ProviderSpec } from "@engunity/core";
 import {
   type ChatTurn,
   fromSdkError,
@@ -56,6 +57,21 @@ export async function* streamChatCompletion<C extends ChatCompletionChunkLike>(
     if (isAbort(err, signal)) return;
     throw fromSdkError(provider, err);
   }
+}
+
+/** What an SDK-backed provider is made from. */
+export type SdkProviderSpec = Pick<
+  ProviderSpec,
+  "apiKey" | "baseURL" | "defaultModel" | "connectTimeoutMs"
+>;
+
+/**
+ * The client options both SDKs get: never retry (the SDK would sleep through whatever
+ * `retry-after` says, an hour for a daily limit, while the room waits; the failover
+ * decides instead), and time out only until the response headers arrive (connect).
+ */
+export function sdkClientOptions(spec: SdkProviderSpec) {
+  return { maxRetries: 0, timeout: spec.connectTimeoutMs };
 }
 
 /** The request body both SDKs' `chat.completions.create` take (streaming is added by each). */
