@@ -2,6 +2,7 @@ import { authorize, notFound } from "@engunity/core";
 import { presentMessage } from "@engunity/db";
 import type { Delta, Message } from "@engunity/shared";
 import type { AppContext } from "../context";
+import type { DomainEvent } from "../events";
 
 async function findAnswer(ctx: AppContext, sessionId: string, messageId: string) {
   const message = await ctx.db.models.ChatMessage.findByPk(messageId);
@@ -11,8 +12,8 @@ async function findAnswer(ctx: AppContext, sessionId: string, messageId: string)
 }
 
 /**
- * Stops a generation from any node (editor+): the cancel key and pub/sub reach the
- * worker running it, which stores the partial answer as `stopped`. A finished answer
+ * Stops a generation from any node (editor+): published, the cancel key and pub/sub
+ * reach the worker running it, which stores the partial answer as `stopped`. A finished answer
  * is left as it is.
  */
 export async function stopAi(
@@ -20,10 +21,10 @@ export async function stopAi(
   userId: string,
   sessionId: string,
   messageId: string,
-): Promise<void> {
+): Promise<DomainEvent[]> {
   await authorize(ctx.db, userId, sessionId, "stopAi");
   const message = await findAnswer(ctx, sessionId, messageId);
-  if (message.status === "streaming") await ctx.ai.bus.cancel(messageId);
+  return message.status === "streaming" ? [{ type: "answer.stopRequested", messageId }] : [];
 }
 
 /**

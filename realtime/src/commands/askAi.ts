@@ -48,13 +48,18 @@ export interface AnswerPreference {
 }
 
 /** Queues the job that answers `userMessage` into `assistant` (job id = assistant id). */
+/** A revised answer: who asked (their quota pays), continue or not. */
+export interface AnswerRevision {
+  userId?: string;
+  mode?: GenerationJob["mode"];
+}
+
 export async function enqueueAnswer(
   ctx: AppContext,
   userMessage: ChatMessage,
   assistant: ChatMessage,
   pref: AnswerPreference,
-  /** A revised answer: who asked (their quota pays), continue or not, its version. */
-  revision: { userId?: string; mode?: GenerationJob["mode"] } = {},
+  revision: AnswerRevision = {},
 ): Promise<void> {
   const version = assistant.metadata?.version;
   const job: GenerationJob = {

@@ -5,6 +5,7 @@ import {
   regeneratePayloadSchema,
   versionsPayloadSchema,
 } from "@engunity/shared";
+import { publish } from "../../announce";
 import {
   continueAnswer,
   editMessage,
@@ -22,10 +23,14 @@ export const aiRegenerate: SocketHandler = {
     onAckEvent(gw, socket, "ai:regenerate", regeneratePayloadSchema, async (p) => {
       ensureTokenScope(socket, p.sessionId);
       ensureNotWidget(socket);
-      const message = await regenerateAnswer(gw.ctx, socket.data.userId, p.sessionId, p.messageId, {
-        provider: p.provider,
-        model: p.model,
-      });
+      const { message, events } = await regenerateAnswer(
+        gw.ctx,
+        socket.data.userId,
+        p.sessionId,
+        p.messageId,
+        { provider: p.provider, model: p.model },
+      );
+      await publish(gw.ctx, events);
       return { message: presentMessage(message) };
     });
   },
@@ -38,7 +43,13 @@ export const aiContinue: SocketHandler = {
     onAckEvent(gw, socket, "ai:continue", continuePayloadSchema, async (p) => {
       ensureTokenScope(socket, p.sessionId);
       ensureNotWidget(socket);
-      const message = await continueAnswer(gw.ctx, socket.data.userId, p.sessionId, p.messageId);
+      const { message, events } = await continueAnswer(
+        gw.ctx,
+        socket.data.userId,
+        p.sessionId,
+        p.messageId,
+      );
+      await publish(gw.ctx, events);
       return { message: presentMessage(message) };
     });
   },
@@ -51,13 +62,14 @@ export const messageEdit: SocketHandler = {
     onAckEvent(gw, socket, "message:edit", editPayloadSchema, async (p) => {
       ensureTokenScope(socket, p.sessionId);
       ensureNotWidget(socket);
-      const { message, assistantMessage } = await editMessage(
+      const { message, assistantMessage, events } = await editMessage(
         gw.ctx,
         socket.data.userId,
         p.sessionId,
         p.messageId,
         p.content,
       );
+      await publish(gw.ctx, events);
       return {
         message: presentMessage(message),
         ...(assistantMessage ? { assistantMessage: presentMessage(assistantMessage) } : {}),
