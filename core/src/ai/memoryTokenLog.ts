@@ -1,5 +1,5 @@
 import type { GenerationSnapshot } from "@engunity/shared";
-import type { TokenEntry, TokenLog } from "./types";
+import { snapshotOf, type TokenEntry, type TokenLog } from "./types";
 
 interface Generation {
   sessionId: string;
@@ -47,12 +47,7 @@ export class MemoryTokenLog implements TokenLog {
     const out: GenerationSnapshot[] = [];
     for (const [messageId, gen] of this.gens) {
       if (!gen.running || gen.sessionId !== sessionId) continue;
-      out.push({
-        messageId,
-        epoch: gen.epoch,
-        seq: gen.entries.at(-1)?.seq ?? 0,
-        text: gen.entries.map((e) => e.text).join(""),
-      });
+      out.push(snapshotOf(messageId, gen.epoch, gen.entries));
     }
     return out;
   }

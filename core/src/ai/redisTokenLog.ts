@@ -1,7 +1,7 @@
 import type { GenerationSnapshot } from "@engunity/shared";
 import type { Redis } from "ioredis";
 import { redisKeys } from "../redisKeys";
-import type { TokenEntry, TokenLog } from "./types";
+import { snapshotOf, type TokenEntry, type TokenLog } from "./types";
 
 // Bumps the epoch and clears the previous run's entries in one step, so a reader never
 // sees old text under a new epoch.
@@ -98,12 +98,7 @@ export class RedisTokenLog implements TokenLog {
     for (const messageId of ids) {
       const log = await this.read(messageId, 0);
       if (!log) continue;
-      out.push({
-        messageId,
-        epoch: log.epoch,
-        seq: log.deltas.at(-1)?.seq ?? 0,
-        text: log.deltas.map((d) => d.text).join(""),
-      });
+      out.push(snapshotOf(messageId, log.epoch, log.deltas));
     }
     return out;
   }

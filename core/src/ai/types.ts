@@ -168,3 +168,17 @@ export interface DocumentBus {
   subscribe(listener: (event: DocumentEvent) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/** A running generation as the `session:join` ack gives it: its epoch's text so far. */
+export function snapshotOf(
+  messageId: string,
+  epoch: number,
+  deltas: readonly { seq: number; text: string }[],
+): GenerationSnapshot {
+  return {
+    messageId,
+    epoch,
+    seq: deltas.at(-1)?.seq ?? 0,
+    text: deltas.map((d) => d.text).join(""),
+  };
+}
