@@ -73,6 +73,14 @@ export class BullQueue<J extends object> {
     return this.queue.getJobCountByTypes("waiting", "prioritized", "delayed");
   }
 
+  /** Whether a job with this id is still to run (waiting, delayed, prioritized or active). */
+  async holdsId(id: string): Promise<boolean> {
+    const job = await this.queue.getJob(id);
+    if (!job) return false;
+    const state = await job.getState();
+    return !["completed", "failed", "unknown"].includes(state);
+  }
+
   process(
     handler: (job: J, run: JobRun) => Promise<void>,
     opts: {
@@ -138,6 +146,10 @@ export class BullQueue<J extends object> {
 export class BullJobQueue extends BullQueue<GenerationJob> implements JobQueue {
   constructor(opts: BullQueueOptions, logger: Logger) {
     super(opts, logger, { queue: "inference", jobName: "generate", idOf: jobIdOf });
+  }
+
+  holds(job: Pick<GenerationJob, "messageId" | "version">): Promise<boolean> {
+    return this.holdsId(jobIdOf(job));
   }
 
   override process(

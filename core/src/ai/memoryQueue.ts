@@ -40,6 +40,10 @@ export class MemoryQueue<J> {
     return this.waiting.length;
   }
 
+  async holds(job: J): Promise<boolean> {
+    return this.known.has(this.idOf(job));
+  }
+
   process(handler: (job: J, run: JobRun) => Promise<void>, opts: { concurrency?: number } = {}) {
     this.handler = handler;
     this.concurrency = opts.concurrency ?? this.concurrency;
@@ -85,6 +89,10 @@ export class MemoryQueue<J> {
 export class MemoryJobQueue extends MemoryQueue<GenerationJob> implements JobQueue {
   constructor(logger: Logger) {
     super(logger, jobIdOf, "inference job");
+  }
+
+  override holds(job: Pick<GenerationJob, "messageId" | "version">): Promise<boolean> {
+    return super.holds(job as GenerationJob);
   }
 
   override process(handler: JobHandler, opts: { concurrency?: number } = {}): void {

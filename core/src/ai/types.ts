@@ -74,6 +74,11 @@ export interface JobQueue {
   /** Jobs waiting for a worker (not yet running), across every worker. */
   depth(): Promise<number>;
   /**
+   * Whether the queue still holds this job to run: waiting, delayed or running. False
+   * when it has no such job (lost with a Redis crash), or the job already ended.
+   */
+  holds(job: Pick<GenerationJob, "messageId" | "version">): Promise<boolean>;
+  /**
    * Stops taking jobs and waits for the running ones; after `graceMs` it asks them to
    * hand their jobs back and waits for that.
    */

@@ -1,4 +1,5 @@
 import type { GenerationJob } from "@engunity/core";
+import { Op } from "sequelize";
 import { finishGeneration } from "./finishGeneration";
 import type { InferenceDeps } from "./InferenceProcessor";
 
@@ -34,4 +35,33 @@ export async function sweepOrphans(deps: Deps): Promise<void> {
       new Error("the server restarted during this answer"),
     );
   }
+}
+
+/**
+ * Scaled mode: answers left `streaming` that the queue no longer holds — Redis lost the
+ * job (a crash before its AOF was written, a flush), or the job failed while Postgres
+ * was down so its dead-job close was lost. Nothing would ever finish them, so they close
+ * as `error` with what their resume log holds; the person can regenerate. Answers
+ * younger than `olderThanMs` are left alone: their job may be on its way to the queue.
+ * Every worker runs this; the close applies once (it only updates a `streaming` row).
+ * Returns how many it closed.
+ */
+export async function closeLostAnswers(deps: Deps, olderThanMs: number): Promise<number> {
+  const candidates = await deps.db.models.ChatMessage.findAll({
+    where: { status: "streaming", createdAt: { [Op.lt]: new Date(Date.now() - olderThanMs) } },
+    attributes: ["id", "sessionId", "metadata"],
+    limit: 500,
+  });
+  let closed = 0;
+  for (const m of candidates) {
+    const job = { messageId: m.id, sessionId: m.sessionId, version: m.metadata?.version };
+    if (await deps.runtime.queue.holds(job)) continue;
+    await closeDeadJob(
+      deps,
+      job as GenerationJob,
+      new Error("this answer was lost by the job queue; regenerate it to try again"),
+    );
+    closed++;
+  }
+  return closed;
 }
