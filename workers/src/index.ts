@@ -137,10 +137,11 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       failDocument(db, job.documentId, "Indexing stopped unexpectedly; upload the file again"),
   });
   if (!config.REDIS_URL) await requeueUnfinished(ingestDeps);
-  // Scaled mode: every AI_STALL_MS, answers the queue lost (a Redis crash) are closed.
+  // Scaled mode: every AI_STALL_MS, answers the queue lost (a Redis crash) are closed;
+  // twice that age leaves a send's job time to reach the queue after its commit.
   const lostAnswers = config.REDIS_URL
     ? setInterval(() => {
-        closeLostAnswers(deps, config.AI_STALL_MS).then(
+        closeLostAnswers(deps, 2 * config.AI_STALL_MS).then(
           (n) => n && logger.warn({ closed: n }, "closed answers the job queue had lost"),
           (err: unknown) => logger.warn({ err }, "could not look for lost answers"),
         );

@@ -11,6 +11,7 @@ import {
   type JobHandler,
   type JobQueue,
   type JobRun,
+  type JobStanding,
   jobIdOf,
   type QueueCloseOptions,
 } from "./types";
@@ -73,12 +74,13 @@ export class BullQueue<J extends object> {
     return this.queue.getJobCountByTypes("waiting", "prioritized", "delayed");
   }
 
-  /** Whether a job with this id is still to run (waiting, delayed, prioritized or active). */
-  async holdsId(id: string): Promise<boolean> {
+  /** Where the job with this id stands: still to run or running, failed, or gone. */
+  async standingOf(id: string): Promise<JobStanding> {
     const job = await this.queue.getJob(id);
-    if (!job) return false;
+    if (!job) return { state: "gone" };
     const state = await job.getState();
-    return !["completed", "failed", "unknown"].includes(state);
+    if (state === "failed") return { state: "failed", reason: job.failedReason || "failed" };
+    return state === "completed" || state === "unknown" ? { state: "gone" } : { state: "pending" };
   }
 
   process(
@@ -148,8 +150,8 @@ export class BullJobQueue extends BullQueue<GenerationJob> implements JobQueue {
     super(opts, logger, { queue: "inference", jobName: "generate", idOf: jobIdOf });
   }
 
-  holds(job: Pick<GenerationJob, "messageId" | "version">): Promise<boolean> {
-    return this.holdsId(jobIdOf(job));
+  standing(job: Pick<GenerationJob, "messageId" | "version">): Promise<JobStanding> {
+    return this.standingOf(jobIdOf(job));
   }
 
   override process(

@@ -5,6 +5,7 @@ import {
   type JobHandler,
   type JobQueue,
   type JobRun,
+  type JobStanding,
   jobIdOf,
   type QueueCloseOptions,
 } from "./types";
@@ -40,8 +41,8 @@ export class MemoryQueue<J> {
     return this.waiting.length;
   }
 
-  async holds(job: J): Promise<boolean> {
-    return this.known.has(this.idOf(job));
+  async standing(job: J): Promise<JobStanding> {
+    return this.known.has(this.idOf(job)) ? { state: "pending" } : { state: "gone" };
   }
 
   process(handler: (job: J, run: JobRun) => Promise<void>, opts: { concurrency?: number } = {}) {
@@ -91,8 +92,8 @@ export class MemoryJobQueue extends MemoryQueue<GenerationJob> implements JobQue
     super(logger, jobIdOf, "inference job");
   }
 
-  override holds(job: Pick<GenerationJob, "messageId" | "version">): Promise<boolean> {
-    return super.holds(job as GenerationJob);
+  override standing(job: Pick<GenerationJob, "messageId" | "version">): Promise<JobStanding> {
+    return super.standing(job as GenerationJob);
   }
 
   override process(handler: JobHandler, opts: { concurrency?: number } = {}): void {
