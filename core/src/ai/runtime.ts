@@ -75,25 +75,19 @@ export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
   }
   const redis = connectRedis(config.REDIS_URL, logger, "engunity-ai");
   const prefix = config.REDIS_PREFIX;
-  const queue = new BullJobQueue(
-    {
-      redisUrl: config.REDIS_URL,
-      prefix,
-      lockDurationMs: config.AI_STALL_MS,
-      stalledIntervalMs: Math.max(100, Math.floor(config.AI_STALL_MS / 2)),
-    },
-    logger,
-  );
-  const ingest = new BullQueue<IngestJob>(
-    {
-      redisUrl: config.REDIS_URL,
-      prefix,
-      lockDurationMs: config.AI_STALL_MS,
-      stalledIntervalMs: Math.max(100, Math.floor(config.AI_STALL_MS / 2)),
-    },
-    logger,
-    { queue: "ingest", jobName: "ingest", idOf: ingestJobId },
-  );
+  // A job whose worker stops renewing its lock for AI_STALL_MS is handed to another.
+  const bull = {
+    redisUrl: config.REDIS_URL,
+    prefix,
+    lockDurationMs: config.AI_STALL_MS,
+    stalledIntervalMs: Math.max(100, Math.floor(config.AI_STALL_MS / 2)),
+  };
+  const queue = new BullJobQueue(bull, logger);
+  const ingest = new BullQueue<IngestJob>(bull, logger, {
+    queue: "ingest",
+    jobName: "ingest",
+    idOf: ingestJobId,
+  });
   const documents = new RedisDocumentBus(redis, prefix);
   const log = new RedisTokenLog(redis, prefix);
   const bus = new RedisGenerationBus(redis, prefix);
