@@ -1,7 +1,6 @@
-import type { Message } from "@engunity/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, apiClient } from "../support/api";
-import { uploadFile } from "../support/documents";
+import { askAndWait, uploadFile } from "../support/documents";
 import { createTestStack, type DbKind, type TestStack } from "../support/node";
 import { type ClientSocket, connectClient, emitAck, once, waitFor } from "../support/sockets";
 
@@ -24,16 +23,7 @@ describe.each<DbKind>(["sqlite", "postgres"])("documents from another embedder o
     await stack?.close();
   });
 
-  async function ask(sessionId: string, content: string): Promise<Message> {
-    const done = once(socket, "ai:done", (p) => p.sessionId === sessionId, 15_000);
-    const sent = await emitAck(socket, "message:send", {
-      sessionId,
-      content,
-      clientId: `c-${Math.random()}`,
-    });
-    expect(sent.ok).toBe(true);
-    return (await done).message;
-  }
+  const ask = (sessionId: string, content: string) => askAndWait(socket, sessionId, content);
 
   it("says so in answers until re-ingested, and re-ingests it at the next worker start", async () => {
     const first = await stack.startNode();
