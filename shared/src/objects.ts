@@ -153,6 +153,8 @@ export const messageMetadataSchema = z.object({
   stoppedBy: z.object({ id: z.string(), name: z.string() }).optional(),
 });
 export type MessageMetadata = z.infer<typeof messageMetadataSchema>;
+/** Who stopped an answer (PROTOCOL "Stopping an answer"). */
+export type Stopper = NonNullable<MessageMetadata["stoppedBy"]>;
 
 export const messageSchema = z.object({
   id: z.string(),
