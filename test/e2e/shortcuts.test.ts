@@ -144,6 +144,9 @@ describe("keyboard shortcuts and answer labels", { timeout: 120_000 }, () => {
       );
     }
     await shot(bob.page, "stopped-by");
+    // The answer's controls float over its corner on hover, taking no room.
+    await ana.page.hover(`[data-message-id="${id}"]`);
+    await shot(ana.page, "stopped-by-you-hover");
     const stored = (await app.api.get(`/chat/${sessionId}`, ana.token)).body.messages.find(
       (m: { id: string }) => m.id === id,
     );
@@ -210,6 +213,13 @@ describe("keyboard shortcuts and answer labels", { timeout: 120_000 }, () => {
     });
     expect(await p.inputValue(box)).toBe("Ship on Friday");
     await shot(p, "edit-last-message");
+    await p.emulateMedia({ colorScheme: "dark" });
+    await shot(p, "edit-last-message-dark");
+    await p.emulateMedia({ colorScheme: "light" });
+    await p.setViewportSize({ width: 390, height: 780 });
+    await shot(p, "edit-last-message-phone");
+    await p.setViewportSize({ width: 1280, height: 800 });
+    await p.focus(box);
     // Esc cancels: nothing changes, the composer has the focus again.
     await p.keyboard.type(" maybe");
     await p.keyboard.press("Escape");

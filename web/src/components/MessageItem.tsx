@@ -221,7 +221,7 @@ export function MessageItem(props: {
           </form>
         </Show>
         <Show
-          when={!editing() && (text() || !streaming())}
+          when={editing() || text() || !streaming()}
           fallback={
             <div class="message-content muted" data-testid="message-content">
               Thinking
@@ -229,12 +229,14 @@ export function MessageItem(props: {
             </div>
           }
         >
-          <Markdown
-            source={text()}
-            streaming={streaming()}
-            citations={(m().metadata.citations ?? []).map((c) => c.n ?? 0)}
-            onCite={openCitation}
-          />
+          <Show when={!editing()}>
+            <Markdown
+              source={text()}
+              streaming={streaming()}
+              citations={(m().metadata.citations ?? []).map((c) => c.n ?? 0)}
+              onCite={openCitation}
+            />
+          </Show>
         </Show>
         <Show when={m().status === "error"}>
           <div class="message-error" role="alert">
