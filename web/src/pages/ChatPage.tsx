@@ -6,7 +6,6 @@ import { Composer } from "../components/Composer";
 import { ConfirmDialog } from "../components/Dialog";
 import { MessageList, type MessageListControl } from "../components/MessageList";
 import { ShareDialog } from "../components/ShareDialog";
-import { useOpenNav } from "../components/Shell";
 import { toast } from "../components/Toast";
 import { UploadList } from "../components/UploadList";
 import { UsageDialog } from "../components/UsageDialog";
@@ -33,7 +32,6 @@ export function ChatPage() {
 
 function ChatView(props: { sessionId: string }) {
   const navigate = useNavigate();
-  const openNav = useOpenNav();
   // `?m=<messageId>`: opened at a message (a search hit): a window of history around it.
   const [search, setSearch] = useSearchParams<{ m?: string }>();
   const room = createChatRoom(props.sessionId, { around: search.m });
@@ -185,7 +183,6 @@ function ChatView(props: { sessionId: string }) {
         presence={state.presence}
         collab={collab()}
         peers={peers()}
-        onOpenNav={openNav}
         onRename={(title) => void actions.rename(title)}
         onJump={(id) => void jumpTo(id)}
         onShare={() => setSharing(true)}
