@@ -113,6 +113,16 @@ function ChatView(props: { sessionId: string }) {
       );
     if (mine?.metadata.assistantMessageId) void stop(mine.metadata.assistantMessageId);
   }
+  // Esc anywhere on the page stops it too, unless a dialog or another field takes the key
+  // (the composer calls `stopMine` itself; the edit box cancels the edit).
+  const onEscape = (e: KeyboardEvent) => {
+    if (e.key !== "Escape" || e.defaultPrevented || document.querySelector("[role=dialog]")) return;
+    const field = "input, textarea, select, [contenteditable=true], [role=menu], [aria-haspopup]";
+    if (document.activeElement?.closest(field)) return;
+    stopMine();
+  };
+  document.addEventListener("keydown", onEscape);
+  onCleanup(() => document.removeEventListener("keydown", onEscape));
 
   // ↑ in an empty composer edits one's last message in place (Enter resends, Esc cancels
   // and returns to the composer).
