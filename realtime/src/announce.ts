@@ -31,7 +31,7 @@ export async function publish(ctx: AppContext, events: readonly DomainEvent[]): 
         await enqueueAnswer(ctx, event.userMessage, event.assistant, event.pref, event.revision);
         break;
       case "answer.stopRequested":
-        await ctx.ai.bus.cancel(event.messageId);
+        await ctx.ai.bus.cancel(event.messageId, event.by);
         break;
       case "document.uploaded":
         await announce.documentUploaded(ctx, event.document);

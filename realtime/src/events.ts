@@ -21,7 +21,7 @@ export type DomainEvent =
       revision?: AnswerRevision;
     }
   /** Someone stopped a streaming answer: the worker running it, on any node, stops. */
-  | { type: "answer.stopRequested"; messageId: string }
+  | { type: "answer.stopRequested"; messageId: string; by: { id: string; name: string } }
   /** A document was stored as `processing`: its ingest is queued, the room sees progress 0. */
   | { type: "document.uploaded"; document: Document }
   /** A document's row went: every worker's index drops it (a running ingest stops), the room is told. */

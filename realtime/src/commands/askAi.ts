@@ -59,8 +59,11 @@ export async function enqueueAnswer(
   userMessage: ChatMessage,
   assistant: ChatMessage,
   pref: AnswerPreference,
-  revision: AnswerRevision = {},
+  revision?: AnswerRevision,
 ): Promise<void> {
+  // A revised answer runs again under its old id: an earlier stop must not stop it.
+  if (revision) await ctx.ai.bus.forget(assistant.id);
+  revision ??= {};
   const version = assistant.metadata?.version;
   const job: GenerationJob = {
     messageId: assistant.id,
