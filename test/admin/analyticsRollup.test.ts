@@ -5,12 +5,13 @@ import {
   ANALYTICS_PANELS,
   type AnalyticsFilter,
   binRange,
+  type ChatMessage,
   createDb,
   type Db,
   histogramPercentiles,
   refreshAnalyticsRollup,
 } from "@engunity/db";
-import { QueryTypes } from "sequelize";
+import { type CreationAttributes, QueryTypes } from "sequelize";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../support/postgres";
 
@@ -199,7 +200,7 @@ function normalize(v: unknown): unknown {
  * without a model name), some without timings, and messages at the UTC day boundary.
  */
 async function seed(db: Db): Promise<void> {
-  const { User, ChatSession, ChatMessage } = db.models;
+  const { User, ChatSession } = db.models;
   const users = await User.bulkCreate(
     ["ann", "ben", "cy"].map((username) => ({
       username,
@@ -208,9 +209,9 @@ async function seed(db: Db): Promise<void> {
     })),
   );
   const sessions = await ChatSession.bulkCreate(
-    [0, 1, 2, 3].map((i) => ({ userId: users[i % 3]!.id, title: `S${i}` })),
+    [0, 1, 2, 3].map((i) => ({ userId: users[i % 3]!.id, title: `S${i}`, settings: {} })),
   );
-  const rows: Parameters<typeof ChatMessage.bulkCreate>[0] = [];
+  const rows: CreationAttributes<ChatMessage>[] = [];
   const models = [
     ["groq", "m1"],
     ["local", "m2"],
@@ -259,5 +260,5 @@ async function seed(db: Db): Promise<void> {
   ]) {
     add(Date.parse(iso) - 1500 * 0, i++);
   }
-  await ChatMessage.bulkCreate(rows);
+  await db.models.ChatMessage.bulkCreate(rows);
 }
