@@ -1,6 +1,7 @@
 import type { Db } from "../../index";
 import {
   type AnalyticsFilter,
+  formatter,
   num,
   QUARTER_MS,
   QUARTERS_PER_DAY,
@@ -8,7 +9,6 @@ import {
   TOP_ROWS,
   union,
   usernames,
-  zoneDays,
 } from "./sql";
 
 /** Messages people wrote, per user (top 50). */
@@ -48,7 +48,7 @@ export async function messagesByUser(
 function dayMasks(q: Sql): string | null {
   const d = q.segments.days;
   if (!d) return null;
-  const days = zoneDays(q.f.tz, q.f.from, q.f.to);
+  const days = q.days;
   const rows: string[] = [];
   for (let day = d[0]; day < d[1]; day++) {
     const first = day * QUARTERS_PER_DAY;
@@ -122,8 +122,7 @@ export async function usageHeatmap(db: Db, f: AnalyticsFilter): Promise<number[]
   );
   const rows = await q.rows(`SELECT q, SUM(n) AS n FROM ${union([...raw, ...rolled])} GROUP BY q`);
   const grid = Array.from({ length: 7 }, () => Array<number>(24).fill(0));
-  const format = new Intl.DateTimeFormat("en-US", {
-    timeZone: f.tz,
+  const format = formatter("heatmap", f.tz, {
     weekday: "short",
     hour: "numeric",
     hourCycle: "h23",

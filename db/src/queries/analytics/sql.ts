@@ -33,8 +33,7 @@ export const QUARTERS_PER_DAY = 96;
 
 /** The zone's UTC offset (minutes) at `at`. */
 export function tzOffsetMinutes(tz: string, at: Date): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: tz,
+  const parts = formatter("offset", tz, {
     hourCycle: "h23",
     year: "numeric",
     month: "numeric",
@@ -67,12 +66,30 @@ export function isTimeZone(tz: string): boolean {
 
 /** `YYYY-MM-DD` of `at` in `tz`. */
 function localDate(tz: string, at: Date): string {
-  return new Intl.DateTimeFormat("en-CA", {
-    timeZone: tz,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(at);
+  return formatter(
+    "date",
+    tz,
+    { year: "numeric", month: "2-digit", day: "2-digit" },
+    "en-CA",
+  ).format(at);
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+/** Formatters are costly to build (about a millisecond): one per use and zone. */
+export function formatter(
+  use: string,
+  tz: string,
+  options: Intl.DateTimeFormatOptions,
+  locale = "en-US",
+): Intl.DateTimeFormat {
+  const key = `${use}\u0000${tz}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { ...options, timeZone: tz });
+    if (formatters.size > 1000) formatters.clear();
+    formatters.set(key, f);
+  }
+  return f;
 }
 
 /**
@@ -161,9 +178,15 @@ export class Sql {
   quarter(column = "created_at"): string {
     return quarterSql(this.db, column);
   }
+  #days?: { label: string; startQ: number }[];
+  /** The viewer's days that meet the range (see `zoneDays`). */
+  get days() {
+    this.#days ??= zoneDays(this.f.tz, this.f.from, this.f.to);
+    return this.#days;
+  }
   /** The zone day label of a quarter expression, for the filter's range. */
   zoneDay(q: string): string {
-    return zoneDayCase(zoneDays(this.f.tz, this.f.from, this.f.to), q);
+    return zoneDayCase(this.days, q);
   }
   /** Answers: the predicate of the partial index the scans read (migration 008). */
   answerConditions(): string[] {
