@@ -45,6 +45,8 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
     q_lo: big,
     q_hi: big,
   });
+  // Each panel reads one dim over a day range.
+  await qi.addIndex("analytics_days", ["dim", "day"], { name: "analytics_days_dim_day" });
   await qi.createTable("analytics_latency", {
     day: { ...int, primaryKey: true },
     provider: { ...provider, primaryKey: true },

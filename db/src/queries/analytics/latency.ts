@@ -76,29 +76,37 @@ export function histogramPercentiles(bins: Map<number, number>): Percentiles {
 export async function latencyByModel(db: Db, f: AnalyticsFilter): Promise<LatencyRow[]> {
   const q = new Sql(db, f);
   const model = "COALESCE(ai_model, '')";
-  const raw = q.raw(
-    "chat_messages",
-    q.answerConditions(),
-    (from) => `SELECT ai_provider AS provider, ${model} AS model, 'a' AS measure, 0 AS bin,
-      COUNT(*) AS n ${from} GROUP BY 1, 2`,
-  );
-  for (const [m, column] of Object.entries(MEASURES)) {
-    raw.push(
-      ...q.raw(
-        "chat_messages",
-        [...q.answerConditions(), `${column} IS NOT NULL`],
-        (from) => `SELECT ai_provider AS provider, ${model} AS model, '${m}' AS measure,
-          ${binSql(column)} AS bin, COUNT(*) AS n ${from} GROUP BY 1, 2, 4`,
-      ),
+  const parts = (measures: ("a" | Measure)[]) => {
+    const raw = measures.flatMap((m) =>
+      m === "a"
+        ? q.raw(
+            "chat_messages",
+            q.answerConditions(),
+            (from) => `SELECT ai_provider AS provider, ${model} AS model, 'a' AS measure, 0 AS bin,
+              COUNT(*) AS n ${from} GROUP BY 1, 2`,
+          )
+        : q.raw(
+            "chat_messages",
+            [...q.answerConditions(), `${MEASURES[m]} IS NOT NULL`],
+            (from) => `SELECT ai_provider AS provider, ${model} AS model, '${m}' AS measure,
+              ${binSql(MEASURES[m])} AS bin, COUNT(*) AS n ${from} GROUP BY 1, 2, 4`,
+          ),
     );
+    const rolled = q.rollup(
+      "analytics_latency",
+      [...q.rollupConditions(), `measure IN (${measures.map((m) => `'${m}'`).join(", ")})`],
+      (from) => `SELECT provider, model, measure, bin, SUM(n) AS n ${from} GROUP BY 1, 2, 3, 4`,
+    );
+    return q.rows(`SELECT provider, model, measure, bin, SUM(n) AS n
+      FROM ${union([...raw, ...rolled])} GROUP BY 1, 2, 3, 4`);
+  };
+  // How many answers first (cheap): few enough, and the exact percentiles are cheap too.
+  const counts = await parts(["a"]);
+  const total = counts.reduce((acc, r) => acc + num(r.n), 0);
+  if (total <= (f.exactPercentilesUpTo ?? EXACT_PERCENTILES_UP_TO)) {
+    return byModel(await exactLatency(q));
   }
-  const rolled = q.rollup(
-    "analytics_latency",
-    q.rollupConditions(),
-    (from) => `SELECT provider, model, measure, bin, SUM(n) AS n ${from} GROUP BY 1, 2, 3, 4`,
-  );
-  const rows = await q.rows(`SELECT provider, model, measure, bin, SUM(n) AS n
-    FROM ${union([...raw, ...rolled])} GROUP BY 1, 2, 3, 4`);
+  const rows = [...counts, ...(await parts(["t", "d"]))];
   const groups = new Map<string, { answers: number } & Record<Measure, Map<number, number>>>();
   for (const r of rows) {
     const key = `${r.provider}\u0000${r.model}`;
@@ -106,10 +114,6 @@ export async function latencyByModel(db: Db, f: AnalyticsFilter): Promise<Latenc
     if (r.measure === "a") g.answers += num(r.n);
     else g[r.measure as Measure].set(num(r.bin), num(r.n));
     groups.set(key, g);
-  }
-  const total = [...groups.values()].reduce((acc, g) => acc + g.answers, 0);
-  if (total <= (f.exactPercentilesUpTo ?? EXACT_PERCENTILES_UP_TO)) {
-    return byModel(await exactLatency(q));
   }
   return byModel(
     [...groups].map(([key, g]) => {

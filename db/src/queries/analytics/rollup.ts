@@ -13,6 +13,8 @@ const DAYS_PER_STEP = 7;
 /** Postgres advisory lock: one node rolls up at a time; the others read what is there. */
 const ROLLUP_LOCK_KEY = 804_771_009;
 
+const ROLLUP_TABLES = ["analytics_quarters", "analytics_days", "analytics_latency"];
+
 const running = new WeakMap<Db, Promise<number | null>>();
 
 /**
@@ -47,6 +49,7 @@ async function catchUp(db: Db, now: Date): Promise<number | null> {
   const target = Math.floor((now.getTime() - ROLLUP_SETTLE_MS) / DAY_MS);
   let day = await rolledUpTo(db);
   if (day !== null && day >= target) return day;
+  let rolled = false;
   while (day === null || day < target) {
     const next = await db.sequelize.transaction(async (t) => {
       if (db.dialect === "postgres") {
@@ -80,7 +83,14 @@ async function catchUp(db: Db, now: Date): Promise<number | null> {
     if (next === undefined) return rolledUpTo(db);
     if (next === null) return null;
     day = next;
+    rolled = true;
   }
+  // Fresh statistics, so the planner sees the rollup's real size (a first build adds
+  // many rows at once; autovacuum would get there later).
+  if (rolled)
+    await db.sequelize.query(
+      `ANALYZE ${ROLLUP_TABLES.join(db.dialect === "postgres" ? ", " : "; ANALYZE ")}`,
+    );
   return day;
 }
 
