@@ -103,41 +103,30 @@ export function UsageTab(props: { users: AdminUser[] }) {
             />
           </label>
         </Show>
-        <select
-          class="input"
-          aria-label="Provider"
-          data-testid="filter-provider"
+        <FilterSelect
+          label="Provider"
+          all="All providers"
           value={provider()}
-          onChange={(e) => {
-            setProvider(e.currentTarget.value);
+          options={providers().map((p) => [p, p])}
+          onChange={(v) => {
+            setProvider(v);
             setModel("");
           }}
-        >
-          <option value="">All providers</option>
-          <For each={providers()}>{(p) => <option value={p}>{p}</option>}</For>
-        </select>
-        <select
-          class="input"
-          aria-label="Model"
-          data-testid="filter-model"
+        />
+        <FilterSelect
+          label="Model"
+          all="All models"
           value={model()}
-          onChange={(e) => setModel(e.currentTarget.value)}
-        >
-          <option value="">All models</option>
-          <For each={models()}>{(m) => <option value={m}>{m}</option>}</For>
-        </select>
-        <select
-          class="input"
-          aria-label="User"
-          data-testid="filter-user"
+          options={models().map((m) => [m, m])}
+          onChange={setModel}
+        />
+        <FilterSelect
+          label="User"
+          all="All users"
           value={userId()}
-          onChange={(e) => setUserId(e.currentTarget.value)}
-        >
-          <option value="">All users</option>
-          <For each={props.users}>
-            {(u) => <option value={u.user.id}>{u.user.username}</option>}
-          </For>
-        </select>
+          options={props.users.map((u) => [u.user.id, u.user.username])}
+          onChange={setUserId}
+        />
         <span class="admin-tz" title="Days and hours are in this time zone">
           {data.loading ? "Loading…" : tz}
         </span>
@@ -162,5 +151,27 @@ export function UsageTab(props: { users: AdminUser[] }) {
         )}
       </Show>
     </>
+  );
+}
+
+/** One filter menu: "all" first, then each choice as [value, label]. */
+function FilterSelect(props: {
+  label: string;
+  all: string;
+  value: string;
+  options: [string, string][];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <select
+      class="input"
+      aria-label={props.label}
+      data-testid={`filter-${props.label.toLowerCase()}`}
+      value={props.value}
+      onChange={(e) => props.onChange(e.currentTarget.value)}
+    >
+      <option value="">{props.all}</option>
+      <For each={props.options}>{([value, label]) => <option value={value}>{label}</option>}</For>
+    </select>
   );
 }
