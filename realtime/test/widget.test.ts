@@ -187,6 +187,55 @@ describe.each<[DbKind, boolean]>([
     }
   });
 
+  it("a visitor receives no internal metadata, emails or other visitors' pages", async () => {
+    // A session key: two visitors share the team's session.
+    const session = (await api.post("/chat/sessions", { title: "support" }, owner.token)).body;
+    await api.patch(`/chat/${session.id}`, { settings: { aiMode: "every" } }, owner.token);
+    const { key } = await createKey({ sessionId: session.id, allowAnonymous: true });
+    await visitorToken(key, "v-other", "Otto");
+    await exchange(key, { visitor: { id: "v-mail", name: "Mia", email: "mia@host.test" } });
+    const { token, sessionId } = await visitorToken(key);
+    expect(sessionId).toBe(session.id);
+    const team = await connect(owner.token, undefined, nodeA);
+    const visitor = await connect(token, HOST);
+    expect((await emitAck(team, "session:join", { sessionId })).ok).toBe(true);
+    const joined = await emitAck(visitor, "session:join", { sessionId });
+    expect(joined.ok).toBe(true);
+    const teamStart = once(team, "ai:start");
+    const visitorStart = once(visitor, "ai:start");
+    const teamDone = once(team, "ai:done", () => true, 15_000);
+    const visitorDone = once(visitor, "ai:done", () => true, 15_000);
+    const sent = await emitAck(visitor, "message:send", {
+      sessionId,
+      content: "what does it cost?",
+      clientId: "meta-1",
+      ai: true,
+    });
+    expect(sent.assistantMessageId, JSON.stringify(sent)).toBeTruthy();
+    // The team sees how the answer was routed; the visitor only the answer.
+    expect((await teamStart).provider).not.toBe("");
+    expect(await visitorStart).toMatchObject({ provider: "", model: "" });
+    const forTeam = (await teamDone).message.metadata;
+    expect(forTeam.attempts?.length).toBeGreaterThan(0);
+    expect(forTeam.provider).toBeTruthy();
+    const forVisitor = (await visitorDone).message.metadata;
+    for (const internal of ["attempts", "provider", "model", "usage", "ttftMs", "durationMs"]) {
+      expect(forVisitor, internal).not.toHaveProperty(internal);
+    }
+    // History on a rejoin and the member list: the same, and no one's email or page.
+    const again = await emitAck(visitor, "session:join", { sessionId });
+    const answer = again.messages.find((m: { role: string }) => m.role === "assistant");
+    expect(answer.metadata).not.toHaveProperty("attempts");
+    const seen = JSON.stringify(again);
+    expect(seen).not.toContain("mia@host.test");
+    expect(seen).not.toContain("/pricing");
+    expect(seen).toContain("Otto");
+    // The team still sees where its visitors are.
+    expect(JSON.stringify(await emitAck(team, "session:join", { sessionId }))).toContain(
+      `${HOST}/pricing`,
+    );
+  });
+
   it("accepts a key's origins for its widget tokens only", async () => {
     const { key } = await createKey();
     const { token } = await visitorToken(key);

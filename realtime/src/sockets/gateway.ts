@@ -22,6 +22,7 @@ import type { AppContext } from "../context";
 import { createMemoryPresence } from "../presence/memoryPresence";
 import { createRedisPresence } from "../presence/redisPresence";
 import { createUserDirectory } from "../presence/userDirectory";
+import { filterVisitorSocket } from "../widget/visitorView";
 import { createWidgetOriginGate } from "../widget/widgetOrigins";
 import { socketHandlers } from "./handlers";
 import { handshakeAuth } from "./handshakeAuth";
@@ -160,6 +161,8 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
   io.use(handshakeAuth(ctx));
   io.on("connection", (socket) => {
     const { userId } = socket.data;
+    // A visitor receives only what the contract lets a visitor see (widget/visitorView.ts).
+    if (socket.data.widgetKeyId) filterVisitorSocket(socket);
     socketUsers.set(socket.id, userId);
     metrics.socketConnections.inc();
     socket.onAny((event: string) => {
