@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, apiClient } from "../../test/support/api";
+import { uploadFile } from "../../test/support/documents";
 import { createTestStack, type DbKind, type TestStack } from "../../test/support/node";
 import {
   type ClientSocket,
@@ -7,6 +8,7 @@ import {
   connectError,
   emitAck,
   once,
+  waitFor,
 } from "../../test/support/sockets";
 import type { RealtimeNode } from "../src";
 
@@ -56,7 +58,10 @@ describe.each<[DbKind, boolean]>([
       token,
     );
     expect(res.status, res.text).toBe(201);
-    return res.body as { key: string; widgetKey: { id: string; sessionId: string | null } };
+    return res.body as {
+      key: string;
+      widgetKey: { id: string; sessionId: string | null; template: { documents: string[] } | null };
+    };
   };
   const exchange = (key: string, body: unknown, headers: Record<string, string> = {}) =>
     api.request("POST", "/widget/tokens", { body, headers: { "x-widget-key": key, ...headers } });
@@ -234,6 +239,64 @@ describe.each<[DbKind, boolean]>([
     expect(JSON.stringify(await emitAck(team, "session:join", { sessionId }))).toContain(
       `${HOST}/pricing`,
     );
+  });
+
+  it("a key shares documents: its visitors' answers cite them and visitors open them", async () => {
+    const kb = (await api.post("/chat/sessions", { title: "handbook" }, owner.token)).body.id;
+    const text = "Returns are accepted within 45 days of delivery with the original receipt.\n";
+    const up = await uploadFile(nodeA.url, owner.token, kb, "returns.md", text, "text/markdown");
+    expect(up.status, JSON.stringify(up.body)).toBe(202);
+    const other = await uploadFile(nodeA.url, owner.token, kb, "internal.md", "Margins: 61%.\n");
+    const docs = () => api.get(`/chat/${kb}/documents`, owner.token);
+    await waitFor(
+      async () =>
+        (await docs()).body.documents.every((d: { status: string }) => d.status === "ready"),
+      "both documents indexed",
+      20_000,
+    );
+    // Only documents the key's creator can read may be shared.
+    const theirs = (await api.post("/chat/sessions", { title: "x" }, stranger.token)).body.id;
+    const foreign = await uploadFile(nodeA.url, stranger.token, theirs, "s.md", "secret\n");
+    const refused = await api.post(
+      "/widget/keys",
+      { allowedOrigins: [HOST], template: { documents: [foreign.body.id] } },
+      owner.token,
+    );
+    expect(refused.status).toBe(404);
+
+    const { key, widgetKey } = await createKey({
+      template: { title: "Help", aiMode: "every", documents: [up.body.id] },
+    });
+    expect(widgetKey.template?.documents).toEqual([up.body.id]);
+    const { token, sessionId } = await visitorToken(key, "v-docs");
+    const socket = await connect(token, HOST, nodeA);
+    expect((await emitAck(socket, "session:join", { sessionId })).ok).toBe(true);
+    const done = once(socket, "ai:done", () => true, 20_000);
+    await emitAck(socket, "message:send", {
+      sessionId,
+      content: "Within how many days are returns accepted?",
+      clientId: "docs-1",
+    });
+    const citations = (await done).message.metadata.citations ?? [];
+    expect(citations.map((c) => c.documentId)).toContain(up.body.id);
+    expect(citations.map((c) => c.documentId)).not.toContain(other.body.id);
+
+    // The visitor opens the cited document with their widget token, and nothing else.
+    const open = (id: string, bearer = token) =>
+      fetch(`${nodeA.url}/api/v1/widget/documents/${id}/download`, {
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+    const file = await open(up.body.id);
+    expect(file.status).toBe(200);
+    expect(await file.text()).toBe(text);
+    expect(file.headers.get("content-disposition")).toContain("returns.md");
+    expect((await open(other.body.id)).status).toBe(404);
+    expect((await open(foreign.body.id)).status).toBe(404);
+    expect((await open("nope")).status).toBe(404);
+    expect((await open(up.body.id, owner.token)).status).toBe(401);
+    // The app's own route still refuses a widget token.
+    const direct = await api.request("GET", `/documents/${up.body.id}/download`, { token });
+    expect(direct.status).toBe(403);
   });
 
   it("accepts a key's origins for its widget tokens only", async () => {

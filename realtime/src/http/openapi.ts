@@ -423,6 +423,12 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: "get",
+    path: "/widget/documents/:id/download",
+    summary:
+      "A visitor opens a cited document (their session's or one their key shares), with the widget token",
+  },
+  {
+    method: "get",
     path: "/widget/embed/:id",
     summary: "Public config of the embed page (404 once the key is revoked)",
     auth: false,
