@@ -17,7 +17,7 @@ describe("widget keys page", { timeout: 90_000 }, () => {
     await app?.close();
   });
 
-  it("creates, lists and revokes a key with origins, caps, AI off and a shared document", async () => {
+  it("creates, lists, rotates and revokes a key with origins, caps, AI off and a shared document", async () => {
     const owner = await userPage(app, "keyowner");
     const kb = (await app.api.post("/chat/sessions", { title: "Handbook" }, owner.token)).body;
     const up = await uploadFile(app.url, owner.token, kb.id, "returns.md", "Returns: 45 days.\n");
@@ -51,7 +51,8 @@ describe("widget keys page", { timeout: 90_000 }, () => {
     await shot(page, "widget-keys-new");
     await page.click("[data-testid=widget-key-create]");
     const secret = await page.waitForSelector("[data-testid=widget-key-secret]");
-    expect(await secret.textContent()).toMatch(/x-widget-key: ewk_[0-9a-f]{32}_/);
+    const secretText = (await secret.textContent()) ?? "";
+    expect(secretText).toMatch(/x-widget-key: ewk_[0-9a-f]{32}_/);
     await shot(page, "widget-keys-created");
     await page.click("[data-testid=widget-key-created] >> text=Done");
 
@@ -69,6 +70,25 @@ describe("widget keys page", { timeout: 90_000 }, () => {
       revokedAt: null,
     });
     await shot(page, "widget-keys-list");
+
+    // Rotating shows a new secret once; the old one stops working.
+    const oldSecret = /ewk_[0-9a-f]{32}_[A-Za-z0-9_-]{43}/.exec(secretText)![0];
+    await page.click("[data-testid=widget-key-rotate]");
+    await page.click("[data-testid=confirm-dialog] [data-testid=confirm]");
+    const fresh = await page.waitForSelector("[data-testid=widget-key-created] >> text=New secret");
+    expect(fresh).toBeTruthy();
+    const newSecret = /ewk_[0-9a-f]{32}_[A-Za-z0-9_-]{43}/.exec(
+      (await page.textContent("[data-testid=widget-key-secret]")) ?? "",
+    )![0];
+    expect(newSecret).not.toBe(oldSecret);
+    const trade = (k: string) =>
+      app.api.request("POST", "/widget/tokens", {
+        body: { visitor: { id: "u1" } },
+        headers: { "x-widget-key": k },
+      });
+    expect((await trade(oldSecret)).status).toBe(401);
+    expect((await trade(newSecret)).status).toBe(201);
+    await page.click("[data-testid=widget-key-created] >> text=Done");
 
     await page.click("[data-testid=widget-key-revoke]");
     await page.click("[data-testid=confirm-dialog] [data-testid=confirm]");

@@ -56,6 +56,19 @@ const describeCaps = (k: WidgetKey) => {
 export function WidgetKeys(props: { keys: WidgetKey[]; onChange: () => void }) {
   const [creating, setCreating] = createSignal(false);
   const [revoking, setRevoking] = createSignal<WidgetKey | null>(null);
+  const [rotating, setRotating] = createSignal<WidgetKey | null>(null);
+  const [rotated, setRotated] = createSignal<string | null>(null);
+
+  async function rotate(key: WidgetKey) {
+    setRotating(null);
+    try {
+      const res = await api<{ key: string }>("POST", `/widget/keys/${key.id}/rotate`);
+      setRotated(res.key);
+      props.onChange();
+    } catch (e) {
+      toast(errorText(e));
+    }
+  }
 
   async function revoke(key: WidgetKey) {
     setRevoking(null);
@@ -122,6 +135,14 @@ export function WidgetKeys(props: { keys: WidgetKey[]; onChange: () => void }) {
                   </button>
                   <Show when={!k.revokedAt}>
                     <button
+                      class="btn btn-sm"
+                      type="button"
+                      data-testid="widget-key-rotate"
+                      onClick={() => setRotating(k)}
+                    >
+                      Rotate
+                    </button>
+                    <button
                       class="btn btn-sm btn-ghost btn-danger"
                       type="button"
                       data-testid="widget-key-revoke"
@@ -138,6 +159,24 @@ export function WidgetKeys(props: { keys: WidgetKey[]; onChange: () => void }) {
       </Show>
       <Show when={creating()}>
         <NewKeyDialog onClose={() => setCreating(false)} onCreated={() => props.onChange()} />
+      </Show>
+      <Show when={rotating()}>
+        {(k) => (
+          <ConfirmDialog
+            title="Rotate this key?"
+            body={`The current secret of “${k().teamName}” stops working at once; live widgets keep their tokens until your backend fetches the next one with the new secret.`}
+            confirm="Rotate"
+            onClose={() => setRotating(null)}
+            onConfirm={() => void rotate(k())}
+          />
+        )}
+      </Show>
+      <Show when={rotated()}>
+        {(secret) => (
+          <Dialog label="New secret" onClose={() => setRotated(null)} testId="widget-key-dialog">
+            <SecretView secret={secret()} title="New secret" onClose={() => setRotated(null)} />
+          </Dialog>
+        )}
       </Show>
       <Show when={revoking()}>
         {(k) => (
@@ -419,36 +458,37 @@ function NewKeyDialog(props: { onClose: () => void; onCreated: () => void }) {
           </form>
         }
       >
-        {(key) => (
-          <div class="stack-form widget-key-created" data-testid="widget-key-created">
-            <h2>Key created</h2>
-            <p class="muted">
-              Keep the key in your backend: it is shown this once, and a page must never hold it.
-              Your backend trades it for a visitor's token:
-            </p>
-            <pre class="widget-snippet" data-testid="widget-key-secret">
-              {tokenCurl(key())}
-            </pre>
-            <button class="btn btn-sm" type="button" onClick={() => void copy(key(), "Key")}>
-              Copy key
-            </button>
-            <p class="muted">Then add this to your pages:</p>
-            <pre class="widget-snippet">{embedSnippet()}</pre>
-            <button
-              class="btn btn-sm"
-              type="button"
-              onClick={() => void copy(embedSnippet(), "Snippet")}
-            >
-              Copy snippet
-            </button>
-            <div class="dialog-actions">
-              <button class="btn btn-primary" type="button" onClick={props.onClose}>
-                Done
-              </button>
-            </div>
-          </div>
-        )}
+        {(key) => <SecretView secret={key()} onClose={props.onClose} />}
       </Show>
     </Dialog>
+  );
+}
+
+/** A key's secret, shown once (created or rotated), with the backend's curl line and the tag. */
+function SecretView(props: { secret: string; title?: string; onClose: () => void }) {
+  return (
+    <div class="stack-form widget-key-created" data-testid="widget-key-created">
+      <h2>{props.title ?? "Key created"}</h2>
+      <p class="muted">
+        Keep the key in your backend: it is shown this once, and a page must never hold it. Your
+        backend trades it for a visitor's token:
+      </p>
+      <pre class="widget-snippet" data-testid="widget-key-secret">
+        {tokenCurl(props.secret)}
+      </pre>
+      <button class="btn btn-sm" type="button" onClick={() => void copy(props.secret, "Key")}>
+        Copy key
+      </button>
+      <p class="muted">Then add this to your pages:</p>
+      <pre class="widget-snippet">{embedSnippet()}</pre>
+      <button class="btn btn-sm" type="button" onClick={() => void copy(embedSnippet(), "Snippet")}>
+        Copy snippet
+      </button>
+      <div class="dialog-actions">
+        <button class="btn btn-primary" type="button" onClick={props.onClose}>
+          Done
+        </button>
+      </div>
+    </div>
   );
 }
