@@ -174,7 +174,9 @@ describe("keyboard shortcuts and answer labels", { timeout: 120_000 }, () => {
     expect(
       await ana.page.textContent(`[data-message-id="${id}"] [data-testid=message-model]`),
     ).toBe("groq · llama-test");
-    await ana.page.click(`[data-message-id="${id}"] [data-testid=stop]`);
+    // Esc stops one's answer from anywhere on the page, not only the composer.
+    await ana.page.focus("[data-testid=messages]");
+    await ana.page.keyboard.press("Escape");
     await bob.page.waitForSelector(`[data-message-id="${id}"][data-status=stopped]`, {
       timeout: WAIT_MS,
     });

@@ -4,8 +4,8 @@ import { type ComponentProps, For, Show } from "solid-js";
 import type { Collab, Peer } from "../lib/collab";
 import { displayName } from "../lib/format";
 import { Avatar } from "./Avatar";
-import { Icon } from "./Icon";
 import { ModelPicker } from "./ModelPicker";
+import { OpenNavButton } from "./OpenNavButton";
 import { SessionMenu } from "./SessionMenu";
 import { SessionSearch } from "./SessionSearch";
 import { TitleField } from "./TitleField";
@@ -17,7 +17,6 @@ export function ChatHeader(props: {
   presence: User[];
   collab: Collab | null;
   peers: Peer[];
-  onOpenNav: () => void;
   onRename: (title: string) => void;
   onJump: (messageId: string) => void;
   onShare: () => void;
@@ -31,14 +30,7 @@ export function ChatHeader(props: {
   const canWrite = () => can(role(), "write");
   return (
     <header class="chat-head">
-      <button
-        class="btn btn-ghost btn-icon only-phone"
-        type="button"
-        aria-label="Open sessions"
-        onClick={() => props.onOpenNav()}
-      >
-        <Icon name="menu" size={18} />
-      </button>
+      <OpenNavButton />
       <div class="chat-title">
         <Show when={props.session}>
           {(s) => (

@@ -11,7 +11,7 @@ const KEYS: [string, string][] = [
   ["Shift Enter", "New line in the message"],
   ["↑ (empty box)", "Edit your last message and resend it"],
   ["Esc (editing)", "Cancel the edit"],
-  ["Esc (in the box)", "Stop your answer while it streams"],
+  ["Esc", "Stop your answer while it streams"],
   ["?", "Show these shortcuts"],
 ];
 

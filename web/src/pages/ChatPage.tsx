@@ -6,7 +6,6 @@ import { Composer } from "../components/Composer";
 import { ConfirmDialog } from "../components/Dialog";
 import { MessageList, type MessageListControl } from "../components/MessageList";
 import { ShareDialog } from "../components/ShareDialog";
-import { useOpenNav } from "../components/Shell";
 import { toast } from "../components/Toast";
 import { UploadList } from "../components/UploadList";
 import { UsageDialog } from "../components/UsageDialog";
@@ -33,7 +32,6 @@ export function ChatPage() {
 
 function ChatView(props: { sessionId: string }) {
   const navigate = useNavigate();
-  const openNav = useOpenNav();
   // `?m=<messageId>`: opened at a message (a search hit): a window of history around it.
   const [search, setSearch] = useSearchParams<{ m?: string }>();
   const room = createChatRoom(props.sessionId, { around: search.m });
@@ -115,6 +113,16 @@ function ChatView(props: { sessionId: string }) {
       );
     if (mine?.metadata.assistantMessageId) void stop(mine.metadata.assistantMessageId);
   }
+  // Esc anywhere on the page stops it too, unless a dialog or another field takes the key
+  // (the composer calls `stopMine` itself; the edit box cancels the edit).
+  const onEscape = (e: KeyboardEvent) => {
+    if (e.key !== "Escape" || e.defaultPrevented || document.querySelector("[role=dialog]")) return;
+    const field = "input, textarea, select, [contenteditable=true], [role=menu], [aria-haspopup]";
+    if (document.activeElement?.closest(field)) return;
+    stopMine();
+  };
+  document.addEventListener("keydown", onEscape);
+  onCleanup(() => document.removeEventListener("keydown", onEscape));
 
   // ↑ in an empty composer edits one's last message in place (Enter resends, Esc cancels
   // and returns to the composer).
@@ -185,7 +193,6 @@ function ChatView(props: { sessionId: string }) {
         presence={state.presence}
         collab={collab()}
         peers={peers()}
-        onOpenNav={openNav}
         onRename={(title) => void actions.rename(title)}
         onJump={(id) => void jumpTo(id)}
         onShare={() => setSharing(true)}
