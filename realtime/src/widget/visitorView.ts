@@ -30,6 +30,12 @@ function redactValue(value: unknown): unknown {
     if (HIDDEN_KEYS.has(k)) continue;
     if (k === "metadata" && v !== null && typeof v === "object" && !Array.isArray(v)) {
       out[k] = visitorMetadata(v as Record<string, unknown>);
+    } else if (k === "generations" && Array.isArray(v)) {
+      // The join ack's running answers: their text, not who produces it.
+      out[k] = v.map((g) => {
+        const { provider: _p, model: _m, ...rest } = g as Record<string, unknown>;
+        return redactValue(rest);
+      });
     } else out[k] = redactValue(v);
   }
   return out;
