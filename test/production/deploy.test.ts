@@ -176,7 +176,10 @@ describe("docker-compose.yml", () => {
     expect(site).toMatch(/upstream engunity_realtime \{\s+zone /);
     expect(site).toMatch(/upstream engunity_realtime_sticky \{\s+zone /);
     expect(site).toContain("resolver 127.0.0.11 valid=5s");
-    const [major, minor] = services.nginx.image.replace(/^nginx:/, "").split(".").map(Number);
+    const [major, minor] = services.nginx.image
+      .replace(/^nginx:/, "")
+      .split(".")
+      .map(Number);
     expect(major! * 1000 + minor!).toBeGreaterThanOrEqual(1027);
     // The image's entrypoint sources the .envsh that derives NGINX_MAX_BODY_SIZE.
     expect(statSync(join(ROOT, "nginx/entrypoint/15-engunity-env.envsh")).mode & 0o111).not.toBe(0);

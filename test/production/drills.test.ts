@@ -169,19 +169,15 @@ describe("production layout behind nginx: 2 realtime nodes, 2 workers", () => {
   // Its one failure was answers ending `error` after two stalls: the workers' locks
   // lapsed while a starved machine (load 20+ on 2 cores) held their event loops past a
   // 1 s AI_STALL_MS. The stack now uses 3 s; bench/drills.bench.ts soaks it longer.
-  it(
-    "drill: rolling restart of every node and worker under steady load",
-    async () => {
-      const w = await world("rolling", 2);
-      const rolled = await rollingRestartDrill(stack, w);
-      recovery.rollingRestartStepMax = rolled.stepMaxMs;
-      expect(rolled.errors).toEqual([]);
-      expect(rolled.sent).toBeGreaterThan(10);
-      expect(rolled.asked).toBeGreaterThan(2);
-      // Every answer complete: none failed by a worker going away, none stuck.
-      expect(await nothingLost(stack, w, { timeoutMs: 30_000 })).toEqual([]);
-      w.close();
-    },
-    240_000,
-  );
+  it("drill: rolling restart of every node and worker under steady load", async () => {
+    const w = await world("rolling", 2);
+    const rolled = await rollingRestartDrill(stack, w);
+    recovery.rollingRestartStepMax = rolled.stepMaxMs;
+    expect(rolled.errors).toEqual([]);
+    expect(rolled.sent).toBeGreaterThan(10);
+    expect(rolled.asked).toBeGreaterThan(2);
+    // Every answer complete: none failed by a worker going away, none stuck.
+    expect(await nothingLost(stack, w, { timeoutMs: 30_000 })).toEqual([]);
+    w.close();
+  }, 240_000);
 });

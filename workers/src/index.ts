@@ -14,7 +14,11 @@ import { createAiMetrics } from "./metrics";
 import { createWorkerRegistry, startMetricsServer } from "./metricsServer";
 import { closeDeadJob, closeLostAnswers, sweepOrphans } from "./processors/deadJobs";
 import { createInferenceProcessor } from "./processors/InferenceProcessor";
-import { createIngestProcessor, requeueUnfinished } from "./processors/IngestProcessor";
+import {
+  createIngestProcessor,
+  requeueStaleEmbeddings,
+  requeueUnfinished,
+} from "./processors/IngestProcessor";
 import { Breaker } from "./providers/breaker";
 import { buildProviders } from "./providers/providerRegistry";
 import { exactIndexFactory } from "./retrieval/ExactIndex";
@@ -137,6 +141,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       failDocument(db, job.documentId, "Indexing stopped unexpectedly; upload the file again"),
   });
   if (!config.REDIS_URL) await requeueUnfinished(ingestDeps);
+  await requeueStaleEmbeddings(ingestDeps);
   // Scaled mode: every AI_STALL_MS, answers the queue lost (a Redis crash) are closed;
   // twice that age leaves a send's job time to reach the queue after its commit.
   const lostAnswers = config.REDIS_URL
