@@ -5,7 +5,7 @@
  *
  *   npm run bench -- widgetSize   or   npx tsx bench/widgetSize.bench.ts [--no-build]
  *
- * Fails (exit 1) above the budgets: loader 5 kB, embed initial 60 kB.
+ * Fails (exit 1) above the budgets: loader 5 kB, embed with Markdown 60 kB.
  */
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
@@ -34,13 +34,13 @@ printTable("Widget JS (gzip)", [
     part: "embed initial",
     "raw kB": kb(sizes.embedInitial.raw),
     "gzip kB": kb(sizes.embedInitial.gzip),
-    "budget kB": kb(WIDGET_BUDGETS.embedInitialGzip),
+    "budget kB": "—",
   },
   {
     part: "embed + markdown (after first paint)",
     "raw kB": kb(sizes.embedWithMarkdown.raw),
     "gzip kB": kb(sizes.embedWithMarkdown.gzip),
-    "budget kB": "—",
+    "budget kB": kb(WIDGET_BUDGETS.embedGzip),
   },
   ...sizes.embedLazy.map((f) => ({
     part: `lazy ${f.file}`,
@@ -51,7 +51,7 @@ printTable("Widget JS (gzip)", [
 ]);
 const within =
   sizes.loader.gzip <= WIDGET_BUDGETS.loaderGzip &&
-  sizes.embedInitial.gzip <= WIDGET_BUDGETS.embedInitialGzip;
+  sizes.embedWithMarkdown.gzip <= WIDGET_BUDGETS.embedGzip;
 console.log(
   `wrote ${writeResult("widgetSize", { budgets: WIDGET_BUDGETS, ...sizes, withinBudget: within })}`,
 );

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, apiClient } from "../../test/support/api";
+import { uploadFile } from "../../test/support/documents";
 import { createTestStack, type DbKind, type TestStack } from "../../test/support/node";
 import {
   type ClientSocket,
@@ -7,6 +8,7 @@ import {
   connectError,
   emitAck,
   once,
+  waitFor,
 } from "../../test/support/sockets";
 import type { RealtimeNode } from "../src";
 
@@ -56,7 +58,10 @@ describe.each<[DbKind, boolean]>([
       token,
     );
     expect(res.status, res.text).toBe(201);
-    return res.body as { key: string; widgetKey: { id: string; sessionId: string | null } };
+    return res.body as {
+      key: string;
+      widgetKey: { id: string; sessionId: string | null; template: { documents: string[] } | null };
+    };
   };
   const exchange = (key: string, body: unknown, headers: Record<string, string> = {}) =>
     api.request("POST", "/widget/tokens", { body, headers: { "x-widget-key": key, ...headers } });
@@ -185,6 +190,113 @@ describe.each<[DbKind, boolean]>([
       const ack = await emitAck(socket, event, { sessionId, messageId: sessionId });
       expect(ack.error?.code, event).toBe("forbidden");
     }
+  });
+
+  it("a visitor receives no internal metadata, emails or other visitors' pages", async () => {
+    // A session key: two visitors share the team's session.
+    const session = (await api.post("/chat/sessions", { title: "support" }, owner.token)).body;
+    await api.patch(`/chat/${session.id}`, { settings: { aiMode: "every" } }, owner.token);
+    const { key } = await createKey({ sessionId: session.id, allowAnonymous: true });
+    await visitorToken(key, "v-other", "Otto");
+    await exchange(key, { visitor: { id: "v-mail", name: "Mia", email: "mia@host.test" } });
+    const { token, sessionId } = await visitorToken(key);
+    expect(sessionId).toBe(session.id);
+    const team = await connect(owner.token, undefined, nodeA);
+    const visitor = await connect(token, HOST);
+    expect((await emitAck(team, "session:join", { sessionId })).ok).toBe(true);
+    const joined = await emitAck(visitor, "session:join", { sessionId });
+    expect(joined.ok).toBe(true);
+    const teamStart = once(team, "ai:start");
+    const visitorStart = once(visitor, "ai:start");
+    const teamDone = once(team, "ai:done", () => true, 15_000);
+    const visitorDone = once(visitor, "ai:done", () => true, 15_000);
+    const sent = await emitAck(visitor, "message:send", {
+      sessionId,
+      content: "what does it cost?",
+      clientId: "meta-1",
+      ai: true,
+    });
+    expect(sent.assistantMessageId, JSON.stringify(sent)).toBeTruthy();
+    // The team sees how the answer was routed; the visitor only the answer.
+    expect((await teamStart).provider).not.toBe("");
+    expect(await visitorStart).toMatchObject({ provider: "", model: "" });
+    const forTeam = (await teamDone).message.metadata;
+    expect(forTeam.attempts?.length).toBeGreaterThan(0);
+    expect(forTeam.provider).toBeTruthy();
+    const forVisitor = (await visitorDone).message.metadata;
+    for (const internal of ["attempts", "provider", "model", "usage", "ttftMs", "durationMs"]) {
+      expect(forVisitor, internal).not.toHaveProperty(internal);
+    }
+    // History on a rejoin and the member list: the same, and no one's email or page.
+    const again = await emitAck(visitor, "session:join", { sessionId });
+    const answer = again.messages.find((m: { role: string }) => m.role === "assistant");
+    expect(answer.metadata).not.toHaveProperty("attempts");
+    const seen = JSON.stringify(again);
+    expect(seen).not.toContain("mia@host.test");
+    expect(seen).not.toContain("/pricing");
+    expect(seen).toContain("Otto");
+    // The team still sees where its visitors are.
+    expect(JSON.stringify(await emitAck(team, "session:join", { sessionId }))).toContain(
+      `${HOST}/pricing`,
+    );
+  });
+
+  it("a key shares documents: its visitors' answers cite them and visitors open them", async () => {
+    const kb = (await api.post("/chat/sessions", { title: "handbook" }, owner.token)).body.id;
+    const text = "Returns are accepted within 45 days of delivery with the original receipt.\n";
+    const up = await uploadFile(nodeA.url, owner.token, kb, "returns.md", text, "text/markdown");
+    expect(up.status, JSON.stringify(up.body)).toBe(202);
+    const other = await uploadFile(nodeA.url, owner.token, kb, "internal.md", "Margins: 61%.\n");
+    const docs = () => api.get(`/chat/${kb}/documents`, owner.token);
+    await waitFor(
+      async () =>
+        (await docs()).body.documents.every((d: { status: string }) => d.status === "ready"),
+      "both documents indexed",
+      20_000,
+    );
+    // Only documents the key's creator can read may be shared.
+    const theirs = (await api.post("/chat/sessions", { title: "x" }, stranger.token)).body.id;
+    const foreign = await uploadFile(nodeA.url, stranger.token, theirs, "s.md", "secret\n");
+    const refused = await api.post(
+      "/widget/keys",
+      { allowedOrigins: [HOST], template: { documents: [foreign.body.id] } },
+      owner.token,
+    );
+    expect(refused.status).toBe(404);
+
+    const { key, widgetKey } = await createKey({
+      template: { title: "Help", aiMode: "every", documents: [up.body.id] },
+    });
+    expect(widgetKey.template?.documents).toEqual([up.body.id]);
+    const { token, sessionId } = await visitorToken(key, "v-docs");
+    const socket = await connect(token, HOST, nodeA);
+    expect((await emitAck(socket, "session:join", { sessionId })).ok).toBe(true);
+    const done = once(socket, "ai:done", () => true, 20_000);
+    await emitAck(socket, "message:send", {
+      sessionId,
+      content: "Within how many days are returns accepted?",
+      clientId: "docs-1",
+    });
+    const citations = (await done).message.metadata.citations ?? [];
+    expect(citations.map((c) => c.documentId)).toContain(up.body.id);
+    expect(citations.map((c) => c.documentId)).not.toContain(other.body.id);
+
+    // The visitor opens the cited document with their widget token, and nothing else.
+    const open = (id: string, bearer = token) =>
+      fetch(`${nodeA.url}/api/v1/widget/documents/${id}/download`, {
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+    const file = await open(up.body.id);
+    expect(file.status).toBe(200);
+    expect(await file.text()).toBe(text);
+    expect(file.headers.get("content-disposition")).toContain("returns.md");
+    expect((await open(other.body.id)).status).toBe(404);
+    expect((await open(foreign.body.id)).status).toBe(404);
+    expect((await open("nope")).status).toBe(404);
+    expect((await open(up.body.id, owner.token)).status).toBe(401);
+    // The app's own route still refuses a widget token.
+    const direct = await api.request("GET", `/documents/${up.body.id}/download`, { token });
+    expect(direct.status).toBe(403);
   });
 
   it("accepts a key's origins for its widget tokens only", async () => {

@@ -27,6 +27,12 @@ export const widgetTemplateSchema = z.object({
   title: z.string().trim().min(1).max(120).default("Chat"),
   aiMode: aiModeSchema.default("every"),
   provider: providerNameSchema.optional(),
+  /**
+   * Documents to share: each visitor's session can cite these (the AI retrieves from
+   * them beside the session's own) and the visitor can open them from a citation.
+   * Ids of documents the key's creator can read; nothing is copied.
+   */
+  documents: z.array(z.uuid()).max(20).default([]),
 });
 export type WidgetTemplate = z.infer<typeof widgetTemplateSchema>;
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DemoHost, startDemoHost } from "../../web/demo/hostServer";
 import { type FakeLlmServer, startFakeLlmServer } from "../support/fakeLlmServer";
 import { waitFor } from "../support/sockets";
+import { clickLauncher, embedFrame } from "./embedFrame";
 import {
   type E2EApp,
   shot,
@@ -19,27 +20,6 @@ const tokensOf = (text: string, size = 4) =>
   Array.from({ length: Math.ceil(text.length / size) }, (_, i) =>
     text.slice(i * size, (i + 1) * size),
   );
-
-/** The embed frame inside a host page (the launcher's shadow root is closed, frames are not). */
-async function embedFrame(page: Page, after?: Frame): Promise<Frame> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const frame = page
-      .frames()
-      .find((f) => f.url().includes("/embed?") && f !== after && !f.isDetached());
-    if (frame) return frame;
-    if (Date.now() > deadline)
-      throw new Error(`no embed frame; frames: ${page.frames().map((f) => f.url())}`);
-    // Polled: the frame may attach before its navigation gives it the /embed URL.
-    await page.waitForEvent("framenavigated", { timeout: 200 }).catch(() => {});
-  }
-}
-
-/** Clicks the launcher bubble where a visitor would: the bottom-right corner. */
-async function clickLauncher(page: Page): Promise<void> {
-  const { width, height } = page.viewportSize()!;
-  await page.mouse.click(width - 48, height - 48);
-}
 
 /** A raw websocket handshake to the Socket.IO endpoint from `page`'s origin. */
 const handshakeFrom = (page: Page, engunityUrl: string) =>

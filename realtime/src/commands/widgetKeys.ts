@@ -1,7 +1,21 @@
 import { randomUUID } from "node:crypto";
-import { authorize, authorizeWidgetKey, newWidgetSecret } from "@engunity/core";
-import { createWidgetKey, type User, type WidgetKey } from "@engunity/db";
+import {
+  authorize,
+  authorizeWidgetKey,
+  newWidgetSecret,
+  notFound,
+  unauthorized,
+  verifyWidgetToken,
+} from "@engunity/core";
+import {
+  createWidgetKey,
+  type Document,
+  sharedDocumentIds,
+  type User,
+  type WidgetKey,
+} from "@engunity/db";
 import type { CreateWidgetKeyBody } from "@engunity/shared";
+import { idParamSchema } from "@engunity/shared";
 import type { AppContext } from "../context";
 
 /** A key and its secret, which is shown this once and never again. */
@@ -22,6 +36,8 @@ export async function createKey(
   if (body.sessionId && !user.isSuperuser) {
     await authorize(ctx.db, user.id, body.sessionId, "manageMembers");
   }
+  const documents = body.sessionId ? [] : [...new Set(body.template?.documents ?? [])];
+  await checkSharedDocuments(ctx, user, documents);
   const id = randomUUID();
   const secret = newWidgetSecret(id);
   const key = await createWidgetKey(ctx.db, {
@@ -32,7 +48,9 @@ export async function createKey(
     prefix: secret.prefix,
     allowedOrigins: [...new Set(body.allowedOrigins)],
     sessionId: body.sessionId ?? null,
-    template: body.sessionId ? null : (body.template ?? { title: "Chat", aiMode: "every" }),
+    template: body.sessionId
+      ? null
+      : { ...(body.template ?? { title: "Chat", aiMode: "every" }), documents },
     allowAnonymous: body.allowAnonymous,
     caps: body.caps,
   });
@@ -66,4 +84,53 @@ export async function revokeKey(ctx: AppContext, user: User, keyId: string): Pro
   }
   ctx.cutWidgetKey(key.id);
   return key;
+}
+
+/**
+ * Documents a key may share: each one readable by its creator (an admin may share
+ * any). One that is not — or does not exist — is `not_found`, like any document
+ * that is not theirs.
+ */
+async function checkSharedDocuments(ctx: AppContext, user: User, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const docs = await ctx.db.models.Document.findAll({ where: { id: ids } });
+  for (const id of ids) {
+    const doc = docs.find((d) => d.id === id);
+    if (!doc?.sessionId) throw notFound("Document");
+    if (user.isSuperuser) continue;
+    await authorize(ctx.db, user.id, doc.sessionId, "read").catch(() => {
+      throw notFound("Document");
+    });
+  }
+}
+
+/**
+ * The document a widget token's visitor may open: a live key, a visitor still in the
+ * token's session, and a document of that session or shared into it by the key.
+ * Anything else is `not_found` (or `unauthorized` without a valid widget token).
+ */
+export async function visitorDocument(
+  ctx: AppContext,
+  authorization: string | undefined,
+  rawId: unknown,
+): Promise<Document> {
+  const token = authorization?.startsWith("Bearer ") ? authorization.slice(7).trim() : "";
+  const claims = token ? verifyWidgetToken(ctx.config.SECRET_KEY, token) : null;
+  if (!claims) throw unauthorized("A valid widget token is required");
+  const key = await ctx.db.models.WidgetKey.findByPk(claims.kid, { attributes: ["revokedAt"] });
+  if (!key || key.revokedAt) throw unauthorized("This widget key was revoked");
+  const id = idParamSchema.safeParse(rawId);
+  if (!id.success) throw notFound("Document");
+  const [member, doc] = await Promise.all([
+    ctx.db.models.SessionMember.findOne({
+      where: { sessionId: claims.sid, userId: claims.sub },
+      attributes: ["role"],
+    }),
+    ctx.db.models.Document.findByPk(id.data),
+  ]);
+  if (!member || !doc?.sessionId) throw notFound("Document");
+  if (doc.sessionId === claims.sid) return doc;
+  const shared = await sharedDocumentIds(ctx.db, claims.sid);
+  if (shared.includes(doc.id)) return doc;
+  throw notFound("Document");
 }

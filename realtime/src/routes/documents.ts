@@ -36,6 +36,23 @@ function attachment(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
+/** Streams a document's stored file as a download that cannot run script in our origin. */
+export async function sendDocumentFile(ctx: AppContext, res: Response, doc: Document) {
+  const store = openFileStore(ctx.config, doc.store === "supabase" ? "supabase" : "local");
+  const stream = await store.stream(doc.filePath).catch(() => {
+    throw notFound("Document file");
+  });
+  res.setHeader("Content-Type", doc.fileType ?? "application/octet-stream");
+  res.setHeader("Content-Length", String(doc.sizeBytes));
+  res.setHeader("Content-Disposition", attachment(doc.filename));
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  // Opened directly, the file still cannot run script in our origin.
+  res.setHeader("Content-Security-Policy", "default-src 'none'; sandbox");
+  res.setHeader("Cache-Control", "private, no-store");
+  stream.on("error", () => res.destroy());
+  stream.pipe(res);
+}
+
 /** `/chat/:id/documents`: upload (editors) and list (members). */
 export function sessionDocumentRoutes(ctx: AppContext, authenticate: RequestHandler): Router {
   const router = Router();
@@ -80,20 +97,7 @@ export function documentRoutes(ctx: AppContext, authenticate: RequestHandler): R
   router.use(authenticate);
 
   router.get("/:id/download", async (req, res) => {
-    const doc = await documentFor(ctx, req, "read");
-    const store = openFileStore(ctx.config, doc.store === "supabase" ? "supabase" : "local");
-    const stream = await store.stream(doc.filePath).catch(() => {
-      throw notFound("Document file");
-    });
-    res.setHeader("Content-Type", doc.fileType ?? "application/octet-stream");
-    res.setHeader("Content-Length", String(doc.sizeBytes));
-    res.setHeader("Content-Disposition", attachment(doc.filename));
-    res.setHeader("X-Content-Type-Options", "nosniff");
-    // Opened directly, the file still cannot run script in our origin.
-    res.setHeader("Content-Security-Policy", "default-src 'none'; sandbox");
-    res.setHeader("Cache-Control", "private, no-store");
-    stream.on("error", () => res.destroy());
-    stream.pipe(res);
+    await sendDocumentFile(ctx, res, await documentFor(ctx, req, "read"));
   });
 
   router.delete("/:id", async (req, res) => {

@@ -15,11 +15,12 @@ import {
 } from "@engunity/shared";
 import { type RequestHandler, Router } from "express";
 import { announce } from "../announce";
-import { createKey, revokeKey, rotateKey } from "../commands/widgetKeys";
+import { createKey, revokeKey, rotateKey, visitorDocument } from "../commands/widgetKeys";
 import { exchangeWidgetToken, keyFromHeader } from "../commands/widgetTokenExchange";
 import type { AppContext } from "../context";
 import { parse } from "../http/validate";
 import { currentUser } from "../middleware/authenticate";
+import { sendDocumentFile } from "./documents";
 
 function keyIdParam(raw: unknown): string {
   const parsed = idParamSchema.safeParse(raw);
@@ -112,6 +113,13 @@ export function widgetRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
     if (created) await announce.membersUpdated(ctx, sessionId);
     const memberCount = await ctx.db.models.SessionMember.count({ where: { sessionId } });
     res.json(presentSession(session, member.role, memberCount));
+  });
+
+  // The visitor opens a cited document: one of their session's own or one the key
+  // shares into it, with their widget token (the one REST route that takes one).
+  router.get("/documents/:id/download", async (req, res) => {
+    const doc = await visitorDocument(ctx, req.header("authorization"), req.params.id);
+    await sendDocumentFile(ctx, res, doc);
   });
 
   // Public: the embed page shows the team's name before its token arrives.

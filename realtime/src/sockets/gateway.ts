@@ -3,6 +3,7 @@ import { revocationCovers, settlesWithin } from "@engunity/core";
 import { sessionIdOfRoom, sessionWatchRoom, userRoom, widgetKeyRoom } from "@engunity/shared";
 import type { AppContext } from "../context";
 import { createUserDirectory } from "../presence/userDirectory";
+import { filterVisitorSocket } from "../widget/visitorView";
 import { socketHandlers } from "./handlers";
 import { handshakeAuth } from "./handshakeAuth";
 import { startPresenceBroadcasts } from "./presenceBroadcaster";
@@ -72,6 +73,8 @@ export function attachGateway(
   io.use(handshakeAuth(ctx));
   io.on("connection", (socket) => {
     const { userId } = socket.data;
+    // A visitor receives only what the contract lets a visitor see (widget/visitorView.ts).
+    if (socket.data.widgetKeyId) filterVisitorSocket(socket);
     socketUsers.set(socket.id, userId);
     metrics.socketConnections.inc();
     socket.onAny((event: string) => {

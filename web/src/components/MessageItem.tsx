@@ -1,6 +1,6 @@
 import type { Message, MessageVersion } from "@engunity/shared";
 import { createEffect, createSignal, For, on, Show } from "solid-js";
-import { download } from "../lib/api";
+import { documentDownloadPath, download } from "../lib/api";
 import type { Stream } from "../lib/chatRoom";
 import { displayName, shortTime } from "../lib/format";
 import type { PendingMessage } from "../lib/outbox";
@@ -281,7 +281,7 @@ export function MessageItem(props: {
                       class="linklike"
                       title={`Download ${c.filename}`}
                       onClick={() =>
-                        void download(`/documents/${c.documentId}/download`, c.filename).catch(
+                        void download(documentDownloadPath(c.documentId), c.filename).catch(
                           () => {},
                         )
                       }

@@ -1,19 +1,9 @@
 import type { User, WidgetEmbedConfig } from "@engunity/shared";
-import {
-  createEffect,
-  createSignal,
-  For,
-  Match,
-  on,
-  onCleanup,
-  onMount,
-  Show,
-  Switch,
-} from "solid-js";
+import { createEffect, createSignal, Match, on, onCleanup, onMount, Show, Switch } from "solid-js";
 import { Composer } from "../components/Composer";
 import { ConnectionBanner } from "../components/ConnectionBanner";
 import { Icon } from "../components/Icon";
-import { MessageItem, PendingItem } from "../components/MessageItem";
+import { type ListNotice, MessageList, type MessageListControl } from "../components/MessageList";
 import { accessToken, currentUser, useEphemeralAuth } from "../lib/auth";
 import { createChatRoom } from "../lib/chatRoom";
 import { displayName } from "../lib/format";
@@ -138,16 +128,10 @@ export function EmbedApp() {
   );
 }
 
-interface Notice {
-  id: string;
-  text: string;
-  at: string;
-}
-
 function EmbedChat(props: { sessionId: string; teamName: string; open: boolean }) {
   const room = createChatRoom(props.sessionId, { socketOnly: true });
   const { state } = room;
-  const [notices, setNotices] = createSignal<Notice[]>([]);
+  const [notices, setNotices] = createSignal<ListNotice[]>([]);
   const announced = new Set<string>();
   const me = () => currentUser();
 
@@ -183,22 +167,7 @@ function EmbedChat(props: { sessionId: string; teamName: string; open: boolean }
     postToHost({ type: "unread", count: Math.max(0, count - seen) });
   });
 
-  let scroller!: HTMLDivElement;
-  let inner!: HTMLDivElement;
-  let pinned = true;
-  onMount(() => {
-    const ro = new ResizeObserver(() => {
-      if (pinned) scroller.scrollTop = scroller.scrollHeight;
-    });
-    ro.observe(inner);
-    onCleanup(() => ro.disconnect());
-  });
-
-  const timeline = () =>
-    [
-      ...state.messages.map((m) => ({ at: m.createdAt, message: m, notice: undefined })),
-      ...notices().map((n) => ({ at: n.at, message: undefined, notice: n })),
-    ].sort((a, b) => a.at.localeCompare(b.at));
+  let list: MessageListControl | undefined;
 
   const typingNames = () =>
     Object.entries(state.typing)
@@ -208,20 +177,25 @@ function EmbedChat(props: { sessionId: string; teamName: string; open: boolean }
   return (
     <>
       <ConnectionBanner />
-      <div
-        class="messages embed-messages"
-        ref={scroller}
-        role="log"
-        aria-live="polite"
-        aria-label="Conversation"
-        data-testid="messages"
-        data-joined={state.joined ? "true" : "false"}
-        onScroll={() => {
-          pinned = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
-        }}
-      >
-        <div class="messages-inner" ref={inner}>
-          <Show when={state.joined && state.messages.length === 0}>
+      <MessageList
+        messages={state.messages}
+        streams={state.streams}
+        joined={state.joined}
+        label="Conversation"
+        class="embed-messages"
+        meId={me()?.id}
+        meName={displayName(me())}
+        pending={pendingFor(props.sessionId)}
+        onRetryPending={retry}
+        onDiscardPending={discard}
+        notices={notices()}
+        renderNotice={(n) => (
+          <div class="embed-notice" role="status" data-testid="embed-notice">
+            {n.text}
+          </div>
+        )}
+        empty={
+          <Show when={state.joined}>
             <div class="empty-chat">
               <p>
                 <strong>Hi! How can we help?</strong>
@@ -229,34 +203,13 @@ function EmbedChat(props: { sessionId: string; teamName: string; open: boolean }
               <p>Ask anything — the assistant answers right away, and the team can join in.</p>
             </div>
           </Show>
-          <For each={timeline()}>
-            {(item) =>
-              item.message ? (
-                <MessageItem
-                  message={item.message}
-                  stream={state.streams[item.message.id]}
-                  canStop
-                  onStop={(id) => void room.stop(id)}
-                />
-              ) : (
-                <div class="embed-notice" role="status" data-testid="embed-notice">
-                  {item.notice!.text}
-                </div>
-              )
-            }
-          </For>
-          <For each={pendingFor(props.sessionId)}>
-            {(p) => (
-              <PendingItem
-                item={p}
-                name={displayName(me())}
-                onRetry={() => retry(p.clientId)}
-                onDiscard={() => discard(p.clientId)}
-              />
-            )}
-          </For>
-        </div>
-      </div>
+        }
+        canStop
+        onStop={(id) => void room.stop(id)}
+        ref={(c) => {
+          list = c;
+        }}
+      />
       <div class="typing-line" aria-live="polite">
         <Show when={typingNames().length}>
           {typingNames().join(", ")} {typingNames().length === 1 ? "is" : "are"} typing…
@@ -270,7 +223,7 @@ function EmbedChat(props: { sessionId: string; teamName: string; open: boolean }
           compact
           placeholder="Write a message…"
           onSend={(content) => {
-            pinned = true;
+            list?.follow();
             enqueue(props.sessionId, content);
           }}
           onTyping={(on) => {

@@ -47,6 +47,20 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return data as T;
 }
 
+let documentsBase = "/documents";
+
+/**
+ * Where a document downloads from: `/documents/<id>/download`, or in the widget's
+ * panel `/widget/documents/<id>/download` (the one route a widget token may use).
+ */
+export const documentDownloadPath = (id: string) =>
+  `${documentsBase}/${encodeURIComponent(id)}/download`;
+
+/** The embed downloads through the widget's route. */
+export function useWidgetDocuments(): void {
+  documentsBase = "/widget/documents";
+}
+
 /** Fetches an authenticated file and hands it to the browser as a download. */
 export async function download(path: string, filename: string): Promise<void> {
   const token = accessToken();

@@ -8,10 +8,12 @@ import { toast } from "../components/Toast";
 import { api, errorText } from "../lib/api";
 import { shortTime } from "../lib/format";
 import { upsertSession } from "../lib/sessions";
+import { WidgetKeys } from "./WidgetKeys";
 
 /**
- * `/widget`: the team's inbox of widget conversations, grouped per key, with each
- * visitor's name and the page they are on. Joining adds you to the session.
+ * `/widget`: the keys the caller manages (create, revoke, the snippet) and the team's
+ * inbox of widget conversations, grouped per key, with each visitor's name and the
+ * page they are on. Joining adds you to the session.
  */
 export function WidgetPage() {
   const navigate = useNavigate();
@@ -54,16 +56,11 @@ export function WidgetPage() {
         <Show when={groups.error}>
           <p class="error-text">{errorText(groups.error)}</p>
         </Show>
-        <Show when={groups()?.length === 0}>
-          <div class="empty-chat">
-            <p>
-              <strong>No widget keys yet.</strong>
-            </p>
-            <p>
-              Create one with <code>POST /api/v1/widget/keys</code> (see the README's “Embed
-              Engunity in your app”), and visitors' chats will show up here.
-            </p>
-          </div>
+        <Show when={groups()}>
+          {(list) => <WidgetKeys keys={list().map((g) => g.key)} onChange={() => void refetch()} />}
+        </Show>
+        <Show when={groups()?.length}>
+          <h2 class="widget-inbox-title">Conversations</h2>
         </Show>
         <For each={groups()}>
           {(g) => (

@@ -1,5 +1,5 @@
 import type { DocumentBus, Logger } from "@engunity/core";
-import { bufferToVector, type Db } from "@engunity/db";
+import { bufferToVector, type Db, sharedDocumentIds } from "@engunity/db";
 import { Op } from "sequelize";
 import { Bm25Index, fuseHybrid } from "./Bm25Index";
 import type { Embedder, VectorIndex, VectorIndexFactory } from "./types";
@@ -82,11 +82,17 @@ export class SessionRetriever {
 
   /**
    * Brings the session's cached index in line with its ready documents and returns
-   * the documents still processing. Only this session's rows are ever read.
+   * the documents still processing. Only this session's rows (and those its widget key
+   * shares) are ever read.
    */
   private async sync(sessionId: string): Promise<{ ready: number; pending: string[] }> {
+    // A widget visitor's session also reads the documents its key shares.
+    const shared = await sharedDocumentIds(this.db, sessionId);
     const docs = await this.db.models.Document.findAll({
-      where: { sessionId, status: { [Op.in]: ["ready", "processing"] } },
+      where: {
+        ...(shared.length ? { [Op.or]: [{ sessionId }, { id: shared }] } : { sessionId }),
+        status: { [Op.in]: ["ready", "processing"] },
+      },
       attributes: ["id", "filename", "status", "embedderId"],
     });
     const ready = docs.filter((d) => d.status === "ready" && d.embedderId === this.embedder.id);
@@ -118,18 +124,18 @@ export class SessionRetriever {
       index.byDocument.delete(documentId);
     }
     const missing = [...wanted.keys()].filter((id) => !index.byDocument.has(id));
-    if (missing.length) await this.load(index, sessionId, missing, wanted);
+    if (missing.length) await this.load(index, missing, wanted);
     return { ready: ready.length, pending };
   }
 
   private async load(
     index: SessionIndex,
-    sessionId: string,
     documentIds: string[],
     filenames: Map<string, string>,
   ): Promise<void> {
     const rows = await this.db.models.DocumentChunk.findAll({
-      where: { sessionId, documentId: { [Op.in]: documentIds }, embedderId: this.embedder.id },
+      // The documents are this session's or shared into it (sync chose them).
+      where: { documentId: { [Op.in]: documentIds }, embedderId: this.embedder.id },
       order: [
         ["documentId", "ASC"],
         ["ordinal", "ASC"],

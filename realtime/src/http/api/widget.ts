@@ -66,4 +66,10 @@ export const WIDGET_ROUTES: readonly ApiRoute[] = [
     auth: false,
     response: widgetEmbedConfigSchema,
   },
+  {
+    method: "get",
+    path: "/widget/documents/:id/download",
+    summary:
+      "A visitor opens a cited document (their session's or one their key shares), with the widget token",
+  },
 ];
