@@ -9,6 +9,7 @@ import {
 } from "@engunity/core";
 import {
   LIMITS,
+  presenceFullRoom,
   sessionIdOfRoom,
   sessionRoom,
   sessionWatchRoom,
@@ -96,14 +97,21 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
       : createMemoryPresence();
 
   const emitter: RoomEmitter = {
-    to: (room) => ({
+    to: (room, except) => ({
       emit: (event, ...args) => {
         metrics.socketEventsOut.inc({ event });
-        return io.to(room).emit(event, ...args);
+        return (except ? io.to(room).except(except) : io.to(room)).emit(event, ...args);
       },
     }),
   };
-  const gw: Gateway = { ctx, io, emitter, presence, users: createUserDirectory(ctx.db) };
+  const gw: Gateway = {
+    ctx,
+    io,
+    emitter,
+    presence,
+    users: createUserDirectory(ctx.db),
+    presenceView: (sessionId) => broadcasts.view(sessionId),
+  };
 
   ctx.emitter = emitter;
   ctx.evict = (sessionId, userId) => {
@@ -142,9 +150,12 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
     if (!sessionId || !userId) return;
     presence.remove(sessionId, userId);
     const socket = nsp.sockets.get(id);
-    if (socket) setTyping(gw, socket, sessionId, false);
+    if (socket) {
+      setTyping(gw, socket, sessionId, false);
+      void socket.leave(presenceFullRoom(sessionId));
+    }
   });
-  const stopBroadcasts = startPresenceBroadcasts(gw);
+  const broadcasts = startPresenceBroadcasts(gw);
   // A sign-out anywhere cuts this node's sockets of that login (or of the whole user).
   const stopRevocations = ctx.revocation.onRevoke((event) => {
     const ids = [...(nsp.adapter.rooms.get(userRoom(event.userId)) ?? [])];
@@ -185,7 +196,7 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
     io,
     close() {
       closing ??= (async () => {
-        stopBroadcasts();
+        broadcasts.stop();
         stopRevocations();
         // Not io.close(): that would also close the HTTP server, which the node owns.
         // Closing the transports rather than disconnecting the sockets: a client sees
