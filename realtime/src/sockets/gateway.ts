@@ -110,7 +110,7 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
     emitter,
     presence,
     users: createUserDirectory(ctx.db),
-    presenceView: (sessionId) => broadcasts.view(sessionId),
+    presenceView: (sessionId, self) => broadcasts.view(sessionId, self),
   };
 
   ctx.emitter = emitter;

@@ -21,9 +21,20 @@ export interface PresenceView {
   seq: number;
 }
 
+interface RoomState extends PresenceView {
+  /**
+   * Joiners shown to themselves in their ack's page before a broadcast said they are
+   * here: the next diff leaves them out again where the page turns out not to hold them.
+   */
+  extras: Set<string>;
+}
+
 export interface PresenceBroadcasts {
-  /** The room's view as this node's sockets know it (read from the store the first time). */
-  view(sessionId: string): Promise<PresenceView>;
+  /**
+   * The room's view as this node's sockets know it (read from the store the first time);
+   * with `self`, as a joiner should see it: with themselves in, when missing.
+   */
+  view(sessionId: string, self?: string): Promise<PresenceView>;
   stop(): void;
 }
 
@@ -38,7 +49,7 @@ export interface PresenceBroadcasts {
  * (`presence`) instead, as before. Returns the views (for join acks) and a stop function.
  */
 export function startPresenceBroadcasts(gw: Gateway): PresenceBroadcasts {
-  const views = new Map<string, PresenceView>();
+  const views = new Map<string, RoomState>();
   const pending = new Map<string, NodeJS.Timeout>();
   const running = new Set<string>();
   const again = new Set<string>();
@@ -67,13 +78,13 @@ export function startPresenceBroadcasts(gw: Gateway): PresenceBroadcasts {
       const asked = wantFull ? tentative : tentative.slice(0, LIMITS.peoplePage);
       const named = new Map((await gw.users.users(asked)).map((u) => [u.id, u]));
       const askedSet = new Set(asked);
-      const prev = views.get(sessionId) ?? { ids: [], seq: 0 };
+      const prev: RoomState = views.get(sessionId) ?? { ids: [], seq: 0, extras: new Set() };
       const ids = order(prev.ids, now);
       const oldPage = prev.ids.slice(0, LIMITS.peoplePage);
       const newPage = ids.slice(0, LIMITS.peoplePage);
       const oldSet = new Set(oldPage);
       const newSet = new Set(newPage);
-      const left = oldPage.filter((id) => !newSet.has(id));
+      const left = [...new Set([...oldPage, ...prev.extras])].filter((id) => !newSet.has(id));
       const joined = newPage.filter((id) => !oldSet.has(id));
       if (
         joined.some((id) => !askedSet.has(id)) ||
@@ -84,7 +95,7 @@ export function startPresenceBroadcasts(gw: Gateway): PresenceBroadcasts {
         return;
       }
       const count = ids.length;
-      const view: PresenceView = { ids, seq: prev.seq };
+      const view: RoomState = { ids, seq: prev.seq, extras: new Set() };
       views.set(sessionId, view);
       const diffs = gw.io.local.to(room).except(full);
       if (left.length || (!joined.length && count < prev.ids.length)) {
@@ -134,13 +145,18 @@ export function startPresenceBroadcasts(gw: Gateway): PresenceBroadcasts {
 
   gw.presence.onChange(schedule);
   return {
-    async view(sessionId) {
-      const known = views.get(sessionId);
-      if (known) return { ids: [...known.ids], seq: known.seq };
-      const ids = await gw.presence.userIds(sessionId);
-      if (!views.has(sessionId)) views.set(sessionId, { ids, seq: 0 });
+    async view(sessionId, self) {
+      if (!views.has(sessionId)) {
+        const ids = await gw.presence.userIds(sessionId);
+        if (!views.has(sessionId)) views.set(sessionId, { ids, seq: 0, extras: new Set() });
+      }
       const view = views.get(sessionId)!;
-      return { ids: [...view.ids], seq: view.seq };
+      const ids = [...view.ids];
+      if (self && !ids.includes(self)) {
+        if (ids.length < LIMITS.peoplePage) view.extras.add(self);
+        ids.push(self);
+      }
+      return { ids, seq: view.seq };
     },
     stop() {
       stopped = true;

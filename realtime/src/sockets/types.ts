@@ -44,7 +44,7 @@ export interface Gateway {
   presence: PresenceStore;
   users: UserDirectory;
   /** Who this node's sockets were last told is in a room (the join ack's snapshot). */
-  presenceView(sessionId: string): Promise<PresenceView>;
+  presenceView(sessionId: string, self?: string): Promise<PresenceView>;
 }
 
 /** One client event's handler: adding an event is one entry in `handlers/index.ts`. */

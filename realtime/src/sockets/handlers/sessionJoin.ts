@@ -37,15 +37,14 @@ export const sessionJoin: SocketHandler = {
             ctx.db.models.SessionMember.count({
               where: { sessionId, userId: socket.data.userId },
             }),
-            gw.presenceView(sessionId),
+            gw.presenceView(sessionId, socket.data.userId),
             ctx.runningGenerations(sessionId),
           ]);
         // Removed (or the session deleted) between the check and the join: the
         // eviction ran before this socket was in the room, so leave now.
         if (!history || !session || !stillMember) throw notFound("Session");
-        // This socket is here even before the next broadcast says so.
-        const me = socket.data.userId;
-        const ids = view.ids.includes(me) ? view.ids : [...view.ids, me];
+        // The joiner is in (even before the next broadcast says so).
+        const { ids } = view;
         const shown = full ? ids : ids.slice(0, LIMITS.peoplePage);
         return {
           session: presentSession(session, membership.role, memberCount),
