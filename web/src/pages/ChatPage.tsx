@@ -1,4 +1,4 @@
-import type { Session } from "@engunity/shared";
+import type { Session, User } from "@engunity/shared";
 import { can, defaultAiMode } from "@engunity/shared/abilities";
 import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
 import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
@@ -54,6 +54,15 @@ function ChatView(props: { sessionId: string }) {
   const [showUsage, setShowUsage] = createSignal(false);
   const [collab, setCollab] = createSignal<Collab | null>(null);
   const [peers, setPeers] = createSignal<Peer[]>([]);
+  // People past the live page of presence, fetched on demand (a snapshot).
+  const [morePeople, setMorePeople] = createSignal<User[]>([]);
+  const shownPeople = () => state.presence.length + morePeople().length;
+  createEffect(
+    on(
+      () => state.joined,
+      () => setMorePeople([]),
+    ),
+  );
 
   const role = () => state.session?.role;
   const canWrite = () => can(role(), "write");
@@ -350,14 +359,40 @@ function ChatView(props: { sessionId: string }) {
             </span>
           </Show>
         </div>
-        <ul class="presence" data-testid="presence" aria-label="Online now">
-          <For each={state.presence}>
+        <ul
+          class="presence"
+          data-testid="presence"
+          data-count={state.presenceCount}
+          aria-label={`Online now: ${state.presenceCount}`}
+        >
+          <For each={[...state.presence, ...morePeople()]}>
             {(u) => (
               <li data-testid="presence-user" data-user-id={u.id}>
                 <Avatar id={u.id} name={displayName(u)} small />
               </li>
             )}
           </For>
+          <Show when={state.presenceCount > shownPeople()}>
+            <li>
+              <button
+                class="btn btn-sm presence-more"
+                type="button"
+                data-testid="presence-more"
+                title="Show more of the people here"
+                onClick={() =>
+                  void room
+                    .loadMorePeople(shownPeople())
+                    .then((users) => {
+                      const known = new Set([...state.presence, ...morePeople()].map((u) => u.id));
+                      setMorePeople((list) => [...list, ...users.filter((u) => !known.has(u.id))]);
+                    })
+                    .catch((e: unknown) => toast(errorText(e)))
+                }
+              >
+                +{state.presenceCount - shownPeople()}
+              </button>
+            </li>
+          </Show>
         </ul>
         <div class="head-actions">
           <SessionSearch sessionId={props.sessionId} onOpen={(id) => void jumpTo(id)} />
