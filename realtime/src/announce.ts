@@ -4,6 +4,7 @@ import {
   listMembers,
   presentMember,
   presentMessage,
+  presentRoomMessage,
   presentSession,
   visitorsByUser,
 } from "@engunity/db";
@@ -47,7 +48,7 @@ export const announce = {
   messageNew(ctx: AppContext, message: ChatMessage): void {
     ctx.emitter.to(sessionRoom(message.sessionId)).emit("message:new", {
       sessionId: message.sessionId,
-      message: presentMessage(message),
+      message: presentRoomMessage(message),
     });
     // The sidebar of every member, whichever session they have open.
     announceActivity(ctx, message);

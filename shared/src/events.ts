@@ -1,9 +1,10 @@
 import { z } from "zod";
 import type { ErrorBody } from "./errors";
+import { LIMITS } from "./limits";
 import type { Document, Member, Message, MessageVersion, Role, Session, User } from "./objects";
 import { providerNameSchema } from "./objects";
-import { LIMITS } from "./limits";
 import { clientIdSchema, messageContentSchema, type ReadState } from "./rest";
+import type { RoomMessage } from "./roomMessage";
 
 /** Socket.IO payloads (PROTOCOL.md "Socket.IO"), validated on the server with zod. */
 
@@ -150,7 +151,8 @@ export interface ClientToServerEvents {
 }
 
 export interface ServerToClientEvents {
-  "message:new": (payload: { sessionId: string; message: Message }) => void;
+  /** The new message without what the envelope says (see `RoomMessage`). */
+  "message:new": (payload: { sessionId: string; message: RoomMessage }) => void;
   /** A message revised (edited, or an answer regenerated / continued: it streams again). */
   "message:updated": (payload: { sessionId: string; message: Message }) => void;
   "ai:start": (payload: {
@@ -176,7 +178,11 @@ export interface ServerToClientEvents {
   "session:updated": (payload: { session: Session }) => void;
   "session:deleted": (payload: { sessionId: string }) => void;
   /** The first page of members and the count (every member with `presence: "full"`). */
-  "member:updated": (payload: { sessionId: string; members: Member[]; memberCount: number }) => void;
+  "member:updated": (payload: {
+    sessionId: string;
+    members: Member[];
+    memberCount: number;
+  }) => void;
   /** On the personal channel only: see MembershipNotice. */
   membership: (payload: MembershipNotice) => void;
   /**

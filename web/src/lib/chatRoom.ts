@@ -9,6 +9,7 @@ import type {
   User,
 } from "@engunity/shared";
 import { LIMITS } from "@engunity/shared/limits";
+import { fromRoomMessage } from "@engunity/shared/roomMessage";
 import { applyDelta, applyDeltas, type StreamDelta } from "@engunity/shared/stream";
 import { batch, createEffect, on, onCleanup } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
@@ -258,8 +259,9 @@ export function createChatRoom(
   }
 
   const handlers: Partial<{ [E in keyof ServerToClientEvents]: ServerToClientEvents[E] }> = {
-    "message:new": ({ sessionId: sid, message }) => {
+    "message:new": ({ sessionId: sid, message: lean }) => {
       if (sid !== sessionId) return;
+      const message = fromRoomMessage(sid, lean);
       if (state.hasNewer) settle(message.clientId);
       else upsertMessage(message);
     },
