@@ -80,7 +80,7 @@ export async function startEngunityPair(
 ): Promise<[ProcessNode, ProcessNode]> {
   // BENCH_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the nodes.
   const profile = process.env.BENCH_NODE_OPTIONS;
-  const nodeEnv = { ...env, LOG_LEVEL: "info", ...(profile ? { NODE_OPTIONS: profile } : {}) };
+  const nodeEnv = { ...env, LOG_LEVEL: "info", ...(profile ? { EXEC_ARGV: profile } : {}) };
   const a = await startProcessNode(nodeEnv);
   started.push(a);
   const b = await startProcessNode(nodeEnv);

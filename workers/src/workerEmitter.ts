@@ -11,7 +11,11 @@ export function createRedisRoomEmitter(redis: Redis, prefix: string): RoomEmitte
   const emitter = new Emitter<ServerToClientEvents>(redis, { key: redisKeys(prefix).socketIo });
   return {
     to: (room, except) => ({
-      emit: (event, ...args) => emitter.to(room).except(except ?? []).emit(event, ...args),
+      emit: (event, ...args) =>
+        emitter
+          .to(room)
+          .except(except ?? [])
+          .emit(event, ...args),
     }),
   };
 }

@@ -169,13 +169,20 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
 
   const knownEvents = new Set<string>(socketHandlers.map((h) => h.event));
   io.use(handshakeAuth(ctx));
+  // Shared by every socket (no closures per connection: heap per idle socket).
+  const countIn = (event: string) => {
+    metrics.socketEventsIn.inc({ event: knownEvents.has(event) ? event : "unknown" });
+  };
+  // After the room leaves: Socket.IO leaves every room before "disconnect".
+  function onDisconnect(this: { id: string }) {
+    socketUsers.delete(this.id);
+    metrics.socketConnections.dec();
+  }
   io.on("connection", (socket) => {
     const { userId } = socket.data;
     socketUsers.set(socket.id, userId);
     metrics.socketConnections.inc();
-    socket.onAny((event: string) => {
-      metrics.socketEventsIn.inc({ event: knownEvents.has(event) ? event : "unknown" });
-    });
+    socket.onAny(countIn);
     void socket.join(userRoom(userId));
     // One read per connection, none per message: the watch rooms of its memberships.
     void ctx.db.models.SessionMember.findAll({ where: { userId }, attributes: ["sessionId"] })
@@ -184,11 +191,7 @@ export function attachGateway(ctx: AppContext, httpServer: HttpServer): Attached
     if (socket.data.widgetKeyId) void socket.join(widgetKeyRoom(socket.data.widgetKeyId));
     disconnectAtExpiry(socket);
     for (const handler of socketHandlers) handler.register(gw, socket);
-    // After the room leaves above: Socket.IO leaves every room before "disconnect".
-    socket.on("disconnect", () => {
-      socketUsers.delete(socket.id);
-      metrics.socketConnections.dec();
-    });
+    socket.on("disconnect", onDisconnect);
   });
 
   let closing: Promise<void> | undefined;
