@@ -63,6 +63,12 @@ export type JobHandler = (job: GenerationJob, run: JobRun) => Promise<void>;
  * Inference jobs: in-process in embedded mode, BullMQ in scaled mode. `enqueue` on
  * realtime nodes, `process` on workers; ROLE=all does both in one process.
  */
+/** What a queue can say of one job (see `JobQueue.standing`). */
+export type JobStanding =
+  | { state: "pending" }
+  | { state: "failed"; reason: string }
+  | { state: "gone" };
+
 export interface JobQueue {
   /** Adds the job unless one with the same `messageId` exists. */
   enqueue(job: GenerationJob): Promise<void>;
@@ -73,6 +79,11 @@ export interface JobQueue {
   ): void;
   /** Jobs waiting for a worker (not yet running), across every worker. */
   depth(): Promise<number>;
+  /**
+   * Where this job stands in the queue: `pending` (waiting, delayed or running), `failed`
+   * (with BullMQ's reason), or `gone` — no such job (lost with a Redis crash) or it ended.
+   */
+  standing(job: Pick<GenerationJob, "messageId" | "version">): Promise<JobStanding>;
   /**
    * Stops taking jobs and waits for the running ones; after `graceMs` it asks them to
    * hand their jobs back and waits for that.
