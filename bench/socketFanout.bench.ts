@@ -100,10 +100,13 @@ async function main(): Promise<void> {
           urls[i % 2]!,
           target === "engunity" ? { token: tokens[i]! } : {},
         );
-        socket.on("presence", (p: { users: unknown[] }) => {
+        // Presence comes as page changes with the count (issue 16), not full lists.
+        const seen = (p: { count: number }) => {
           lastPresence = performance.now();
-          if (i === 0) firstSees = p.users.length;
-        });
+          if (i === 0) firstSees = p.count;
+        };
+        socket.on("presence:join", seen);
+        socket.on("presence:leave", seen);
         const ack =
           target === "engunity"
             ? await socket.timeout(30_000).emitWithAck("session:join", { sessionId: room })
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
         if (!ack?.ok) throw new Error(`join failed: ${JSON.stringify(ack)}`);
         return socket;
       });
-      // Let the join storm's presence broadcasts (a full list to everyone, each time)
+      // Let the join storm's presence broadcasts (page changes with the count)
       // drain before measuring: the first client sees everyone, then six quiet seconds
       // (longer than the gateway's biggest presence coalescing window), at most two minutes. Measuring while a client
       // process still parses that backlog times the backlog, not the fan-out.

@@ -8,6 +8,7 @@ const titles = fileURLToPath(new URL("../shared/src/titles.ts", import.meta.url)
 const widgetMessages = fileURLToPath(new URL("../shared/src/widgetMessages.ts", import.meta.url));
 const stream = fileURLToPath(new URL("../shared/src/stream.ts", import.meta.url));
 const abilities = fileURLToPath(new URL("../shared/src/abilities.ts", import.meta.url));
+const roomMessage = fileURLToPath(new URL("../shared/src/roomMessage.ts", import.meta.url));
 
 export default defineConfig({
   plugins: [solid()],
@@ -21,6 +22,7 @@ export default defineConfig({
       "@engunity/shared/widgetMessages": widgetMessages,
       "@engunity/shared/stream": stream,
       "@engunity/shared/abilities": abilities,
+      "@engunity/shared/roomMessage": roomMessage,
     },
   },
   build: {

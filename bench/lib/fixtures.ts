@@ -78,9 +78,12 @@ export async function startEngunityPair(
   env: Record<string, string>,
   started: { stop(): Promise<void> }[],
 ): Promise<[ProcessNode, ProcessNode]> {
-  const a = await startProcessNode({ ...env, LOG_LEVEL: "info" });
+  // BENCH_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the nodes.
+  const profile = process.env.BENCH_NODE_OPTIONS;
+  const nodeEnv = { ...env, LOG_LEVEL: "info", ...(profile ? { EXEC_ARGV: profile } : {}) };
+  const a = await startProcessNode(nodeEnv);
   started.push(a);
-  const b = await startProcessNode({ ...env, LOG_LEVEL: "info" });
+  const b = await startProcessNode(nodeEnv);
   started.push(b);
   return [a, b];
 }

@@ -6,7 +6,11 @@ import type { ServerToClientEvents } from "@engunity/shared";
  * exist. Domain code announces through this and never imports socket.io.
  */
 export interface RoomEmitter {
-  to(room: string | string[]): {
+  /** `except`: sockets in these rooms are left out (on every node). */
+  to(
+    room: string | string[],
+    except?: string | string[],
+  ): {
     emit<E extends keyof ServerToClientEvents>(
       event: E,
       ...args: Parameters<ServerToClientEvents[E]>

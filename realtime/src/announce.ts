@@ -4,10 +4,18 @@ import {
   listMembers,
   presentMember,
   presentMessage,
+  presentRoomMessage,
   presentSession,
   visitorsByUser,
 } from "@engunity/db";
-import { type MembershipNotice, sessionRoom, sessionWatchRoom, userRoom } from "@engunity/shared";
+import {
+  LIMITS,
+  type MembershipNotice,
+  presenceFullRoom,
+  sessionRoom,
+  sessionWatchRoom,
+  userRoom,
+} from "@engunity/shared";
 import { announceActivity } from "./announceActivity";
 import { enqueueAnswer } from "./commands/askAi";
 import type { AppContext } from "./context";
@@ -52,7 +60,7 @@ export const announce = {
   messageNew(ctx: AppContext, message: ChatMessage): void {
     ctx.emitter.to(sessionRoom(message.sessionId)).emit("message:new", {
       sessionId: message.sessionId,
-      message: presentMessage(message),
+      message: presentRoomMessage(message),
     });
     // The sidebar of every member, whichever session they have open.
     announceActivity(ctx, message);
@@ -106,10 +114,25 @@ export const announce = {
     ctx.emitter.to(userRoom(userId)).emit("membership", notice);
   },
 
+  /**
+   * The first page of members and the count to the room; the whole list only to the
+   * sockets that joined with `presence: "full"` — a room of thousands filling up through
+   * a widget costs each socket a page per change, not the room.
+   */
   async membersUpdated(ctx: AppContext, sessionId: string): Promise<void> {
-    ctx.emitter
-      .to(sessionRoom(sessionId))
-      .emit("member:updated", { sessionId, members: await presentMembers(ctx, ctx.db, sessionId) });
+    const room = sessionRoom(sessionId);
+    const full = presenceFullRoom(sessionId);
+    const [page, memberCount] = await Promise.all([
+      presentMembers(ctx, ctx.db, sessionId, { offset: 0, limit: LIMITS.peoplePage }),
+      countMembers(ctx.db, sessionId),
+    ]);
+    ctx.emitter.to(room, full).emit("member:updated", { sessionId, members: page, memberCount });
+    if (memberCount <= page.length) {
+      ctx.emitter.to(full).emit("member:updated", { sessionId, members: page, memberCount });
+    } else {
+      const members = await presentMembers(ctx, ctx.db, sessionId);
+      ctx.emitter.to(full).emit("member:updated", { sessionId, members, memberCount });
+    }
   },
 };
 
@@ -117,9 +140,14 @@ export const announce = {
  * Members with their online flag, from the presence the gateway tracks, and the
  * "visitor" badge (key and page) on those who came in through a widget.
  */
-export async function presentMembers(ctx: AppContext, db: Db, sessionId: string) {
+export async function presentMembers(
+  ctx: AppContext,
+  db: Db,
+  sessionId: string,
+  page?: { offset: number; limit: number },
+) {
   const [members, online] = await Promise.all([
-    listMembers(db, sessionId),
+    listMembers(db, sessionId, page),
     ctx.onlineUserIds(sessionId),
   ]);
   const visitors = await visitorsByUser(

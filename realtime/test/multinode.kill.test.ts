@@ -60,7 +60,7 @@ describe("a realtime node killed with SIGKILL", () => {
     const carolA = await connectClient(nodeA.url, carol.token);
     const bobB = await connectClient(nodeB.url, bob.token);
     sockets.push(aliceA, carolA, bobB);
-    await emitAck(bobB, "session:join", { sessionId });
+    await emitAck(bobB, "session:join", { sessionId, presence: "full" });
     const everyone = once(bobB, "presence", (e) => e.users.length === 3, 10_000);
     await emitAck(aliceA, "session:join", { sessionId });
     await emitAck(carolA, "session:join", { sessionId });

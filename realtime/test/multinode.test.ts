@@ -60,7 +60,7 @@ describe("two realtime nodes with Redis", () => {
     const sessionId = await newSession("Across", [bob]);
     const a = await connect(alice, nodeA);
     const b = await connect(bob, nodeB);
-    await emitAck(a, "session:join", { sessionId });
+    await emitAck(a, "session:join", { sessionId, presence: "full" });
     const bobSeen = once(a, "presence", (e) => e.users.length === 2);
     const joined = await emitAck(b, "session:join", { sessionId });
     expect(ids(joined.presence)).toEqual(ids([alice.user, bob.user]));
@@ -126,7 +126,7 @@ describe("two realtime nodes with Redis", () => {
     const b = await connect(bob, nodeB);
     const c = await connect(carol, nodeB);
     const a = await connect(alice, nodeA);
-    await emitAck(a, "session:join", { sessionId });
+    await emitAck(a, "session:join", { sessionId, presence: "full" });
     await emitAck(b, "session:join", { sessionId });
     await emitAck(c, "session:join", { sessionId });
     const seenC = collect(c, "message:new");

@@ -49,37 +49,72 @@ describe.each<DbKind>(["sqlite", "postgres"])("message:send statements on %s", (
     return [...statements];
   }
 
-  it("a plain send: one membership read, no session re-read, no read-back of its rows", async () => {
+  const kindOf = (s: string) =>
+    /^Executing \([\w-]+\): (?:\/\*.*?\*\/ )?(\w+)/i.exec(s)?.[1]?.toUpperCase() ?? "?";
+  const writesOf = (sql: string[]) =>
+    sql.flatMap((s) =>
+      [...s.matchAll(/(INSERT INTO|UPDATE) [`"]?(\w+)/g)].map((m) => `${m[1]} ${m[2]}`),
+    );
+
+  it("a plain send: one membership read, then the INSERT and the session UPDATE, nothing read back", async () => {
     const sql = await count({ content: "hello", clientId: "cost-1", ai: false });
     if (process.env.PRINT_SQL) console.log(sql.map((s) => s.slice(0, 90)).join("\n"));
-    const reads = sql.filter((s) => /^Executing \([\w-]+\): SELECT/i.test(s));
-    const membershipReads = reads.filter((s) => /session_members/i.test(s));
-    const sessionReads = reads.filter((s) => /FROM [`"]?chat_sessions/i.test(s));
-    const messageReads = reads.filter((s) => /FROM [`"]?chat_messages/i.test(s));
-    expect({
-      membership: membershipReads.length,
-      session: sessionReads.length,
-      messages: messageReads.length,
-    }).toEqual({ membership: 1, session: 0, messages: 1 });
-    const writes = sql.filter((s) => /^Executing \([\w-]+\): (INSERT|UPDATE|DELETE)/i.test(s));
+    const reads = sql.filter((s) => kindOf(s) === "SELECT");
+    expect(reads).toHaveLength(1);
+    expect(reads[0]).toMatch(/session_members/i);
+    // No pre-check for the clientId (the INSERT meets the unique index), no re-read of
+    // the session or of the rows written.
+    expect(sql.some((s) => /FROM [`"]?chat_messages/i.test(s))).toBe(false);
+    expect(sql.some((s) => /yjs_updates/i.test(s))).toBe(false);
+    expect(writesOf(sql)).toEqual(["INSERT INTO chat_messages", "UPDATE chat_sessions"]);
     expect(
-      writes.map((s) => /(INSERT INTO|UPDATE) [`"]?(\w+)/.exec(s)?.slice(1).join(" ")),
-    ).toEqual(["INSERT INTO chat_messages", "UPDATE chat_sessions"]);
+      sql.filter((s) => /ON CONFLICT \(session_id, client_id\) DO NOTHING/i.test(s)),
+    ).toHaveLength(1);
+    // Postgres: one statement after the read (data-modifying CTEs); SQLite: a transaction.
+    expect(sql.map(kindOf)).toEqual(
+      kind === "postgres" ? ["SELECT", "WITH"] : ["SELECT", "BEGIN", "INSERT", "UPDATE", "COMMIT"],
+    );
   });
 
-  it("a send that asks the AI: the same one read, two INSERTs, one session UPDATE", async () => {
+  it("a send that asks the AI: the same one read, one INSERT of both rows, one session UPDATE", async () => {
     const sql = await count({ content: "@ai hi", clientId: "cost-ai", ai: true });
-    const reads = sql.filter((s) => /^Executing \([\w-]+\): SELECT/i.test(s));
-    expect(reads.filter((s) => /session_members/i.test(s))).toHaveLength(1);
-    expect(reads.filter((s) => /FROM [`"]?chat_messages/i.test(s))).toHaveLength(1);
-    const writes = sql.filter((s) => /^Executing \([\w-]+\): (INSERT|UPDATE|DELETE)/i.test(s));
-    expect(
-      writes.map((s) => /(INSERT INTO|UPDATE) [`"]?(\w+)/.exec(s)?.slice(1).join(" ")),
-    ).toEqual(["INSERT INTO chat_messages", "INSERT INTO chat_messages", "UPDATE chat_sessions"]);
+    expect(sql.filter((s) => kindOf(s) === "SELECT")).toHaveLength(1);
+    expect(sql.some((s) => /FROM [`"]?chat_messages/i.test(s))).toBe(false);
+    expect(writesOf(sql)).toEqual(
+      kind === "postgres"
+        ? ["INSERT INTO chat_messages", "INSERT INTO chat_messages", "UPDATE chat_sessions"]
+        : ["INSERT INTO chat_messages", "UPDATE chat_sessions"],
+    );
+    expect(sql).toHaveLength(kind === "postgres" ? 2 : 5);
   });
 
-  it("a retried send (same clientId) reads, writes nothing and announces nothing", async () => {
+  it("a retried send (same clientId) stores nothing and answers with the first copy", async () => {
+    const before = await node.ctx.db.models.ChatMessage.count({ where: { sessionId } });
+    const session = await node.ctx.db.models.ChatSession.findByPk(sessionId);
     const sql = await count({ content: "hello", clientId: "cost-1", ai: false });
-    expect(sql.filter((s) => /^Executing \([\w-]+\): (INSERT|UPDATE|DELETE)/i.test(s))).toEqual([]);
+    expect(await node.ctx.db.models.ChatMessage.count({ where: { sessionId } })).toBe(before);
+    const after = await node.ctx.db.models.ChatSession.findByPk(sessionId);
+    expect(after?.messageCount).toBe(session?.messageCount);
+    // The conflict is found by the INSERT; only then is the stored copy read.
+    expect(sql.filter((s) => /FROM [`"]?chat_messages/i.test(s))).toHaveLength(1);
+    if (kind === "sqlite") expect(sql.map(kindOf)).toContain("ROLLBACK");
+    else expect(sql.map(kindOf)).not.toContain("UPDATE");
+  });
+
+  it("the message acked is the one stored", async () => {
+    statements.length = 0;
+    const ack = await emitAck(socket, "message:send", {
+      sessionId,
+      content: "kept",
+      clientId: "cost-kept",
+      ai: false,
+    });
+    expect(ack.ok).toBe(true);
+    if (!ack.ok) return;
+    const row = await node.ctx.db.models.ChatMessage.findByPk(ack.message.id);
+    expect(row?.content).toBe("kept");
+    expect(row?.clientId).toBe("cost-kept");
+    expect(row?.createdAt.toISOString()).toBe(ack.message.createdAt);
+    expect(row?.metadata).toEqual({});
   });
 });

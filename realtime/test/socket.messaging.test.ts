@@ -220,7 +220,7 @@ describe.each<DbKind>(["sqlite", "postgres"])("socket gateway on %s", (kind) => 
   it("shares presence and typing, and turns typing off when the typist disconnects", async () => {
     const sessionId = await newSession("Presence", [[bob, "editor"]]);
     const a = await connect(alice);
-    await emitAck(a, "session:join", { sessionId });
+    await emitAck(a, "session:join", { sessionId, presence: "full" });
     const bobArrives = once(a, "presence", (e) => e.users.length === 2);
     const b = await connect(bob);
     const joined = await emitAck(b, "session:join", { sessionId });

@@ -1,15 +1,32 @@
 import { z } from "zod";
 import type { ErrorBody } from "./errors";
+import { LIMITS } from "./limits";
 import type { Document, Member, Message, MessageVersion, Role, Session, User } from "./objects";
 import { providerNameSchema } from "./objects";
 import { clientIdSchema, messageContentSchema, type ReadState } from "./rest";
+import type { RoomMessage } from "./roomMessage";
 
 /** Socket.IO payloads (PROTOCOL.md "Socket.IO"), validated on the server with zod. */
 
 const sessionIdSchema = z.uuid();
 
-export const joinPayloadSchema = z.object({ sessionId: sessionIdSchema });
-export const leavePayloadSchema = joinPayloadSchema;
+/**
+ * `presence`: how this socket hears who is here. `"changes"` (the default): the join ack
+ * holds a page of people and counts, then `presence:join` / `presence:leave` keep that
+ * page current — bounded bytes per socket however large the room. `"full"`: the whole
+ * list in the ack and in every `presence` and `member:updated` event (O(room) each).
+ */
+export const joinPayloadSchema = z.object({
+  sessionId: sessionIdSchema,
+  presence: z.enum(["full", "changes"]).optional(),
+});
+export const leavePayloadSchema = z.object({ sessionId: sessionIdSchema });
+/** `session:members` / `session:presence`: one more page of a room's people. */
+export const pagePayloadSchema = z.object({
+  sessionId: sessionIdSchema,
+  offset: z.number().int().min(0).max(1_000_000).default(0),
+  limit: z.number().int().min(1).max(LIMITS.peoplePageMax).default(LIMITS.peoplePage),
+});
 export const sendPayloadSchema = z.object({
   sessionId: sessionIdSchema,
   content: messageContentSchema,
@@ -42,7 +59,9 @@ export const editPayloadSchema = z.object({
 });
 export const versionsPayloadSchema = continuePayloadSchema;
 
-export type JoinPayload = z.infer<typeof joinPayloadSchema>;
+export type JoinPayload = z.input<typeof joinPayloadSchema>;
+export type LeavePayload = z.infer<typeof leavePayloadSchema>;
+export type PagePayload = z.input<typeof pagePayloadSchema>;
 export type SendPayload = z.infer<typeof sendPayloadSchema>;
 export type StopPayload = z.infer<typeof stopPayloadSchema>;
 export type ResumePayload = z.infer<typeof resumePayloadSchema>;
@@ -72,14 +91,46 @@ export type Ack<T> = (response: ({ ok: true } & T) | ErrorBody) => void;
 export interface JoinAck {
   session: Session;
   messages: Message[];
+  /** The first page of members (all of them when joined with `presence: "full"`). */
   members: Member[];
+  memberCount: number;
+  /** The first page of the people here (all of them with `presence: "full"`). */
   presence: User[];
+  presenceCount: number;
+  /** The presence page as of this seq; apply `presence:join`/`leave` with a higher one. */
+  presenceSeq: number;
   generations: GenerationSnapshot[];
+}
+
+/** `presence:join`: people who came into the shown page; `count` is everyone here. */
+export interface PresenceJoin {
+  sessionId: string;
+  seq: number;
+  count: number;
+  users: User[];
+}
+
+/** `presence:leave`: people no longer in the shown page (gone, or pushed past it). */
+export interface PresenceLeave {
+  sessionId: string;
+  seq: number;
+  count: number;
+  userIds: string[];
 }
 
 export interface ClientToServerEvents {
   "session:join": (payload: JoinPayload, ack: Ack<JoinAck>) => void;
-  "session:leave": (payload: JoinPayload, ack: Ack<object>) => void;
+  "session:leave": (payload: LeavePayload, ack: Ack<object>) => void;
+  /** More members, `offset` into the join ack's order (owner, editors, viewers). */
+  "session:members": (
+    payload: PagePayload,
+    ack: Ack<{ members: Member[]; memberCount: number }>,
+  ) => void;
+  /** More of the people here, `offset` into the order of the presence page. */
+  "session:presence": (
+    payload: PagePayload,
+    ack: Ack<{ users: User[]; presenceCount: number; presenceSeq: number }>,
+  ) => void;
   "message:send": (
     payload: SendPayload,
     ack: Ack<{ message: Message; assistantMessageId?: string }>,
@@ -103,7 +154,8 @@ export interface ClientToServerEvents {
 }
 
 export interface ServerToClientEvents {
-  "message:new": (payload: { sessionId: string; message: Message }) => void;
+  /** The new message without what the envelope says (see `RoomMessage`). */
+  "message:new": (payload: { sessionId: string; message: RoomMessage }) => void;
   /** A message revised (edited, or an answer regenerated / continued: it streams again). */
   "message:updated": (payload: { sessionId: string; message: Message }) => void;
   "ai:start": (payload: {
@@ -121,11 +173,19 @@ export interface ServerToClientEvents {
     text: string;
   }) => void;
   "ai:done": (payload: { sessionId: string; message: Message }) => void;
+  /** Only to sockets that joined with `presence: "full"`: everyone here. */
   presence: (payload: { sessionId: string; users: User[] }) => void;
+  "presence:join": (payload: PresenceJoin) => void;
+  "presence:leave": (payload: PresenceLeave) => void;
   typing: (payload: { sessionId: string; userId: string; typing: boolean }) => void;
   "session:updated": (payload: { session: Session }) => void;
   "session:deleted": (payload: { sessionId: string }) => void;
-  "member:updated": (payload: { sessionId: string; members: Member[] }) => void;
+  /** The first page of members and the count (every member with `presence: "full"`). */
+  "member:updated": (payload: {
+    sessionId: string;
+    members: Member[];
+    memberCount: number;
+  }) => void;
   /** On the personal channel only: see MembershipNotice. */
   membership: (payload: MembershipNotice) => void;
   /**

@@ -6,6 +6,7 @@ export * from "./health";
 export * from "./limits";
 export * from "./objects";
 export * from "./rest";
+export * from "./roomMessage";
 export * from "./rooms";
 export * from "./stream";
 export * from "./text";

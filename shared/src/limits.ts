@@ -14,6 +14,9 @@ export const LIMITS = {
   historyPageDefault: 50,
   historyPageMax: 200,
   joinHistory: 50,
+  /** Members and present people in a join ack, a presence page, a `session:members` page. */
+  peoplePage: 50,
+  peoplePageMax: 200,
   inviteMinutesDefault: 60 * 24 * 7,
   inviteMinutesMax: 60 * 24 * 30,
   inviteUsesMax: 10_000,

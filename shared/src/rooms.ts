@@ -22,6 +22,14 @@ export function yjsRoom(sessionId: string): string {
   return `session:${sessionId}`;
 }
 
+/**
+ * Socket.IO room (local to each node) of the sockets in a session room that joined with
+ * `presence: "full"`: they get the whole list, everyone else the page's changes.
+ */
+export function presenceFullRoom(sessionId: string): string {
+  return `presence-full:${sessionId}`;
+}
+
 /** The session id inside a Yjs or Socket.IO session room name, or null. */
 export function sessionIdOfRoom(room: string): string | null {
   return room.startsWith("session:") ? room.slice("session:".length) : null;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Message } from "@engunity/shared";
-import { yjsRoom } from "@engunity/shared";
+import { fromRoomMessage, yjsRoom } from "@engunity/shared";
 import { io } from "socket.io-client";
 import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
@@ -63,7 +63,7 @@ export class ChatClient {
       gaps.set(e.messageId, g.gaps);
       void this.viewer.resume(this.sessionId, e.messageId).catch(() => {});
     });
-    this.socket.on("message:new", (e) => this.merge(e.message));
+    this.socket.on("message:new", (e) => this.merge(fromRoomMessage(e.sessionId, e.message)));
     this.socket.on("ai:done", (e) => this.merge(e.message));
   }
 

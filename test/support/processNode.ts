@@ -42,7 +42,9 @@ export function spawnChild<T>(
   ready: (line: string) => T | undefined,
   timeoutMs = 60_000,
 ): Promise<ChildHandle & { ready: T }> {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+  // EXEC_ARGV: node flags that NODE_OPTIONS refuses (`--cpu-prof`, for profiles).
+  const flags = env.EXEC_ARGV?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...flags, "--import", "tsx", script], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"],

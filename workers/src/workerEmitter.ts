@@ -10,8 +10,12 @@ import type { Redis } from "ioredis";
 export function createRedisRoomEmitter(redis: Redis, prefix: string): RoomEmitter {
   const emitter = new Emitter<ServerToClientEvents>(redis, { key: redisKeys(prefix).socketIo });
   return {
-    to: (room) => ({
-      emit: (event, ...args) => emitter.to(room).emit(event, ...args),
+    to: (room, except) => ({
+      emit: (event, ...args) =>
+        emitter
+          .to(room)
+          .except(except ?? [])
+          .emit(event, ...args),
     }),
   };
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import jwt from "jsonwebtoken";
+import { secretKeyOf } from "./tokens";
 
 /**
  * Widget keys and widget tokens — a path of its own, apart from user access tokens.
@@ -72,7 +73,7 @@ export function signWidgetToken(
 /** A valid widget token's claims (HS256, unexpired, every claim present), else null. */
 export function verifyWidgetToken(secret: string, token: string): WidgetClaims | null {
   try {
-    const c = jwt.verify(token, secret, { algorithms: ["HS256"] });
+    const c = jwt.verify(token, secretKeyOf(secret), { algorithms: ["HS256"] });
     if (typeof c !== "object" || c === null) return null;
     if (c.typ !== "widget" || typeof c.sub !== "string" || typeof c.exp !== "number") return null;
     if (typeof c.sid !== "string" || typeof c.kid !== "string") return null;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { MessageMetadata, MessageRole, MessageStatus } from "@engunity/shared";
+import { QueryTypes } from "sequelize";
 import { isUniqueViolation } from "../dbErrors";
 import type { Db } from "../index";
 import type { ChatMessage } from "../models/ChatMessage";
@@ -39,20 +40,22 @@ export async function findReplay(
 export interface CreateOptions {
   /** The author of the messages with an `authorId`, attached to the returned rows. */
   author?: User | null;
-  /** The caller already looked for a replay of this `clientId` (skips the pre-check). */
-  replayChecked?: boolean;
 }
 
 /**
- * Stores messages in one transaction (a user message and the assistant placeholder that
- * answers it, say): the INSERTs and one UPDATE of the session's count and activity.
- * The rows written are returned as written, never read back; the first one links to
- * the second (`metadata.assistantMessageId`), so a replay finds both.
+ * Stores messages of one session at once (a user message and the assistant placeholder
+ * that answers it, say) and counts them into the session's count and activity. The rows
+ * come back as written, never read back; the first links to the second
+ * (`metadata.assistantMessageId`), so a replay finds both.
  *
- * Idempotent on the first message's `clientId`: when that key was stored before, nothing
- * is written and the earlier rows come back with `created: false` — a retried send after
- * a lost ack stores one message, never two. Two racing sends meet on the unique
- * `(session_id, client_id)` index; the loser returns the winner's rows.
+ * Idempotent on the first message's `clientId` without a pre-check: the INSERT meets the
+ * unique `(session_id, client_id)` index (`ON CONFLICT DO NOTHING RETURNING id`), and when
+ * the key was stored before nothing is written and the earlier rows come back with
+ * `created: false` — a retried or racing send stores one message, never two.
+ *
+ * Postgres: one statement (data-modifying CTEs: the INSERT, the placeholder only when the
+ * first row went in, the session UPDATE only then). SQLite: BEGIN, one multi-row INSERT
+ * … RETURNING, the UPDATE, COMMIT — rolled back when the first row was a duplicate.
  */
 export async function createMessages(
   db: Db,
@@ -60,56 +63,143 @@ export async function createMessages(
   options: CreateOptions = {},
 ): Promise<{ messages: ChatMessage[]; created: boolean }> {
   const first = inputs[0];
-  if (first.clientId && !options.replayChecked) {
-    const existing = await findReplay(db, first.sessionId, first.clientId);
-    if (existing) return { messages: existing, created: false };
+  if (inputs.some((m) => m.sessionId !== first.sessionId)) {
+    throw new Error("createMessages stores messages of one session at a time");
   }
   const ids = inputs.map(() => randomUUID());
   const now = new Date();
+  const values = inputs.map((input, i) => ({
+    id: ids[i] as string,
+    sessionId: input.sessionId,
+    authorId: input.authorId,
+    role: input.role,
+    content: input.content,
+    status: input.status ?? ("complete" as const),
+    clientId: input.clientId ?? null,
+    metadata:
+      i === 0 && ids.length > 1
+        ? { ...(input.metadata ?? {}), assistantMessageId: ids[1] }
+        : (input.metadata ?? {}),
+    createdAt: now,
+    updatedAt: now,
+  }));
+  let inserted: boolean;
   try {
-    const messages = await db.transaction(async (transaction) => {
-      const rows: ChatMessage[] = [];
-      for (const [i, input] of inputs.entries()) {
-        const metadata =
-          i === 0 && ids.length > 1
-            ? { ...(input.metadata ?? {}), assistantMessageId: ids[1] }
-            : (input.metadata ?? {});
-        const row = await db.models.ChatMessage.create(
-          {
-            id: ids[i],
-            sessionId: input.sessionId,
-            authorId: input.authorId,
-            role: input.role,
-            content: input.content,
-            status: input.status ?? "complete",
-            clientId: input.clientId ?? null,
-            metadata,
-            createdAt: now,
-          },
-          { transaction },
-        );
-        row.author =
-          input.authorId && options.author?.id === input.authorId ? options.author : null;
-        rows.push(row);
-      }
-      const bySession = new Map<string, number>();
-      for (const input of inputs) {
-        bySession.set(input.sessionId, (bySession.get(input.sessionId) ?? 0) + 1);
-      }
-      for (const [sessionId, n] of bySession) {
-        await db.models.ChatSession.update(
-          { messageCount: db.sequelize.literal(`message_count + ${n}`), activityAt: now },
-          { where: { id: sessionId }, transaction },
-        );
-      }
-      return rows;
-    });
-    return { messages, created: true };
+    inserted = await insertCounted(db, values, now);
   } catch (err) {
-    if (isUniqueViolation(err) && first.clientId) {
-      const again = await findReplay(db, first.sessionId, first.clientId);
-      if (again) return { messages: again, created: false };
-    }
-    throw err;
+    // A unique violation other than the one ON CONFLICT absorbs (an id clash) is real.
+    if (!(isUniqueViolation(err) && first.clientId)) throw err;
+    inserted = false;
   }
+  if (!inserted) {
+    const again = first.clientId ? await findReplay(db, first.sessionId, first.clientId) : null;
+    if (again) return { messages: again, created: false };
+    throw new Error("message not stored and no earlier copy found");
+  }
+  const messages = values.map((v) => {
+    const row = db.models.ChatMessage.build(
+      {
+        ...v,
+        aiProvider: null,
+        aiModel: null,
+        askerId: null,
+        promptTokens: null,
+        completionTokens: null,
+        ttftMs: null,
+        durationMs: null,
+      },
+      { isNewRecord: false, raw: true },
+    );
+    row.author = v.authorId && options.author?.id === v.authorId ? options.author : null;
+    return row;
+  });
+  return { messages, created: true };
+}
+
+type MessageValues = Pick<
+  ChatMessage,
+  | "id"
+  | "sessionId"
+  | "authorId"
+  | "role"
+  | "content"
+  | "status"
+  | "clientId"
+  | "metadata"
+  | "createdAt"
+  | "updatedAt"
+>;
+
+/** The columns written, in order, and each value as an SQL literal of the dialect. */
+function literals(db: Db, v: MessageValues): { columns: string[]; values: string[] } {
+  const qg = db.sequelize.getQueryInterface().queryGenerator as unknown as {
+    escape(value: unknown, field?: unknown): string;
+    quoteIdentifier(name: string): string;
+  };
+  const attributes = db.models.ChatMessage.getAttributes();
+  const columns: string[] = [];
+  const values: string[] = [];
+  for (const [key, value] of Object.entries(v)) {
+    const attribute = attributes[key as keyof typeof attributes];
+    if (!attribute) continue;
+    columns.push(qg.quoteIdentifier(attribute.field ?? key));
+    values.push(qg.escape(value, attribute));
+  }
+  return { columns, values };
+}
+
+/** True when the rows went in; false when the first row's `clientId` was stored before. */
+async function insertCounted(db: Db, rows: MessageValues[], now: Date): Promise<boolean> {
+  const [head] = rows;
+  if (!head) return false;
+  const qg = db.sequelize.getQueryInterface().queryGenerator as unknown as {
+    escape(value: unknown, field?: unknown): string;
+  };
+  const sessionAttrs = db.models.ChatSession.getAttributes();
+  const at = qg.escape(now, sessionAttrs.activityAt);
+  const sid = qg.escape(head.sessionId);
+  const tuples = rows.map((r) => literals(db, r));
+  const columns = tuples[0]!.columns.join(", ");
+  const updateSession = (n: number) =>
+    `UPDATE chat_sessions SET message_count = message_count + ${n}, activity_at = ${at}, updated_at = ${at} WHERE id = ${sid}`;
+  if (db.dialect === "postgres") {
+    const rest = tuples.slice(1);
+    const sql = [
+      `WITH q AS (INSERT INTO chat_messages (${columns}) VALUES (${tuples[0]!.values.join(", ")})`,
+      ` ON CONFLICT (session_id, client_id) DO NOTHING RETURNING id)`,
+      // One INSERT … SELECT per further row: its literals take the columns' types
+      // (a VALUES list in a subquery would make them text).
+      ...rest.map(
+        (t, k) =>
+          `, a${k} AS (INSERT INTO chat_messages (${columns}) SELECT ${t.values.join(", ")} WHERE EXISTS (SELECT 1 FROM q) RETURNING id)`,
+      ),
+      `, u AS (${updateSession(rows.length)} AND EXISTS (SELECT 1 FROM q) RETURNING id)`,
+      ` SELECT id FROM q`,
+    ].join("");
+    const result = (await db.sequelize.query(sql, { type: QueryTypes.SELECT })) as unknown[];
+    return result.length === 1;
+  }
+  const duplicate = new Error("duplicate clientId");
+  return db
+    .transaction(async (transaction) => {
+      // The comment makes Sequelize run it for its rows (`all`): a statement starting
+      // with "insert into" runs without them on SQLite, and RETURNING would be lost.
+      const sql = `/* send */ INSERT INTO chat_messages (${columns}) VALUES ${tuples
+        .map((t) => `(${t.values.join(", ")})`)
+        .join(", ")} ON CONFLICT (session_id, client_id) DO NOTHING RETURNING id`;
+      const result = (await db.sequelize.query(sql, {
+        type: QueryTypes.SELECT,
+        transaction,
+      })) as { id: string }[];
+      if (!result.some((r) => r.id === head.id)) {
+        // The first row was a duplicate: whatever else went in goes back out.
+        throw duplicate;
+      }
+      await db.sequelize.query(updateSession(rows.length), { transaction });
+      return true;
+    })
+    .catch((err: unknown) => {
+      if (err === duplicate) return false;
+      throw err;
+    });
 }

@@ -1,4 +1,4 @@
-import type { Role, SessionSettings } from "@engunity/shared";
+import type { SessionSettings } from "@engunity/shared";
 import type { Db } from "../index";
 import type { ChatSession } from "../models/ChatSession";
 
@@ -63,14 +63,30 @@ export async function deleteSession(db: Db, sessionId: string): Promise<void> {
 }
 
 /** Members of a session, owner first, then by join time. */
-export async function listMembers(db: Db, sessionId: string) {
-  const members = await db.models.SessionMember.findAll({
+/**
+ * A session's members, owner first, then editors, then viewers, each oldest first; with
+ * `page`, only that slice (the order is the database's, so pages never overlap).
+ */
+export async function listMembers(
+  db: Db,
+  sessionId: string,
+  page?: { offset: number; limit: number },
+) {
+  return db.models.SessionMember.findAll({
     where: { sessionId },
     include: [{ association: "user" }],
-    order: [["createdAt", "ASC"]],
+    order: [
+      [
+        db.sequelize.literal(
+          `CASE "SessionMember"."role" WHEN 'owner' THEN 0 WHEN 'editor' THEN 1 ELSE 2 END`,
+        ),
+        "ASC",
+      ],
+      ["createdAt", "ASC"],
+      ["userId", "ASC"],
+    ],
+    ...(page ? { offset: page.offset, limit: page.limit } : {}),
   });
-  const rank: Record<Role, number> = { owner: 0, editor: 1, viewer: 2 };
-  return members.sort((a, b) => rank[a.role] - rank[b.role]);
 }
 
 export async function countMembers(db: Db, sessionId: string): Promise<number> {

@@ -4,6 +4,7 @@ import type {
   Message,
   MessageVersion as MessageVersionWire,
   Role,
+  RoomMessage,
   SelfUser,
   Session,
   SessionSettings,
@@ -84,6 +85,22 @@ export function presentMessage(message: ChatMessage): Message {
     createdAt: message.createdAt.toISOString(),
     metadata: message.metadata ?? {},
   };
+  if (message.author) out.author = presentUser(message.author);
+  if (message.clientId) out.clientId = message.clientId;
+  return out;
+}
+
+/** `message:new`'s form: no repeated session id, no empty metadata (`RoomMessage`). */
+export function presentRoomMessage(message: ChatMessage): RoomMessage {
+  const out: RoomMessage = {
+    id: message.id,
+    role: message.role,
+    content: message.content,
+    status: message.status,
+    createdAt: message.createdAt.toISOString(),
+  };
+  const metadata = message.metadata;
+  if (metadata && Object.keys(metadata).length) out.metadata = metadata;
   if (message.author) out.author = presentUser(message.author);
   if (message.clientId) out.clientId = message.clientId;
   return out;

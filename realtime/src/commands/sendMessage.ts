@@ -41,9 +41,9 @@ export interface SendResult {
 
 /**
  * Sends a member's message, in one direction: rate limit → authorize once (membership,
- * session and author in one read) → a retried `clientId` answers from what was stored
- * (never refused by admission) → AI admission → one transaction → the events to
- * publish. Writes only; REST and sockets both come through here and publish the events.
+ * session and author in one read) → AI admission → one INSERT that meets the
+ * `(session_id, client_id)` index (a retried `clientId` answers from what was stored,
+ * and is never refused by admission) → the events to publish. Writes only; REST and sockets both come through here and publish the events.
  */
 export async function sendMessage(ctx: AppContext, input: SendInput): Promise<SendResult> {
   await ctx.limiters.messages.consume(input.userId);
@@ -57,14 +57,21 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
     ...(input.usageKeys?.length ? { usageKeys: input.usageKeys } : {}),
   };
 
-  if (input.clientId && input.sessionId) {
-    const replay = await findReplay(ctx.db, session.id, input.clientId);
-    if (replay) return replayed(session, member.role, replay, pref);
-  }
   const withAi = await asksAi(ctx, session, input.content, input.ai);
   if (withAi) {
-    await admitAi(ctx, input.userId, member.role);
-    await input.beforeAi?.();
+    try {
+      await admitAi(ctx, input.userId, member.role);
+      await input.beforeAi?.();
+    } catch (err) {
+      // A retry of a send stored before is answered from what was stored, never refused
+      // by admission; only a refused send pays for this read.
+      const replay =
+        input.clientId && input.sessionId
+          ? await findReplay(ctx.db, session.id, input.clientId)
+          : null;
+      if (replay) return replayed(session, member.role, replay, pref);
+      throw err;
+    }
   }
   // The placeholder is stored in the same transaction as the question, linked to it.
   const { messages, created } = await createMessages(
@@ -89,7 +96,7 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
           ]
         : []),
     ],
-    { author: user, replayChecked: true },
+    { author: user },
   );
   if (!created) return replayed(session, member.role, messages, pref);
   const [message, assistantMessage] = messages as [ChatMessage, ChatMessage?];

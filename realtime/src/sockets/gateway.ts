@@ -1,6 +1,12 @@
 import type { Server as HttpServer } from "node:http";
 import { revocationCovers, settlesWithin } from "@engunity/core";
-import { sessionIdOfRoom, sessionWatchRoom, userRoom, widgetKeyRoom } from "@engunity/shared";
+import {
+  presenceFullRoom,
+  sessionIdOfRoom,
+  sessionWatchRoom,
+  userRoom,
+  widgetKeyRoom,
+} from "@engunity/shared";
 import type { AppContext } from "../context";
 import { createUserDirectory } from "../presence/userDirectory";
 import { filterVisitorSocket } from "../widget/visitorView";
@@ -32,7 +38,14 @@ export function attachGateway(
   const { metrics } = ctx;
   const { io, presence, emitter, redisClients } = rooms;
   io.attach(httpServer);
-  const gw: Gateway = { ctx, io, emitter, presence, users: createUserDirectory(ctx.db) };
+  const gw: Gateway = {
+    ctx,
+    io,
+    emitter,
+    presence,
+    users: createUserDirectory(ctx.db),
+    presenceView: (sessionId, self) => broadcasts.view(sessionId, self),
+  };
 
   // Presence follows room membership wherever it changes: a join here, a leave, a
   // disconnect, or an eviction sent from another node through the adapter.
@@ -55,9 +68,12 @@ export function attachGateway(
     if (!sessionId || !userId) return;
     presence.remove(sessionId, userId);
     const socket = nsp.sockets.get(id);
-    if (socket) setTyping(gw, socket, sessionId, false);
+    if (socket) {
+      setTyping(gw, socket, sessionId, false);
+      void socket.leave(presenceFullRoom(sessionId));
+    }
   });
-  const stopBroadcasts = startPresenceBroadcasts(gw);
+  const broadcasts = startPresenceBroadcasts(gw);
   // A sign-out anywhere cuts this node's sockets of that login (or of the whole user).
   const stopRevocations = ctx.revocation.onRevoke((event) => {
     const ids = [...(nsp.adapter.rooms.get(userRoom(event.userId)) ?? [])];
@@ -71,15 +87,22 @@ export function attachGateway(
 
   const knownEvents = new Set<string>(socketHandlers.map((h) => h.event));
   io.use(handshakeAuth(ctx));
+  // Shared by every socket (no closures per connection: heap per idle socket).
+  const countIn = (event: string) => {
+    metrics.socketEventsIn.inc({ event: knownEvents.has(event) ? event : "unknown" });
+  };
+  // After the room leaves: Socket.IO leaves every room before "disconnect".
+  function onDisconnect(this: { id: string }) {
+    socketUsers.delete(this.id);
+    metrics.socketConnections.dec();
+  }
   io.on("connection", (socket) => {
     const { userId } = socket.data;
     // A visitor receives only what the contract lets a visitor see (widget/visitorView.ts).
     if (socket.data.widgetKeyId) filterVisitorSocket(socket);
     socketUsers.set(socket.id, userId);
     metrics.socketConnections.inc();
-    socket.onAny((event: string) => {
-      metrics.socketEventsIn.inc({ event: knownEvents.has(event) ? event : "unknown" });
-    });
+    socket.onAny(countIn);
     void socket.join(userRoom(userId));
     // One read per connection, none per message: the watch rooms of its memberships.
     void ctx.db.models.SessionMember.findAll({ where: { userId }, attributes: ["sessionId"] })
@@ -88,11 +111,7 @@ export function attachGateway(
     if (socket.data.widgetKeyId) void socket.join(widgetKeyRoom(socket.data.widgetKeyId));
     disconnectAtExpiry(socket);
     for (const handler of socketHandlers) handler.register(gw, socket);
-    // After the room leaves above: Socket.IO leaves every room before "disconnect".
-    socket.on("disconnect", () => {
-      socketUsers.delete(socket.id);
-      metrics.socketConnections.dec();
-    });
+    socket.on("disconnect", onDisconnect);
   });
 
   let closing: Promise<void> | undefined;
@@ -100,7 +119,7 @@ export function attachGateway(
     io,
     close() {
       closing ??= (async () => {
-        stopBroadcasts();
+        broadcasts.stop();
         stopRevocations();
         // Not io.close(): that would also close the HTTP server, which the node owns.
         // Closing the transports rather than disconnecting the sockets: a client sees

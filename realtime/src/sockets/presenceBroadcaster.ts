@@ -1,37 +1,124 @@
-import { sessionRoom } from "@engunity/shared";
+import { LIMITS, presenceFullRoom, sessionRoom } from "@engunity/shared";
 import type { Gateway } from "./types";
 
-/** Changes within this window go out as one `presence` event (a room filling up, say). */
+/** Changes within this window go out as one event per kind (a room filling up, say). */
 const COALESCE_MS = 25;
 /**
- * Extra wait per local socket in the room, up to five seconds: a full presence list is
- * O(room) bytes sent to O(room) sockets, so a room of 1,000 filling up would otherwise
- * cost gigabytes of writes (and of client-side parsing). Small rooms stay snappy
- * (10 sockets: 75 ms); presence in a crowd is soft state and may lag a few seconds.
+ * Extra wait per local socket in the room, up to one second: each event is bounded (a
+ * page of people at most), so this only caps how many of them a crowd's join storm
+ * sends each socket; presence in a crowd is soft state and may lag a second.
  */
-const COALESCE_MS_PER_SOCKET = 5;
-const COALESCE_MAX_MS = 5000;
+const COALESCE_MS_PER_SOCKET = 1;
+const COALESCE_MAX_MS = 1000;
 
 /**
- * Sends `presence` to this node's sockets in a room whenever the store says it may
- * have changed. Every node hears every change and reads the store after it, so the
- * last event each client gets shows the room as it is — unlike one node broadcasting
- * everywhere, where an older read could arrive last. Returns a stop function.
+ * What this node last told its sockets in one room: everyone here in a stable order
+ * (kept where they were, newcomers at the end) — the first `LIMITS.peoplePage` of them
+ * are the page clients show — and the seq of the last change sent.
  */
-export function startPresenceBroadcasts(gw: Gateway): () => void {
+export interface PresenceView {
+  ids: string[];
+  seq: number;
+}
+
+interface RoomState extends PresenceView {
+  /**
+   * Joiners shown to themselves in their ack's page before a broadcast said they are
+   * here: the next diff leaves them out again where the page turns out not to hold them.
+   */
+  extras: Set<string>;
+}
+
+export interface PresenceBroadcasts {
+  /**
+   * The room's view as this node's sockets know it (read from the store the first time);
+   * with `self`, as a joiner should see it: with themselves in, when missing.
+   */
+  view(sessionId: string, self?: string): Promise<PresenceView>;
+  stop(): void;
+}
+
+/**
+ * Sends presence to this node's sockets in a room whenever the store says it may have
+ * changed: every node hears every change, reads the store after it and diffs against
+ * what it last sent, so the events each client gets end at the room as it is.
+ *
+ * Sockets get `presence:leave` / `presence:join` for the page's changes and the new
+ * count — one serialisation per room and event, bytes bounded by the page however
+ * large the room. Sockets that joined with `presence: "full"` get the whole list
+ * (`presence`) instead, as before. Returns the views (for join acks) and a stop function.
+ */
+export function startPresenceBroadcasts(gw: Gateway): PresenceBroadcasts {
+  const views = new Map<string, RoomState>();
   const pending = new Map<string, NodeJS.Timeout>();
   const running = new Set<string>();
   const again = new Set<string>();
+  const rooms = { has: (room: string) => gw.io.of("/").adapter.rooms.has(room) };
+  const localSize = (room: string) => gw.io.of("/").adapter.rooms.get(room)?.size ?? 0;
   let stopped = false;
 
   const run = async (sessionId: string) => {
     running.add(sessionId);
     try {
       const room = sessionRoom(sessionId);
-      if (!gw.io.of("/").adapter.rooms.has(room)) return;
-      const users = await gw.users.users(await gw.presence.userIds(sessionId));
-      gw.ctx.metrics.socketEventsOut.inc({ event: "presence" });
-      gw.io.local.to(room).emit("presence", { sessionId, users });
+      if (!rooms.has(room)) {
+        views.delete(sessionId);
+        return;
+      }
+      const now = await gw.presence.userIds(sessionId);
+      if (!rooms.has(room)) {
+        views.delete(sessionId);
+        return;
+      }
+      const full = presenceFullRoom(sessionId);
+      // Names first (the page as it would be now, and everyone for full-list sockets);
+      // then the diff in one synchronous step against the view as it is by then.
+      const tentative = order(views.get(sessionId)?.ids ?? [], now);
+      const wantFull = rooms.has(full);
+      const asked = wantFull ? tentative : tentative.slice(0, LIMITS.peoplePage);
+      const named = new Map((await gw.users.users(asked)).map((u) => [u.id, u]));
+      const askedSet = new Set(asked);
+      const prev: RoomState = views.get(sessionId) ?? { ids: [], seq: 0, extras: new Set() };
+      const ids = order(prev.ids, now);
+      const oldPage = prev.ids.slice(0, LIMITS.peoplePage);
+      const newPage = ids.slice(0, LIMITS.peoplePage);
+      const oldSet = new Set(oldPage);
+      const newSet = new Set(newPage);
+      const left = [...new Set([...oldPage, ...prev.extras])].filter((id) => !newSet.has(id));
+      const joined = newPage.filter((id) => !oldSet.has(id));
+      if (
+        joined.some((id) => !askedSet.has(id)) ||
+        (wantFull && ids.some((id) => !askedSet.has(id)))
+      ) {
+        // A join's read set the view meanwhile: diff again from it.
+        again.add(sessionId);
+        return;
+      }
+      const count = ids.length;
+      const view: RoomState = { ids, seq: prev.seq, extras: new Set() };
+      views.set(sessionId, view);
+      const diffs = gw.io.local.to(room).except(full);
+      if (left.length || (!joined.length && count < prev.ids.length)) {
+        view.seq += 1;
+        gw.ctx.metrics.socketEventsOut.inc({ event: "presence:leave" });
+        diffs.emit("presence:leave", { sessionId, seq: view.seq, count, userIds: left });
+      }
+      if (joined.length || (!left.length && count > prev.ids.length)) {
+        view.seq += 1;
+        gw.ctx.metrics.socketEventsOut.inc({ event: "presence:join" });
+        const users = joined.flatMap((id) => named.get(id) ?? []);
+        diffs.emit("presence:join", { sessionId, seq: view.seq, count, users });
+      }
+      const setChanged =
+        count !== prev.ids.length ||
+        left.length > 0 ||
+        joined.length > 0 ||
+        ids.some((id, k) => prev.ids[k] !== id);
+      if (wantFull && setChanged) {
+        gw.ctx.metrics.socketEventsOut.inc({ event: "presence" });
+        const users = ids.flatMap((id) => named.get(id) ?? []);
+        gw.io.local.to(full).emit("presence", { sessionId, users });
+      }
     } catch (err) {
       gw.ctx.logger.warn({ err, sessionId }, "presence broadcast failed");
     } finally {
@@ -47,7 +134,7 @@ export function startPresenceBroadcasts(gw: Gateway): () => void {
       return;
     }
     if (pending.has(sessionId)) return;
-    const local = gw.io.of("/").adapter.rooms.get(sessionRoom(sessionId))?.size ?? 0;
+    const local = localSize(sessionRoom(sessionId));
     const delay = Math.min(COALESCE_MAX_MS, COALESCE_MS + local * COALESCE_MS_PER_SOCKET);
     const timer = setTimeout(() => {
       pending.delete(sessionId);
@@ -57,9 +144,33 @@ export function startPresenceBroadcasts(gw: Gateway): () => void {
   };
 
   gw.presence.onChange(schedule);
-  return () => {
-    stopped = true;
-    for (const timer of pending.values()) clearTimeout(timer);
-    pending.clear();
+  return {
+    async view(sessionId, self) {
+      if (!views.has(sessionId)) {
+        const ids = await gw.presence.userIds(sessionId);
+        if (!views.has(sessionId)) views.set(sessionId, { ids, seq: 0, extras: new Set() });
+      }
+      const view = views.get(sessionId)!;
+      const ids = [...view.ids];
+      if (self && !ids.includes(self)) {
+        if (ids.length < LIMITS.peoplePage) view.extras.add(self);
+        ids.push(self);
+      }
+      return { ids, seq: view.seq };
+    },
+    stop() {
+      stopped = true;
+      for (const timer of pending.values()) clearTimeout(timer);
+      pending.clear();
+    },
   };
+}
+
+/** `prev`'s order kept for those still here, newcomers (in `now`'s order) at the end. */
+function order(prev: string[], now: string[]): string[] {
+  const here = new Set(now);
+  const ids = prev.filter((id) => here.has(id));
+  const kept = new Set(ids);
+  for (const id of now) if (!kept.has(id)) ids.push(id);
+  return ids;
 }

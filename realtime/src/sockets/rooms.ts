@@ -92,10 +92,10 @@ export function createSocketRooms(deps: {
       : createMemoryPresence();
 
   const emitter: RoomEmitter = {
-    to: (room) => ({
+    to: (room, except) => ({
       emit: (event, ...args) => {
         metrics.socketEventsOut.inc({ event });
-        return io.to(room).emit(event, ...args);
+        return (except ? io.to(room).except(except) : io.to(room)).emit(event, ...args);
       },
     }),
   };

@@ -4,6 +4,7 @@ import type { Server, Socket } from "socket.io";
 import type { AppContext } from "../context";
 import type { PresenceStore } from "../presence/presenceStore";
 import type { UserDirectory } from "../presence/userDirectory";
+import type { PresenceView } from "./presenceBroadcaster";
 
 /** What the handshake stores on every socket. */
 export interface SocketData {
@@ -42,6 +43,8 @@ export interface Gateway {
   emitter: RoomEmitter;
   presence: PresenceStore;
   users: UserDirectory;
+  /** Who this node's sockets were last told is in a room (the join ack's snapshot). */
+  presenceView(sessionId: string, self?: string): Promise<PresenceView>;
 }
 
 /** One client event's handler: adding an event is one entry in `handlers/index.ts`. */

@@ -1,6 +1,7 @@
 import type { Session, User } from "@engunity/shared";
 import { can } from "@engunity/shared/abilities";
-import { type ComponentProps, For, Show } from "solid-js";
+import { type ComponentProps, createSignal, For, Show } from "solid-js";
+import { errorText } from "../lib/api";
 import type { Collab, Peer } from "../lib/collab";
 import { displayName } from "../lib/format";
 import { Avatar } from "./Avatar";
@@ -9,12 +10,17 @@ import { OpenNavButton } from "./OpenNavButton";
 import { SessionMenu } from "./SessionMenu";
 import { SessionSearch } from "./SessionSearch";
 import { TitleField } from "./TitleField";
+import { toast } from "./Toast";
 
 /** The chat page's header: title, who is online, search, share and the session's menu. */
 export function ChatHeader(props: {
   sessionId: string;
   session: Session | null;
+  /** The live page of people here, and how many are here in all. */
   presence: User[];
+  presenceCount: number;
+  /** More of the people here from `offset` (a snapshot past the live page). */
+  onMorePeople: (offset: number) => Promise<User[]>;
   collab: Collab | null;
   peers: Peer[];
   onRename: (title: string) => void;
@@ -28,6 +34,16 @@ export function ChatHeader(props: {
 }) {
   const role = () => props.session?.role;
   const canWrite = () => can(role(), "write");
+  const [morePeople, setMorePeople] = createSignal<User[]>([]);
+  const people = () => {
+    const live = new Set(props.presence.map((u) => u.id));
+    return [...props.presence, ...morePeople().filter((u) => !live.has(u.id))];
+  };
+  const loadMore = () =>
+    void props
+      .onMorePeople(people().length)
+      .then((users) => setMorePeople((list) => [...list, ...users]))
+      .catch((e: unknown) => toast(errorText(e)));
   return (
     <header class="chat-head">
       <OpenNavButton />
@@ -49,14 +65,32 @@ export function ChatHeader(props: {
           )}
         </Show>
       </div>
-      <ul class="presence" data-testid="presence" aria-label="Online now">
-        <For each={props.presence}>
+      <ul
+        class="presence"
+        data-testid="presence"
+        data-count={props.presenceCount}
+        aria-label={`Online now: ${props.presenceCount}`}
+      >
+        <For each={people()}>
           {(u) => (
             <li data-testid="presence-user" data-user-id={u.id}>
               <Avatar id={u.id} name={displayName(u)} small />
             </li>
           )}
         </For>
+        <Show when={props.presenceCount > people().length}>
+          <li>
+            <button
+              class="btn btn-sm presence-more"
+              type="button"
+              data-testid="presence-more"
+              title="Show more of the people here"
+              onClick={loadMore}
+            >
+              +{props.presenceCount - people().length}
+            </button>
+          </li>
+        </Show>
       </ul>
       <div class="head-actions">
         <SessionSearch sessionId={props.sessionId} onOpen={props.onJump} />

@@ -9,6 +9,7 @@ import type {
   User,
 } from "@engunity/shared";
 import { LIMITS } from "@engunity/shared/limits";
+import { fromRoomMessage } from "@engunity/shared/roomMessage";
 import { applyDelta, applyDeltas, type StreamDelta } from "@engunity/shared/stream";
 import { batch, createEffect, on, onCleanup } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
@@ -30,8 +31,13 @@ export interface Stream {
 export interface ChatState {
   session: Session | null;
   messages: Message[];
+  /** A page of members (the first from the join, more through `loadMoreMembers`). */
   members: Member[];
+  memberCount: number;
+  /** A page of the people here, kept live by `presence:join` / `presence:leave`. */
   presence: User[];
+  /** Everyone here, however many the page shows. */
+  presenceCount: number;
   /** userId → typing */
   typing: Record<string, boolean>;
   streams: Record<string, Stream>;
@@ -52,6 +58,10 @@ export interface ChatState {
 
 const TYPING_TTL_MS = 6_000;
 
+type PresenceChange =
+  | { kind: "join"; e: Parameters<ServerToClientEvents["presence:join"]>[0] }
+  | { kind: "leave"; e: Parameters<ServerToClientEvents["presence:leave"]>[0] };
+
 /**
  * The live state of one open session: history from REST for the first paint, then
  * `session:join` on every (re)connect for the authoritative snapshot, and the room's
@@ -68,7 +78,9 @@ export function createChatRoom(
     session: null,
     messages: [],
     members: [],
+    memberCount: 0,
     presence: [],
+    presenceCount: 0,
     typing: {},
     streams: {},
     loading: true,
@@ -149,9 +161,35 @@ export function createChatRoom(
     }
   }
 
+  // Presence changes are applied in seq order on top of the join ack's page; those that
+  // arrive before the ack are held until it (it may or may not include them).
+  let presenceSeq = -1;
+  let heldPresence: PresenceChange[] = [];
+  function applyPresence(change: PresenceChange): void {
+    if (presenceSeq < 0) {
+      heldPresence.push(change);
+      return;
+    }
+    if (change.e.seq <= presenceSeq) return;
+    presenceSeq = change.e.seq;
+    batch(() => {
+      setState("presenceCount", change.e.count);
+      if (change.kind === "join") {
+        const known = new Set(state.presence.map((u) => u.id));
+        const fresh = change.e.users.filter((u) => !known.has(u.id));
+        if (fresh.length) setState("presence", (list) => [...list, ...fresh]);
+      } else if (change.e.userIds.length) {
+        const gone = new Set(change.e.userIds);
+        setState("presence", (list) => list.filter((u) => !gone.has(u.id)));
+      }
+    });
+  }
+
   async function join(): Promise<void> {
     try {
-      const res = await request("session:join", { sessionId });
+      presenceSeq = -1;
+      heldPresence = [];
+      const res = await request("session:join", { sessionId, presence: "changes" });
       if ("error" in res) {
         if (res.error.code === "not_found") setState({ error: res.error.message });
         return;
@@ -160,10 +198,14 @@ export function createChatRoom(
         setState({
           session: res.session,
           members: res.members,
+          memberCount: res.memberCount ?? res.members.length,
           presence: res.presence,
+          presenceCount: res.presenceCount ?? res.presence.length,
           loading: false,
           joined: true,
         });
+        presenceSeq = res.presenceSeq ?? 0;
+        for (const change of heldPresence.splice(0)) applyPresence(change);
         // A window of older history stays one: the newest messages join it when
         // the window is paged forward to them.
         if (!state.hasNewer) applySnapshot(res.messages, res.generations);
@@ -219,8 +261,9 @@ export function createChatRoom(
   }
 
   const handlers: Partial<{ [E in keyof ServerToClientEvents]: ServerToClientEvents[E] }> = {
-    "message:new": ({ sessionId: sid, message }) => {
+    "message:new": ({ sessionId: sid, message: lean }) => {
       if (sid !== sessionId) return;
+      const message = fromRoomMessage(sid, lean);
       if (state.hasNewer) settle(message.clientId);
       else upsertMessage(message);
     },
@@ -243,8 +286,20 @@ export function createChatRoom(
     "ai:done": ({ sessionId: sid, message }) => {
       if (sid === sessionId) finish(message);
     },
+    // Only sent to sockets that joined with `presence: "full"` (not this one); kept for
+    // a server older than the page events.
     presence: ({ sessionId: sid, users }) => {
-      if (sid === sessionId) setState("presence", reconcile(users, { key: "id" }));
+      if (sid !== sessionId) return;
+      batch(() => {
+        setState("presence", reconcile(users, { key: "id" }));
+        setState("presenceCount", users.length);
+      });
+    },
+    "presence:join": (e) => {
+      if (e.sessionId === sessionId) applyPresence({ kind: "join", e });
+    },
+    "presence:leave": (e) => {
+      if (e.sessionId === sessionId) applyPresence({ kind: "leave", e });
     },
     typing: ({ sessionId: sid, userId, typing }) => {
       if (sid !== sessionId) return;
@@ -267,11 +322,14 @@ export function createChatRoom(
       removeSession(sid);
       setState("gone", "This session was deleted.");
     },
-    "member:updated": ({ sessionId: sid, members }) => {
+    "member:updated": ({ sessionId: sid, members, memberCount }) => {
       if (sid !== sessionId) return;
-      setState("members", members);
+      const count = memberCount ?? members.length;
+      setState({ members, memberCount: count });
       const me = state.session && members.find((m) => m.user.id === currentUser()?.id);
-      if (state.session && !me) {
+      // A page of a large room may not hold us: only the whole list says we are gone
+      // (the personal channel's `membership` notice says it in any case).
+      if (state.session && !me && members.length >= count) {
         removeSession(sessionId);
         setState("gone", "You are no longer a member of this session.");
       } else if (me && state.session && me.role !== state.session.role) {
@@ -292,7 +350,10 @@ export function createChatRoom(
   createEffect(
     on(connectionState, (cs) => {
       if (cs === "online") void join();
-      else setState({ joined: false, presence: [] });
+      else {
+        presenceSeq = -1;
+        setState({ joined: false, presence: [], presenceCount: 0 });
+      }
     }),
   );
   const offSent = onSent((message) => upsertMessage(message));
@@ -345,7 +406,38 @@ export function createChatRoom(
       upsertSession(session);
     },
     setMembers(members: Member[]) {
-      setState("members", members);
+      setState({ members, memberCount: Math.max(members.length, state.memberCount) });
+    },
+    /** The next page of members (a large room's join ack holds the first). */
+    async loadMoreMembers(): Promise<void> {
+      const res = await request("session:members", {
+        sessionId,
+        offset: state.members.length,
+        limit: LIMITS.peoplePage,
+      });
+      if ("error" in res) throw new Error(res.error.message);
+      const known = new Set(state.members.map((m) => m.user.id));
+      batch(() => {
+        setState("memberCount", res.memberCount);
+        setState("members", (list) => [
+          ...list,
+          ...res.members.filter((m) => !known.has(m.user.id)),
+        ]);
+      });
+    },
+    /**
+     * More of the people here, past the live page (a snapshot: the page's changes keep
+     * coming; these extra names are not kept current).
+     */
+    async loadMorePeople(offset = state.presence.length): Promise<User[]> {
+      const res = await request("session:presence", {
+        sessionId,
+        offset,
+        limit: LIMITS.peoplePage,
+      });
+      if ("error" in res) throw new Error(res.error.message);
+      setState("presenceCount", res.presenceCount);
+      return res.users;
     },
     async loadOlder(): Promise<void> {
       const first = state.messages[0];

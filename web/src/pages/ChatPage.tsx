@@ -191,6 +191,8 @@ function ChatView(props: { sessionId: string }) {
         sessionId={props.sessionId}
         session={state.session}
         presence={state.presence}
+        presenceCount={state.presenceCount}
+        onMorePeople={(offset) => room.loadMorePeople(offset)}
         collab={collab()}
         peers={peers()}
         onRename={(title) => void actions.rename(title)}

@@ -5,12 +5,15 @@ import { aiContinue, aiRegenerate, messageEdit, messageVersionsHandler } from ".
 import { messageSend } from "./messageSend";
 import { sessionJoin } from "./sessionJoin";
 import { sessionLeave } from "./sessionLeave";
+import { sessionMembers, sessionPresence } from "./sessionPages";
 import { typing } from "./typing";
 
 /** Every client event the gateway answers. A new event is one file and one entry here. */
 export const socketHandlers: SocketHandler[] = [
   sessionJoin,
   sessionLeave,
+  sessionMembers,
+  sessionPresence,
   messageSend,
   typing,
   aiStop,
