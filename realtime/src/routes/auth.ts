@@ -1,13 +1,13 @@
 import {
   assertPasswordAcceptable,
   conflict,
-  dummyPasswordHash,
   forbidden,
   hashPassword,
   notFound,
   signAccessToken,
   unauthorized,
   verifyPassword,
+  verifyUnknownAccount,
 } from "@engunity/core";
 import {
   createLoginSession,
@@ -95,11 +95,11 @@ export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Route
     // cannot lock a victim out from elsewhere, nor double their tries.
     const key = `${ip(req)}:${user?.id ?? body.login.toLowerCase()}`;
     await ctx.limiters.login.consume(key);
-    // Hash even for unknown logins, so timing does not tell which accounts exist.
-    const ok = await verifyPassword(
-      body.password,
-      user?.hashedPassword ?? (await dummyPasswordHash(cost)),
-    );
+    // An unknown login waits as long as a hash would, without hashing, so timing does
+    // not tell which accounts exist and made-up names cost no CPU.
+    const ok = user
+      ? await verifyPassword(body.password, user.hashedPassword)
+      : await verifyUnknownAccount(body.password, cost);
     if (!user || !ok || !user.isActive) {
       recordAuthFailure(ctx, "login", user?.id);
       throw unauthorized("Wrong login or password");
