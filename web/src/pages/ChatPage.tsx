@@ -41,6 +41,13 @@ export function ChatPage() {
 /** Consecutive messages of one person within this long are drawn as one group. */
 const GROUP_MS = 5 * 60_000;
 
+/** What the toast says when the server refused an edit of the shared title or draft. */
+function resyncText(why: string): string {
+  if (why === "read_only") return "You can no longer edit here; your last edit was undone.";
+  if (why === "rate") return "Edits came too fast; the draft was reloaded from the server.";
+  return "That edit was too large to share; the draft was reloaded from the server.";
+}
+
 function ChatView(props: { sessionId: string }) {
   const navigate = useNavigate();
   const openNav = useOpenNav();
@@ -193,17 +200,29 @@ function ChatView(props: { sessionId: string }) {
       let doc: Collab | null = null;
       let cancelled = false;
       void import("../lib/collab").then(({ connectCollab }) => {
-        if (cancelled) return;
-        const c = connectCollab(props.sessionId, {
-          id: user.id,
-          name: displayName(user),
-          color: colorFor(user.id),
-        });
-        doc = c;
-        c.onStatus((synced) => {
-          if (synced) setCollab(c);
-        });
-        c.onPeers(() => setPeers(c.peers()));
+        const start = (afterResync: boolean) => {
+          if (cancelled) return;
+          const c = connectCollab(
+            props.sessionId,
+            { id: user.id, name: displayName(user), color: colorFor(user.id) },
+            { afterResync },
+          );
+          doc = c;
+          c.onStatus((synced) => {
+            if (synced) setCollab(c);
+          });
+          c.onPeers(() => setPeers(c.peers()));
+          // The server refused an edit: drop this copy and load the server's, so the
+          // fields never show what nobody else sees.
+          c.onResync((why) => {
+            c.destroy();
+            setCollab(null);
+            setPeers([]);
+            toast(resyncText(why));
+            start(true);
+          });
+        };
+        start(false);
       });
       onCleanup(() => {
         cancelled = true;
