@@ -39,6 +39,55 @@ describe("web app, trust between members", { timeout: 120_000 }, () => {
     await ben.context.close();
   });
 
+  it("lets a person leave at once, or leave and block whoever added them, from the toast", async () => {
+    const mo = await app.api.register("mo");
+    const eve = await userPage(app, "eve");
+    await eve.page.goto("/");
+    await eve.page.waitForSelector("[data-testid=session-new]");
+    const addEve = async (title: string) => {
+      const id = (await app.api.post("/chat/sessions", { title }, mo.token)).body.id as string;
+      const res = await app.api.post(
+        `/chat/${id}/members`,
+        { username: "eve", role: "editor" },
+        mo.token,
+      );
+      return { id, status: res.status };
+    };
+    const isMember = async (id: string) =>
+      (
+        (await app.api.get(`/chat/${id}/members`, mo.token)).body.members as {
+          user: { id: string };
+        }[]
+      ).some((m) => m.user.id === eve.user.id);
+    // Leave: gone from the sidebar and from the session.
+    const first = await addEve("Spam one");
+    expect(first.status).toBe(201);
+    await eve.page.waitForSelector(`[data-testid=session-item][data-session-id="${first.id}"]`);
+    await eve.page.waitForSelector("[data-testid=toast-leave]");
+    await eve.page.click("[data-testid=toast-leave]");
+    await eve.page.waitForSelector(`[data-testid=session-item][data-session-id="${first.id}"]`, {
+      state: "detached",
+    });
+    expect(await isMember(first.id)).toBe(false);
+    // Block: leaves, and mo's next add stores nothing (answered 202 as if pending).
+    const second = await addEve("Spam two");
+    await eve.page.waitForSelector(`[data-testid=session-item][data-session-id="${second.id}"]`);
+    await eve.page.waitForSelector("[data-testid=toast-block]");
+    await shot(eve.page, "trust-added-toast-leave-block");
+    await eve.page.click("[data-testid=toast-block]");
+    await eve.page.waitForSelector(`[data-testid=session-item][data-session-id="${second.id}"]`, {
+      state: "detached",
+    });
+    expect(await isMember(second.id)).toBe(false);
+    const toast = await eve.page.waitForSelector("[data-testid=toast]");
+    expect(await toast.textContent()).toContain("blocked mo Tester");
+    const third = await addEve("Spam three");
+    expect(third.status).toBe(202);
+    expect(await isMember(third.id)).toBe(false);
+    expect(eve.errors).toEqual([]);
+    await eve.context.close();
+  });
+
   it("shows a pending invitation to someone who approves adds, and accepts it", async () => {
     const owner = await app.api.register("olive");
     const cy = await userPage(app, "cyd");
