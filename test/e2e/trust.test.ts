@@ -40,7 +40,7 @@ describe("web app, trust between members", { timeout: 120_000 }, () => {
   });
 
   it("lets a person leave at once, or leave and block whoever added them, from the toast", async () => {
-    const mo = await app.api.register("mo");
+    const mo = await app.api.register("moe");
     const eve = await userPage(app, "eve");
     await eve.page.goto("/");
     await eve.page.waitForSelector("[data-testid=session-new]");
@@ -80,7 +80,7 @@ describe("web app, trust between members", { timeout: 120_000 }, () => {
     });
     expect(await isMember(second.id)).toBe(false);
     const toast = await eve.page.waitForSelector("[data-testid=toast]");
-    expect(await toast.textContent()).toContain("blocked mo Tester");
+    expect(await toast.textContent()).toContain("blocked moe Tester");
     const third = await addEve("Spam three");
     expect(third.status).toBe(202);
     expect(await isMember(third.id)).toBe(false);
