@@ -88,6 +88,40 @@ describe("web app, trust between members", { timeout: 120_000 }, () => {
     await eve.context.close();
   });
 
+  it("renews a dead access token with the refresh token, transparently, and rotates it", async () => {
+    const { user } = await app.api.register("rene");
+    const signed = await app.api.post("/auth/login", { login: "rene", password: PASSWORD });
+    const spent = signed.body.refreshToken as string;
+    const me = (await app.api.get("/auth/me", signed.body.accessToken)).body;
+    const context = await app.browser.newContext({ baseURL: app.url });
+    // An access token the server refuses (as an expired one is), and a live refresh token.
+    await context.addInitScript(
+      ([u, r]) => {
+        if (!localStorage.getItem("engunity.auth")) {
+          localStorage.setItem(
+            "engunity.auth",
+            JSON.stringify({ user: u, token: "x.y.z", refreshToken: r }),
+          );
+        }
+      },
+      [me, spent] as const,
+    );
+    const page = await context.newPage();
+    await page.goto("/");
+    await page.waitForSelector("[data-testid=session-new]");
+    await page.click("[data-testid=session-new]");
+    await page.waitForURL(/\/chat\//);
+    const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("engunity.auth")!));
+    expect(stored.user.id).toBe(user.id);
+    expect(stored.token).not.toBe("x.y.z");
+    expect(stored.refreshToken).not.toBe(spent);
+    // The spent one is dead now; the page's is live.
+    expect(
+      (await app.api.post("/auth/refresh", { refreshToken: stored.refreshToken })).status,
+    ).toBe(200);
+    await context.close();
+  });
+
   it("shows a pending invitation to someone who approves adds, and accepts it", async () => {
     const owner = await app.api.register("olive");
     const cy = await userPage(app, "cyd");

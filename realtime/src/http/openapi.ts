@@ -36,6 +36,8 @@ import {
   providerListingSchema,
   readinessResponseSchema,
   readStateSchema,
+  refreshBodySchema,
+  refreshResponseSchema,
   regeneratePayloadSchema,
   registerBodySchema,
   searchHitSchema,
@@ -117,6 +119,14 @@ export const API_ROUTES: readonly ApiRoute[] = [
     auth: false,
     body: loginBodySchema,
     response: authResponseSchema,
+  },
+  {
+    method: "post",
+    path: "/auth/refresh",
+    summary: "Renew the access token with the refresh token (rotated; reuse ends the login)",
+    auth: false,
+    body: refreshBodySchema,
+    response: refreshResponseSchema,
   },
   {
     method: "get",
