@@ -9,6 +9,7 @@ import * as m005 from "./migrations/005_read_state_search";
 import * as m006 from "./migrations/006_message_versions";
 import * as m007 from "./migrations/007_widget_keys";
 import * as m008 from "./migrations/008_analytics";
+import * as m009 from "./migrations/009_analytics_rollup";
 import * as m010 from "./migrations/010_refresh_tokens";
 
 /** Every migration, in order. Listed explicitly so no file glob runs at start-up. */
@@ -21,6 +22,7 @@ const MIGRATIONS = [
   { name: "006_message_versions", ...m006 },
   { name: "007_widget_keys", ...m007 },
   { name: "008_analytics", ...m008 },
+  { name: "009_analytics_rollup", ...m009 },
   { name: "010_refresh_tokens", ...m010 },
 ];
 

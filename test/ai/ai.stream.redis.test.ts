@@ -108,6 +108,9 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
     const { v: dave, ack: daveAck } = await viewer("dave", b);
     expect(daveAck.generations.map((g: { messageId: string }) => g.messageId)).toEqual([id]);
     expect(daveAck.generations[0].seq).toBeGreaterThan(0);
+    // A viewer who joins mid-stream gets the label the others had from ai:start.
+    expect(daveAck.generations[0].provider).toBe("groq");
+    expect(daveAck.generations[0].model).toBeTruthy();
     // Erin comes back on the other node and asks for what she missed.
     const erinSocket = await connectClient(b.url, users.erin!.token);
     sockets.push(erinSocket);
@@ -126,6 +129,7 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
       metadata: { provider: "groq" },
     });
     expect(stored.metadata.ttftMs).toBeGreaterThanOrEqual(0);
+    expect(daveAck.generations[0].model).toBe(stored.metadata.model);
     expect(stored.metadata.usage.completionTokens).toBe(40);
 
     const ref = alice.gen(id);
@@ -171,6 +175,9 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
     expect(record.tokensSent).toBeLessThan(40);
     const stored = await storedMessage(id);
     expect(stored.status).toBe("stopped");
+    // Who stopped it travels with the answer, to everyone in the room.
+    expect(stored.metadata.stoppedBy).toEqual({ id: users.bob!.user.id, name: "bob Tester" });
+    expect(alice.gen(id).done?.metadata.stoppedBy).toEqual(stored.metadata.stoppedBy);
     expect(stored.content.length).toBeGreaterThan(0);
     expect(stored.content).toBe(alice.gen(id).text);
     expect(defaultTokens(40).join("").startsWith(stored.content)).toBe(true);
@@ -195,8 +202,28 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
     );
     expect(stop.status).toBe(200);
     await alice.until(() => Boolean(alice.gen(id).done), 10_000, "ai:done after stop");
-    expect(alice.gen(id).done).toMatchObject({ status: "stopped", content: alice.gen(id).text });
+    expect(alice.gen(id).done).toMatchObject({
+      status: "stopped",
+      content: alice.gen(id).text,
+      metadata: { stoppedBy: { id: users.bob!.user.id, name: "bob Tester" } },
+    });
     expect(alice.gen(id).text.length).toBeLessThan(defaultTokens(40).join("").length);
+
+    // Continuing the stopped answer runs it again under the same id: the old stop
+    // must not stop the new run, and the new run is not "stopped by" anyone.
+    const partial = alice.gen(id).text;
+    const cont = await emitAck(alice.socket, "ai:continue", { sessionId, messageId: id });
+    expect(cont.ok).toBe(true);
+    await alice.until(
+      () => alice.gen(id).done?.status === "complete",
+      15_000,
+      "ai:done after continue",
+    );
+    const continued = await storedMessage(id);
+    expect(continued.status).toBe("complete");
+    expect(continued.content.startsWith(partial)).toBe(true);
+    expect(continued.content.length).toBeGreaterThan(partial.length);
+    expect(continued.metadata.stoppedBy).toBeUndefined();
   });
 
   it("falls back to the next provider at once when Groq answers 429 (no SDK retry), and records every attempt", async () => {

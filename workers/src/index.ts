@@ -12,9 +12,13 @@ import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
 import { createAiMetrics } from "./metrics";
 import { createWorkerRegistry, startMetricsServer } from "./metricsServer";
-import { closeDeadJob, sweepOrphans } from "./processors/deadJobs";
+import { closeDeadJob, closeLostAnswers, sweepOrphans } from "./processors/deadJobs";
 import { createInferenceProcessor } from "./processors/InferenceProcessor";
-import { createIngestProcessor, requeueUnfinished } from "./processors/IngestProcessor";
+import {
+  createIngestProcessor,
+  requeueStaleEmbeddings,
+  requeueUnfinished,
+} from "./processors/IngestProcessor";
 import { Breaker } from "./providers/breaker";
 import { buildProviders } from "./providers/providerRegistry";
 import { exactIndexFactory } from "./retrieval/ExactIndex";
@@ -137,6 +141,17 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       failDocument(db, job.documentId, "Indexing stopped unexpectedly; upload the file again"),
   });
   if (!config.REDIS_URL) await requeueUnfinished(ingestDeps);
+  await requeueStaleEmbeddings(ingestDeps);
+  // Scaled mode: every AI_STALL_MS, answers the queue lost (a Redis crash) are closed;
+  // twice that age leaves a send's job time to reach the queue after its commit.
+  const lostAnswers = config.REDIS_URL
+    ? setInterval(() => {
+        closeLostAnswers(deps, 2 * config.AI_STALL_MS).then(
+          (n) => n && logger.warn({ closed: n }, "closed answers the job queue had lost"),
+          (err: unknown) => logger.warn({ err }, "could not look for lost answers"),
+        );
+      }, config.AI_STALL_MS).unref()
+    : null;
   logger.info(
     { providers: [...providers.keys()], mode: config.mode, embedder: embedder.id },
     "inference worker started (and ingest)",
@@ -144,6 +159,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
   return {
     close: async () => {
       draining = true;
+      if (lostAnswers) clearInterval(lostAnswers);
       // Running answers get SHUTDOWN_GRACE_MS to finish; then they are handed back to
       // the queue (another worker runs them under a new epoch), never failed.
       await runtime.close({

@@ -1,4 +1,4 @@
-import { authorize, notFound } from "@engunity/core";
+import { authorize, authorizeAccess, notFound } from "@engunity/core";
 import { presentMessage } from "@engunity/db";
 import type { Delta, Message } from "@engunity/shared";
 import type { AppContext } from "../context";
@@ -12,8 +12,8 @@ async function findAnswer(ctx: AppContext, sessionId: string, messageId: string)
 
 /**
  * Stops a generation from any node (editor+): the cancel key and pub/sub reach the
- * worker running it, which stores the partial answer as `stopped`. A finished answer
- * is left as it is.
+ * worker running it, which stores the partial answer as `stopped` with who stopped it
+ * (`metadata.stoppedBy`: the first stop counts). A finished answer is left as it is.
  */
 export async function stopAi(
   ctx: AppContext,
@@ -21,9 +21,10 @@ export async function stopAi(
   sessionId: string,
   messageId: string,
 ): Promise<void> {
-  await authorize(ctx.db, userId, sessionId, "stopAi");
+  const { user } = await authorizeAccess(ctx.db, userId, sessionId, "stopAi");
   const message = await findAnswer(ctx, sessionId, messageId);
-  if (message.status === "streaming") await ctx.ai.bus.cancel(messageId);
+  const name = user.fullName?.trim() || user.username;
+  if (message.status === "streaming") await ctx.ai.bus.cancel(messageId, { id: user.id, name });
 }
 
 /**

@@ -54,8 +54,11 @@ export async function enqueueAnswer(
   assistant: ChatMessage,
   pref: AnswerPreference,
   /** A revised answer: who asked (their quota pays), continue or not, its version. */
-  revision: { userId?: string; mode?: GenerationJob["mode"] } = {},
+  revision?: { userId?: string; mode?: GenerationJob["mode"] },
 ): Promise<void> {
+  // A revised answer runs again under its old id: an earlier stop must not stop it.
+  if (revision) await ctx.ai.bus.forget(assistant.id);
+  revision ??= {};
   const version = assistant.metadata?.version;
   const job: GenerationJob = {
     messageId: assistant.id,

@@ -6,6 +6,7 @@ import {
   LastAdminError,
   listUsers,
   presentUser,
+  refreshAnalyticsRollup,
   type User,
   type UserListing,
   updateUserFlags,
@@ -92,6 +93,9 @@ export function adminRoutes(ctx: AppContext, authenticate: RequestHandler): Rout
 
   router.get("/analytics", async (req, res) => {
     const filter = analyticsFilter(parse(analyticsQuerySchema, req.query, "Query"));
+    // Whole settled UTC days come from the rollup (brought up to date here, once per node
+    // at a time); the rest of the range from raw rows.
+    filter.rolledUpTo = await refreshAnalyticsRollup(ctx.db);
     const prices = ctx.config.aiPrices;
     const { db } = ctx;
     const p = ANALYTICS_PANELS;
