@@ -126,6 +126,32 @@ describe("web app, trust between members", { timeout: 120_000 }, () => {
     await context.close();
   });
 
+  it("drops a draft edit the server refused and shows the server's copy, with a notice", async () => {
+    const yan = await userPage(app, "yan");
+    const sessionId = (await app.api.post("/chat/sessions", { title: "Big" }, yan.token)).body.id;
+    await openChat(yan.page, sessionId);
+    await yan.page.waitForSelector("[data-testid=composer][data-collab=shared]");
+    await yan.page.click("[data-testid=composer]");
+    await yan.page.keyboard.type("kept");
+    // Past the draft limit (a paste past `maxlength`, or two co-authors at once): the
+    // server refuses the update and tells this copy to resync.
+    await yan.page.evaluate(() => {
+      const box = document.querySelector("[data-testid=composer]") as HTMLTextAreaElement;
+      box.value = `kept${"z".repeat(40_000)}`;
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    const toast = await yan.page.waitForSelector("[data-testid=toast]");
+    expect(await toast.textContent()).toContain("too large to share");
+    await yan.page.waitForSelector("[data-testid=composer][data-collab=shared]");
+    await yan.page.waitForFunction(
+      () =>
+        (document.querySelector("[data-testid=composer]") as HTMLTextAreaElement).value === "kept",
+    );
+    await shot(yan.page, "trust-yjs-resync");
+    expect(yan.errors).toEqual([]);
+    await yan.context.close();
+  });
+
   it("shows a pending invitation to someone who approves adds, and accepts it", async () => {
     const owner = await app.api.register("olive");
     const cy = await userPage(app, "cyd");
