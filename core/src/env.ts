@@ -38,7 +38,10 @@ const envSchema = z.object({
    * (Prometheus beside the node), never what comes through a proxy.
    */
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-  ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce.number().int().min(1).default(11520),
+  /** Access tokens are short-lived; clients renew them with the refresh token. */
+  ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce.number().int().min(1).default(15),
+  /** A login session (and its refresh tokens) ends after this many days without a refresh. */
+  REFRESH_TOKEN_EXPIRE_DAYS: z.coerce.number().min(0.001).max(365).default(30),
   ALLOWED_ORIGINS: z.string().optional(),
   PUBLIC_URL: z.url().optional(),
   /**

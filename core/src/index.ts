@@ -1,6 +1,7 @@
 export * from "./ai";
 export * from "./auth/password";
 export * from "./auth/passwordPolicy";
+export * from "./auth/refreshTokens";
 export * from "./auth/revocation";
 export * from "./auth/tokens";
 export * from "./auth/widgetTokens";

@@ -140,6 +140,7 @@ describe("socket and Yjs fuzz (seeded)", () => {
       userId: "u-fuzz",
       name: "Fuzzer",
       canWrite: true,
+      toldToResync: false,
       takeUpdate: () => ++tokens % 50 !== 0,
       send: () => {},
       close: () => {},

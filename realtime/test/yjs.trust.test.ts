@@ -1,5 +1,7 @@
+import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type WebSocket from "ws";
 import * as Y from "yjs";
 import { type ApiClient, apiClient } from "../../test/support/api";
 import { createTestStack, type TestStack } from "../../test/support/node";
@@ -36,6 +38,20 @@ function awarenessFrame(entries: { clientId: number; clock: number; state: unkno
 }
 
 type Account = { user: { id: string; username: string }; token: string };
+
+/**
+ * The resync notices a stock y-websocket client receives (y-protocols auth "permission
+ * denied", reason `resync:<why>`), read the way the web client's `onServerResync` does.
+ */
+function resyncNotices(client: TestClient): string[] {
+  const seen: string[] = [];
+  client.provider.messageHandlers[2] = (_encoder, decoder) => {
+    if (decoding.readVarUint(decoder) !== 0) return;
+    const reason = decoding.readVarString(decoder);
+    if (reason.startsWith("resync:")) seen.push(reason.slice("resync:".length));
+  };
+  return seen;
+}
 
 /**
  * Findings 2, 4 and 8: a doc cannot be grown without bound (in pieces under the frame
@@ -231,5 +247,63 @@ describe("Yjs limits, awareness and roles (Postgres + Redis, two nodes)", () => 
     await waitFor(async () => (await drops()) > 0, "demoted write dropped");
     expect(nodeB.yjs.registry.get(room)!.doc.getText("draft").toString()).toBe("before");
     ws.close();
+  });
+
+  it("tells a client whose edit was refused to resync; a fresh copy is the server's", async () => {
+    const { id, room } = await newSession();
+    const editor = await connectClient(api, nodeA.url, id, bob.token);
+    clients.push(editor);
+    const notices = resyncNotices(editor);
+    editor.doc.getText("draft").insert(0, "kept");
+    await waitFor(
+      () => nodeA.yjs.registry.get(room)?.doc.getText("draft").toString() === "kept",
+      "honest edit arrives",
+    );
+    const closed = closedWith(editor.provider.ws as unknown as WebSocket);
+    // Over the per-update budget: refused, and the client is told so before the close.
+    editor.doc.getText("draft").insert(4, "z".repeat(40_000));
+    await waitFor(() => notices.length > 0, "resync notice");
+    expect(notices[0]).toBe("draft_too_long");
+    expect(await closed).toBe(4413);
+    // What the client does on the notice: drop its copy, load the server's.
+    editor.destroy();
+    const fresh = await connectClient(api, nodeB.url, id, bob.token);
+    clients.push(fresh);
+    expect(fresh.draft()).toBe("kept");
+  });
+
+  it("tells a demoted editor who keeps typing to resync, and leaves plain viewers alone", async () => {
+    const { id, room } = await newSession();
+    const editor = await connectClient(api, nodeB.url, id, bob.token);
+    clients.push(editor);
+    const notices = resyncNotices(editor);
+    editor.doc.getText("draft").insert(0, "shared");
+    await waitFor(
+      () => nodeB.yjs.registry.get(room)?.doc.getText("draft").toString() === "shared",
+      "editor's write arrives",
+    );
+    // A viewer's client sends its (empty) state on connect: nothing to resync.
+    const viewer = await connectClient(api, nodeB.url, id, vera.token);
+    clients.push(viewer);
+    const viewerNotices = resyncNotices(viewer);
+    await viewer.reconnect();
+    await waitFor(() => viewer.draft() === "shared", "viewer synced");
+    await api.patch(`/chat/${id}/members/${bob.user.id}`, { role: "viewer" }, alice.token);
+    await waitFor(
+      () => [...nodeB.yjs.registry.get(room)!.conns.keys()].every((c) => !c.canWrite),
+      "node B learns the demotion",
+    );
+    editor.doc.getText("draft").insert(6, " and mine");
+    await waitFor(() => notices.length > 0, "resync notice for the demoted editor");
+    expect(notices).toEqual(["read_only"]);
+    expect(nodeB.yjs.registry.get(room)!.doc.getText("draft").toString()).toBe("shared");
+    // Told once, not per keystroke; the connection stays (it may still read).
+    editor.doc.getText("draft").insert(0, "more ");
+    const owner = await connectClient(api, nodeA.url, id, alice.token);
+    clients.push(owner);
+    owner.doc.getText("title").insert(0, "T");
+    await waitFor(() => editor.title().startsWith("T"), "demoted copy still reads");
+    expect(notices).toEqual(["read_only"]);
+    expect(viewerNotices).toEqual([]);
   });
 });

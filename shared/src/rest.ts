@@ -57,7 +57,19 @@ export const loginBodySchema = z.object({
 });
 export type LoginBody = z.infer<typeof loginBodySchema>;
 
-export const authResponseSchema = z.object({ user: selfSchema, accessToken: z.string() });
+export const authResponseSchema = z.object({
+  user: selfSchema,
+  accessToken: z.string(),
+  /** When the access token expires (ISO); renew before with `POST /auth/refresh`. */
+  accessTokenExpiresAt: z.string(),
+  /** Single use: each refresh answers a new one. Using a spent one signs the login out. */
+  refreshToken: z.string(),
+});
+
+/** `POST /auth/refresh`: a login session's current refresh token. */
+export const refreshBodySchema = z.object({ refreshToken: z.string().min(1).max(512) });
+/** `POST /auth/refresh` answers fresh tokens of the same login session. */
+export const refreshResponseSchema = authResponseSchema.omit({ user: true });
 
 /** `PATCH /auth/me`: the caller's own name and consent setting. */
 export const patchMeBodySchema = z

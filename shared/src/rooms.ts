@@ -39,3 +39,10 @@ export function sessionIdOfRoom(room: string): string | null {
 export function widgetKeyRoom(keyId: string): string {
   return `widget-key:${keyId}`;
 }
+
+/**
+ * The reason prefix of the Yjs server's "permission denied" notice (y-protocols auth
+ * message): `resync:<why>` tells the client the server refused its edit, so it drops its
+ * local copy and loads the server's again (docs/PROTOCOL.md, Yjs).
+ */
+export const YJS_RESYNC_PREFIX = "resync:";

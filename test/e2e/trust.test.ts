@@ -39,6 +39,119 @@ describe("web app, trust between members", { timeout: 120_000 }, () => {
     await ben.context.close();
   });
 
+  it("lets a person leave at once, or leave and block whoever added them, from the toast", async () => {
+    const mo = await app.api.register("moe");
+    const eve = await userPage(app, "evi");
+    await eve.page.goto("/");
+    await eve.page.waitForSelector("[data-testid=session-new]");
+    const addEve = async (title: string) => {
+      const id = (await app.api.post("/chat/sessions", { title }, mo.token)).body.id as string;
+      const res = await app.api.post(
+        `/chat/${id}/members`,
+        { username: "evi", role: "editor" },
+        mo.token,
+      );
+      return { id, status: res.status };
+    };
+    const isMember = async (id: string) =>
+      (
+        (await app.api.get(`/chat/${id}/members`, mo.token)).body.members as {
+          user: { id: string };
+        }[]
+      ).some((m) => m.user.id === eve.user.id);
+    // Leave: gone from the sidebar and from the session.
+    const first = await addEve("Spam one");
+    expect(first.status).toBe(201);
+    await eve.page.waitForSelector(`[data-testid=session-item][data-session-id="${first.id}"]`);
+    await eve.page.waitForSelector("[data-testid=toast-leave]");
+    await eve.page.click("[data-testid=toast-leave]");
+    await eve.page.waitForSelector(`[data-testid=session-item][data-session-id="${first.id}"]`, {
+      state: "detached",
+    });
+    expect(await isMember(first.id)).toBe(false);
+    // Block: leaves, and mo's next add stores nothing (answered 202 as if pending).
+    const second = await addEve("Spam two");
+    await eve.page.waitForSelector(`[data-testid=session-item][data-session-id="${second.id}"]`);
+    await eve.page.waitForSelector("[data-testid=toast-block]");
+    await shot(eve.page, "trust-added-toast-leave-block");
+    await eve.page.click("[data-testid=toast-block]");
+    await eve.page.waitForSelector(`[data-testid=session-item][data-session-id="${second.id}"]`, {
+      state: "detached",
+    });
+    expect(await isMember(second.id)).toBe(false);
+    const toast = await eve.page.waitForSelector("[data-testid=toast]");
+    expect(await toast.textContent()).toContain("blocked moe Tester");
+    const third = await addEve("Spam three");
+    expect(third.status).toBe(202);
+    expect(await isMember(third.id)).toBe(false);
+    expect(eve.errors).toEqual([]);
+    await eve.context.close();
+  });
+
+  it("renews a dead access token with the refresh token, transparently, and rotates it", async () => {
+    const { user } = await app.api.register("rene");
+    const signed = await app.api.post("/auth/login", { login: "rene", password: PASSWORD });
+    const spent = signed.body.refreshToken as string;
+    const me = (await app.api.get("/auth/me", signed.body.accessToken)).body;
+    const context = await app.browser.newContext({ baseURL: app.url });
+    // An access token the server refuses (as an expired one is), and a live refresh token.
+    await context.addInitScript(
+      ([u, r]) => {
+        if (!localStorage.getItem("engunity.auth")) {
+          localStorage.setItem(
+            "engunity.auth",
+            JSON.stringify({ user: u, token: "x.y.z", refreshToken: r }),
+          );
+        }
+      },
+      [me, spent] as const,
+    );
+    const page = await context.newPage();
+    await page.goto("/");
+    await page.waitForSelector("[data-testid=session-new]");
+    // The first calls are refused (401): the page renews once and retries, signed in still.
+    await page.waitForFunction(() => {
+      const raw = localStorage.getItem("engunity.auth");
+      return raw !== null && JSON.parse(raw).token !== "x.y.z";
+    });
+    await page.waitForSelector("[data-testid=session-new]");
+    const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("engunity.auth")!));
+    expect(stored.user.id).toBe(user.id);
+    expect(stored.token).not.toBe("x.y.z");
+    expect(stored.refreshToken).not.toBe(spent);
+    // The spent one is dead now; the page's is live.
+    expect(
+      (await app.api.post("/auth/refresh", { refreshToken: stored.refreshToken })).status,
+    ).toBe(200);
+    await context.close();
+  });
+
+  it("drops a draft edit the server refused and shows the server's copy, with a notice", async () => {
+    const yan = await userPage(app, "yan");
+    const sessionId = (await app.api.post("/chat/sessions", { title: "Big" }, yan.token)).body.id;
+    await openChat(yan.page, sessionId);
+    await yan.page.waitForSelector("[data-testid=composer][data-collab=shared]");
+    await yan.page.click("[data-testid=composer]");
+    await yan.page.keyboard.type("kept");
+    // Past the draft limit (a paste past `maxlength`, or two co-authors at once): the
+    // server refuses the update and tells this copy to resync.
+    await yan.page.evaluate(() => {
+      const box = document.querySelector("[data-testid=composer]") as HTMLTextAreaElement;
+      box.value = `kept${"z".repeat(40_000)}`;
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    const toast = await yan.page.waitForSelector("[data-testid=toast]");
+    expect(await toast.textContent()).toContain("too large to share");
+    await yan.page.waitForSelector("[data-testid=composer][data-collab=shared]");
+    await yan.page.waitForFunction(
+      () =>
+        (document.querySelector("[data-testid=composer]") as HTMLTextAreaElement).value === "kept",
+    );
+    await shot(yan.page, "trust-yjs-resync");
+    expect(yan.errors).toEqual([]);
+    await yan.context.close();
+  });
+
   it("shows a pending invitation to someone who approves adds, and accepts it", async () => {
     const owner = await app.api.register("olive");
     const cy = await userPage(app, "cyd");

@@ -1,6 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { unavailable } from "../errors";
+import { rateLimited } from "../errors";
 
 /**
  * Password hashing with scrypt (memory-hard; in Node's standard library). The stored
@@ -17,12 +17,14 @@ const KEY_LEN = 32;
  * every thread with hashing and everyone else's reads wait behind it (finding 1:
  * 13.7 s for a bystander's `GET /chat/`). So at most half the pool (and one core
  * fewer than the machine has) hashes at once,
- * and a bounded queue holds the rest; past it, logins answer 503 at once.
+ * and a bounded queue holds the rest; past it, logins answer 429 at once (no hashing,
+ * no waiting).
  */
 const POOL = Number(process.env.UV_THREADPOOL_SIZE) || 4;
 // And never every core: a hash is pure CPU, and the event loop needs one to answer others.
 let limit = Math.max(1, Math.min(Math.floor(POOL / 2), availableParallelism() - 1));
-const MAX_QUEUE = 256;
+/** Waiters per running slot: at ~100 ms a hash, a full queue is a wait of about 1.6 s. */
+const QUEUE_PER_SLOT = 16;
 let running = 0;
 const waiting: (() => void)[] = [];
 
@@ -38,7 +40,7 @@ export function passwordHashLoad(): { running: number; waiting: number; limit: n
 
 async function bounded<T>(fn: () => Promise<T>): Promise<T> {
   if (running >= limit) {
-    if (waiting.length >= MAX_QUEUE) throw unavailable("Too many sign-ins at once; try again");
+    if (waiting.length >= QUEUE_PER_SLOT * limit) throw rateLimited(1);
     await new Promise<void>((resolve) => waiting.push(resolve));
   } else {
     running += 1;
@@ -53,6 +55,16 @@ async function bounded<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * How long one hash takes here, lately (an average over the last real hashes, queue
+ * wait excluded). A login for an account that does not exist spends this long holding
+ * a hashing slot on a timer instead of hashing (`verifyUnknownAccount`).
+ */
+let typicalHashMs: number | undefined;
+function noteHashTime(ms: number): void {
+  typicalHashMs = typicalHashMs === undefined ? ms : typicalHashMs * 0.8 + ms * 0.2;
+}
+
 function derive(
   password: string,
   salt: Buffer,
@@ -60,7 +72,12 @@ function derive(
   r: number,
   p: number,
 ): Promise<Buffer> {
-  return bounded(() => deriveNow(password, salt, logN, r, p));
+  return bounded(async () => {
+    const started = performance.now();
+    const key = await deriveNow(password, salt, logN, r, p);
+    noteHashTime(performance.now() - started);
+    return key;
+  });
 }
 
 function deriveNow(
@@ -98,9 +115,31 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
-/** A hash of a random password, to spend the same time on unknown logins. */
+/** A hash of a random password: the one real hash an unknown login may cost (see below). */
 let dummyHash: Promise<string> | undefined;
-export function dummyPasswordHash(logN: number): Promise<string> {
+function dummyPasswordHash(logN: number): Promise<string> {
   dummyHash ??= hashPassword(randomBytes(16).toString("hex"), logN);
   return dummyHash;
+}
+
+/**
+ * The answer for a login naming no account, without hashing: it queues for a hashing
+ * slot like a real check and holds it for as long as a real hash takes lately, on a
+ * timer. So its timing (queue and all) matches a wrong password for a real account,
+ * and a flood of made-up names costs no CPU and no thread-pool thread (finding 1).
+ * Until a real hash has been timed, it hashes once against a dummy to learn the time.
+ */
+export async function verifyUnknownAccount(password: string, logN: number): Promise<false> {
+  if (typicalHashMs === undefined) {
+    await verifyPassword(password, await dummyPasswordHash(logN));
+    return false;
+  }
+  const ms = typicalHashMs;
+  await bounded(() => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  return false;
+}
+
+/** For tests: forget the learnt hash time. */
+export function resetPasswordHashTiming(): void {
+  typicalHashMs = undefined;
 }

@@ -63,3 +63,16 @@ export function verifyAccessToken(secret: string, token: string): AccessClaims |
     return null;
   }
 }
+
+/**
+ * When a live connection (Socket.IO, Yjs) opened with these claims ends on its own. A
+ * user token belongs to a login session, whose revocation (logout, password change,
+ * refresh-token reuse…) cuts the connection within a second; so the connection lives as
+ * long as that session may (`REFRESH_TOKEN_EXPIRE_DAYS`), not the short access token,
+ * and a client renewing its access token keeps its connections. Any other token (a
+ * widget's) ends its connections when it expires.
+ */
+export function liveConnectionExp(claims: AccessClaims, refreshTokenDays: number): number {
+  if (claims.jti === undefined || claims.sid !== undefined) return claims.exp;
+  return Math.max(claims.exp, Math.floor(Date.now() / 1000 + refreshTokenDays * 86_400));
+}

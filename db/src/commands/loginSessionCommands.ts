@@ -6,7 +6,13 @@ import type { LoginSession } from "../models/LoginSession";
 /** Starts a login session (its id becomes the tokens' `jti`). */
 export async function createLoginSession(
   db: Db,
-  input: { userId: string; device: string; ip: string | null; expiresAt: Date },
+  input: {
+    userId: string;
+    device: string;
+    ip: string | null;
+    expiresAt: Date;
+    refreshSecret?: string;
+  },
 ): Promise<LoginSession> {
   const now = new Date();
   return db.models.LoginSession.create({
@@ -16,6 +22,7 @@ export async function createLoginSession(
     ip: input.ip ? input.ip.slice(0, 64) : null,
     expiresAt: input.expiresAt,
     lastSeenAt: now,
+    refreshSecret: input.refreshSecret ?? null,
   });
 }
 

@@ -20,6 +20,10 @@ export class LoginSession extends Model<
   declare expiresAt: Date;
   declare lastSeenAt: Date;
   declare revokedAt: CreationOptional<Date | null>;
+  /** Keys its refresh tokens (never leaves the server); null for sessions from before 010. */
+  declare refreshSecret: CreationOptional<string | null>;
+  /** The generation of its current refresh token; older ones are spent. */
+  declare refreshGeneration: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
@@ -33,6 +37,8 @@ export class LoginSession extends Model<
         expiresAt: { type: DataTypes.DATE, allowNull: false },
         lastSeenAt: { type: DataTypes.DATE, allowNull: false },
         revokedAt: { type: DataTypes.DATE, allowNull: true },
+        refreshSecret: { type: DataTypes.STRING(64), allowNull: true },
+        refreshGeneration: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
       },

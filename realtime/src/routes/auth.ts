@@ -1,13 +1,17 @@
 import {
   assertPasswordAcceptable,
   conflict,
-  dummyPasswordHash,
   forbidden,
   hashPassword,
+  newRefreshSecret,
   notFound,
+  parseRefreshToken,
+  refreshTokenGenuine,
   signAccessToken,
+  signRefreshToken,
   unauthorized,
   verifyPassword,
+  verifyUnknownAccount,
 } from "@engunity/core";
 import {
   createLoginSession,
@@ -24,6 +28,7 @@ import {
   idParamSchema,
   loginBodySchema,
   patchMeBodySchema,
+  refreshBodySchema,
   registerBodySchema,
 } from "@engunity/shared";
 import type { Request, RequestHandler } from "express";
@@ -45,18 +50,30 @@ export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Route
   const minutes = ctx.config.ACCESS_TOKEN_EXPIRE_MINUTES;
   const ip = (req: Request) => req.ip ?? "unknown";
 
-  /** A new login session for `user` on the requesting device, and its token. */
+  const refreshMs = ctx.config.REFRESH_TOKEN_EXPIRE_DAYS * 86_400_000;
+  const secretKey = ctx.config.SECRET_KEY;
+
+  /** A login session's tokens: a short access token and its current refresh token. */
+  const tokensOf = (userId: string, loginSessionId: string, generation: number, secret: string) => {
+    const accessToken = signAccessToken(secretKey, userId, minutes, { jti: loginSessionId });
+    return {
+      accessToken,
+      accessTokenExpiresAt: new Date(Date.now() + minutes * 60_000).toISOString(),
+      refreshToken: signRefreshToken(secretKey, loginSessionId, generation, secret),
+    };
+  };
+
+  /** A new login session (a new refresh-token family) for `user` on the requesting device. */
   const signIn = async (req: Request, user: User) => {
+    const secret = newRefreshSecret();
     const login = await createLoginSession(ctx.db, {
       userId: user.id,
       device: req.get("user-agent") ?? "",
       ip: req.ip ?? null,
-      expiresAt: new Date(Date.now() + minutes * 60_000),
+      expiresAt: new Date(Date.now() + refreshMs),
+      refreshSecret: secret,
     });
-    return {
-      user: presentSelf(user),
-      accessToken: signAccessToken(ctx.config.SECRET_KEY, user.id, minutes, { jti: login.id }),
-    };
+    return { user: presentSelf(user), ...tokensOf(user.id, login.id, 0, secret) };
   };
 
   /** The password again, for what a stolen token alone must not do. */
@@ -95,17 +112,61 @@ export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Route
     // cannot lock a victim out from elsewhere, nor double their tries.
     const key = `${ip(req)}:${user?.id ?? body.login.toLowerCase()}`;
     await ctx.limiters.login.consume(key);
-    // Hash even for unknown logins, so timing does not tell which accounts exist.
-    const ok = await verifyPassword(
-      body.password,
-      user?.hashedPassword ?? (await dummyPasswordHash(cost)),
-    );
+    // An unknown login waits as long as a hash would, without hashing, so timing does
+    // not tell which accounts exist and made-up names cost no CPU.
+    const ok = user
+      ? await verifyPassword(body.password, user.hashedPassword)
+      : await verifyUnknownAccount(body.password, cost);
     if (!user || !ok || !user.isActive) {
       recordAuthFailure(ctx, "login", user?.id);
       throw unauthorized("Wrong login or password");
     }
     await ctx.limiters.login.reset(key);
     res.json(await signIn(req, user));
+  });
+
+  // Rotation on use: the current refresh token buys a new access token and the next
+  // refresh token, and is spent. A spent one coming back means two holders (one of them
+  // a thief): the whole login session is revoked, its live connections cut.
+  router.post("/refresh", async (req, res) => {
+    const body = parse(refreshBodySchema, req.body);
+    const refused = () => unauthorized("Sign in again");
+    const parts = parseRefreshToken(body.refreshToken);
+    if (!parts) throw refused();
+    await ctx.limiters.writes.consume(`refresh:${parts.loginSessionId}`);
+    const row = await ctx.db.models.LoginSession.findByPk(parts.loginSessionId);
+    if (!row?.refreshSecret || !refreshTokenGenuine(secretKey, parts, row.refreshSecret)) {
+      recordAuthFailure(ctx, "refresh", row?.userId);
+      throw refused();
+    }
+    if (row.revokedAt || row.expiresAt.getTime() <= Date.now()) throw refused();
+    const rotated =
+      parts.generation === row.refreshGeneration &&
+      (
+        await ctx.db.models.LoginSession.update(
+          {
+            refreshGeneration: parts.generation + 1,
+            expiresAt: new Date(Date.now() + refreshMs),
+            lastSeenAt: new Date(),
+          },
+          {
+            where: {
+              id: row.id,
+              refreshGeneration: parts.generation,
+              revokedAt: null,
+            },
+          },
+        )
+      )[0] === 1;
+    if (!rotated) {
+      // Spent (or spent a moment ago by a racing request): reuse. The family ends.
+      recordAuthFailure(ctx, "refresh_reuse", row.userId);
+      await ctx.revocation.revokeLoginSession(row.userId, row.id);
+      throw unauthorized("This sign-in was ended: its refresh token was used twice");
+    }
+    const user = await ctx.db.models.User.findByPk(row.userId, { attributes: ["id", "isActive"] });
+    if (!user?.isActive) throw refused();
+    res.json(tokensOf(row.userId, row.id, parts.generation + 1, row.refreshSecret));
   });
 
   // The caller's own account, with whether they are an admin (the web app shows the

@@ -1,4 +1,4 @@
-import { authorize } from "@engunity/core";
+import { authorize, liveConnectionExp } from "@engunity/core";
 import { type RequestHandler, Router } from "express";
 import type { AppContext } from "../context";
 import { currentUser } from "../middleware/authenticate";
@@ -16,7 +16,7 @@ export function yjsTicketRoutes(ctx: AppContext, authenticate: RequestHandler): 
       userId: user.id,
       sessionId,
       jti: user.claims.jti,
-      exp: user.claims.exp,
+      exp: liveConnectionExp(user.claims, ctx.config.REFRESH_TOKEN_EXPIRE_DAYS),
     });
     res.json({ ticket });
   });

@@ -1,6 +1,7 @@
 import {
   type AppError,
   forbidden,
+  liveConnectionExp,
   originAllowed,
   toAppError,
   unauthorized,
@@ -71,7 +72,7 @@ export function handshakeAuth(ctx: AppContext) {
         socket.data = {
           userId: user.id,
           user: presentUser(user),
-          exp: claims.exp,
+          exp: liveConnectionExp(claims, ctx.config.REFRESH_TOKEN_EXPIRE_DAYS),
           sid: claims.sid,
           jti,
         };

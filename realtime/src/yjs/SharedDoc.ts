@@ -26,6 +26,8 @@ export interface DocConnection {
   readonly name: string;
   /** Set from the membership: a role change reaches it at once (DocRegistry.setRole). */
   canWrite: boolean;
+  /** Whether it was told to resync after a refused write while read-only (told once). */
+  toldToResync: boolean;
   /** Spends one document update from the connection's rate budget; false when over it. */
   takeUpdate(): boolean;
   send(frame: Uint8Array): void;

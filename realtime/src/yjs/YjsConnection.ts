@@ -5,6 +5,7 @@ import type { DocConnection } from "./SharedDoc";
 export class YjsConnection implements DocConnection {
   /** Answered the last ping; a connection that misses one is cut (half-open TCP). */
   alive = true;
+  toldToResync = false;
 
   /** Token bucket of document updates: `rate` a second, bursts of twice that. */
   private tokens: number;

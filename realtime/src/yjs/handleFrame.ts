@@ -1,11 +1,18 @@
-import { assertValidUpdate, decodeClientFrame, encodeAwareness, encodeSyncStep2 } from "./protocol";
+import {
+  assertValidUpdate,
+  decodeClientFrame,
+  encodeAwareness,
+  encodeResyncNotice,
+  encodeSyncStep2,
+  updateChangesDoc,
+} from "./protocol";
 import type { DocConnection, SharedDoc } from "./SharedDoc";
 import { checkClientUpdate, type Refusal, type YjsBudget } from "./updateBudget";
 
 /**
  * What became of a frame: handled, a write dropped because the sender may only read,
- * or refused for the budget (the caller closes the connection so the client resyncs
- * from the server's copy) or the rate.
+ * or refused for the budget (the client is told to resync, and the caller closes the
+ * connection) or the rate.
  */
 export type FrameOutcome = "ok" | "readOnly" | "rate" | Refusal;
 
@@ -27,8 +34,19 @@ export function handleFrame(
       return "ok";
     case "syncStep2":
     case "syncUpdate":
-      if (!conn.canWrite) return "readOnly";
-      if (!conn.takeUpdate()) return "rate";
+      if (!conn.canWrite) {
+        // A demoted editor's edit the server will never hold: told once to reload the
+        // server's copy, so the editor does not silently diverge. It stays connected.
+        if (!conn.toldToResync && updateChangesDoc(shared.doc, frame.update)) {
+          conn.toldToResync = true;
+          conn.send(encodeResyncNotice("read_only"));
+        }
+        return "readOnly";
+      }
+      if (!conn.takeUpdate()) {
+        conn.send(encodeResyncNotice("rate"));
+        return "rate";
+      }
       // Parse fully before touching the live doc: a truncated or garbage update
       // must fail here, not half-way through integrating into the shared doc.
       assertValidUpdate(frame.update);
@@ -37,7 +55,10 @@ export function handleFrame(
           approxBytes: shared.approxBytes,
           recount: () => shared.recountBytes(),
         });
-        if (refusal) return refusal;
+        if (refusal) {
+          conn.send(encodeResyncNotice(refusal));
+          return refusal;
+        }
       }
       shared.applyClientUpdate(frame.update, conn);
       return "ok";

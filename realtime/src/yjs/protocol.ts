@@ -1,5 +1,7 @@
+import { YJS_RESYNC_PREFIX } from "@engunity/shared";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
+import { writePermissionDenied } from "y-protocols/auth";
 import { type Awareness, encodeAwarenessUpdate } from "y-protocols/awareness";
 import * as sync from "y-protocols/sync";
 import * as Y from "yjs";
@@ -88,4 +90,37 @@ export function decodeClientFrame(frame: Uint8Array): ClientFrame {
 /** Throws unless `update` decodes as a Yjs update, before it touches a live doc. */
 export function assertValidUpdate(update: Uint8Array): void {
   Y.decodeUpdate(update);
+}
+
+/**
+ * Tells a client the server refused its edit (y-protocols auth "permission denied",
+ * reason `resync:<why>`): its copy now holds what the server's lacks, so it must drop
+ * its local state and load the server's copy again (the web client does; a stock
+ * y-websocket client logs it).
+ */
+export function encodeResyncNotice(why: string): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.auth);
+  writePermissionDenied(encoder, `${YJS_RESYNC_PREFIX}${why}`);
+  return encoding.toUint8Array(encoder);
+}
+
+/**
+ * Whether `update` would change `doc` (content or deletions it lacks). A viewer's
+ * client sends its whole state on every connect; only one that really diverged from
+ * the server's copy needs telling. Costs a copy of the doc: only for refused writes.
+ */
+export function updateChangesDoc(doc: Y.Doc, update: Uint8Array): boolean {
+  const decoded = Y.decodeUpdate(update);
+  if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return false;
+  const state = Y.encodeStateAsUpdate(doc);
+  const probe = new Y.Doc({ gc: false });
+  try {
+    Y.applyUpdate(probe, state);
+    Y.applyUpdate(probe, update);
+    const after = Y.encodeStateAsUpdate(probe);
+    return after.byteLength !== state.byteLength || !after.every((b, i) => b === state[i]);
+  } finally {
+    probe.destroy();
+  }
 }

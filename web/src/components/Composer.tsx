@@ -91,7 +91,8 @@ export function Composer(props: {
         setText(value);
         grow();
       },
-      { keepLocal: true },
+      // Typed before the doc synced is kept, unless it is what the server refused.
+      { keepLocal: !collab.afterResync },
     );
     onCleanup(() => {
       unbind();

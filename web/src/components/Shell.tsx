@@ -10,7 +10,8 @@ import {
   Show,
   useContext,
 } from "solid-js";
-import { applyMembershipNotice, refreshInvitations } from "../lib/account";
+import { applyMembershipNotice, blockUser, leaveSession, refreshInvitations } from "../lib/account";
+import { errorText } from "../lib/api";
 import { refreshSessions } from "../lib/sessions";
 import { connectionState, currentSocket } from "../lib/socket";
 import { ConnectionBanner } from "./ConnectionBanner";
@@ -39,7 +40,30 @@ export function Shell(props: ParentProps) {
     const onNotice = (notice: MembershipNotice) => {
       const text = applyMembershipNotice(notice);
       if (notice.type === "added") {
-        toast(text, { label: "Open", run: () => navigate(`/chat/${notice.session.id}`) });
+        const id = notice.session.id;
+        const by = notice.by.fullName || notice.by.username;
+        // Leave at once, or leave and block whoever added them (their adds then store
+        // nothing). Either way the session leaves the sidebar, and this page if open.
+        const leave = async (block: boolean) => {
+          try {
+            if (block) await blockUser(notice.by.id);
+            await leaveSession(id);
+            if (location.pathname === `/chat/${id}`) navigate("/");
+            toast(block ? `You left “${notice.session.title}” and blocked ${by}` : "You left");
+          } catch (e) {
+            toast(errorText(e));
+          }
+        };
+        toast(text, [
+          { label: "Open", run: () => navigate(`/chat/${id}`) },
+          { label: "Leave", testId: "toast-leave", run: () => void leave(false) },
+          {
+            label: "Block",
+            testId: "toast-block",
+            title: `Leave and block ${by}: their adds will no longer reach you`,
+            run: () => void leave(true),
+          },
+        ]);
       } else toast(text);
     };
     socket.on("membership", onNotice);

@@ -1,18 +1,23 @@
-import { createSignal, Show } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
 
-interface ToastAction {
+export interface ToastAction {
   label: string;
   run: () => void;
+  /** Its data-testid (`toast-action` unless given). */
+  testId?: string;
+  /** A longer description (the button's title and accessible name). */
+  title?: string;
 }
 
-const [message, setMessage] = createSignal<{ text: string; action?: ToastAction } | null>(null);
+const [message, setMessage] = createSignal<{ text: string; actions: ToastAction[] } | null>(null);
 let timer: ReturnType<typeof setTimeout> | undefined;
 
-/** Shows a short notice at the bottom of the screen, optionally with one action button. */
-export function toast(text: string, action?: ToastAction): void {
-  setMessage({ text, action });
+/** Shows a short notice at the bottom of the screen, optionally with action buttons. */
+export function toast(text: string, action?: ToastAction | ToastAction[]): void {
+  const actions = action === undefined ? [] : Array.isArray(action) ? action : [action];
+  setMessage({ text, actions });
   clearTimeout(timer);
-  timer = setTimeout(() => setMessage(null), action ? 8_000 : 4_000);
+  timer = setTimeout(() => setMessage(null), actions.length ? 12_000 : 4_000);
 }
 
 export function ToastHost() {
@@ -21,21 +26,23 @@ export function ToastHost() {
       {(m) => (
         <div class="toast" role="status" data-testid="toast">
           {m().text}
-          <Show when={m().action}>
+          <For each={m().actions}>
             {(a) => (
               <button
                 class="toast-action"
                 type="button"
-                data-testid="toast-action"
+                data-testid={a.testId ?? "toast-action"}
+                title={a.title}
+                aria-label={a.title}
                 onClick={() => {
                   setMessage(null);
-                  a().run();
+                  a.run();
                 }}
               >
-                {a().label}
+                {a.label}
               </button>
             )}
-          </Show>
+          </For>
         </div>
       )}
     </Show>

@@ -1,7 +1,7 @@
 import type { Invitation, LoginSessionWire, MembershipNotice, Session } from "@engunity/shared";
 import { createRoot, createSignal } from "solid-js";
 import { api } from "./api";
-import { signOut } from "./auth";
+import { currentUser, signOut } from "./auth";
 import { refreshSessions, removeSession } from "./sessions";
 
 /**
@@ -48,6 +48,23 @@ export const changePassword = (currentPassword: string, newPassword: string) =>
 export async function deleteAccount(password: string): Promise<void> {
   await api("DELETE", "/auth/me", { password });
   signOut();
+}
+
+/** Leaves a session someone added the caller to (anyone may remove themself). */
+export async function leaveSession(sessionId: string): Promise<void> {
+  const me = currentUser();
+  if (!me) return;
+  await api("DELETE", `/chat/${sessionId}/members/${me.id}`);
+  removeSession(sessionId);
+}
+
+/**
+ * Blocks a person: their adds of the caller store nothing from now on, and their
+ * pending invitations go. Used with `leaveSession` on the "added you" notice.
+ */
+export async function blockUser(userId: string): Promise<void> {
+  await api("POST", `/users/${userId}/block`);
+  setInvitations((all) => all.filter((i) => i.invitedBy.id !== userId));
 }
 
 /** Applies a membership notice from the personal channel; returns what to tell the person. */

@@ -2,6 +2,7 @@ import { yjsRoom } from "@engunity/shared/rooms";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { api } from "./api";
+import { onServerResync } from "./yjsResync";
 
 /**
  * The session's shared Yjs doc: `Y.Text("title")` and `Y.Text("draft")`, with
@@ -30,6 +31,12 @@ export interface Peer {
 }
 
 export interface Collab {
+  /**
+   * Connected in place of a copy the server refused an edit of: what the fields hold
+   * locally is that refused edit, so binding must not put it back (the draft's
+   * `keepLocal`).
+   */
+  afterResync: boolean;
   doc: Y.Doc;
   title: Y.Text;
   draft: Y.Text;
@@ -41,10 +48,20 @@ export interface Collab {
   resolve(cursor: CursorState, pos: "anchor" | "head"): number | null;
   onPeers(fn: () => void): () => void;
   onStatus(fn: (synced: boolean) => void): () => void;
+  /**
+   * The server refused an edit of this copy (`why`: `doc_too_large`, `rate`,
+   * `read_only`…): this copy is finished (it holds what the server's never will).
+   * The owner destroys it and connects a fresh one, which loads the server's copy.
+   */
+  onResync(fn: (why: string) => void): void;
   destroy(): void;
 }
 
-export function connectCollab(sessionId: string, user: AwarenessUser): Collab {
+export function connectCollab(
+  sessionId: string,
+  user: AwarenessUser,
+  opts: { afterResync?: boolean } = {},
+): Collab {
   const doc = new Y.Doc();
   const title = doc.getText("title");
   const draft = doc.getText("draft");
@@ -64,6 +81,14 @@ export function connectCollab(sessionId: string, user: AwarenessUser): Collab {
   let destroyed = false;
   let failures = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let resynced: ((why: string) => void) | undefined;
+  let refused: string | undefined;
+  onServerResync(provider, (why) => {
+    if (refused) return;
+    refused = why;
+    provider.shouldConnect = false;
+    resynced?.(why);
+  });
 
   async function connect(): Promise<void> {
     if (destroyed) return;
@@ -86,10 +111,10 @@ export function connectCollab(sessionId: string, user: AwarenessUser): Collab {
     // `disconnect()`: that closes the socket again, which emits this event again
     // (y-websocket 2.1 emits it before clearing `provider.ws`) — endless recursion.
     provider.shouldConnect = false;
-    // Signed out (4401), removed (4403), or an edit the server refused (4413: this
-    // copy now holds what the server's does not; retrying would resend it): stop.
-    // Reopening the session starts again from the server's copy.
-    if (event && [4401, 4403, 4413].includes(event.code)) return;
+    // Signed out (4401), removed (4403), or an edit the server refused (4413, 4429:
+    // this copy now holds what the server's does not; retrying would resend it, so the
+    // resync notice before the close hands over to a fresh copy): stop.
+    if (refused || (event && [4401, 4403, 4413, 4429].includes(event.code))) return;
     if (!destroyed) retry();
   });
   provider.on("status", ({ status }: { status: string }) => {
@@ -101,6 +126,7 @@ export function connectCollab(sessionId: string, user: AwarenessUser): Collab {
     Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(text, index));
 
   return {
+    afterResync: opts.afterResync ?? false,
     doc,
     title,
     draft,
@@ -150,6 +176,10 @@ export function connectCollab(sessionId: string, user: AwarenessUser): Collab {
         provider.off("sync", h);
         provider.off("connection-close", closed);
       };
+    },
+    onResync(fn) {
+      resynced = fn;
+      if (refused) fn(refused);
     },
     destroy() {
       destroyed = true;

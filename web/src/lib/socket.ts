@@ -1,6 +1,7 @@
 import type { Ack, ClientToServerEvents, ErrorBody, ServerToClientEvents } from "@engunity/shared";
 import { io, type Socket } from "socket.io-client";
 import { createEffect, createRoot, createSignal, untrack } from "solid-js";
+import { renewAccessToken } from "./api";
 import { accessToken, currentUser, signOut } from "./auth";
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -38,11 +39,16 @@ function open(token: string): ClientSocket {
   });
   s.on("connect_error", (err) => {
     setState("offline");
-    // The server refusing the token is final: retrying with it cannot succeed.
+    // The server refusing the token: retrying with it cannot succeed. A renewed one
+    // may (the access token ran out while offline); the effect below hands it to the
+    // socket. If the sign-in itself is over, that means signing in again.
     const data = (err as Error & { data?: { error?: { code?: string } } }).data;
     if (data?.error?.code === "unauthorized") {
       s.disconnect();
-      signOut();
+      void renewAccessToken().then((ok) => {
+        if (ok) s.connect();
+        else signOut();
+      });
     }
   });
   return s;

@@ -1,8 +1,7 @@
 import type { Document, ServerToClientEvents } from "@engunity/shared";
 import { createEffect, on, onCleanup } from "solid-js";
 import { createStore } from "solid-js/store";
-import { api, errorText } from "./api";
-import { accessToken } from "./auth";
+import { api, errorText, freshAccessToken } from "./api";
 import { currentSocket } from "./socket";
 
 /** One document of the session: bytes on their way, then the server's indexing. */
@@ -60,9 +59,13 @@ export function createUploads(sessionId: () => string) {
   function upload(file: File): void {
     const key = crypto.randomUUID();
     setUploads(uploads.length, { key, filename: file.name, progress: 0, phase: "uploading" });
+    // The access token is short-lived: renewed first when it is about to run out.
+    void freshAccessToken().then((token) => send(key, file, token));
+  }
+
+  function send(key: string, file: File, token: string | null): void {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", `/api/v1/chat/${sessionId()}/documents`);
-    const token = accessToken();
     if (token) xhr.setRequestHeader("authorization", `Bearer ${token}`);
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) patch(key, { progress: e.loaded / e.total });

@@ -41,7 +41,7 @@ export function LoginPage() {
               login: get("username"),
               password: String(form.get("password") ?? ""),
             });
-      signIn(res.user, res.accessToken);
+      signIn(res.user, res.accessToken, res.refreshToken);
       navigate(next(), { replace: true });
     } catch (err) {
       setError(errorText(err));

@@ -7,6 +7,8 @@ import {
   loginSessionSchema,
   meSchema,
   patchMeBodySchema,
+  refreshBodySchema,
+  refreshResponseSchema,
   registerBodySchema,
   selfSchema,
   sessionSchema,
@@ -52,6 +54,14 @@ export const ACCOUNT_ROUTES: readonly ApiRoute[] = [
     summary: "Delete the account (password again); owned sessions go, messages stay anonymised",
     body: deleteAccountBodySchema,
     status: 204,
+  },
+  {
+    method: "post",
+    path: "/auth/refresh",
+    summary: "Renew the access token with the refresh token (rotated; reuse ends the login)",
+    auth: false,
+    body: refreshBodySchema,
+    response: refreshResponseSchema,
   },
   { method: "post", path: "/auth/logout", summary: "End this login session", status: 204 },
   {
