@@ -89,8 +89,9 @@ export async function startEngunityPair(
 export async function startBarePair(
   redisPrefix: string,
   started: { stop(): Promise<void> }[],
+  extraEnv: Record<string, string> = {},
 ): Promise<[ProcessNode, ProcessNode]> {
-  const env = { REDIS_URL, BARE_KEY: `${redisPrefix}:bare` };
+  const env = { REDIS_URL, BARE_KEY: `${redisPrefix}:bare`, ...extraEnv };
   const a = await startProcessNode(env, { script: "bench/lib/bareServer.ts" });
   started.push(a);
   const b = await startProcessNode(env, { script: "bench/lib/bareServer.ts" });

@@ -131,7 +131,7 @@ export function formatSuiteTable(rows: ScoredRow[]): string {
   for (const r of rows) {
     const floor = cell(r.floor);
     lines.push(
-      `| ${r.measure} (${r.unit}) | ${cell(r.engunity)} | ${floor} | ${r.ratio === undefined || !Number.isFinite(r.ratio) ? "—" : `${fmt(r.ratio)}×`} | ${r.engunity.length} | ${goalText(r.goal, r.unit)} | ${r.met === undefined ? "—" : r.met ? "met" : "**not met**"} |`,
+      `| ${r.measure}${r.unit ? ` (${r.unit})` : ""} | ${cell(r.engunity)} | ${floor} | ${r.ratio === undefined || !Number.isFinite(r.ratio) ? "—" : `${fmt(r.ratio)}×`} | ${r.engunity.length} | ${goalText(r.goal, r.unit)} | ${r.met === undefined ? "—" : r.met ? "met" : "**not met**"} |`,
     );
   }
   // Which floor each bench's rows are measured against.
