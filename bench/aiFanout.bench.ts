@@ -17,18 +17,17 @@
  *   npm run bench -- aiFanout [--quick] [--sizes=100,1000] [--tokens=60] [--token-ms=20] [--runs=3]
  */
 import { performance } from "node:perf_hooks";
-import { createDb } from "@engunity/db";
 import { Emitter } from "@socket.io/redis-emitter";
 import { Redis } from "ioredis";
 import type { Socket } from "socket.io-client";
 import { startFakeLlmServer } from "../test/support/fakeLlmServer";
-import { createTestStack } from "../test/support/node";
-import { ensureServices, REDIS_URL } from "../test/support/services";
+import { REDIS_URL } from "../test/support/services";
 import { spawnWorkerProcess } from "../test/support/worker";
 import {
   connectSocket,
   createBenchUsers,
   parseArgs,
+  runBench,
   startBarePair,
   startEngunityPair,
 } from "./lib/fixtures";
@@ -44,21 +43,18 @@ const TOKEN_MS = Number(args["token-ms"] ?? 20);
 const RUNS = Number(args.runs ?? (QUICK ? 1 : 3));
 const BATCH_MS = 30;
 
-async function main(): Promise<void> {
-  await ensureServices();
-  const fake = await startFakeLlmServer({
-    tokens: Array.from({ length: TOKENS }, (_, i) => `t${i} `),
-    tokenIntervalMs: TOKEN_MS,
-  });
-  const stack = await createTestStack("postgres", { redis: true, worker: false });
-  const aiEnv = {
-    GROQ_API_KEY: "gsk_bench",
-    GROQ_BASE_URL: fake.groqBaseUrl,
-    AI_PROVIDER_ORDER: "groq,offline",
-  };
-  const started: { stop(): Promise<void> }[] = [];
-  const db = createDb({ databaseUrl: stack.env.DATABASE_URL, poolMax: 4 });
-  try {
+runBench(
+  async ({ stack, db, started }) => {
+    const fake = await startFakeLlmServer({
+      tokens: Array.from({ length: TOKENS }, (_, i) => `t${i} `),
+      tokenIntervalMs: TOKEN_MS,
+    });
+    started.push({ stop: () => fake.close() });
+    const aiEnv = {
+      GROQ_API_KEY: "gsk_bench",
+      GROQ_BASE_URL: fake.groqBaseUrl,
+      AI_PROVIDER_ORDER: "groq,offline",
+    };
     console.log("starting two Engunity nodes, one worker and two bare Socket.IO nodes…");
     const [engA, engB] = await startEngunityPair({ ...stack.env, ...aiEnv }, started);
     started.push(await spawnWorkerProcess({ ...stack.env, ...aiEnv, LOG_LEVEL: "info" }));
@@ -226,18 +222,6 @@ async function main(): Promise<void> {
       runs,
     });
     console.log(`\nwrote ${file}`);
-  } finally {
-    for (const s of started.reverse()) await s.stop().catch(() => {});
-    await db.close().catch(() => {});
-    await stack.close().catch(() => {});
-    await fake.close();
-  }
-}
-
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
   },
+  { worker: false },
 );

@@ -42,9 +42,7 @@ import { summarize } from "./lib/stats";
 
 const args = parseArgs();
 const QUICK = args.quick === "true";
-const STEPS = (args.steps ?? (QUICK ? "20,40" : "40,80,160,320,640,1280"))
-  .split(",")
-  .map(Number);
+const STEPS = (args.steps ?? (QUICK ? "20,40" : "40,80,160,320,640,1280")).split(",").map(Number);
 const STEP_SECONDS = Number(args["step-seconds"] ?? (QUICK ? 6 : 30));
 const MINUTES = Number(args.minutes ?? (QUICK ? 0.3 : 10));
 const SAMPLE_MS = MINUTES <= 2 ? 2000 : 5000;

@@ -14,13 +14,11 @@
  * at --senders-max (`--senders-max=1000` for the literal load) and the cap is in the results.
  */
 import { performance } from "node:perf_hooks";
-import { createDb } from "@engunity/db";
-import { createTestStack } from "../test/support/node";
-import { ensureServices } from "../test/support/services";
 import {
   connectSocket,
   createBenchUsers,
   parseArgs,
+  runBench,
   startBarePair,
   startEngunityPair,
 } from "./lib/fixtures";
@@ -55,206 +53,188 @@ interface RoomResult {
   frameBytes: number;
 }
 
-async function main(): Promise<void> {
-  await ensureServices();
-  const stack = await createTestStack("postgres", { redis: true });
-  const started: { stop(): Promise<void> }[] = [];
-  const db = createDb({ databaseUrl: stack.env.DATABASE_URL, poolMax: 4 });
-  try {
-    console.log("starting two Engunity nodes and two bare Socket.IO nodes…");
-    const [engA, engB] = await startEngunityPair(stack.env, started);
-    const [bareA, bareB] = await startBarePair(stack.env.REDIS_PREFIX!, started);
-    const { users, tokens } = await createBenchUsers(
-      db,
-      Math.max(...SIZES),
-      "bench",
-      stack.env.SECRET_KEY!,
+runBench(async ({ stack, db, started }) => {
+  console.log("starting two Engunity nodes and two bare Socket.IO nodes…");
+  const [engA, engB] = await startEngunityPair(stack.env, started);
+  const [bareA, bareB] = await startBarePair(stack.env.REDIS_PREFIX!, started);
+  const { users, tokens } = await createBenchUsers(
+    db,
+    Math.max(...SIZES),
+    "bench",
+    stack.env.SECRET_KEY!,
+  );
+
+  const runRoom = async (target: Target, n: number, run: number): Promise<RoomResult> => {
+    const room =
+      target === "engunity"
+        ? await createBenchSession(db, users.slice(0, n), `bench ${n} #${run}`)
+        : `bench-${n}-${run}`;
+    const joined = await joinRoom({
+      target,
+      urls: target === "engunity" ? [engA.url, engB.url] : [bareA.url, bareB.url],
+      room,
+      tokens,
+      n,
+      quietMs: QUICK ? 2500 : 6000,
+      connect: connectSocket,
+    });
+    const clients = joined.clients;
+    console.log(
+      `${target} n=${n}: joined in ${(joined.joinMs / 1000).toFixed(1)} s, quiet after ${(joined.settleMs / 1000).toFixed(1)} s${joined.settled ? "" : " (NOT settled)"}`,
     );
 
-    const runRoom = async (target: Target, n: number, run: number): Promise<RoomResult> => {
-      const room =
-        target === "engunity"
-          ? await createBenchSession(db, users.slice(0, n), `bench ${n} #${run}`)
-          : `bench-${n}-${run}`;
-      const joined = await joinRoom({
-        target,
-        urls: target === "engunity" ? [engA.url, engB.url] : [bareA.url, bareB.url],
-        room,
-        tokens,
-        n,
-        quietMs: QUICK ? 2500 : 6000,
-        connect: connectSocket,
+    const latencies: number[] = [];
+    const ackLatencies: number[] = [];
+    let delivered = 0;
+    const deliveredPer = new Map<string, number>();
+    const ackedKeys: string[] = [];
+    let lastDelivery = 0;
+    const event = target === "engunity" ? "message:new" : "new";
+    for (const socket of clients) {
+      socket.on(event, (payload: { message?: { content: string }; content?: string }) => {
+        const content = payload.message?.content ?? payload.content ?? "";
+        if (!content.startsWith("bench|")) return;
+        const now = performance.now();
+        const [, sentAt, key] = content.split("|");
+        latencies.push(now - Number(sentAt));
+        deliveredPer.set(key!, (deliveredPer.get(key!) ?? 0) + 1);
+        delivered += 1;
+        lastDelivery = now;
       });
-      const clients = joined.clients;
-      console.log(
-        `${target} n=${n}: joined in ${(joined.joinMs / 1000).toFixed(1)} s, quiet after ${(joined.settleMs / 1000).toFixed(1)} s${joined.settled ? "" : " (NOT settled)"}`,
-      );
-
-      const latencies: number[] = [];
-      const ackLatencies: number[] = [];
-      let delivered = 0;
-      const deliveredPer = new Map<string, number>();
-      const ackedKeys: string[] = [];
-      let lastDelivery = 0;
-      const event = target === "engunity" ? "message:new" : "new";
-      for (const socket of clients) {
-        socket.on(event, (payload: { message?: { content: string }; content?: string }) => {
-          const content = payload.message?.content ?? payload.content ?? "";
-          if (!content.startsWith("bench|")) return;
-          const now = performance.now();
-          const [, sentAt, key] = content.split("|");
-          latencies.push(now - Number(sentAt));
-          deliveredPer.set(key!, (deliveredPer.get(key!) ?? 0) + 1);
-          delivered += 1;
-          lastDelivery = now;
-        });
-      }
-
-      const senders = Math.min(n, SENDERS_MAX);
-      let sent = 0;
-      let acked = 0;
-      let sendErrors = 0;
-      const t0 = performance.now() + 100;
-      const sends: Promise<void>[] = [];
-      for (let s = 0; s < senders; s++) {
-        for (let k = 0; k < SECONDS; k++) {
-          const at = t0 + k * 1000 + (s / senders) * 1000;
-          setTimeout(() => {
-            const sentAt = performance.now();
-            const content = `bench|${sentAt.toFixed(3)}|${s}-${k}`;
-            sent += 1;
-            const socket = clients[s]!.timeout(10_000);
-            const ack =
-              target === "engunity"
-                ? socket.emitWithAck("message:send", {
-                    sessionId: room,
-                    content,
-                    clientId: `b-${n}-${run}-${s}-${k}`,
-                    ai: false,
-                  })
-                : socket.emitWithAck("send", { room, content });
-            sends.push(
-              ack.then(
-                (r: { ok?: boolean }) => {
-                  if (r?.ok) {
-                    acked += 1;
-                    ackedKeys.push(`${s}-${k}`);
-                    ackLatencies.push(performance.now() - sentAt);
-                  } else sendErrors += 1;
-                },
-                () => {
-                  sendErrors += 1;
-                },
-              ),
-            );
-          }, at - performance.now());
-        }
-      }
-      await new Promise((r) => setTimeout(r, t0 - performance.now() + SECONDS * 1000 + 50));
-      await Promise.all(sends);
-      const expected = acked * n;
-      const drainDeadline = performance.now() + DRAIN_TIMEOUT_MS;
-      while (delivered < expected && performance.now() < drainDeadline) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      // An acked message that did not reach every client is lost (late acks still count).
-      const lost = ackedKeys.reduce(
-        (sum, key) => sum + Math.max(0, n - (deliveredPer.get(key) ?? 0)),
-        0,
-      );
-      const elapsed = Math.max(1, (lastDelivery || performance.now()) - t0) / 1000;
-      const frameBytes = joined.meters[n - 1]!.lastFrame.get(event) ?? Number.NaN;
-      for (const socket of clients) socket.close();
-      const result: RoomResult = {
-        target,
-        clients: n,
-        senders,
-        sent,
-        acked,
-        sendErrors,
-        expectedDeliveries: expected,
-        delivered,
-        lost,
-        messagesPerSecond: Math.round((acked / elapsed) * 10) / 10,
-        deliveryMs: summarize(latencies),
-        ackMs: summarize(ackLatencies),
-        joinSeconds: Math.round(joined.joinMs / 100) / 10,
-        settled: joined.settled,
-        frameBytes,
-      };
-      console.log(
-        `${target} n=${n}: delivered ${delivered}/${expected}, p50 ${result.deliveryMs.p50} ms, p99 ${result.deliveryMs.p99} ms, frame ${frameBytes} B`,
-      );
-      return result;
-    };
-
-    const rows: SuiteRow[] = [];
-    const runs: unknown[] = [];
-    const floorName = "bare Socket.IO + redis adapter";
-    for (const n of SIZES) {
-      const r = await alternate(
-        RUNS,
-        (run) => runRoom("bare", n, run),
-        (run) => runRoom("engunity", n, run),
-      );
-      runs.push({ n, ...r });
-      const big = n >= 1000;
-      rows.push(
-        {
-          measure: `message fan-out, ${n} viewers, p50`,
-          unit: "ms",
-          engunity: r.engunity.map((x) => x.deliveryMs.p50),
-          floor: r.floor.map((x) => x.deliveryMs.p50),
-          floorName,
-          goal: { of: "ratio", op: "<=", value: big ? 1.5 : 2 },
-        },
-        {
-          measure: `message fan-out, ${n} viewers, p99`,
-          unit: "ms",
-          engunity: r.engunity.map((x) => x.deliveryMs.p99),
-          floor: r.floor.map((x) => x.deliveryMs.p99),
-          floorName,
-          goal: big ? { of: "ratio", op: "<=", value: 1.3 } : undefined,
-          note: `${r.engunity[0]!.senders} senders, 1 msg/s each, ${SECONDS} s`,
-        },
-        {
-          measure: `message fan-out, ${n} viewers, lost + send errors`,
-          unit: "deliveries",
-          engunity: r.engunity.map((x) => x.lost + x.sendErrors),
-          floor: r.floor.map((x) => x.lost + x.sendErrors),
-          floorName,
-          goal: { of: "value", op: "<=", value: 0 },
-        },
-      );
     }
-    const last = runs.at(-1) as { floor: RoomResult[]; engunity: RoomResult[] };
-    rows.push({
-      measure: "`message:new` frame (same content)",
-      unit: "B",
-      engunity: last.engunity.map((x) => x.frameBytes),
-      floor: last.floor.map((x) => x.frameBytes),
-      floorName: "bare `new` frame",
-    });
-    reportRows("socketFanout", rows);
-    const file = writeResult("socketFanout", {
-      description:
-        "N clients split over two realtime nodes in one room; each sender sends one message per second; delivery latency is send-to-arrival at every client, one clock; floor and Engunity alternated",
-      params: { sizes: SIZES, seconds: SECONDS, sendersMax: SENDERS_MAX, runs: RUNS },
-      rows,
-      runs,
-    });
-    console.log(`\nwrote ${file}`);
-  } finally {
-    for (const node of started.reverse()) await node.stop().catch(() => {});
-    await db.close().catch(() => {});
-    await stack.close().catch(() => {});
-  }
-}
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+    const senders = Math.min(n, SENDERS_MAX);
+    let sent = 0;
+    let acked = 0;
+    let sendErrors = 0;
+    const t0 = performance.now() + 100;
+    const sends: Promise<void>[] = [];
+    for (let s = 0; s < senders; s++) {
+      for (let k = 0; k < SECONDS; k++) {
+        const at = t0 + k * 1000 + (s / senders) * 1000;
+        setTimeout(() => {
+          const sentAt = performance.now();
+          const content = `bench|${sentAt.toFixed(3)}|${s}-${k}`;
+          sent += 1;
+          const socket = clients[s]!.timeout(10_000);
+          const ack =
+            target === "engunity"
+              ? socket.emitWithAck("message:send", {
+                  sessionId: room,
+                  content,
+                  clientId: `b-${n}-${run}-${s}-${k}`,
+                  ai: false,
+                })
+              : socket.emitWithAck("send", { room, content });
+          sends.push(
+            ack.then(
+              (r: { ok?: boolean }) => {
+                if (r?.ok) {
+                  acked += 1;
+                  ackedKeys.push(`${s}-${k}`);
+                  ackLatencies.push(performance.now() - sentAt);
+                } else sendErrors += 1;
+              },
+              () => {
+                sendErrors += 1;
+              },
+            ),
+          );
+        }, at - performance.now());
+      }
+    }
+    await new Promise((r) => setTimeout(r, t0 - performance.now() + SECONDS * 1000 + 50));
+    await Promise.all(sends);
+    const expected = acked * n;
+    const drainDeadline = performance.now() + DRAIN_TIMEOUT_MS;
+    while (delivered < expected && performance.now() < drainDeadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // An acked message that did not reach every client is lost (late acks still count).
+    const lost = ackedKeys.reduce(
+      (sum, key) => sum + Math.max(0, n - (deliveredPer.get(key) ?? 0)),
+      0,
+    );
+    const elapsed = Math.max(1, (lastDelivery || performance.now()) - t0) / 1000;
+    const frameBytes = joined.meters[n - 1]!.lastFrame.get(event) ?? Number.NaN;
+    for (const socket of clients) socket.close();
+    const result: RoomResult = {
+      target,
+      clients: n,
+      senders,
+      sent,
+      acked,
+      sendErrors,
+      expectedDeliveries: expected,
+      delivered,
+      lost,
+      messagesPerSecond: Math.round((acked / elapsed) * 10) / 10,
+      deliveryMs: summarize(latencies),
+      ackMs: summarize(ackLatencies),
+      joinSeconds: Math.round(joined.joinMs / 100) / 10,
+      settled: joined.settled,
+      frameBytes,
+    };
+    console.log(
+      `${target} n=${n}: delivered ${delivered}/${expected}, p50 ${result.deliveryMs.p50} ms, p99 ${result.deliveryMs.p99} ms, frame ${frameBytes} B`,
+    );
+    return result;
+  };
+
+  const rows: SuiteRow[] = [];
+  const runs: unknown[] = [];
+  const floorName = "bare Socket.IO + redis adapter";
+  for (const n of SIZES) {
+    const r = await alternate(
+      RUNS,
+      (run) => runRoom("bare", n, run),
+      (run) => runRoom("engunity", n, run),
+    );
+    runs.push({ n, ...r });
+    const big = n >= 1000;
+    rows.push(
+      {
+        measure: `message fan-out, ${n} viewers, p50`,
+        unit: "ms",
+        engunity: r.engunity.map((x) => x.deliveryMs.p50),
+        floor: r.floor.map((x) => x.deliveryMs.p50),
+        floorName,
+        goal: { of: "ratio", op: "<=", value: big ? 1.5 : 2 },
+      },
+      {
+        measure: `message fan-out, ${n} viewers, p99`,
+        unit: "ms",
+        engunity: r.engunity.map((x) => x.deliveryMs.p99),
+        floor: r.floor.map((x) => x.deliveryMs.p99),
+        floorName,
+        goal: big ? { of: "ratio", op: "<=", value: 1.3 } : undefined,
+        note: `${r.engunity[0]!.senders} senders, 1 msg/s each, ${SECONDS} s`,
+      },
+      {
+        measure: `message fan-out, ${n} viewers, lost + send errors`,
+        unit: "deliveries",
+        engunity: r.engunity.map((x) => x.lost + x.sendErrors),
+        floor: r.floor.map((x) => x.lost + x.sendErrors),
+        floorName,
+        goal: { of: "value", op: "<=", value: 0 },
+      },
+    );
+  }
+  const last = runs.at(-1) as { floor: RoomResult[]; engunity: RoomResult[] };
+  rows.push({
+    measure: "`message:new` frame (same content)",
+    unit: "B",
+    engunity: last.engunity.map((x) => x.frameBytes),
+    floor: last.floor.map((x) => x.frameBytes),
+    floorName: "bare `new` frame",
+  });
+  reportRows("socketFanout", rows);
+  const file = writeResult("socketFanout", {
+    description:
+      "N clients split over two realtime nodes in one room; each sender sends one message per second; delivery latency is send-to-arrival at every client, one clock; floor and Engunity alternated",
+    params: { sizes: SIZES, seconds: SECONDS, sendersMax: SENDERS_MAX, runs: RUNS },
+    rows,
+    runs,
+  });
+  console.log(`\nwrote ${file}`);
+});

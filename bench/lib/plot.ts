@@ -2,7 +2,6 @@
  * Line charts to PNG: an SVG drawn here, screenshotted by Debian's Chromium through
  * playwright-core (nothing downloaded, nothing rendered online).
  */
-import { writeFileSync } from "node:fs";
 import { launchBrowser } from "../../test/support/browser";
 
 export interface Series {
@@ -64,9 +63,9 @@ export function chartSvg(chart: Chart): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/><text x="${PAD.left}" y="18" font-size="14" font-weight="bold">${esc(chart.title)} (${esc(chart.unit)})</text>${grid}${xTicks}<text x="${W / 2}" y="${H - 6}" text-anchor="middle" font-size="11">seconds</text>${legend}${lines}</svg>`;
 }
 
-/** Renders the charts two to a row into one PNG at `file` (and the HTML beside it). */
+/** Renders the charts two to a row into one PNG at `file`. */
 export async function plotToPng(file: string, title: string, charts: Chart[]): Promise<void> {
-  const html = `<!doctype html><html><body style="margin:0;background:#fff;font-family:sans-serif"><div id="plot" style="display:inline-block;padding:8px"><h3 style="margin:4px 8px">${esc(title)}</h3><div style="display:grid;grid-template-columns:repeat(2,${W}px);gap:8px">${charts.map(chartSvg).join("")}</div></div></body></html>`;
+  const html = `<!doctype html><html lang="en"><body style="margin:0;background:#fff;font-family:sans-serif"><div id="plot" style="display:inline-block;padding:8px"><h3 style="margin:4px 8px">${esc(title)}</h3><div style="display:grid;grid-template-columns:repeat(2,${W}px);gap:8px">${charts.map(chartSvg).join("")}</div></div></body></html>`;
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 2 * W + 40, height: 800 } });
@@ -75,5 +74,4 @@ export async function plotToPng(file: string, title: string, charts: Chart[]): P
   } finally {
     await browser.close();
   }
-  writeFileSync(file.replace(/\.png$/, ".html"), html);
 }
