@@ -2,7 +2,8 @@
  * The one entry point: starts the parts that ROLE names (`all` = realtime node and
  * worker in one process). Bad configuration stops start-up with one clear line.
  */
-import { ConfigError, createLogger, loadConfig, toError } from "@engunity/core";
+import { ConfigError, createLogger, loadConfig, openAiRuntime, toError } from "@engunity/core";
+import { createDb } from "@engunity/db";
 import { startRealtimeNode } from "@engunity/realtime";
 import { startWorker, vectorIndexKind } from "@engunity/workers";
 
@@ -19,12 +20,28 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL);
   const stops: (() => Promise<void>)[] = [];
+  const runsNode = config.ROLE === "all" || config.ROLE === "realtime";
+  const runsWorker = config.ROLE === "all" || config.ROLE === "worker";
+
+  // The composition root of the process. ROLE=all builds the parts both sides use once
+  // here and passes them in: one database, one AI runtime (in embedded mode its
+  // in-memory queue is how the node hands questions to the worker), the node's rooms
+  // and metrics registry. Each part below builds the rest of itself explicitly
+  // (realtime/src/node.ts, workers/src/index.ts). Stops run in reverse: worker, node,
+  // then what the root opened.
+  const both = runsNode && runsWorker;
+  const db = both
+    ? createDb({ databaseUrl: config.DATABASE_URL, sqlitePath: config.sqlitePath })
+    : undefined;
+  const ai = both ? openAiRuntime(config, logger) : undefined;
+  if (db) stops.push(() => db.close());
+  if (ai) stops.push(() => ai.close());
 
   let node: Awaited<ReturnType<typeof startRealtimeNode>> | undefined;
-  if (config.ROLE === "all" || config.ROLE === "realtime") {
+  if (runsNode) {
     // ROLE=all answers with this process's retrieval, so /health says which index it has.
-    const retrievalIndex = config.ROLE === "all" ? vectorIndexKind(logger) : undefined;
-    node = await startRealtimeNode(config, { logger, retrievalIndex });
+    const retrievalIndex = both ? vectorIndexKind(logger) : undefined;
+    node = await startRealtimeNode(config, { logger, db, ai, retrievalIndex });
     stops.push(node.close);
     logger.info(
       {
@@ -36,12 +53,13 @@ async function main(): Promise<void> {
       "Engunity realtime node listening",
     );
   }
-  if (config.ROLE === "all" || config.ROLE === "worker") {
-    // ROLE=all: the worker shares the node's database, metrics and (embedded) rooms.
+  if (runsWorker) {
+    // ROLE=all: the worker shares the node's database, AI runtime, metrics and rooms.
     const shared = node;
     const worker = await startWorker(config, {
       logger,
-      db: shared?.ctx.db,
+      db,
+      runtime: ai,
       registry: shared?.ctx.metrics.registry,
       emitter: shared ? { to: (room) => shared.ctx.emitter.to(room) } : undefined,
     });

@@ -3,11 +3,15 @@
  * `npm run documents:reindex` after changing EMBEDDINGS_MODEL_PATH.
  */
 import { createLogger, loadConfig } from "@engunity/core";
-import { reindexDocuments } from "@engunity/workers";
+import { createEmbedder, reindexDocuments } from "@engunity/workers";
 
 const config = loadConfig();
 const logger = createLogger(config.LOG_LEVEL);
-const { queued } = await reindexDocuments(config, logger);
+// The configured embedder (EMBEDDINGS_MODEL_PATH), not always the built-in one: the
+// documents to re-ingest are those whose vectors it did not make.
+const embedder = await createEmbedder(config.EMBEDDINGS_MODEL_PATH);
+const { queued } = await reindexDocuments(config, logger, embedder);
+await embedder.close?.();
 process.stdout.write(
   queued === 0
     ? "Every document is already embedded by the current embedder.\n"

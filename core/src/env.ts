@@ -124,7 +124,7 @@ const envSchema = z.object({
   /** Bytes of documents one user may keep stored, in MB; 0 = unlimited. */
   UPLOAD_QUOTA_MB: z.coerce.number().min(0).default(200),
   /** Ingest jobs one worker process runs at once (apart from AI_CONCURRENCY). */
-  INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Passages retrieved into the prompt of a question in a session with documents. */
   RETRIEVAL_TOP_K: z.coerce.number().int().min(1).max(50).default(6),
   SUPABASE_URL: z.url().optional(),

@@ -193,7 +193,7 @@ export * from "./commands/userCreator";
 export * from "./commands/widgetCommands";
 export * from "./presenters/index";
 export * from "./presenters/widget";
-export * from "./queries/analyticsQueries";
+export * from "./queries/analytics";
 export * from "./queries/messageSearch";
 export * from "./queries/sessionQueries";
 

@@ -9,6 +9,7 @@ import * as m005 from "./migrations/005_read_state_search";
 import * as m006 from "./migrations/006_message_versions";
 import * as m007 from "./migrations/007_widget_keys";
 import * as m008 from "./migrations/008_analytics";
+import * as m009 from "./migrations/009_analytics_rollup";
 
 /** Every migration, in order. Listed explicitly so no file glob runs at start-up. */
 const MIGRATIONS = [
@@ -20,6 +21,7 @@ const MIGRATIONS = [
   { name: "006_message_versions", ...m006 },
   { name: "007_widget_keys", ...m007 },
   { name: "008_analytics", ...m008 },
+  { name: "009_analytics_rollup", ...m009 },
 ];
 
 /** An arbitrary constant: the advisory lock two nodes take before migrating the same Postgres. */

@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatSession, Db } from "@engunity/db";
+import type { ChatMessage, ChatSession, Db, Document } from "@engunity/db";
 import {
   countMembers,
   listMembers,
@@ -15,7 +15,7 @@ import type { DomainEvent } from "./events";
 
 /**
  * Publishes what a command did, in order: room events first (so clients hold the
- * placeholder before its first `ai:start`), then the answer job. The
+ * placeholder before its first `ai:start`), then the answer job (or the stop). The
  * job is enqueued before this resolves, so an acked send's answer is always queued.
  */
 export async function publish(ctx: AppContext, events: readonly DomainEvent[]): Promise<void> {
@@ -24,8 +24,20 @@ export async function publish(ctx: AppContext, events: readonly DomainEvent[]): 
       case "message.created":
         announce.messageNew(ctx, event.message);
         break;
+      case "message.updated":
+        announce.messageUpdated(ctx, event.message);
+        break;
       case "answer.requested":
-        await enqueueAnswer(ctx, event.userMessage, event.assistant, event.pref);
+        await enqueueAnswer(ctx, event.userMessage, event.assistant, event.pref, event.revision);
+        break;
+      case "answer.stopRequested":
+        await ctx.ai.bus.cancel(event.messageId, event.by);
+        break;
+      case "document.uploaded":
+        await announce.documentUploaded(ctx, event.document);
+        break;
+      case "document.deleted":
+        await announce.documentDeleted(ctx, event.sessionId, event.documentId);
         break;
     }
   }
@@ -46,6 +58,24 @@ export const announce = {
     announceActivity(ctx, message);
   },
 
+  async documentUploaded(ctx: AppContext, doc: Document): Promise<void> {
+    const sessionId = doc.sessionId ?? "";
+    await ctx.ai.ingest.enqueue({ documentId: doc.id, sessionId, enqueuedAt: Date.now() });
+    ctx.emitter.to(sessionRoom(sessionId)).emit("document:progress", {
+      sessionId,
+      documentId: doc.id,
+      status: "processing",
+      progress: 0,
+    });
+  },
+
+  async documentDeleted(ctx: AppContext, sessionId: string, documentId: string): Promise<void> {
+    await ctx.ai.documents
+      .publish({ type: "deleted", sessionId, documentId })
+      .catch((err) => ctx.logger.warn({ err }, "could not announce a deleted document"));
+    ctx.emitter.to(sessionRoom(sessionId)).emit("document:deleted", { sessionId, documentId });
+  },
+
   messageUpdated(ctx: AppContext, message: ChatMessage): void {
     ctx.emitter.to(sessionRoom(message.sessionId)).emit("message:updated", {
       sessionId: message.sessionId,
@@ -54,7 +84,7 @@ export const announce = {
   },
 
   async sessionUpdated(
-    ctx: AppContext,
+    ctx: Pick<AppContext, "db" | "emitter">,
     session: ChatSession,
     role: "owner" | "editor" | "viewer",
   ): Promise<void> {

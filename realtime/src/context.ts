@@ -2,6 +2,7 @@ import type {
   AiRuntime,
   Config,
   Logger,
+  ProviderCatalog,
   RateLimiter,
   Revocation,
   RoomEmitter,
@@ -10,8 +11,13 @@ import type { Db, EventRecorder } from "@engunity/db";
 import type { GenerationSnapshot } from "@engunity/shared";
 import type { Redis } from "ioredis";
 import type { Metrics } from "./metrics";
+import type { TicketStore } from "./yjs/tickets";
 
-/** What every transport handler of a realtime node gets: config, storage and fan-out. */
+/**
+ * What every transport handler of a realtime node gets: config, storage and fan-out.
+ * Built once, complete and frozen, by the node's composition root (`node.ts`); nothing
+ * fills parts of it in later.
+ */
 export interface AppContext {
   config: Config;
   /** Set where this process also runs retrieval (ROLE=all): FAISS or the exact fallback. */
@@ -21,6 +27,10 @@ export interface AppContext {
   metrics: Metrics;
   /** Null in embedded mode. */
   redis: Redis | null;
+  /** Yjs websocket tickets: `POST /yjs/ticket` issues, the upgrade redeems. */
+  tickets: TicketStore;
+  /** Providers and their model lists (cached), for `GET /providers`. */
+  catalog: ProviderCatalog;
   /** Emits into Socket.IO rooms; REST writes announce through it too. */
   emitter: RoomEmitter;
   limiters: {
@@ -42,7 +52,7 @@ export interface AppContext {
   revocation: Revocation;
   /**
    * Role of a member changed: open Yjs connections of theirs follow at once, on every
-   * node. A no-op until the Yjs server is attached.
+   * node.
    */
   roleChanged(sessionId: string, userId: string, canWrite: boolean): void;
   /**
@@ -52,7 +62,7 @@ export interface AppContext {
   publicUrl(origin: string | undefined, host: string | undefined): string;
   /**
    * Removes a user's sockets from a session room on every node (member removed,
-   * session deleted). A no-op until the Socket.IO gateway is attached.
+   * session deleted), Socket.IO rooms and Yjs docs alike.
    */
   evict(sessionId: string, userId?: string): void;
   /**
@@ -62,14 +72,12 @@ export interface AppContext {
   watch(sessionId: string, userId: string): void;
   /**
    * Disconnects every live widget socket of a key on every node (the key was revoked).
-   * A no-op until the Socket.IO gateway is attached.
    */
   cutWidgetKey(keyId: string): void;
-  /** Users currently connected to a session room, across nodes (sockets fill this in). */
+  /** Users currently connected to a session room, across nodes (the gateway's presence). */
   onlineUserIds(sessionId: string): Promise<Set<string>>;
   /**
-   * Server edits of a session's co-edited Yjs doc (a REST rename). No-ops until the
-   * Yjs server is attached; they never reject. The server never clears the draft on
+   * Server edits of a session's co-edited Yjs doc (a REST rename). They never reject. The server never clears the draft on
    * send: the sender's client deletes exactly the text it sent (a Yjs delete of the
    * items it saw), so what anyone typed after survives.
    */
@@ -78,7 +86,7 @@ export interface AppContext {
   };
   /**
    * Generations still streaming in a session, with their text so far, for the
-   * `session:join` ack. Resolves to `[]` until the AI engine wires it.
+   * `session:join` ack.
    */
   runningGenerations(sessionId: string): Promise<GenerationSnapshot[]>;
   /** AI jobs, resume log, cancel bus and usage: in-process embedded, Redis scaled. */
@@ -87,7 +95,7 @@ export interface AppContext {
   events: EventRecorder;
   /**
    * Cuts every live Socket.IO and Yjs connection of a user on every node (deactivated
-   * by an admin). A no-op until the gateway and the Yjs server are attached.
+   * by an admin).
    */
   revokeUserConnections(userId: string): Promise<void>;
   /** True once the node is shutting down: readiness answers 503 so traffic goes elsewhere. */

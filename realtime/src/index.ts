@@ -1,2 +1,2 @@
 export type { AppContext } from "./context";
-export * from "./server";
+export * from "./node";

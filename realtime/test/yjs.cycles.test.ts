@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, apiClient } from "../../test/support/api";
 import { createTestStack, type TestStack } from "../../test/support/node";
 import { REDIS_URL } from "../../test/support/services";
-import { ticketStoreFor } from "../src/yjs/tickets";
 import { closedWith, rawConnect, waitFor } from "./yjsClients";
 
 // vitest's forks do not pass --expose-gc; V8 can still hand out `gc` at run time.
@@ -51,7 +50,7 @@ describe("Yjs connect/disconnect cycles (Postgres + Redis, two nodes)", () => {
     const sessionId = sessions[i % PARALLEL]!;
     const node = stack.nodes[i % 2]!;
     // Issued straight from the node's store: this test is about the socket's life, not REST.
-    const ticket = await ticketStoreFor(stack.nodes[0]!.ctx).issue({ userId, sessionId });
+    const ticket = await stack.nodes[0]!.ctx.tickets.issue({ userId, sessionId });
     const conn = await rawConnect(node.url, `session:${sessionId}`, `?ticket=${ticket}`);
     if (!conn.ws) throw new Error("refused");
     const { ws } = conn;

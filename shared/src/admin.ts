@@ -97,6 +97,8 @@ export const analyticsResponseSchema = z.object({
       answers: z.number().int(),
       ttftMs: percentilesSchema,
       durationMs: percentilesSchema,
+      /** False above 20,000 answers: the rollup's histogram, within 1/32 of the exact value. */
+      exact: z.boolean(),
     }),
   ),
   tokensByDay: z.array(tokensSchema.extend({ day: z.string() })),

@@ -51,12 +51,15 @@ export type RegeneratePayload = z.infer<typeof regeneratePayloadSchema>;
 export type ContinuePayload = z.infer<typeof continuePayloadSchema>;
 export type EditPayload = z.infer<typeof editPayloadSchema>;
 
-/** A running generation as carried in the join ack: the text so far. */
+/** A running generation as carried in the join ack: the text so far, and who writes it. */
 export interface GenerationSnapshot {
   messageId: string;
   epoch: number;
   seq: number;
   text: string;
+  /** As in `ai:start`; absent until the run's provider answered. */
+  provider?: string;
+  model?: string;
 }
 
 export interface Delta {

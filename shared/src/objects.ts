@@ -149,8 +149,12 @@ export const messageMetadataSchema = z.object({
   finishReason: z.string().optional(),
   /** On a message with earlier versions (regenerated, continued, edited): the current one, from 1. */
   version: z.number().int().optional(),
+  /** On a stopped answer: who stopped it, with their display name at the time. */
+  stoppedBy: z.object({ id: z.string(), name: z.string() }).optional(),
 });
 export type MessageMetadata = z.infer<typeof messageMetadataSchema>;
+/** Who stopped an answer (PROTOCOL "Stopping an answer"). */
+export type Stopper = NonNullable<MessageMetadata["stoppedBy"]>;
 
 export const messageSchema = z.object({
   id: z.string(),

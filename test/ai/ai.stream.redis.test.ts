@@ -1,7 +1,7 @@
 import { createLogger } from "@engunity/core";
 import type { RealtimeNode } from "@engunity/realtime";
 import { startWorker, type WorkerHandle } from "@engunity/workers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { type ApiClient, apiClient, readSse } from "../support/api";
 import { defaultTokens, type FakeLlmServer, startFakeLlmServer } from "../support/fakeLlmServer";
 import { createTestStack, type TestStack, testConfig } from "../support/node";
@@ -108,6 +108,9 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
     const { v: dave, ack: daveAck } = await viewer("dave", b);
     expect(daveAck.generations.map((g: { messageId: string }) => g.messageId)).toEqual([id]);
     expect(daveAck.generations[0].seq).toBeGreaterThan(0);
+    // A viewer who joins mid-stream gets the label the others had from ai:start.
+    expect(daveAck.generations[0].provider).toBe("groq");
+    expect(daveAck.generations[0].model).toBeTruthy();
     // Erin comes back on the other node and asks for what she missed.
     const erinSocket = await connectClient(b.url, users.erin!.token);
     sockets.push(erinSocket);
@@ -126,6 +129,7 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
       metadata: { provider: "groq" },
     });
     expect(stored.metadata.ttftMs).toBeGreaterThanOrEqual(0);
+    expect(daveAck.generations[0].model).toBe(stored.metadata.model);
     expect(stored.metadata.usage.completionTokens).toBe(40);
 
     const ref = alice.gen(id);
@@ -146,6 +150,12 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
     const alice = (await viewer("alice", a)).v;
     const bob = (await viewer("bob", b)).v;
     const aborted = fake.nextAbort();
+    // Stepped: the provider sends exactly the tokens released below, so the stop lands
+    // at a known point of the answer instead of racing ~600 ms of paced tokens.
+    fake.stepped = true;
+    onTestFinished(() => {
+      fake.stepped = false;
+    });
     const sent = await emitAck(alice.socket, "message:send", {
       sessionId,
       content: "go on",
@@ -153,7 +163,16 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
       ai: true,
     });
     const id: string = sent.assistantMessageId;
-    await bob.until(() => bob.gen(id).lastSeq >= 2, 10_000, "two batches");
+    const tokens = defaultTokens(40);
+    fake.step(1);
+    await bob.until(() => bob.gen(id).text === tokens[0], 10_000, "the first batch");
+    fake.step(4);
+    await bob.until(
+      () => bob.gen(id).text === tokens.slice(0, 5).join(""),
+      10_000,
+      "the second batch",
+    );
+    expect(bob.gen(id).lastSeq).toBeGreaterThanOrEqual(2);
     // A viewer may not stop it; an editor on the other node may.
     const carol = (await viewer("carol", a)).v;
     expect((await emitAck(carol.socket, "ai:stop", { sessionId, messageId: id })).error.code).toBe(
@@ -168,12 +187,15 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
         setTimeout(() => reject(new Error("the provider request was not aborted")), 10_000),
       ),
     ]);
-    expect(record.tokensSent).toBeLessThan(40);
+    // No token was released after the stop: exactly the five sent are stored.
+    expect(record.tokensSent).toBe(5);
     const stored = await storedMessage(id);
     expect(stored.status).toBe("stopped");
-    expect(stored.content.length).toBeGreaterThan(0);
+    expect(stored.content).toBe(tokens.slice(0, 5).join(""));
+    // Who stopped it travels with the answer, to everyone in the room.
+    expect(stored.metadata.stoppedBy).toEqual({ id: users.bob!.user.id, name: "bob Tester" });
+    expect(alice.gen(id).done?.metadata.stoppedBy).toEqual(stored.metadata.stoppedBy);
     expect(stored.content).toBe(alice.gen(id).text);
-    expect(defaultTokens(40).join("").startsWith(stored.content)).toBe(true);
     // At most the batch in flight when the stop landed, plus the final flush.
     expect(alice.gen(id).lastSeq - seqAtStop).toBeLessThanOrEqual(2);
   });
@@ -195,8 +217,28 @@ describe("AI answers streamed to every viewer (2 nodes + worker, Postgres + Redi
     );
     expect(stop.status).toBe(200);
     await alice.until(() => Boolean(alice.gen(id).done), 10_000, "ai:done after stop");
-    expect(alice.gen(id).done).toMatchObject({ status: "stopped", content: alice.gen(id).text });
+    expect(alice.gen(id).done).toMatchObject({
+      status: "stopped",
+      content: alice.gen(id).text,
+      metadata: { stoppedBy: { id: users.bob!.user.id, name: "bob Tester" } },
+    });
     expect(alice.gen(id).text.length).toBeLessThan(defaultTokens(40).join("").length);
+
+    // Continuing the stopped answer runs it again under the same id: the old stop
+    // must not stop the new run, and the new run is not "stopped by" anyone.
+    const partial = alice.gen(id).text;
+    const cont = await emitAck(alice.socket, "ai:continue", { sessionId, messageId: id });
+    expect(cont.ok).toBe(true);
+    await alice.until(
+      () => alice.gen(id).done?.status === "complete",
+      15_000,
+      "ai:done after continue",
+    );
+    const continued = await storedMessage(id);
+    expect(continued.status).toBe("complete");
+    expect(continued.content.startsWith(partial)).toBe(true);
+    expect(continued.content.length).toBeGreaterThan(partial.length);
+    expect(continued.metadata.stoppedBy).toBeUndefined();
   });
 
   it("falls back to the next provider at once when Groq answers 429 (no SDK retry), and records every attempt", async () => {

@@ -1,7 +1,6 @@
-import type { Message } from "@engunity/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, apiClient } from "../support/api";
-import { makePdf, uploadFile } from "../support/documents";
+import { askAndWait, makePdf, uploadFile } from "../support/documents";
 import { type FakeLlmServer, startFakeLlmServer } from "../support/fakeLlmServer";
 import { createTestStack, type TestStack } from "../support/node";
 import { type ClientSocket, collect, connectClient, emitAck, once } from "../support/sockets";
@@ -39,16 +38,7 @@ describe("documents in the prompt (loopback LLM)", () => {
     return id;
   }
 
-  async function ask(sessionId: string, content: string): Promise<Message> {
-    const done = once(socket, "ai:done", (p) => p.sessionId === sessionId, 15_000);
-    const sent = await emitAck(socket, "message:send", {
-      sessionId,
-      content,
-      clientId: `c-${Math.random()}`,
-    });
-    expect(sent.ok).toBe(true);
-    return (await done).message;
-  }
+  const ask = (sessionId: string, content: string) => askAndWait(socket, sessionId, content);
 
   it("treats a document that gives instructions as quoted data, and maps citations without shifting them", async () => {
     const sessionId = await newSession();

@@ -241,7 +241,7 @@ describe.each<DbKind>(["sqlite", "postgres"])("documents on %s", (kind) => {
       );
       if (src.pages) expect(chunks.map((c) => c.page)).toEqual(src.pages);
       expect(chunks[0]!.vector.byteLength).toBe(384 * 4);
-      expect(chunks.every((c) => c.embedderId === "hash-v2:384")).toBe(true);
+      expect(chunks.every((c) => c.embedderId === "hash-v3:384")).toBe(true);
     }
     const list = await api.get(`/chat/${sessionId}/documents`, bob.token);
     expect(list.status).toBe(200);

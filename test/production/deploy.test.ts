@@ -169,7 +169,18 @@ describe("docker-compose.yml", () => {
     const tested = await nginxConfigTest(local);
     expect(tested.output).toContain("syntax is ok");
     expect(tested.ok).toBe(true);
-    expect(site).toContain("server realtime:3000");
+    // Replicas added by --scale are found without a reload: `resolve` (nginx >= 1.27.3,
+    // which Debian's nginx here is not, so -t above ran on loopback servers), its zones,
+    // and a resolver pointing at Docker's DNS.
+    expect(site).toContain("server realtime:3000 resolve");
+    expect(site).toMatch(/upstream engunity_realtime \{\s+zone /);
+    expect(site).toMatch(/upstream engunity_realtime_sticky \{\s+zone /);
+    expect(site).toContain("resolver 127.0.0.11 valid=5s");
+    const [major, minor] = services.nginx.image
+      .replace(/^nginx:/, "")
+      .split(".")
+      .map(Number);
+    expect(major! * 1000 + minor!).toBeGreaterThanOrEqual(1027);
     // The image's entrypoint sources the .envsh that derives NGINX_MAX_BODY_SIZE.
     expect(statSync(join(ROOT, "nginx/entrypoint/15-engunity-env.envsh")).mode & 0o111).not.toBe(0);
     expect(readFileSync(NGINX_TEMPLATE, "utf8")).toContain(["$", "{NGINX_MAX_BODY_SIZE}"].join(""));

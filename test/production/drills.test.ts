@@ -166,22 +166,18 @@ describe("production layout behind nginx: 2 realtime nodes, 2 workers", () => {
     w.close();
   }, 120_000);
 
-  // Failed once, undiagnosed, in a run on a heavily shared box (issue 17 stays open for
-  // it): kept out of the default suite so it cannot flake a landing; the soak in
-  // bench/drills.bench.ts runs it, and ENGUNITY_ROLLING_DRILL=1 runs it here.
-  it.skipIf(!process.env.ENGUNITY_ROLLING_DRILL)(
-    "drill: rolling restart of every node and worker under steady load",
-    async () => {
-      const w = await world("rolling", 2);
-      const rolled = await rollingRestartDrill(stack, w);
-      recovery.rollingRestartStepMax = rolled.stepMaxMs;
-      expect(rolled.errors).toEqual([]);
-      expect(rolled.sent).toBeGreaterThan(10);
-      expect(rolled.asked).toBeGreaterThan(2);
-      // Every answer complete: none failed by a worker going away, none stuck.
-      expect(await nothingLost(stack, w, { timeoutMs: 30_000 })).toEqual([]);
-      w.close();
-    },
-    240_000,
-  );
+  // Its one failure was answers ending `error` after two stalls: the workers' locks
+  // lapsed while a starved machine (load 20+ on 2 cores) held their event loops past a
+  // 1 s AI_STALL_MS. The stack now uses 3 s; bench/drills.bench.ts soaks it longer.
+  it("drill: rolling restart of every node and worker under steady load", async () => {
+    const w = await world("rolling", 2);
+    const rolled = await rollingRestartDrill(stack, w);
+    recovery.rollingRestartStepMax = rolled.stepMaxMs;
+    expect(rolled.errors).toEqual([]);
+    expect(rolled.sent).toBeGreaterThan(10);
+    expect(rolled.asked).toBeGreaterThan(2);
+    // Every answer complete: none failed by a worker going away, none stuck.
+    expect(await nothingLost(stack, w, { timeoutMs: 30_000 })).toEqual([]);
+    w.close();
+  }, 240_000);
 });

@@ -1,5 +1,7 @@
+import type { Message } from "@engunity/shared";
 import { strToU8, zipSync } from "fflate";
 import { PDFDocument, StandardFonts } from "pdf-lib";
+import { type ClientSocket, emitAck, once } from "./sockets";
 
 /** Test documents, generated here (nothing downloaded, nothing checked in). */
 
@@ -94,4 +96,20 @@ export async function uploadFile(
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Sends `content` to the session over `socket` and resolves with the finished answer. */
+export async function askAndWait(
+  socket: ClientSocket,
+  sessionId: string,
+  content: string,
+): Promise<Message> {
+  const done = once(socket, "ai:done", (p) => p.sessionId === sessionId, 15_000);
+  const sent = await emitAck(socket, "message:send", {
+    sessionId,
+    content,
+    clientId: `c-${Math.random()}`,
+  });
+  if (!sent.ok) throw new Error(`message:send refused: ${JSON.stringify(sent)}`);
+  return (await done).message;
 }

@@ -78,6 +78,8 @@ interface Row {
   content: string;
   status: string;
   role: string;
+  /** An answer's stored error (metadata.error), to say why it ended so. */
+  error: string | null;
 }
 
 /**
@@ -98,7 +100,7 @@ export async function nothingLost(
   const rows = async () =>
     (
       await stack.pg.query<Row>(
-        "SELECT id, client_id, content, status, role FROM chat_messages WHERE session_id = $1",
+        "SELECT id, client_id, content, status, role, metadata->>'error' AS error FROM chat_messages WHERE session_id = $1",
         [world.sessionId],
       )
     ).rows;
@@ -117,9 +119,12 @@ export async function nothingLost(
         problems.push(`acknowledged send ${clientId} stored ${copies.length} times`);
     }
     for (const g of c.generations) {
-      const status = byId.get(g)?.status;
-      const ok = status === "complete" || (opts.allowErrors && status === "error");
-      if (!ok) problems.push(`answer ${g} ended ${status ?? "missing"}`);
+      const row = byId.get(g);
+      const ok = row?.status === "complete" || (opts.allowErrors && row?.status === "error");
+      if (!ok)
+        problems.push(
+          `answer ${g} ended ${row?.status ?? "missing"}${row?.error ? ` (${row.error})` : ""}`,
+        );
     }
   }
 

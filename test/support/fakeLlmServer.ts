@@ -43,6 +43,13 @@ export interface FakeLlmServer {
   tokens: string[];
   /** Delay between tokens (ms); 0 sends them back to back. */
   tokenIntervalMs: number;
+  /**
+   * Stepped: every token waits for `step()` instead of the clock, so a test that races
+   * the stream decides exactly how many tokens are out. Off by default.
+   */
+  stepped: boolean;
+  /** Releases `n` tokens of the stepped streams (kept for later if none is waiting). */
+  step(n?: number): void;
   /** What `GET …/models` lists (OpenAI's list shape); `null` answers it with a 500. */
   models: string[] | null;
   /** Chat-completion requests only (not `/models`). */
@@ -73,6 +80,16 @@ export async function startFakeLlmServer(
     tokens: opts.tokens ?? defaultTokens(),
     tokenIntervalMs: opts.tokenIntervalMs ?? 0,
     models: ["fake-large", "fake-small"] as string[] | null,
+    stepped: false,
+  };
+  let credits = 0;
+  const stepWaiters: (() => void)[] = [];
+  const step = (n = 1) => {
+    for (let k = 0; k < n; k++) {
+      const waiter = stepWaiters.shift();
+      if (waiter) waiter();
+      else credits++;
+    }
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -142,13 +159,26 @@ export async function startFakeLlmServer(
       `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
 
     let closed = false;
+    let onClosed = () => {};
+    const closedEarly = new Promise<void>((r) => (onClosed = r));
     res.on("close", () => {
       if (!res.writableFinished) {
         closed = true;
         record.aborted = true;
+        onClosed();
         for (const w of abortWaiters.splice(0)) w(record);
       }
     });
+    const nextToken = async (i: number) => {
+      if (state.stepped) {
+        if (credits > 0) {
+          credits--;
+          return;
+        }
+        await Promise.race([new Promise<void>((r) => stepWaiters.push(r)), closedEarly]);
+      } else if (state.tokenIntervalMs > 0 && i > 0)
+        await new Promise((r) => setTimeout(r, state.tokenIntervalMs));
+    };
     res.writeHead(200, {
       "content-type": "text/event-stream",
       "cache-control": "no-cache",
@@ -165,8 +195,7 @@ export async function startFakeLlmServer(
         res.destroy();
         return;
       }
-      if (state.tokenIntervalMs > 0 && i > 0)
-        await new Promise((r) => setTimeout(r, state.tokenIntervalMs));
+      await nextToken(i);
       if (closed) return;
       if (i === 0) record.firstTokenAt = performance.now();
       const data = chunk({ content: state.tokens[i] }, null);
@@ -230,6 +259,18 @@ export async function startFakeLlmServer(
     set tokenIntervalMs(ms) {
       state.tokenIntervalMs = ms;
     },
+    get stepped() {
+      return state.stepped;
+    },
+    set stepped(on) {
+      state.stepped = on;
+      // Off again: whatever waits for a step goes on at the clock's pace.
+      if (!on) {
+        credits = 0;
+        for (const w of stepWaiters.splice(0)) w();
+      }
+    },
+    step,
     nextAbort: () => new Promise((resolve) => abortWaiters.push(resolve)),
     close: () =>
       new Promise<void>((resolve) => {

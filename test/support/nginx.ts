@@ -91,6 +91,8 @@ export async function startNginx(opts: NginxOptions): Promise<RunningNginx> {
     NGINX_WEB_ROOT: opts.webRoot,
     NGINX_AUTH_RATE: "50r/s",
     NGINX_AUTH_BURST: "50",
+    // Loopback addresses need no resolving; the directive must still be filled in.
+    NGINX_RESOLVER: "127.0.0.1 valid=5s",
     ...nginxDerivedVars({}),
     ...opts.vars,
   };

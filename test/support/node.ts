@@ -2,7 +2,13 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Config, createLogger, loadConfig } from "@engunity/core";
+import {
+  type AiRuntime,
+  type Config,
+  createLogger,
+  loadConfig,
+  openAiRuntime,
+} from "@engunity/core";
 import { type RealtimeNode, startRealtimeNode } from "@engunity/realtime";
 import { createTestDatabase } from "./postgres";
 import { REDIS_URL } from "./services";
@@ -62,21 +68,38 @@ export async function createTestStack(
   }
   if (opts.redis) env.REDIS_URL = REDIS_URL;
   const nodes: RealtimeNode[] = [];
+  // Embedded nodes of one stack (one data folder) share one in-memory AI runtime, as
+  // ROLE=all's node and worker do; the last node to close closes it.
+  const embeddedAi = new Map<string, { runtime: AiRuntime; users: number }>();
   return {
     kind,
     env,
     nodes,
     async startNode(overrides = {}) {
       const config = testConfig({ ...env, ...overrides });
-      const node = await startRealtimeNode(config, { logger: createLogger(config.LOG_LEVEL) });
-      if (opts.worker !== false) {
-        const worker = await startInProcessWorker(node);
-        const closeNode = node.close;
-        node.close = async () => {
-          await worker.close();
-          await closeNode();
-        };
+      const logger = createLogger(config.LOG_LEVEL);
+      let shared: { runtime: AiRuntime; users: number } | undefined;
+      if (!config.REDIS_URL) {
+        shared = embeddedAi.get(config.dataDir);
+        if (!shared) {
+          shared = { runtime: openAiRuntime(config, logger), users: 0 };
+          embeddedAi.set(config.dataDir, shared);
+        }
+        shared.users++;
       }
+      const node = await startRealtimeNode(config, { logger, ai: shared?.runtime });
+      const worker = opts.worker !== false ? await startInProcessWorker(node) : undefined;
+      const closeNode = node.close;
+      let released = false;
+      node.close = async () => {
+        await worker?.close();
+        await closeNode();
+        if (!shared || released) return;
+        released = true;
+        if (--shared.users > 0) return;
+        embeddedAi.delete(config.dataDir);
+        await shared.runtime.close();
+      };
       nodes.push(node);
       return node;
     },

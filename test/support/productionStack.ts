@@ -126,8 +126,10 @@ export async function startProductionStack(
       GROQ_API_KEY: "gsk_test",
       GROQ_BASE_URL: fake.groqBaseUrl,
       AI_PROVIDER_ORDER: "groq,offline",
-      // A dead worker is noticed in about a second, not thirty.
-      AI_STALL_MS: "1000",
+      // A dead worker is noticed in a few seconds, not thirty. Not less: a lock that
+      // lapses while a loaded machine starves the worker's event loop counts as a stall,
+      // and a job stalled twice fails (seen at 1 s under a load average of 20 on 2 cores).
+      AI_STALL_MS: "3000",
       AI_RATE_PER_MINUTE: "10000",
       AI_DAILY_TOKEN_QUOTA: "0",
       SHUTDOWN_GRACE_MS: "1500",

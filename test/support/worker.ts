@@ -14,6 +14,7 @@ export async function startInProcessWorker(
   return startWorker(config, {
     logger: createLogger(config.LOG_LEVEL),
     db: node.ctx.db,
+    runtime: node.ctx.ai,
     emitter: { to: (room) => node.ctx.emitter.to(room) },
     registry: node.ctx.metrics.registry,
   });

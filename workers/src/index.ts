@@ -1,4 +1,5 @@
 import {
+  type AiRuntime,
   type Config,
   connectRedis,
   type Logger,
@@ -12,9 +13,13 @@ import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
 import { createAiMetrics } from "./metrics";
 import { createWorkerRegistry, startMetricsServer } from "./metricsServer";
-import { closeDeadJob, sweepOrphans } from "./processors/deadJobs";
+import { closeDeadJob, closeLostAnswers, sweepOrphans } from "./processors/deadJobs";
 import { createInferenceProcessor } from "./processors/InferenceProcessor";
-import { createIngestProcessor, requeueUnfinished } from "./processors/IngestProcessor";
+import {
+  createIngestProcessor,
+  requeueStaleEmbeddings,
+  requeueUnfinished,
+} from "./processors/IngestProcessor";
 import { Breaker } from "./providers/breaker";
 import { buildProviders } from "./providers/providerRegistry";
 import { exactIndexFactory } from "./retrieval/ExactIndex";
@@ -52,6 +57,12 @@ export interface WorkerOptions {
   db?: Db;
   /** Embedded mode: the realtime node's Socket.IO emitter. Scaled mode uses redis-emitter. */
   emitter?: RoomEmitter;
+  /**
+   * The AI runtime to consume (ROLE=all: the node's, so both use one in-memory queue).
+   * The caller owns it: closing the worker stops consuming (answers get their grace
+   * period) and leaves the rest of the runtime open. Without it the worker opens its own.
+   */
+  runtime?: AiRuntime;
   /** Register metrics here (the node's registry in ROLE=all). */
   registry?: Registry;
   /** Embeds document chunks and questions (default: the built-in hashing embedder). */
@@ -67,7 +78,8 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
   const ownsDb = !options.db;
   const db =
     options.db ?? createDb({ databaseUrl: config.DATABASE_URL, sqlitePath: config.sqlitePath });
-  const runtime = openAiRuntime(config, logger);
+  const ownsRuntime = !options.runtime;
+  const runtime = options.runtime ?? openAiRuntime(config, logger);
   let emitterRedis: Redis | null = null;
   let emitter: RoomEmitter;
   if (config.REDIS_URL) {
@@ -137,6 +149,17 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       failDocument(db, job.documentId, "Indexing stopped unexpectedly; upload the file again"),
   });
   if (!config.REDIS_URL) await requeueUnfinished(ingestDeps);
+  await requeueStaleEmbeddings(ingestDeps);
+  // Scaled mode: every AI_STALL_MS, answers the queue lost (a Redis crash) are closed;
+  // twice that age leaves a send's job time to reach the queue after its commit.
+  const lostAnswers = config.REDIS_URL
+    ? setInterval(() => {
+        closeLostAnswers(deps, 2 * config.AI_STALL_MS).then(
+          (n) => n && logger.warn({ closed: n }, "closed answers the job queue had lost"),
+          (err: unknown) => logger.warn({ err }, "could not look for lost answers"),
+        );
+      }, config.AI_STALL_MS).unref()
+    : null;
   logger.info(
     { providers: [...providers.keys()], mode: config.mode, embedder: embedder.id },
     "inference worker started (and ingest)",
@@ -144,12 +167,15 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
   return {
     close: async () => {
       draining = true;
+      if (lostAnswers) clearInterval(lostAnswers);
       // Running answers get SHUTDOWN_GRACE_MS to finish; then they are handed back to
       // the queue (another worker runs them under a new epoch), never failed.
-      await runtime.close({
+      const stopConsuming = {
         graceMs: config.SHUTDOWN_GRACE_MS,
         onGraceExpired: () => shutdown.abort(),
-      });
+      };
+      if (ownsRuntime) await runtime.close(stopConsuming);
+      else await runtime.queue.close(stopConsuming);
       await metricsServer?.close();
       await retriever.close();
       await embedder.close?.();

@@ -62,6 +62,27 @@ describe.each<[string, () => TokenLog]>([
     expect((await log.read(id, 0))?.deltas).toHaveLength(1);
     await log.close();
   });
+
+  it("labels a running generation with its provider and model, per run", async () => {
+    const log = make();
+    const sessionId = randomUUID();
+    const id = randomUUID();
+    const e1 = await log.begin(id, sessionId);
+    await log.append(id, { epoch: e1, seq: 1, text: "a" });
+    // Before the provider answered: no label.
+    expect((await log.running(sessionId))[0]).not.toHaveProperty("provider");
+    await log.label(id, e1, "groq", "llama-3.1-8b");
+    expect(await log.running(sessionId)).toEqual([
+      { messageId: id, epoch: 1, seq: 1, text: "a", provider: "groq", model: "llama-3.1-8b" },
+    ]);
+    // A failover relabels; a stale run cannot.
+    const e2 = await log.begin(id, sessionId);
+    expect((await log.running(sessionId))[0]).not.toHaveProperty("provider");
+    await log.label(id, e1, "stale", "old");
+    await log.label(id, e2, "offline", "echo");
+    expect(await log.running(sessionId)).toMatchObject([{ provider: "offline", model: "echo" }]);
+    await log.close();
+  });
 });
 
 describe.each<[string, () => GenerationBus]>([
@@ -76,10 +97,17 @@ describe.each<[string, () => GenerationBus]>([
       resolveGot = resolve;
     });
     const unsub = await bus.subscribe(id, (e) => resolveGot(e));
-    await bus.cancel(id);
-    expect(await withTimeout(got)).toEqual({ type: "cancel", messageId: id });
-    expect(await bus.isCancelled(id)).toBe(true);
-    expect(await bus.isCancelled(randomUUID())).toBe(false);
+    const ana = { id: randomUUID(), name: "Ana" };
+    await bus.cancel(id, ana);
+    expect(await withTimeout(got)).toEqual({ type: "cancel", messageId: id, by: ana });
+    expect(await bus.cancelled(id)).toEqual({ by: ana });
+    expect(await bus.cancelled(randomUUID())).toBeNull();
+    // The first stop counts; a later one does not rename who stopped.
+    await bus.cancel(id, { id: randomUUID(), name: "Bob" });
+    expect(await bus.cancelled(id)).toEqual({ by: ana });
+    // A revision runs again under the same id: the stop is forgotten.
+    await bus.forget(id);
+    expect(await bus.cancelled(id)).toBeNull();
     await unsub();
     await bus.close();
   });

@@ -11,6 +11,7 @@ import {
   type JobHandler,
   type JobQueue,
   type JobRun,
+  type JobStanding,
   jobIdOf,
   type QueueCloseOptions,
 } from "./types";
@@ -71,6 +72,15 @@ export class BullQueue<J extends object> {
 
   async depth(): Promise<number> {
     return this.queue.getJobCountByTypes("waiting", "prioritized", "delayed");
+  }
+
+  /** Where the job with this id stands: still to run or running, failed, or gone. */
+  async standingOf(id: string): Promise<JobStanding> {
+    const job = await this.queue.getJob(id);
+    if (!job) return { state: "gone" };
+    const state = await job.getState();
+    if (state === "failed") return { state: "failed", reason: job.failedReason || "failed" };
+    return state === "completed" || state === "unknown" ? { state: "gone" } : { state: "pending" };
   }
 
   process(
@@ -138,6 +148,10 @@ export class BullQueue<J extends object> {
 export class BullJobQueue extends BullQueue<GenerationJob> implements JobQueue {
   constructor(opts: BullQueueOptions, logger: Logger) {
     super(opts, logger, { queue: "inference", jobName: "generate", idOf: jobIdOf });
+  }
+
+  standing(job: Pick<GenerationJob, "messageId" | "version">): Promise<JobStanding> {
+    return this.standingOf(jobIdOf(job));
   }
 
   override process(

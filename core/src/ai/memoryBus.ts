@@ -1,19 +1,27 @@
+import type { Stopper } from "@engunity/shared";
 import type { GenerationBus, GenerationEvent, GenerationListener } from "./types";
 
 /** The embedded generation bus: listeners in this process, a set of cancelled ids. */
 export class MemoryGenerationBus implements GenerationBus {
   private readonly listeners = new Map<string, Set<GenerationListener>>();
-  private readonly cancelled = new Set<string>();
+  private readonly stops = new Map<string, { by?: Stopper }>();
 
-  async cancel(messageId: string): Promise<void> {
-    this.cancelled.add(messageId);
-    // Forget after an hour so a long-running process does not grow without bound.
-    setTimeout(() => this.cancelled.delete(messageId), 3_600_000).unref();
-    this.dispatch({ type: "cancel", messageId });
+  async cancel(messageId: string, by?: Stopper): Promise<void> {
+    // The first stop is the one that counts (the worker may have seen it already).
+    if (!this.stops.has(messageId)) {
+      this.stops.set(messageId, by ? { by } : {});
+      // Forget after an hour so a long-running process does not grow without bound.
+      setTimeout(() => this.stops.delete(messageId), 3_600_000).unref();
+    }
+    this.dispatch({ type: "cancel", messageId, ...(by ? { by } : {}) });
   }
 
-  async isCancelled(messageId: string): Promise<boolean> {
-    return this.cancelled.has(messageId);
+  async cancelled(messageId: string): Promise<{ by?: Stopper } | null> {
+    return this.stops.get(messageId) ?? null;
+  }
+
+  async forget(messageId: string): Promise<void> {
+    this.stops.delete(messageId);
   }
 
   async publish(event: Exclude<GenerationEvent, { type: "cancel" }>): Promise<void> {

@@ -5,6 +5,7 @@ import {
   type JobHandler,
   type JobQueue,
   type JobRun,
+  type JobStanding,
   jobIdOf,
   type QueueCloseOptions,
 } from "./types";
@@ -38,6 +39,10 @@ export class MemoryQueue<J> {
 
   async depth(): Promise<number> {
     return this.waiting.length;
+  }
+
+  async standing(job: J): Promise<JobStanding> {
+    return this.known.has(this.idOf(job)) ? { state: "pending" } : { state: "gone" };
   }
 
   process(handler: (job: J, run: JobRun) => Promise<void>, opts: { concurrency?: number } = {}) {
@@ -85,6 +90,10 @@ export class MemoryQueue<J> {
 export class MemoryJobQueue extends MemoryQueue<GenerationJob> implements JobQueue {
   constructor(logger: Logger) {
     super(logger, jobIdOf, "inference job");
+  }
+
+  override standing(job: Pick<GenerationJob, "messageId" | "version">): Promise<JobStanding> {
+    return super.standing(job as GenerationJob);
   }
 
   override process(handler: JobHandler, opts: { concurrency?: number } = {}): void {

@@ -6,6 +6,8 @@ interface Generation {
   epoch: number;
   entries: TokenEntry[];
   running: boolean;
+  provider?: string;
+  model?: string;
   expires?: NodeJS.Timeout;
 }
 
@@ -24,6 +26,13 @@ export class MemoryTokenLog implements TokenLog {
     const epoch = (prev?.epoch ?? 0) + 1;
     this.gens.set(messageId, { sessionId, epoch, entries: [], running: true });
     return epoch;
+  }
+
+  async label(messageId: string, epoch: number, provider: string, model: string): Promise<void> {
+    const gen = this.gens.get(messageId);
+    if (!gen || gen.epoch !== epoch) return;
+    gen.provider = provider;
+    gen.model = model;
   }
 
   async append(messageId: string, entry: TokenEntry): Promise<boolean> {
@@ -52,6 +61,7 @@ export class MemoryTokenLog implements TokenLog {
         epoch: gen.epoch,
         seq: gen.entries.at(-1)?.seq ?? 0,
         text: gen.entries.map((e) => e.text).join(""),
+        ...(gen.provider ? { provider: gen.provider, model: gen.model } : {}),
       });
     }
     return out;

@@ -1,3 +1,4 @@
+import type { Stopper } from "@engunity/shared";
 import type { Redis } from "ioredis";
 import { redisKeys } from "../redisKeys";
 import type { GenerationBus, GenerationEvent, GenerationListener } from "./types";
@@ -33,16 +34,34 @@ export class RedisGenerationBus implements GenerationBus {
   private channel = (id: string) => redisKeys(this.prefix).aiEvents(id);
   private cancelKey = (id: string) => redisKeys(this.prefix).aiCancel(id);
 
-  async cancel(messageId: string): Promise<void> {
-    await this.redis.set(this.cancelKey(messageId), "1", "EX", 3600);
+  async cancel(messageId: string, by?: Stopper): Promise<void> {
+    // NX: the first stop is the one that counts (the worker may have seen it already).
+    await this.redis.set(
+      this.cancelKey(messageId),
+      JSON.stringify(by ? { by } : {}),
+      "EX",
+      3600,
+      "NX",
+    );
     await this.redis.publish(
       this.channel(messageId),
-      JSON.stringify({ type: "cancel", messageId }),
+      JSON.stringify({ type: "cancel", messageId, ...(by ? { by } : {}) }),
     );
   }
 
-  async isCancelled(messageId: string): Promise<boolean> {
-    return (await this.redis.exists(this.cancelKey(messageId))) === 1;
+  async cancelled(messageId: string): Promise<{ by?: Stopper } | null> {
+    const raw = await this.redis.get(this.cancelKey(messageId));
+    if (raw === null) return null;
+    try {
+      const value = JSON.parse(raw) as { by?: Stopper } | number;
+      return typeof value === "object" && value ? value : {};
+    } catch {
+      return {};
+    }
+  }
+
+  async forget(messageId: string): Promise<void> {
+    await this.redis.del(this.cancelKey(messageId));
   }
 
   async publish(event: Exclude<GenerationEvent, { type: "cancel" }>): Promise<void> {

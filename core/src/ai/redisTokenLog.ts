@@ -3,11 +3,12 @@ import type { Redis } from "ioredis";
 import { redisKeys } from "../redisKeys";
 import type { TokenEntry, TokenLog } from "./types";
 
-// Bumps the epoch and clears the previous run's entries in one step, so a reader never
+// Bumps the epoch and clears the previous run's entries and label in one step, so a reader never
 // sees old text under a new epoch.
 const BEGIN = `
 local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
 redis.call('HSET', KEYS[1], 'sessionId', ARGV[1])
+redis.call('HDEL', KEYS[1], 'provider', 'model')
 redis.call('DEL', KEYS[2])
 redis.call('SADD', KEYS[3], ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
@@ -19,6 +20,12 @@ const APPEND = `
 if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then return 0 end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'e', ARGV[1], 's', ARGV[2], 't', ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
+return 1`;
+
+// The label of the current run only (a stalled worker that woke up is not the writer).
+const LABEL = `
+if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'provider', ARGV[2], 'model', ARGV[3])
 return 1`;
 
 /**
@@ -61,6 +68,10 @@ export class RedisTokenLog implements TokenLog {
     return Number(epoch);
   }
 
+  async label(messageId: string, epoch: number, provider: string, model: string): Promise<void> {
+    await this.redis.eval(LABEL, 1, this.meta(messageId), String(epoch), provider, model);
+  }
+
   async append(messageId: string, entry: TokenEntry): Promise<boolean> {
     const ok = await this.redis.eval(
       APPEND,
@@ -96,13 +107,17 @@ export class RedisTokenLog implements TokenLog {
     const ids = await this.redis.smembers(this.runningSet(sessionId));
     const out: GenerationSnapshot[] = [];
     for (const messageId of ids) {
-      const log = await this.read(messageId, 0);
+      const [log, [provider, model]] = await Promise.all([
+        this.read(messageId, 0),
+        this.redis.hmget(this.meta(messageId), "provider", "model"),
+      ]);
       if (!log) continue;
       out.push({
         messageId,
         epoch: log.epoch,
         seq: log.deltas.at(-1)?.seq ?? 0,
         text: log.deltas.map((d) => d.text).join(""),
+        ...(provider ? { provider, model: model ?? "" } : {}),
       });
     }
     return out;

@@ -40,88 +40,54 @@ export interface AiRuntime {
   close(opts?: QueueCloseOptions): Promise<void>;
 }
 
-interface Shared {
-  runtime: AiRuntime;
-  users: number;
-}
-
-// Embedded mode runs the realtime node and the worker in one process; they must share
-// one in-memory queue, log and bus. Keyed by DATA_DIR so test stacks stay apart.
-const embedded = new Map<string, Shared>();
-
 /**
- * Opens the AI runtime for `config`: in-memory (shared within this process) without
- * REDIS_URL, BullMQ + Redis Streams + pub/sub with it. Every caller closes its own.
+ * Opens the AI runtime for `config`: in-memory without REDIS_URL, BullMQ + Redis
+ * Streams + pub/sub with it. Each call opens a runtime of its own; where a realtime
+ * node and a worker share one process (ROLE=all, and tests), the composition root
+ * opens one and passes it to both, and closes it itself.
  */
 export function openAiRuntime(config: Config, logger: Logger): AiRuntime {
   if (!config.REDIS_URL) {
-    let shared = embedded.get(config.dataDir);
-    if (!shared) {
-      const queue = new MemoryJobQueue(logger);
-      const log = new MemoryTokenLog();
-      const bus = new MemoryGenerationBus();
-      const ingest = new MemoryQueue<IngestJob>(logger, ingestJobId, "ingest job");
-      const documents = new MemoryDocumentBus();
-      const key = config.dataDir;
-      shared = {
-        users: 0,
-        runtime: {
-          queue,
-          ingest,
-          documents,
-          log,
-          bus,
-          usage: new MemoryUsageMeter(),
-          health: new MemoryProviderHealth(),
-          close: async (opts?: QueueCloseOptions) => {
-            await queue.close(opts);
-            await ingest.close();
-            await documents.close();
-            await log.close();
-            await bus.close();
-          },
-        },
-      };
-      embedded.set(key, shared);
-    }
-    const entry = shared;
-    entry.users++;
+    const queue = new MemoryJobQueue(logger);
+    const log = new MemoryTokenLog();
+    const bus = new MemoryGenerationBus();
+    const ingest = new MemoryQueue<IngestJob>(logger, ingestJobId, "ingest job");
+    const documents = new MemoryDocumentBus();
     let closed = false;
     return {
-      ...entry.runtime,
+      queue,
+      ingest,
+      documents,
+      log,
+      bus,
+      usage: new MemoryUsageMeter(),
+      health: new MemoryProviderHealth(),
       close: async (opts?: QueueCloseOptions) => {
         if (closed) return;
         closed = true;
-        // The consumer (the worker) closing stops the queue now, with its grace period,
-        // even while the realtime node of this process still holds the runtime.
-        if (opts) await entry.runtime.queue.close(opts);
-        if (--entry.users > 0) return;
-        embedded.delete(config.dataDir);
-        await entry.runtime.close(opts);
+        await queue.close(opts);
+        await ingest.close();
+        await documents.close();
+        await log.close();
+        await bus.close();
       },
     };
   }
   const redis = connectRedis(config.REDIS_URL, logger, "engunity-ai");
   const prefix = config.REDIS_PREFIX;
-  const queue = new BullJobQueue(
-    {
-      redisUrl: config.REDIS_URL,
-      prefix,
-      lockDurationMs: config.AI_STALL_MS,
-      stalledIntervalMs: Math.max(100, Math.floor(config.AI_STALL_MS / 2)),
-    },
-    logger,
-  );
-  const ingest = new BullQueue<IngestJob>(
-    {
-      redisUrl: config.REDIS_URL,
-      prefix,
-      lockDurationMs: config.AI_STALL_MS,
-      stalledIntervalMs: Math.max(100, Math.floor(config.AI_STALL_MS / 2)),
-    },
-    logger,
-    { queue: "ingest", jobName: "ingest", idOf: ingestJobId },
-  );
+  // A job whose worker stops renewing its lock for AI_STALL_MS is handed to another.
+  const bull = {
+    redisUrl: config.REDIS_URL,
+    prefix,
+    lockDurationMs: config.AI_STALL_MS,
+    stalledIntervalMs: Math.max(100, Math.floor(config.AI_STALL_MS / 2)),
+  };
+  const queue = new BullJobQueue(bull, logger);
+  const ingest = new BullQueue<IngestJob>(bull, logger, {
+    queue: "ingest",
+    jobName: "ingest",
+    idOf: ingestJobId,
+  });
   const documents = new RedisDocumentBus(redis, prefix);
   const log = new RedisTokenLog(redis, prefix);
   const bus = new RedisGenerationBus(redis, prefix);

@@ -1,4 +1,4 @@
-import type { Delta, GenerationSnapshot } from "@engunity/shared";
+import type { Delta, GenerationSnapshot, Stopper } from "@engunity/shared";
 
 /**
  * One inference job: answer the user message `userMessageId` into the assistant
@@ -63,6 +63,12 @@ export type JobHandler = (job: GenerationJob, run: JobRun) => Promise<void>;
  * Inference jobs: in-process in embedded mode, BullMQ in scaled mode. `enqueue` on
  * realtime nodes, `process` on workers; ROLE=all does both in one process.
  */
+/** What a queue can say of one job (see `JobQueue.standing`). */
+export type JobStanding =
+  | { state: "pending" }
+  | { state: "failed"; reason: string }
+  | { state: "gone" };
+
 export interface JobQueue {
   /** Adds the job unless one with the same `messageId` exists. */
   enqueue(job: GenerationJob): Promise<void>;
@@ -73,6 +79,11 @@ export interface JobQueue {
   ): void;
   /** Jobs waiting for a worker (not yet running), across every worker. */
   depth(): Promise<number>;
+  /**
+   * Where this job stands in the queue: `pending` (waiting, delayed or running), `failed`
+   * (with BullMQ's reason), or `gone` — no such job (lost with a Redis crash) or it ended.
+   */
+  standing(job: Pick<GenerationJob, "messageId" | "version">): Promise<JobStanding>;
   /**
    * Stops taking jobs and waits for the running ones; after `graceMs` it asks them to
    * hand their jobs back and waits for that.
@@ -95,6 +106,11 @@ export interface TokenEntry {
 export interface TokenLog {
   /** Starts a run: bumps and returns the epoch, clears old entries, lists it as running. */
   begin(messageId: string, sessionId: string): Promise<number>;
+  /**
+   * The provider and model the run streams from (again after a failover), for the join
+   * snapshot's label; ignored when `epoch` is no longer current.
+   */
+  label(messageId: string, epoch: number, provider: string, model: string): Promise<void>;
   /** Appends a batch; false when `entry.epoch` is no longer current (a newer run took over). */
   append(messageId: string, entry: TokenEntry): Promise<boolean>;
   /** The current epoch's batches with `seq > afterSeq`, or null when nothing is logged. */
@@ -108,7 +124,7 @@ export interface TokenLog {
 
 /** Events about one generation that cross processes (worker ↔ realtime nodes). */
 export type GenerationEvent =
-  | { type: "cancel"; messageId: string }
+  | { type: "cancel"; messageId: string; by?: Stopper }
   | { type: "delta"; messageId: string; epoch: number; seq: number; text: string }
   | { type: "done"; messageId: string };
 
@@ -120,9 +136,12 @@ export type GenerationListener = (event: GenerationEvent) => void;
  * subscribed.
  */
 export interface GenerationBus {
-  /** Asks whoever runs `messageId` to stop (from any node). */
-  cancel(messageId: string): Promise<void>;
-  isCancelled(messageId: string): Promise<boolean>;
+  /** Asks whoever runs `messageId` to stop (from any node), saying who asked. */
+  cancel(messageId: string, by?: Stopper): Promise<void>;
+  /** Null unless a stop was asked; then who asked, when known. */
+  cancelled(messageId: string): Promise<{ by?: Stopper } | null>;
+  /** Drops a stop asked earlier (the answer is about to run again: regenerate, continue). */
+  forget(messageId: string): Promise<void>;
   publish(event: Exclude<GenerationEvent, { type: "cancel" }>): Promise<void>;
   /** Listens to one generation's events; resolves once the subscription is active. */
   subscribe(messageId: string, listener: GenerationListener): Promise<() => Promise<void>>;

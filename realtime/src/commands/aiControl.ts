@@ -1,7 +1,8 @@
-import { authorize, notFound } from "@engunity/core";
+import { authorize, authorizeAccess, notFound } from "@engunity/core";
 import { presentMessage } from "@engunity/db";
 import type { Delta, Message } from "@engunity/shared";
 import type { AppContext } from "../context";
+import type { DomainEvent } from "../events";
 
 async function findAnswer(ctx: AppContext, sessionId: string, messageId: string) {
   const message = await ctx.db.models.ChatMessage.findByPk(messageId);
@@ -11,19 +12,21 @@ async function findAnswer(ctx: AppContext, sessionId: string, messageId: string)
 }
 
 /**
- * Stops a generation from any node (editor+): the cancel key and pub/sub reach the
- * worker running it, which stores the partial answer as `stopped`. A finished answer
- * is left as it is.
+ * Stops a generation from any node (editor+): published, the cancel key and pub/sub
+ * reach the worker running it, which stores the partial answer as `stopped` with who
+ * stopped it (`metadata.stoppedBy`: the first stop counts). A finished answer is left
+ * as it is.
  */
 export async function stopAi(
   ctx: AppContext,
   userId: string,
   sessionId: string,
   messageId: string,
-): Promise<void> {
-  await authorize(ctx.db, userId, sessionId, "stopAi");
+): Promise<DomainEvent[]> {
+  const { user } = await authorizeAccess(ctx.db, userId, sessionId, "stopAi");
   const message = await findAnswer(ctx, sessionId, messageId);
-  if (message.status === "streaming") await ctx.ai.bus.cancel(messageId);
+  const by = { id: user.id, name: user.fullName?.trim() || user.username };
+  return message.status === "streaming" ? [{ type: "answer.stopRequested", messageId, by }] : [];
 }
 
 /**

@@ -8,9 +8,9 @@ import {
 } from "@engunity/db";
 import type { Message, MessageVersion } from "@engunity/shared";
 import { Op } from "sequelize";
-import { announce } from "../announce";
 import type { AppContext } from "../context";
-import { admitAi, enqueueAnswer } from "./askAi";
+import type { DomainEvent } from "../events";
+import { type AnswerRevision, admitAi } from "./askAi";
 
 const STILL_STREAMING = "This answer is still being generated; stop it first";
 
@@ -45,6 +45,19 @@ async function questionOf(ctx: AppContext, answer: ChatMessage): Promise<ChatMes
   return question;
 }
 
+/** A revised answer streams again: the room sees it reset, then a worker answers it. */
+function reanswered(
+  question: ChatMessage,
+  answer: ChatMessage,
+  pref: { provider?: string; model?: string },
+  revision: AnswerRevision,
+): DomainEvent[] {
+  return [
+    { type: "message.updated", message: answer },
+    { type: "answer.requested", userMessage: question, assistant: answer, pref, revision },
+  ];
+}
+
 /**
  * Regenerates an answer (editor+): the current text is kept as a version, the message
  * streams again under a new job and epoch, and everyone in the room sees it — the same
@@ -56,7 +69,7 @@ export async function regenerateAnswer(
   sessionId: string,
   messageId: string,
   pref: { provider?: string; model?: string } = {},
-): Promise<ChatMessage> {
+): Promise<{ message: ChatMessage; events: DomainEvent[] }> {
   const { role } = await authorize(ctx.db, userId, sessionId, "askAi");
   const answer = await findAnswer(ctx, sessionId, messageId);
   await admitAi(ctx, userId, role);
@@ -66,9 +79,7 @@ export async function regenerateAnswer(
       { messageId: answer.id, content: "", status: "streaming", metadata: () => ({}) },
     ])) ?? [];
   if (!revised) throw conflict(STILL_STREAMING);
-  announce.messageUpdated(ctx, revised);
-  await enqueueAnswer(ctx, question, revised, pref, { userId });
-  return revised;
+  return { message: revised, events: reanswered(question, revised, pref, { userId }) };
 }
 
 /**
@@ -80,7 +91,7 @@ export async function continueAnswer(
   userId: string,
   sessionId: string,
   messageId: string,
-): Promise<ChatMessage> {
+): Promise<{ message: ChatMessage; events: DomainEvent[] }> {
   const { role } = await authorize(ctx.db, userId, sessionId, "askAi");
   const answer = await findAnswer(ctx, sessionId, messageId);
   if (answer.status === "streaming") throw conflict(STILL_STREAMING);
@@ -92,9 +103,10 @@ export async function continueAnswer(
       { messageId: answer.id, content: answer.content, status: "streaming", metadata: () => ({}) },
     ])) ?? [];
   if (!revised) throw conflict(STILL_STREAMING);
-  announce.messageUpdated(ctx, revised);
-  await enqueueAnswer(ctx, question, revised, {}, { userId, mode: "continue" });
-  return revised;
+  return {
+    message: revised,
+    events: reanswered(question, revised, {}, { userId, mode: "continue" }),
+  };
 }
 
 /**
@@ -107,7 +119,7 @@ export async function editMessage(
   sessionId: string,
   messageId: string,
   content: string,
-): Promise<{ message: ChatMessage; assistantMessage?: ChatMessage }> {
+): Promise<{ message: ChatMessage; assistantMessage?: ChatMessage; events: DomainEvent[] }> {
   const { role } = await authorize(ctx.db, userId, sessionId, "write");
   const message = await findMessage(ctx, sessionId, messageId);
   if (message.role !== "user") throw validationFailed("Only a sent message can be edited");
@@ -130,12 +142,9 @@ export async function editMessage(
   ]);
   if (!revised) throw conflict(STILL_STREAMING);
   const [edited, reanswer] = revised as [ChatMessage, ChatMessage | undefined];
-  announce.messageUpdated(ctx, edited);
-  if (reanswer) {
-    announce.messageUpdated(ctx, reanswer);
-    await enqueueAnswer(ctx, edited, reanswer, {}, { userId });
-  }
-  return { message: edited, assistantMessage: reanswer };
+  const events: DomainEvent[] = [{ type: "message.updated", message: edited }];
+  if (reanswer) events.push(...reanswered(edited, reanswer, {}, { userId }));
+  return { message: edited, assistantMessage: reanswer, events };
 }
 
 /** A message with its earlier versions, oldest first (any member). */

@@ -48,14 +48,22 @@ export interface AnswerPreference {
 }
 
 /** Queues the job that answers `userMessage` into `assistant` (job id = assistant id). */
+/** A revised answer: who asked (their quota pays), continue or not. */
+export interface AnswerRevision {
+  userId?: string;
+  mode?: GenerationJob["mode"];
+}
+
 export async function enqueueAnswer(
   ctx: AppContext,
   userMessage: ChatMessage,
   assistant: ChatMessage,
   pref: AnswerPreference,
-  /** A revised answer: who asked (their quota pays), continue or not, its version. */
-  revision: { userId?: string; mode?: GenerationJob["mode"] } = {},
+  revision?: AnswerRevision,
 ): Promise<void> {
+  // A revised answer runs again under its old id: an earlier stop must not stop it.
+  if (revision) await ctx.ai.bus.forget(assistant.id);
+  revision ??= {};
   const version = assistant.metadata?.version;
   const job: GenerationJob = {
     messageId: assistant.id,

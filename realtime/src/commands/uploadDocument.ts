@@ -11,12 +11,13 @@ import {
   ZipRejected,
 } from "@engunity/core";
 import { createDocument, type Document, deleteDocument } from "@engunity/db";
-import { sessionRoom } from "@engunity/shared";
 import type { AppContext } from "../context";
+import type { DomainEvent } from "../events";
 import type { ReceivedFile } from "../http/receiveUpload";
 
 /**
- * Turns a received upload into a stored `processing` document and queues its ingest.
+ * Turns a received upload into a stored `processing` document; published, its event
+ * queues the ingest.
  * The type is decided by content; a zip must be a real, bounded Word document; the
  * uploader's quota must hold. On any refusal nothing is stored — the caller removes
  * the temp file in every case.
@@ -24,7 +25,7 @@ import type { ReceivedFile } from "../http/receiveUpload";
 export async function uploadDocument(
   ctx: AppContext,
   input: { userId: string; sessionId: string; file: ReceivedFile },
-): Promise<Document> {
+): Promise<{ document: Document; events: DomainEvent[] }> {
   const { file } = input;
   if (file.sizeBytes === 0) throw validationFailed("The file is empty");
   const sniffed = sniffFileType(file.head, file.filename);
@@ -71,34 +72,20 @@ export async function uploadDocument(
     await deleteDocument(ctx.db, doc.id);
     throw unavailable("The file store is unavailable; try again shortly", err);
   }
-  await ctx.ai.ingest.enqueue({
-    documentId: doc.id,
-    sessionId: input.sessionId,
-    enqueuedAt: Date.now(),
-  });
-  ctx.emitter.to(sessionRoom(input.sessionId)).emit("document:progress", {
-    sessionId: input.sessionId,
-    documentId: doc.id,
-    status: "processing",
-    progress: 0,
-  });
-  return doc;
+  return { document: doc, events: [{ type: "document.uploaded", document: doc }] };
 }
 
 /**
- * Deletes a document everywhere: its row and chunks, every worker's index (the
- * `deleted` event, which also cancels a running ingest), and its stored bytes.
+ * Deletes a document's row and chunks. Published, its event reaches every worker's
+ * index (and cancels a running ingest) and the room; then `removeDocumentFile`.
  */
-export async function removeDocument(ctx: AppContext, doc: Document): Promise<void> {
+export async function removeDocument(ctx: AppContext, doc: Document): Promise<DomainEvent[]> {
   await deleteDocument(ctx.db, doc.id);
-  const sessionId = doc.sessionId ?? "";
-  await ctx.ai.documents
-    .publish({ type: "deleted", sessionId, documentId: doc.id })
-    .catch((err) => ctx.logger.warn({ err }, "could not announce a deleted document"));
-  ctx.emitter.to(sessionRoom(sessionId)).emit("document:deleted", {
-    sessionId,
-    documentId: doc.id,
-  });
+  return [{ type: "document.deleted", sessionId: doc.sessionId ?? "", documentId: doc.id }];
+}
+
+/** Removes a deleted document's stored bytes (once nothing reads them any more). */
+export async function removeDocumentFile(ctx: AppContext, doc: Document): Promise<void> {
   try {
     await openFileStore(ctx.config, doc.store === "supabase" ? "supabase" : "local").remove(
       doc.filePath,

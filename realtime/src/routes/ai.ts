@@ -1,4 +1,3 @@
-import { ProviderCatalog } from "@engunity/core";
 import { presentMessage } from "@engunity/db";
 import {
   editPayloadSchema,
@@ -7,6 +6,7 @@ import {
   stopPayloadSchema,
 } from "@engunity/shared";
 import { type RequestHandler, Router } from "express";
+import { publish } from "../announce";
 import { stopAi } from "../commands/aiControl";
 import {
   continueAnswer,
@@ -20,28 +20,16 @@ import { currentUser } from "../middleware/authenticate";
 import { limitWrites } from "../middleware/limitWrites";
 import { sessionIdParam } from "./sessions";
 
-const catalogs = new WeakMap<AppContext, ProviderCatalog>();
-
-/** The node's provider catalog (one per context, so the model lists are cached). */
-export function providerCatalog(ctx: AppContext): ProviderCatalog {
-  let catalog = catalogs.get(ctx);
-  if (!catalog) {
-    catalog = new ProviderCatalog(ctx.config, ctx.ai.health, { logger: ctx.logger });
-    catalogs.set(ctx, catalog);
-  }
-  return catalog;
-}
-
 /** `POST /chat/:id/stop` and `GET /providers`. */
 export function aiRoutes(ctx: AppContext, authenticate: RequestHandler): Router {
   const router = Router();
   router.get("/providers", authenticate, async (_req, res) => {
-    res.json(await providerCatalog(ctx).listing());
+    res.json(await ctx.catalog.listing());
   });
   router.post("/chat/:id/stop", authenticate, limitWrites(ctx), async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
     const { messageId } = parse(stopPayloadSchema.pick({ messageId: true }), req.body);
-    await stopAi(ctx, currentUser(req).id, sessionId, messageId);
+    await publish(ctx, await stopAi(ctx, currentUser(req).id, sessionId, messageId));
     res.json({ ok: true });
   });
   // Answer controls: the same commands as the socket events.
@@ -55,18 +43,32 @@ export function aiRoutes(ctx: AppContext, authenticate: RequestHandler): Router 
       regeneratePayloadSchema.pick({ provider: true, model: true }),
       req.body ?? {},
     );
-    const message = await regenerateAnswer(ctx, currentUser(req).id, sessionId, messageId, pref);
+    const { message, events } = await regenerateAnswer(
+      ctx,
+      currentUser(req).id,
+      sessionId,
+      messageId,
+      pref,
+    );
+    await publish(ctx, events);
     res.status(202).json({ message: presentMessage(message) });
   });
   router.post("/chat/:id/messages/:messageId/continue", authenticate, async (req, res) => {
     const { sessionId, messageId } = ids(req);
-    const message = await continueAnswer(ctx, currentUser(req).id, sessionId, messageId);
+    const { message, events } = await continueAnswer(
+      ctx,
+      currentUser(req).id,
+      sessionId,
+      messageId,
+    );
+    await publish(ctx, events);
     res.status(202).json({ message: presentMessage(message) });
   });
   router.patch("/chat/:id/messages/:messageId", authenticate, async (req, res) => {
     const { sessionId, messageId } = ids(req);
     const { content } = parse(editPayloadSchema.pick({ content: true }), req.body);
     const out = await editMessage(ctx, currentUser(req).id, sessionId, messageId, content);
+    await publish(ctx, out.events);
     res.json({
       message: presentMessage(out.message),
       ...(out.assistantMessage ? { assistantMessage: presentMessage(out.assistantMessage) } : {}),

@@ -3,7 +3,8 @@ import { authorize, notFound, openFileStore } from "@engunity/core";
 import { type Document, listDocuments, presentDocument } from "@engunity/db";
 import { idParamSchema } from "@engunity/shared";
 import { type Request, type RequestHandler, type Response, Router } from "express";
-import { removeDocument, uploadDocument } from "../commands/uploadDocument";
+import { publish } from "../announce";
+import { removeDocument, removeDocumentFile, uploadDocument } from "../commands/uploadDocument";
 import type { AppContext } from "../context";
 import { drain, receiveUpload } from "../http/receiveUpload";
 import { currentUser } from "../middleware/authenticate";
@@ -55,9 +56,10 @@ export function sessionDocumentRoutes(ctx: AppContext, authenticate: RequestHand
       maxBytes,
     });
     try {
-      const doc = await uploadDocument(ctx, { userId: user.id, sessionId, file });
+      const { document, events } = await uploadDocument(ctx, { userId: user.id, sessionId, file });
+      await publish(ctx, events);
       res.removeHeader("Connection");
-      res.status(202).json(presentDocument(doc));
+      res.status(202).json(presentDocument(document));
     } finally {
       await file.discard();
     }
@@ -96,7 +98,8 @@ export function documentRoutes(ctx: AppContext, authenticate: RequestHandler): R
 
   router.delete("/:id", async (req, res) => {
     const doc = await documentFor(ctx, req, "upload");
-    await removeDocument(ctx, doc);
+    await publish(ctx, await removeDocument(ctx, doc));
+    await removeDocumentFile(ctx, doc);
     res.status(204).end();
   });
   return router;

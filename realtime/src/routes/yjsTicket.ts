@@ -3,7 +3,6 @@ import { type RequestHandler, Router } from "express";
 import type { AppContext } from "../context";
 import { currentUser } from "../middleware/authenticate";
 import { limitWrites } from "../middleware/limitWrites";
-import { ticketStoreFor } from "../yjs/tickets";
 import { sessionIdParam } from "./sessions";
 
 /** `POST /chat/:id/yjs-ticket`: a single-use ticket for the session's Yjs doc (any member), rate-limited. */
@@ -13,7 +12,7 @@ export function yjsTicketRoutes(ctx: AppContext, authenticate: RequestHandler): 
     const sessionId = sessionIdParam(req.params.id);
     const user = currentUser(req);
     await authorize(ctx.db, user.id, sessionId, "read");
-    const ticket = await ticketStoreFor(ctx).issue({
+    const ticket = await ctx.tickets.issue({
       userId: user.id,
       sessionId,
       jti: user.claims.jti,

@@ -1,31 +1,12 @@
 import type { Server as HttpServer } from "node:http";
-import {
-  connectRedis,
-  originAllowed,
-  type RoomEmitter,
-  redisKeys,
-  revocationCovers,
-  settlesWithin,
-} from "@engunity/core";
-import {
-  LIMITS,
-  sessionIdOfRoom,
-  sessionRoom,
-  sessionWatchRoom,
-  userRoom,
-  widgetKeyRoom,
-} from "@engunity/shared";
-import { createAdapter } from "@socket.io/redis-adapter";
-import type { Redis } from "ioredis";
-import { Server } from "socket.io";
+import { revocationCovers, settlesWithin } from "@engunity/core";
+import { sessionIdOfRoom, sessionWatchRoom, userRoom, widgetKeyRoom } from "@engunity/shared";
 import type { AppContext } from "../context";
-import { createMemoryPresence } from "../presence/memoryPresence";
-import { createRedisPresence } from "../presence/redisPresence";
 import { createUserDirectory } from "../presence/userDirectory";
-import { createWidgetOriginGate } from "../widget/widgetOrigins";
 import { socketHandlers } from "./handlers";
 import { handshakeAuth } from "./handshakeAuth";
 import { startPresenceBroadcasts } from "./presenceBroadcaster";
+import type { SocketRooms } from "./rooms";
 import { disconnectAtExpiry } from "./tokenExpiry";
 import type { Gateway, GatewayServer } from "./types";
 import { setTyping } from "./typingState";
@@ -39,87 +20,18 @@ export interface AttachedGateway {
 }
 
 /**
- * Attaches the Socket.IO gateway to a realtime node's HTTP server and wires the
- * context's room hooks (`emitter`, `evict`, `onlineUserIds`) to it. With `REDIS_URL`
- * the rooms span every node through `@socket.io/redis-adapter`.
+ * Attaches the Socket.IO server built by `createSocketRooms` to a realtime node's HTTP
+ * server and registers the handshake and every event handler on it.
  */
-export function attachGateway(ctx: AppContext, httpServer: HttpServer): AttachedGateway {
-  const { config, logger, metrics } = ctx;
-  const widgetOrigin = createWidgetOriginGate(ctx.db);
-  const io: GatewayServer = new Server(httpServer, {
-    path: "/socket.io",
-    maxHttpBufferSize: LIMITS.socketFrameBytes,
-    transports: ["websocket", "polling"],
-    // The Yjs endpoint shares this server's `upgrade` event; engine.io must leave
-    // upgrades that are not its own alone instead of destroying them.
-    destroyUpgrade: false,
-    // Our origins, or a live widget key's (the handshake then accepts only a widget
-    // token of a key that allows that origin).
-    allowRequest: (req, callback) => {
-      const { origin, host } = req.headers;
-      const decide = (ok: boolean) => {
-        if (!ok) logger.warn({ origin }, "socket handshake from a disallowed origin");
-        callback(ok ? null : "Origin not allowed", ok);
-      };
-      if (originAllowed(origin, host, config.ALLOWED_ORIGINS) || origin === undefined) {
-        decide(true);
-        return;
-      }
-      widgetOrigin(origin).then(decide, (err: unknown) => {
-        logger.warn({ err }, "could not read widget origins");
-        decide(false);
-      });
-    },
-  });
-
-  const redisClients: Redis[] = [];
-  if (config.REDIS_URL) {
-    const pub = connectRedis(config.REDIS_URL, logger, "engunity-sio-pub", {
-      swallowPublishErrors: true,
-    });
-    const sub = connectRedis(config.REDIS_URL, logger, "engunity-sio-sub", {
-      waitForConnection: true,
-    });
-    redisClients.push(pub, sub);
-    io.adapter(createAdapter(pub, sub, { key: redisKeys(config.REDIS_PREFIX).socketIo }));
-  }
-  const presence =
-    ctx.redis && config.REDIS_URL
-      ? createRedisPresence({
-          redis: ctx.redis,
-          subscriber: connectRedis(config.REDIS_URL, logger, "engunity-presence-sub", {
-            waitForConnection: true,
-          }),
-          keyPrefix: redisKeys(config.REDIS_PREFIX).presence,
-          logger,
-        })
-      : createMemoryPresence();
-
-  const emitter: RoomEmitter = {
-    to: (room) => ({
-      emit: (event, ...args) => {
-        metrics.socketEventsOut.inc({ event });
-        return io.to(room).emit(event, ...args);
-      },
-    }),
-  };
+export function attachGateway(
+  ctx: AppContext,
+  rooms: SocketRooms,
+  httpServer: HttpServer,
+): AttachedGateway {
+  const { metrics } = ctx;
+  const { io, presence, emitter, redisClients } = rooms;
+  io.attach(httpServer);
   const gw: Gateway = { ctx, io, emitter, presence, users: createUserDirectory(ctx.db) };
-
-  ctx.emitter = emitter;
-  ctx.evict = (sessionId, userId) => {
-    const room = sessionRoom(sessionId);
-    const watch = sessionWatchRoom(sessionId);
-    io.in(userId ? userRoom(userId) : room).socketsLeave(room);
-    io.in(userId ? userRoom(userId) : watch).socketsLeave(watch);
-  };
-  ctx.watch = (sessionId, userId) => {
-    io.in(userRoom(userId)).socketsJoin(sessionWatchRoom(sessionId));
-  };
-  ctx.cutWidgetKey = (keyId) => {
-    // Through the adapter, so the widget's sockets on every node go.
-    io.in(widgetKeyRoom(keyId)).disconnectSockets(true);
-  };
-  ctx.onlineUserIds = async (sessionId) => new Set(await presence.userIds(sessionId));
 
   // Presence follows room membership wherever it changes: a join here, a leave, a
   // disconnect, or an eviction sent from another node through the adapter.

@@ -1,13 +1,12 @@
-import { can, type Logger, toError } from "@engunity/core";
+import { type Logger, toError } from "@engunity/core";
 import type { Db } from "@engunity/db";
-import { sessionIdOfRoom, yjsRoom } from "@engunity/shared";
-import { ForeignKeyConstraintError } from "sequelize";
-import { encodeAwarenessUpdate } from "y-protocols/awareness";
-import * as Y from "yjs";
-import { DocPersister } from "./DocPersister";
+import { sessionIdOfRoom } from "@engunity/shared";
+import { loadDoc, storeWhatPeersMade } from "./docLoading";
 import type { DocStore } from "./docStore";
+import { PeerSyncHooks } from "./peerSync";
 import type { DocSync, PeerMessage } from "./redisDocSync";
-import { FROM_SERVER, FROM_STORE, SharedDoc } from "./SharedDoc";
+import { RoleWatch } from "./roleWatch";
+import { SharedDoc } from "./SharedDoc";
 import { TitleMirror } from "./TitleMirror";
 
 export interface DocRegistryDeps {
@@ -25,9 +24,12 @@ export interface DocRegistryDeps {
 const UNLOAD_RETRY_MS = 1_000;
 
 /**
- * The docs this node holds. A doc is loaded when the first connection (or server
- * edit) needs it and unloaded when the last one lets go and everything it holds is
- * stored; a failed store keeps it loaded and retries.
+ * The docs this node holds, and their lifecycle: a doc is loaded when the first
+ * connection (or server edit) needs it and unloaded when the last one lets go and
+ * everything it holds is stored; a failed store keeps it loaded and retries. The rest
+ * sits around this small core: loading and storing in `docLoading`, peer sync's hooks
+ * in `PeerSyncHooks`, role watching in `RoleWatch`, budgets in `updateBudget` and
+ * awareness binding in `awarenessGuard`.
  */
 export class DocRegistry {
   private readonly docs = new Map<string, SharedDoc>();
@@ -35,8 +37,13 @@ export class DocRegistry {
   private readonly closing = new Map<string, Promise<void>>();
   private readonly unloadTimers = new Map<string, NodeJS.Timeout>();
   sync: DocSync | null = null;
+  private readonly roles: RoleWatch;
+  private readonly peers: PeerSyncHooks;
 
-  constructor(private readonly deps: DocRegistryDeps) {}
+  constructor(private readonly deps: DocRegistryDeps) {
+    this.roles = new RoleWatch(this.docs, deps.db, () => this.sync);
+    this.peers = new PeerSyncHooks(this.docs, this.roles, () => this.sync, deps.logger);
+  }
 
   get size(): number {
     return this.docs.size;
@@ -101,7 +108,7 @@ export class DocRegistry {
     // are applied (Yjs keeps out-of-order updates pending until their parents come).
     this.docs.set(room, shared);
     deps.onOpenDocsChanged(this.docs.size);
-    shared.ready = this.load(shared).catch((err) => {
+    shared.ready = loadDoc(shared, deps, this.sync).catch((err) => {
       // Through `drop`, so a new load of the room waits for this unsubscribe.
       if (this.docs.get(room) === shared) this.drop(shared);
       throw err;
@@ -113,56 +120,6 @@ export class DocRegistry {
     return shared;
   }
 
-  private async load(shared: SharedDoc): Promise<void> {
-    const { room, sessionId } = shared;
-    // Subscribe before reading, so nothing published after the read is missed. With
-    // Redis down the doc still works on this node; the resync after Redis returns
-    // subscribes it.
-    await this.sync?.subscribe(room).catch((err: Error) => {
-      shared.unsubscribed = true;
-      this.deps.logger.warn(
-        { err: err.message, room },
-        "yjs subscribe failed; doc is local until Redis returns",
-      );
-    });
-    const stored = await this.deps.store.load(room);
-    shared.persister = new DocPersister(this.deps.store, room, sessionId, stored.ids.length, {
-      onFailure: this.deps.onPersistFailure,
-      logger: this.deps.logger,
-    });
-    if (stored.update) {
-      Y.applyUpdate(shared.doc, stored.update, FROM_STORE);
-      if (this.deps.store.needsCompaction(stored.ids.length)) {
-        void this.deps.store
-          .compact(room, sessionId, stored)
-          .catch((err) =>
-            this.deps.logger.warn({ err: err.message, room }, "yjs compaction failed"),
-          );
-      }
-    } else {
-      await this.seedTitle(shared);
-    }
-    this.sync?.publish(room, { type: "syncRequest", stateVector: Y.encodeStateVector(shared.doc) });
-  }
-
-  /**
-   * A doc with no rows yet starts from the session's title. Made by a client id
-   * derived from session and title, so two nodes seeding at once make the very same
-   * insert, which Yjs merges into one.
-   */
-  private async seedTitle(shared: SharedDoc): Promise<void> {
-    const session = await this.deps.db.models.ChatSession.findByPk(shared.sessionId, {
-      attributes: ["id", "title"],
-    });
-    const title = session?.title ?? "";
-    if (!title) return;
-    const seed = new Y.Doc();
-    seed.clientID = seedClientId(`${shared.sessionId}\u0000${title}`);
-    seed.getText("title").insert(0, title);
-    Y.applyUpdate(shared.doc, Y.encodeStateAsUpdate(seed), FROM_SERVER);
-    seed.destroy();
-  }
-
   /** Unloads a doc nobody holds once everything it holds is stored. */
   private async tryUnload(shared: SharedDoc): Promise<void> {
     const { room } = shared;
@@ -172,7 +129,7 @@ export class DocRegistry {
       await shared.ready;
       await shared.title.flush();
       stored = await shared.persister.flush();
-      if (stored && shared.hasPeerChanges) await this.storeWhatPeersMade(shared);
+      if (stored && shared.hasPeerChanges) await storeWhatPeersMade(shared, this.deps.store);
     } catch (err) {
       stored = false;
       this.deps.logger.warn({ err: toError(err).message, room }, "yjs unload: store failed");
@@ -191,28 +148,6 @@ export class DocRegistry {
     this.drop(shared);
   }
 
-  /**
-   * Peers store their own updates; if one died before storing, its update lives on
-   * only here. Before letting go, store whatever the database lacks.
-   */
-  private async storeWhatPeersMade(shared: SharedDoc): Promise<void> {
-    if (shared.persister.isDiscarded) return;
-    const rows = await this.deps.store.load(shared.room);
-    const storedDoc = new Y.Doc();
-    if (rows.update) Y.applyUpdate(storedDoc, rows.update);
-    if (!Y.equalSnapshots(Y.snapshot(storedDoc), Y.snapshot(shared.doc))) {
-      const missing = Y.encodeStateAsUpdate(shared.doc, Y.encodeStateVector(storedDoc));
-      try {
-        await this.deps.store.append(shared.room, shared.sessionId, missing);
-      } catch (err) {
-        // The session was deleted meanwhile: nothing left to store the doc under.
-        if (!(err instanceof ForeignKeyConstraintError)) throw err;
-        shared.persister.discard();
-      }
-    }
-    storedDoc.destroy();
-  }
-
   private drop(shared: SharedDoc): void {
     const { room } = shared;
     this.docs.delete(room);
@@ -226,130 +161,30 @@ export class DocRegistry {
     this.closing.set(room, done);
   }
 
-  /** A message from another node about a room. */
+  /** Peer sync's hooks (`onPeerMessage`, `resyncAll`). */
   onPeerMessage(room: string, message: PeerMessage, fromNode: string): void {
-    const shared = this.docs.get(room);
-    if (!shared) return;
-    switch (message.type) {
-      case "update":
-        shared.applyPeerUpdate(message.update);
-        return;
-      case "awareness":
-        shared.applyPeerAwareness(message.update);
-        return;
-      case "syncRequest": {
-        // Only a loaded doc can answer; one still loading would answer with less.
-        void shared.ready.then(
-          () => {
-            if (this.docs.get(room) !== shared) return;
-            this.sync?.publish(room, {
-              type: "syncReply",
-              to: fromNode,
-              update: Y.encodeStateAsUpdate(shared.doc, message.stateVector),
-              awareness: encodeAwarenessUpdateOrNull(shared),
-              stateVector: Y.encodeStateVector(shared.doc),
-            });
-          },
-          () => {},
-        ); // a doc that failed to load answers nothing; the load logged why
-        return;
-      }
-      case "syncReply":
-        if (message.to !== this.sync?.nodeId) return;
-        shared.applyPeerUpdate(message.update);
-        if (message.awareness) shared.applyPeerAwareness(message.awareness);
-        this.sendWhatPeerLacks(shared, message.stateVector);
-        return;
-      case "evict":
-        this.closeLocal(room, message.userId);
-        return;
-      case "role":
-        this.setRoleLocal(room, message.userId, message.canWrite);
-        return;
-    }
+    this.peers.onPeerMessage(room, message, fromNode);
   }
 
-  /** Publishes the structs a peer with `stateVector` lacks, if any. */
-  private sendWhatPeerLacks(shared: SharedDoc, stateVector: Uint8Array): void {
-    const diff = Y.encodeStateAsUpdate(shared.doc, stateVector);
-    const { structs, ds } = Y.decodeUpdate(diff);
-    // Deletions leave no trace in a state vector: send them whenever there are any.
-    if (structs.length === 0 && ds.clients.size === 0) return;
-    this.sync?.publish(shared.room, { type: "update", update: diff });
-  }
-
-  /** Redis came back: ask every peer for what this node may have missed. */
   resyncAll(): void {
-    for (const shared of this.docs.values()) {
-      void (async () => {
-        if (shared.unsubscribed) {
-          await this.sync?.subscribe(shared.room);
-          shared.unsubscribed = false;
-        }
-        this.sync?.publish(shared.room, {
-          type: "syncRequest",
-          stateVector: Y.encodeStateVector(shared.doc),
-        });
-      })().catch((err: Error) => this.deps.logger.warn({ err: err.message }, "yjs resync failed"));
-    }
+    this.peers.resyncAll();
   }
 
-  /**
-   * Closes a user's connections to a session's doc (all connections when `userId` is
-   * null: the session was deleted, and nothing of it is stored any more).
-   */
+  /** Role watching (see `RoleWatch`). */
   closeLocal(room: string, userId: string | null): void {
-    const shared = this.docs.get(room);
-    if (!shared) return;
-    if (userId === null) shared.persister?.discard();
-    for (const conn of [...shared.conns.keys()]) {
-      if (userId === null || conn.userId === userId) conn.close(4403, "removed from the session");
-    }
+    this.roles.closeLocal(room, userId);
   }
 
-  /**
-   * Re-reads the roles of everyone connected (one query per open doc): a member
-   * demoted to viewer stops writing, one removed behind our back is closed. Removal
-   * through the app is immediate (evict); this bounds what a missed evict can cost.
-   */
-  async refreshRoles(): Promise<void> {
-    for (const shared of [...this.docs.values()]) {
-      if (shared.conns.size === 0) continue;
-      const members = await this.deps.db.models.SessionMember.findAll({
-        where: { sessionId: shared.sessionId },
-        attributes: ["userId", "role"],
-        raw: true,
-      });
-      const roles = new Map(members.map((m) => [m.userId, m.role]));
-      for (const conn of [...shared.conns.keys()]) {
-        const role = roles.get(conn.userId);
-        if (!role) conn.close(4403, "removed from the session");
-        else conn.canWrite = can(role, "write");
-      }
-    }
+  refreshRoles(): Promise<void> {
+    return this.roles.refreshRoles();
   }
 
-  private setRoleLocal(room: string, userId: string, canWrite: boolean): void {
-    const shared = this.docs.get(room);
-    if (!shared) return;
-    for (const conn of shared.conns.keys()) if (conn.userId === userId) conn.canWrite = canWrite;
-  }
-
-  /**
-   * A member's role changed: their open connections follow at once, here and on every
-   * node holding the doc (finding 8: a demoted editor kept writing for ~25–30 s, until
-   * the periodic `refreshRoles`, which stays as the backstop).
-   */
   setRole(sessionId: string, userId: string, canWrite: boolean): void {
-    const room = yjsRoom(sessionId);
-    this.setRoleLocal(room, userId, canWrite);
-    this.sync?.publish(room, { type: "role", userId, canWrite });
+    this.roles.setRole(sessionId, userId, canWrite);
   }
 
   evict(sessionId: string, userId: string | null): void {
-    const room = yjsRoom(sessionId);
-    this.closeLocal(room, userId);
-    this.sync?.publish(room, { type: "evict", userId });
+    this.roles.evict(sessionId, userId);
   }
 
   /** Stores every doc and lets it go (shutdown). Gives up on a doc after `timeoutMs`. */
@@ -368,7 +203,7 @@ export class DocRegistry {
           if (shared.persister.dirty) {
             this.deps.logger.error({ room: shared.room }, "yjs doc not stored at shutdown");
           } else if (shared.hasPeerChanges) {
-            await this.storeWhatPeersMade(shared);
+            await storeWhatPeersMade(shared, this.deps.store);
           }
         } catch (err) {
           this.deps.logger.error(
@@ -381,20 +216,4 @@ export class DocRegistry {
     );
     await Promise.all(this.closing.values());
   }
-}
-
-/** Every awareness state this node knows of a doc, as one update (null when none). */
-function encodeAwarenessUpdateOrNull(shared: SharedDoc): Uint8Array | null {
-  const clients = [...shared.awareness.getStates().keys()];
-  return clients.length ? encodeAwarenessUpdate(shared.awareness, clients) : null;
-}
-
-/** FNV-1a, as a Yjs client id (a uint32). */
-function seedClientId(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }

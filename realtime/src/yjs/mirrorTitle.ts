@@ -9,7 +9,7 @@ import type { AppContext } from "../context";
  * changes the row announces.
  */
 export async function mirrorTitle(
-  ctx: AppContext,
+  ctx: Pick<AppContext, "db" | "emitter">,
   sessionId: string,
   title: string,
 ): Promise<void> {

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { redisKeys } from "@engunity/core";
+import { type Config, redisKeys } from "@engunity/core";
 import type { Redis } from "ioredis";
-import type { AppContext } from "../context";
 
 /** Who a Yjs ticket lets in, and to which session's doc. */
 export interface YjsTicket {
@@ -70,17 +69,11 @@ export function memoryTicketStore(ttlMs: number, now: () => number = Date.now): 
   };
 }
 
-const stores = new WeakMap<AppContext, TicketStore>();
-
 /** The ticket store of a node: the REST route issues, the websocket upgrade redeems. */
-export function ticketStoreFor(ctx: AppContext): TicketStore {
-  let store = stores.get(ctx);
-  if (!store) {
-    const ttlMs = Math.max(1, Math.round(ctx.config.YJS_TICKET_TTL_SECONDS * 1000));
-    store = ctx.redis
-      ? redisTicketStore(ctx.redis, ctx.config.REDIS_PREFIX, ttlMs)
-      : memoryTicketStore(ttlMs);
-    stores.set(ctx, store);
-  }
-  return store;
+export function createTicketStore(
+  config: Pick<Config, "YJS_TICKET_TTL_SECONDS" | "REDIS_PREFIX">,
+  redis: Redis | null,
+): TicketStore {
+  const ttlMs = Math.max(1, Math.round(config.YJS_TICKET_TTL_SECONDS * 1000));
+  return redis ? redisTicketStore(redis, config.REDIS_PREFIX, ttlMs) : memoryTicketStore(ttlMs);
 }

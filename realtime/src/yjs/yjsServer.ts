@@ -14,7 +14,7 @@ import { mirrorTitle } from "./mirrorTitle";
 import { encodeAwareness, encodeSyncStep1 } from "./protocol";
 import { createRedisDocSync } from "./redisDocSync";
 import type { SharedDoc } from "./SharedDoc";
-import { ticketStoreFor } from "./tickets";
+import type { TicketStore } from "./tickets";
 import { DEFAULT_MAX_UPDATE_BYTES, type YjsBudget } from "./updateBudget";
 import { YjsConnection } from "./YjsConnection";
 
@@ -26,7 +26,20 @@ type Admitted = Extract<Admission, { ok: true }>;
 /** Server edits of a session's doc: a REST rename replaces the title. */
 export type DocEdits = AppContext["docs"];
 
+/** What the Yjs endpoint is built from (the node's composition root passes these in). */
+export type YjsDeps = Pick<
+  AppContext,
+  "config" | "logger" | "metrics" | "db" | "revocation" | "emitter"
+> & {
+  /** Issued by `POST /yjs/ticket`, redeemed here at the upgrade. */
+  tickets: TicketStore;
+  /** Scaled mode: opens the Redis connections peer sync uses. */
+  createRedis?: (name: string) => Redis;
+};
+
 export interface YjsServer {
+  /** Starts answering upgrades under `/yjs/` on this HTTP server. */
+  attach(httpServer: Server): void;
   edits: DocEdits;
   /** Closes a user's (or, without userId, everyone's) Yjs connections to a session, on every node. */
   evict(sessionId: string, userId?: string): void;
@@ -41,16 +54,11 @@ export interface YjsServer {
 }
 
 /**
- * The y-websocket endpoint `/yjs/<room>` of a realtime node. Handles only upgrades
- * under `/yjs/` and leaves every other path (Socket.IO's) alone.
+ * The y-websocket endpoint `/yjs/<room>` of a realtime node. Once attached it handles
+ * only upgrades under `/yjs/` and leaves every other path (Socket.IO's) alone.
  */
-export function attachYjsServer(
-  ctx: AppContext,
-  httpServer: Server,
-  opts: { createRedis?: (name: string) => Redis } = {},
-): YjsServer {
-  const { config, logger, metrics } = ctx;
-  const tickets = ticketStoreFor(ctx);
+export function createYjsServer(ctx: YjsDeps): YjsServer {
+  const { config, logger, metrics, tickets } = ctx;
   const registry = new DocRegistry({
     db: ctx.db,
     store: new DocStore(ctx.db, config.YJS_COMPACT_AFTER_ROWS),
@@ -60,12 +68,12 @@ export function attachYjsServer(
     onUpdateBytes: (bytes, source) => metrics.yjsUpdateBytes.inc({ source }, bytes),
     onOpenDocsChanged: (count) => metrics.yjsOpenDocs.set(count),
   });
-  if (opts.createRedis) {
+  if (ctx.createRedis) {
     registry.sync = createRedisDocSync({
       prefix: config.REDIS_PREFIX,
       nodeId: randomUUID(),
-      subscriber: opts.createRedis("engunity-yjs-sub"),
-      publisher: opts.createRedis("engunity-yjs-pub"),
+      subscriber: ctx.createRedis("engunity-yjs-sub"),
+      publisher: ctx.createRedis("engunity-yjs-pub"),
       logger,
       handlers: {
         onMessage: (room, message, from) => registry.onPeerMessage(room, message, from),
@@ -186,7 +194,7 @@ export function attachYjsServer(
       refuse(socket, 503, "unavailable");
     });
   };
-  httpServer.on("upgrade", onUpgrade);
+  let attachedTo: Server | undefined;
 
   // A sign-out anywhere closes this node's connections of that login (or user).
   const stopRevocations = ctx.revocation.onRevoke((event) => {
@@ -219,6 +227,10 @@ export function attachYjsServer(
   };
 
   return {
+    attach(httpServer) {
+      attachedTo = httpServer;
+      httpServer.on("upgrade", onUpgrade);
+    },
     registry,
     connectionCount: () => connections.size,
     refreshRoles: () => registry.refreshRoles(),
@@ -232,7 +244,7 @@ export function attachYjsServer(
       closing = true;
       stopRevocations();
       clearInterval(pinger);
-      httpServer.off("upgrade", onUpgrade);
+      attachedTo?.off("upgrade", onUpgrade);
       // 1012 "service restart": y-websocket reconnects, through the proxy to another
       // node, and its sync exchange there covers anything this node did not see.
       for (const conn of connections) conn.ws.close(1012, "server restarting");

@@ -9,9 +9,9 @@ import {
   listSignIns,
   signOutEverywhere,
 } from "../lib/account";
-import { api, errorText } from "../lib/api";
+import { actionRunner, api } from "../lib/api";
 import { currentUser } from "../lib/auth";
-import { Dialog } from "./Dialog";
+import { Dialog, DialogFooter } from "./Dialog";
 import { toast } from "./Toast";
 
 /** How a sign-in's User-Agent reads in the list: browser on system, else the raw string. */
@@ -51,14 +51,7 @@ export function AccountDialog(props: { onClose: () => void }) {
   const [pwDone, setPwDone] = createSignal(false);
   const [confirmDelete, setConfirmDelete] = createSignal(false);
 
-  async function run(fn: () => Promise<void>) {
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError(errorText(e));
-    }
-  }
+  const run = actionRunner(setError);
 
   const end = (s: LoginSessionWire) =>
     run(async () => {
@@ -221,16 +214,7 @@ export function AccountDialog(props: { onClose: () => void }) {
         </form>
       </Show>
 
-      <Show when={error()}>
-        <p class="error-text" role="alert">
-          {error()}
-        </p>
-      </Show>
-      <div class="dialog-actions">
-        <button class="btn" type="button" data-testid="account-close" onClick={props.onClose}>
-          Done
-        </button>
-      </div>
+      <DialogFooter error={error()} closeTestId="account-close" onClose={props.onClose} />
     </Dialog>
   );
 }

@@ -22,8 +22,10 @@ export function Composer(props: {
   /** The shared draft, once the Yjs doc is connected; until then the box is local. */
   collab?: Collab | null;
   peers?: Peer[];
-  /** ↑ in an empty box: the text of one's last message, to send again or amend. */
-  onRecall?: () => string | undefined;
+  /** ↑ in an empty box: edit one's last message in place; false when there is none. */
+  onEditLast?: () => boolean;
+  /** The text box (the page returns focus to it after an edit). */
+  ref?: (box: HTMLTextAreaElement) => void;
   /** Esc: stop one's own answer that is streaming. */
   onEscape?: () => void;
   /** The embedded widget: no attachments, no AI switch (the session decides), no hints. */
@@ -170,7 +172,10 @@ export function Composer(props: {
           </Show>
           <textarea
             id="composer-input"
-            ref={box}
+            ref={(el) => {
+              box = el;
+              props.ref?.(el);
+            }}
             data-collab={props.collab ? "shared" : "local"}
             onScroll={() => {
               if (layer) layer.scrollTop = box.scrollTop;
@@ -203,19 +208,8 @@ export function Composer(props: {
                 send();
               } else if (e.key === "Escape" && props.onEscape) {
                 props.onEscape();
-              } else if (e.key === "ArrowUp" && !box.value && props.onRecall) {
-                const last = props.onRecall();
-                if (!last) return;
+              } else if (e.key === "ArrowUp" && !box.value && props.onEditLast?.()) {
                 e.preventDefault();
-                if (props.collab) {
-                  const draft = props.collab.draft;
-                  props.collab.doc.transact(() => draft.insert(0, last));
-                } else {
-                  setText(last);
-                  box.value = last;
-                }
-                box.setSelectionRange(last.length, last.length);
-                grow();
               }
             }}
           />

@@ -1,4 +1,4 @@
-import { onCleanup, onMount, type ParentProps } from "solid-js";
+import { onCleanup, onMount, type ParentProps, Show } from "solid-js";
 import { Portal } from "solid-js/web";
 
 /** A modal dialog: focus moves in, Escape or the backdrop closes, focus returns after. */
@@ -51,6 +51,38 @@ export function Dialog(
         </div>
       </div>
     </Portal>
+  );
+}
+
+/**
+ * The foot of a settings dialog: what the last action said (a notice, or an error read
+ * out at once), then "Done".
+ */
+export function DialogFooter(props: {
+  error: string | null;
+  notice?: string | null;
+  noticeTestId?: string;
+  closeTestId: string;
+  onClose: () => void;
+}) {
+  return (
+    <>
+      <Show when={props.notice}>
+        <p class="muted" role="status" data-testid={props.noticeTestId}>
+          {props.notice}
+        </p>
+      </Show>
+      <Show when={props.error}>
+        <p class="error-text" role="alert">
+          {props.error}
+        </p>
+      </Show>
+      <div class="dialog-actions">
+        <button class="btn" type="button" data-testid={props.closeTestId} onClick={props.onClose}>
+          Done
+        </button>
+      </div>
+    </>
   );
 }
 

@@ -1,5 +1,5 @@
 import type { Message, MessageVersion } from "@engunity/shared";
-import { createSignal, For, Show } from "solid-js";
+import { createEffect, createSignal, For, on, Show } from "solid-js";
 import { download } from "../lib/api";
 import type { Stream } from "../lib/chatRoom";
 import { displayName, shortTime } from "../lib/format";
@@ -28,6 +28,11 @@ export function MessageItem(props: {
   onEdit?: (id: string, content: string) => Promise<void>;
   /** Earlier versions, fetched when someone browses them. */
   loadVersions?: (id: string) => Promise<MessageVersion[]>;
+  /** Controlled editing (the list opens one's last message on ↑); unset, the item keeps its own. */
+  editing?: boolean;
+  onEditing?: (on: boolean) => void;
+  /** The viewer's id: a stop of their own reads "stopped by you". */
+  meId?: string;
 }) {
   const m = () => props.message;
   const streaming = () => m().status === "streaming" || !!props.stream;
@@ -35,8 +40,39 @@ export function MessageItem(props: {
   const [versions, setVersions] = createSignal<MessageVersion[] | null>(null);
   /** The version shown: null = the current one. */
   const [shown, setShown] = createSignal<number | null>(null);
-  const [editing, setEditing] = createSignal(false);
+  const [ownEditing, setOwnEditing] = createSignal(false);
+  const editing = () => props.editing ?? ownEditing();
+  const setEditing = (on: boolean) => {
+    setOwnEditing(on);
+    props.onEditing?.(on);
+  };
   const [draft, setDraft] = createSignal("");
+  let editBox: HTMLTextAreaElement | undefined;
+  // Opened (by the Edit button or ↑ in the composer): the text, focused at its end.
+  createEffect(
+    on(editing, (on) => {
+      if (!on) return;
+      setDraft(m().content);
+      queueMicrotask(() => {
+        if (!editBox) return;
+        editBox.focus();
+        editBox.setSelectionRange(editBox.value.length, editBox.value.length);
+      });
+    }),
+  );
+  const save = () => {
+    const content = draft().trim();
+    if (!content) return;
+    if (content === m().content) {
+      setEditing(false);
+      return;
+    }
+    // A refusal is told by the page (a toast); the box stays open with the text.
+    void props.onEdit?.(m().id, content).then(
+      () => setEditing(false),
+      () => {},
+    );
+  };
   const old = () => {
     const n = shown();
     return n === null ? undefined : versions()?.find((v) => v.version === n);
@@ -57,6 +93,11 @@ export function MessageItem(props: {
   const provider = () => props.stream?.provider ?? m().metadata.provider;
   const model = () => props.stream?.model ?? m().metadata.model;
   const isAi = () => m().role === "assistant";
+  const stoppedBy = () => {
+    const by = m().metadata.stoppedBy;
+    if (!by) return "stopped";
+    return `stopped by ${by.id === props.meId ? "you" : by.name}`;
+  };
   const name = () =>
     isAi() ? "Assistant" : m().role === "system" ? "System" : displayName(m().author);
   let sources: HTMLDetailsElement | undefined;
@@ -127,7 +168,9 @@ export function MessageItem(props: {
             </span>
           </Show>
           <Show when={m().status === "stopped"}>
-            <span class="status-tag">stopped</span>
+            <span class="status-tag" data-testid="stopped-by">
+              {stoppedBy()}
+            </span>
           </Show>
           <Show when={m().status === "error"}>
             <span class="status-tag error">failed</span>
@@ -138,30 +181,47 @@ export function MessageItem(props: {
             class="message-edit"
             onSubmit={(e) => {
               e.preventDefault();
-              const content = draft().trim();
-              if (!content) return;
-              void props.onEdit?.(m().id, content).then(() => setEditing(false));
+              save();
             }}
           >
             <textarea
+              ref={editBox}
               class="input"
               data-testid="edit-input"
+              aria-label="Edit your message (Enter saves and resends, Esc cancels)"
               value={draft()}
               onInput={(e) => setDraft(e.currentTarget.value)}
+              onKeyDown={(e) => {
+                if (e.isComposing) return;
+                if (e.key === "Escape") {
+                  e.preventDefault();
+                  e.stopPropagation();
+                  setEditing(false);
+                } else if (e.key === "Enter" && !e.shiftKey) {
+                  e.preventDefault();
+                  save();
+                }
+              }}
               rows={3}
             />
             <div class="message-actions">
               <button class="btn btn-sm btn-primary" type="submit" data-testid="edit-save">
                 Save and resend
               </button>
-              <button class="btn btn-sm btn-ghost" type="button" onClick={() => setEditing(false)}>
+              <button
+                class="btn btn-sm btn-ghost"
+                type="button"
+                data-testid="edit-cancel"
+                onClick={() => setEditing(false)}
+              >
                 Cancel
               </button>
+              <span class="hint hide-phone">Enter to save · Esc to cancel</span>
             </div>
           </form>
         </Show>
         <Show
-          when={!editing() && (text() || !streaming())}
+          when={editing() || text() || !streaming()}
           fallback={
             <div class="message-content muted" data-testid="message-content">
               Thinking
@@ -169,12 +229,14 @@ export function MessageItem(props: {
             </div>
           }
         >
-          <Markdown
-            source={text()}
-            streaming={streaming()}
-            citations={(m().metadata.citations ?? []).map((c) => c.n ?? 0)}
-            onCite={openCitation}
-          />
+          <Show when={!editing()}>
+            <Markdown
+              source={text()}
+              streaming={streaming()}
+              citations={(m().metadata.citations ?? []).map((c) => c.n ?? 0)}
+              onCite={openCitation}
+            />
+          </Show>
         </Show>
         <Show when={m().status === "error"}>
           <div class="message-error" role="alert">
@@ -273,10 +335,7 @@ export function MessageItem(props: {
                 class="btn btn-sm btn-ghost"
                 type="button"
                 data-testid="edit"
-                onClick={() => {
-                  setDraft(m().content);
-                  setEditing(true);
-                }}
+                onClick={() => setEditing(true)}
               >
                 Edit
               </button>

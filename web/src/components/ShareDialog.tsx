@@ -1,11 +1,11 @@
 import type { InviteLink, Member, Session } from "@engunity/shared";
 import { can } from "@engunity/shared/abilities";
 import { createSignal, For, onMount, Show } from "solid-js";
-import { api, errorText } from "../lib/api";
+import { actionRunner, api, errorText } from "../lib/api";
 import { currentUser } from "../lib/auth";
 import { displayName } from "../lib/format";
 import { Avatar } from "./Avatar";
-import { Dialog } from "./Dialog";
+import { Dialog, DialogFooter } from "./Dialog";
 
 const USES = [
   { label: "No limit", uses: 0 },
@@ -56,14 +56,7 @@ export function ShareDialog(props: {
   const [addRole, setAddRole] = createSignal<"editor" | "viewer">("editor");
   const base = () => `/chat/${props.session.id}`;
 
-  async function run(fn: () => Promise<void>) {
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError(errorText(e));
-    }
-  }
+  const run = actionRunner(setError);
 
   const createLink = () =>
     run(async () => {
@@ -316,21 +309,13 @@ export function ShareDialog(props: {
         </ul>
       </Show>
 
-      <Show when={notice()}>
-        <p class="muted" role="status" data-testid="share-notice">
-          {notice()}
-        </p>
-      </Show>
-      <Show when={error()}>
-        <p class="error-text" role="alert">
-          {error()}
-        </p>
-      </Show>
-      <div class="dialog-actions">
-        <button class="btn" type="button" data-testid="share-close" onClick={props.onClose}>
-          Done
-        </button>
-      </div>
+      <DialogFooter
+        error={error()}
+        notice={notice()}
+        noticeTestId="share-notice"
+        closeTestId="share-close"
+        onClose={props.onClose}
+      />
     </Dialog>
   );
 }

@@ -9,8 +9,9 @@ const KEYS: [string, string][] = [
   ["/", "Search sessions and messages"],
   ["Enter", "Send the message"],
   ["Shift Enter", "New line in the message"],
-  ["↑ (empty box)", "Recall your last message to send again or amend"],
-  ["Esc (in the box)", "Stop your answer while it streams"],
+  ["↑ (empty box)", "Edit your last message and resend it"],
+  ["Esc (editing)", "Cancel the edit"],
+  ["Esc", "Stop your answer while it streams"],
   ["?", "Show these shortcuts"],
 ];
 

@@ -66,3 +66,18 @@ export async function download(path: string, filename: string): Promise<void> {
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * Runs a dialog's actions one way: the last error is cleared before each, and what an
+ * action throws becomes `setError`'s inline message.
+ */
+export function actionRunner(setError: (message: string | null) => void) {
+  return async (fn: () => Promise<void>): Promise<void> => {
+    setError(null);
+    try {
+      await fn();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+}

@@ -116,9 +116,11 @@ export function createChatRoom(
     batch(() => {
       for (const m of messages) upsertMessage(m);
       for (const g of generations) {
-        ensureAssistant(g.messageId);
+        ensureAssistant(g.messageId, g.provider, g.model);
         // The join snapshot is authoritative: what was rendered before it may be stale.
-        setState("streams", g.messageId, { epoch: g.epoch, seq: g.seq, text: g.text });
+        // Its label is the run's provider and model, as `ai:start` told those who watched.
+        const { epoch, seq, text, provider, model } = g;
+        setState("streams", g.messageId, { epoch, seq, text, provider, model });
       }
     });
   }

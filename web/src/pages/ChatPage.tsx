@@ -1,32 +1,24 @@
-import type { Session } from "@engunity/shared";
 import { can, defaultAiMode } from "@engunity/shared/abilities";
 import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
-import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
-import { Avatar } from "../components/Avatar";
+import { createEffect, createMemo, createSignal, on, onCleanup, Show } from "solid-js";
+import { ChatHeader } from "../components/ChatHeader";
 import { Composer } from "../components/Composer";
 import { ConfirmDialog } from "../components/Dialog";
-import { Icon } from "../components/Icon";
-import { MessageItem, PendingItem } from "../components/MessageItem";
-import { ModelPicker } from "../components/ModelPicker";
-import { SessionMenu } from "../components/SessionMenu";
-import { SessionSearch } from "../components/SessionSearch";
+import { MessageList, type MessageListControl } from "../components/MessageList";
 import { ShareDialog } from "../components/ShareDialog";
-import { useOpenNav } from "../components/Shell";
-import { TitleField } from "../components/TitleField";
 import { toast } from "../components/Toast";
 import { UploadList } from "../components/UploadList";
 import { UsageDialog } from "../components/UsageDialog";
-import { api, download, errorText } from "../lib/api";
+import { VisitorStrip } from "../components/VisitorStrip";
 import { currentUser } from "../lib/auth";
 import { createChatRoom } from "../lib/chatRoom";
-import type { Collab, Peer } from "../lib/collab";
-import { createFollow } from "../lib/follow";
-import { colorFor, displayName, titleOf } from "../lib/format";
-import { createMessageWindow } from "../lib/messageWindow";
+import { displayName } from "../lib/format";
 import { discard, enqueue, pendingFor, retry } from "../lib/outbox";
-import { markRead, removeSession } from "../lib/sessions";
+import { markRead } from "../lib/sessions";
+import { createSharedDoc } from "../lib/sharedDoc";
 import { connectionState, currentSocket } from "../lib/socket";
 import { createUploads } from "../lib/uploads";
+import { sessionActions, withToast } from "./chatActions";
 
 /** `/chat/:sessionId` — keyed on the id so each session gets fresh state. */
 export function ChatPage() {
@@ -38,12 +30,8 @@ export function ChatPage() {
   );
 }
 
-/** Consecutive messages of one person within this long are drawn as one group. */
-const GROUP_MS = 5 * 60_000;
-
 function ChatView(props: { sessionId: string }) {
   const navigate = useNavigate();
-  const openNav = useOpenNav();
   // `?m=<messageId>`: opened at a message (a search hit): a window of history around it.
   const [search, setSearch] = useSearchParams<{ m?: string }>();
   const room = createChatRoom(props.sessionId, { around: search.m });
@@ -52,11 +40,10 @@ function ChatView(props: { sessionId: string }) {
   const [sharing, setSharing] = createSignal(false);
   const [confirmDelete, setConfirmDelete] = createSignal(false);
   const [showUsage, setShowUsage] = createSignal(false);
-  const [collab, setCollab] = createSignal<Collab | null>(null);
-  const [peers, setPeers] = createSignal<Peer[]>([]);
 
   const role = () => state.session?.role;
   const canWrite = () => can(role(), "write");
+  const { collab, peers } = createSharedDoc(props.sessionId, canWrite);
   // The server's default (shared defaultAiMode): one member → every message asks the AI.
   const solo = createMemo(
     () =>
@@ -69,44 +56,8 @@ function ChatView(props: { sessionId: string }) {
       .filter(([id, on]) => on && id !== me()?.id)
       .map(([id]) => displayName(state.members.find((m) => m.user.id === id)?.user)),
   );
-
-  // Follow mode: pinned to the newest message while at the bottom, left in place when reading
-  // back, with a pill counting what arrived below.
-  let scroller!: HTMLDivElement;
-  let inner!: HTMLDivElement;
-  const win = createMessageWindow(() => state.messages);
-  const follow = createFollow(
-    () => scroller,
-    () => inner,
-    () => win.atEnd() && !state.hasNewer,
-  );
-  // A message arriving at the end (not history paged in at the top) counts for the pill.
-  createEffect(
-    on(
-      () => state.messages[state.messages.length - 1]?.id,
-      (id, prev) => {
-        if (state.joined && prev && id !== prev) follow.noteNew();
-      },
-    ),
-  );
-  // Near the top: slide the window up, or page older history in; near the bottom of a
-  // window that is not at the newest message: slide it down. The browser's scroll
-  // anchoring keeps the view in place while rows come and go.
-  let loadingOlder = false;
-  const onScroll = () => {
-    follow.onScroll();
-    const toBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
-    if (scroller.scrollTop < 300) {
-      if (win.olderInMemory()) win.older();
-      else if (state.hasMore && !loadingOlder) {
-        loadingOlder = true;
-        void room.loadOlder().finally(() => {
-          loadingOlder = false;
-          win.older();
-        });
-      }
-    } else if (toBottom < 300 && !win.atEnd()) win.newer();
-  };
+  let list!: MessageListControl;
+  let composerBox: HTMLTextAreaElement | undefined;
 
   // Read state lives on the server: what reached the bottom of a visible page is read.
   const [visible, setVisible] = createSignal(document.visibilityState === "visible");
@@ -116,7 +67,7 @@ function ChatView(props: { sessionId: string }) {
   let lastMarked: string | undefined;
   createEffect(() => {
     const last = state.messages[state.messages.length - 1];
-    if (!last || !state.joined || state.hasNewer || !follow.pinned() || !visible()) return;
+    if (!last || !state.joined || state.hasNewer || !list.pinned() || !visible()) return;
     if (last.id === lastMarked) return;
     const timer = setTimeout(() => {
       lastMarked = last.id;
@@ -131,14 +82,11 @@ function ChatView(props: { sessionId: string }) {
   const [highlighted, setHighlighted] = createSignal<string | null>(null);
   async function jumpTo(messageId: string) {
     if (!state.messages.some((m) => m.id === messageId)) await room.jumpTo(messageId);
-    win.show(state.messages.findIndex((m) => m.id === messageId));
     requestAnimationFrame(() => {
-      const el = scroller.querySelector(`[data-message-id="${CSS.escape(messageId)}"]`);
+      const el = list.reveal(messageId);
       if (!el) return;
-      follow.unpin();
-      el.scrollIntoView({ block: "center" });
       setHighlighted(messageId);
-      (el as HTMLElement).focus({ preventScroll: true });
+      el.focus({ preventScroll: true });
     });
   }
   createEffect(
@@ -150,19 +98,6 @@ function ChatView(props: { sessionId: string }) {
       },
     ),
   );
-  const grouped = (i: number) => {
-    const m = state.messages[i];
-    const prev = state.messages[i - 1];
-    return (
-      !!m &&
-      !!prev &&
-      m.role === "user" &&
-      prev.role === "user" &&
-      !!m.author &&
-      m.author.id === prev.author?.id &&
-      Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_MS
-    );
-  };
 
   /** Esc: the newest of one's own answers still streaming. */
   function stopMine() {
@@ -178,46 +113,38 @@ function ChatView(props: { sessionId: string }) {
       );
     if (mine?.metadata.assistantMessageId) void stop(mine.metadata.assistantMessageId);
   }
-  /** ↑: one's last message, recalled into the box. */
-  const lastOwn = () =>
-    [...state.messages].reverse().find((m) => m.role === "user" && m.author?.id === me()?.id)
-      ?.content;
+  // Esc anywhere on the page stops it too, unless a dialog or another field takes the key
+  // (the composer calls `stopMine` itself; the edit box cancels the edit).
+  const onEscape = (e: KeyboardEvent) => {
+    if (e.key !== "Escape" || e.defaultPrevented || document.querySelector("[role=dialog]")) return;
+    const field = "input, textarea, select, [contenteditable=true], [role=menu], [aria-haspopup]";
+    if (document.activeElement?.closest(field)) return;
+    stopMine();
+  };
+  document.addEventListener("keydown", onEscape);
+  onCleanup(() => document.removeEventListener("keydown", onEscape));
 
-  // The shared doc (title and draft) for people who may edit; loaded lazily so the
-  // chat renders first. Bound to the fields only once synced: until then they stay
-  // plain local fields, and they stay usable if the doc never connects.
-  createEffect(
-    on(canWrite, (writer) => {
-      const user = me();
-      if (!writer || !user) return;
-      let doc: Collab | null = null;
-      let cancelled = false;
-      void import("../lib/collab").then(({ connectCollab }) => {
-        if (cancelled) return;
-        const c = connectCollab(props.sessionId, {
-          id: user.id,
-          name: displayName(user),
-          color: colorFor(user.id),
-        });
-        doc = c;
-        c.onStatus((synced) => {
-          if (synced) setCollab(c);
-        });
-        c.onPeers(() => setPeers(c.peers()));
-      });
-      onCleanup(() => {
-        cancelled = true;
-        setCollab(null);
-        setPeers([]);
-        doc?.destroy();
-      });
-    }),
-  );
+  // ↑ in an empty composer edits one's last message in place (Enter resends, Esc cancels
+  // and returns to the composer).
+  const [editingId, setEditingId] = createSignal<string | null>(null);
+  function editLast(): boolean {
+    const last = [...state.messages]
+      .reverse()
+      .find((m) => m.role === "user" && m.author?.id === me()?.id);
+    if (!last || !canWrite()) return false;
+    setEditingId(last.id);
+    requestAnimationFrame(() => list.reveal(last.id));
+    return true;
+  }
+  function onEditing(id: string | null) {
+    const was = editingId();
+    setEditingId(id);
+    if (!id && was) composerBox?.focus();
+  }
 
   function send(content: string, ai: boolean | undefined) {
     if (state.hasNewer) void room.jumpToLatest();
-    win.toEnd();
-    follow.follow();
+    list.follow();
     enqueue(props.sessionId, content, ai);
   }
 
@@ -234,83 +161,16 @@ function ChatView(props: { sessionId: string }) {
       s.emit("typing", { sessionId: props.sessionId, typing: on });
   }
 
-  async function rename(title: string) {
-    try {
-      room.setSession(await api<Session>("PATCH", `/chat/${props.sessionId}`, { title }));
-    } catch (e) {
-      toast(errorText(e));
-    }
-  }
-
-  // A widget visitor in the room: the team sees who and where, and may switch the AI
-  // off once a human has taken the conversation over.
+  const actions = sessionActions(props.sessionId, room.setSession);
   const visitors = createMemo(() => state.members.filter((m) => m.visitor));
   const aiOff = () => state.session?.settings.aiMode === "off";
-  const setAiOff = (off: boolean) => changeModel({ aiMode: off ? "off" : "every" });
-
-  async function changeModel(settings: Partial<Session["settings"]> | Record<string, unknown>) {
-    try {
-      room.setSession(await api<Session>("PATCH", `/chat/${props.sessionId}`, { settings }));
-    } catch (e) {
-      toast(errorText(e));
-    }
-  }
-
-  /** Answer controls: failures become a toast, the room's broadcasts do the rest. */
-  const control =
-    <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) =>
-    (...args: A): Promise<void> =>
-      fn(...args).then(
-        () => {},
-        (e: unknown) => {
-          toast(errorText(e));
-          throw e;
-        },
-      );
-  const regenerate = control(room.regenerate);
-  const continueAnswer = control(room.continueAnswer);
-  const editMessage = control(room.edit);
-
-  async function exportAs(format: "md" | "json") {
-    const name =
-      titleOf(state.session)
-        .replace(/[^\w.-]+/g, "_")
-        .slice(0, 60) || "session";
-    try {
-      await download(`/chat/${props.sessionId}/export?format=${format}`, `${name}.${format}`);
-    } catch (e) {
-      toast(errorText(e));
-    }
-  }
-
-  async function remove() {
-    setConfirmDelete(false);
-    try {
-      await api("DELETE", `/chat/${props.sessionId}`);
-      removeSession(props.sessionId);
-      navigate("/", { replace: true });
-    } catch (e) {
-      toast(errorText(e));
-    }
-  }
-
-  async function leave() {
-    try {
-      await api("DELETE", `/chat/${props.sessionId}/members/${me()?.id}`);
-      removeSession(props.sessionId);
-      navigate("/", { replace: true });
-    } catch (e) {
-      toast(errorText(e));
-    }
-  }
-
-  async function stop(messageId: string) {
-    try {
-      await room.stop(messageId);
-    } catch (e) {
-      toast(errorText(e));
-    }
-  }
+  // Answer controls: failures become a toast, the room's broadcasts do the rest.
+  const stop = withToast(room.stop);
+  const regenerate = withToast(room.regenerate);
+  const continueAnswer = withToast(room.continueAnswer);
+  const editMessage = async (id: string, content: string) => {
+    await withToast(room.edit, true)(id, content);
+  };
 
   return (
     <Show
@@ -327,112 +187,44 @@ function ChatView(props: { sessionId: string }) {
         </div>
       }
     >
-      <header class="chat-head">
-        <button
-          class="btn btn-ghost btn-icon only-phone"
-          type="button"
-          aria-label="Open sessions"
-          onClick={openNav}
-        >
-          <Icon name="menu" size={18} />
-        </button>
-        <div class="chat-title">
-          <Show when={state.session}>
-            <TitleField
-              title={state.session!.title}
-              editable={canWrite()}
-              onRename={rename}
-              collab={collab()}
-              peers={peers()}
-            />
-            <span class="role-pill hide-phone" data-testid="my-role">
-              {role()}
-            </span>
-          </Show>
-        </div>
-        <ul class="presence" data-testid="presence" aria-label="Online now">
-          <For each={state.presence}>
-            {(u) => (
-              <li data-testid="presence-user" data-user-id={u.id}>
-                <Avatar id={u.id} name={displayName(u)} small />
-              </li>
-            )}
-          </For>
-        </ul>
-        <div class="head-actions">
-          <SessionSearch sessionId={props.sessionId} onOpen={(id) => void jumpTo(id)} />
-          <button
-            class="btn btn-sm"
-            type="button"
-            data-testid="share"
-            onClick={() => setSharing(true)}
-          >
-            {can(role(), "invite") ? "Share" : "Members"}
-          </button>
-          <Show when={canWrite() && state.session}>
-            <ModelPicker session={state.session!} onChange={(s) => void changeModel(s)} />
-          </Show>
-          <SessionMenu
-            canDelete={can(role(), "delete")}
-            onUsage={() => setShowUsage(true)}
-            onExport={(f) => void exportAs(f)}
-            onDelete={() => setConfirmDelete(true)}
-            onLeave={() => void leave()}
-          />
-        </div>
-      </header>
-
-      <Show when={visitors().length}>
-        <div class="visitor-strip" data-testid="visitor-strip">
-          <For each={visitors()}>
-            {(v) => (
-              <span class="visitor-who">
-                <span class="visitor-badge">visitor</span> {displayName(v.user)}
-                <Show when={v.visitor?.pageUrl}>
-                  <span class="muted"> on {v.visitor!.pageUrl}</span>
-                </Show>
-              </span>
-            )}
-          </For>
-          <span class="spacer" />
-          <Show when={canWrite()}>
-            <label class="switch" title="Stop the AI answering in this conversation">
-              <input
-                type="checkbox"
-                data-testid="ai-off"
-                checked={aiOff()}
-                onChange={(e) => void setAiOff(e.currentTarget.checked)}
-              />
-              AI off
-            </label>
-          </Show>
-        </div>
-      </Show>
-      <div
-        class="messages"
-        ref={scroller}
-        onScroll={onScroll}
-        role="log"
-        aria-live="polite"
-        aria-label="Messages"
-        tabindex="0"
-        data-testid="messages"
-        data-joined={state.joined ? "true" : "false"}
-        data-pinned={follow.pinned() ? "true" : "false"}
-      >
-        <div class="messages-inner" ref={inner}>
-          <Show when={state.hasMore && !win.olderInMemory()}>
-            <button
-              class="btn btn-sm"
-              style={{ "align-self": "center" }}
-              type="button"
-              data-testid="load-older"
-              onClick={() => void room.loadOlder().then(() => win.older())}
-            >
-              Load earlier messages
-            </button>
-          </Show>
-          <Show when={!state.loading && state.messages.length === 0 && pending().length === 0}>
+      <ChatHeader
+        sessionId={props.sessionId}
+        session={state.session}
+        presence={state.presence}
+        collab={collab()}
+        peers={peers()}
+        onRename={(title) => void actions.rename(title)}
+        onJump={(id) => void jumpTo(id)}
+        onShare={() => setSharing(true)}
+        onSettings={(s) => void actions.settings(s)}
+        onUsage={() => setShowUsage(true)}
+        onExport={(f) => void actions.exportAs(state.session, f)}
+        onDelete={() => setConfirmDelete(true)}
+        onLeave={() =>
+          void actions.leave(me()?.id ?? "").then((ok) => ok && navigate("/", { replace: true }))
+        }
+      />
+      <VisitorStrip
+        visitors={visitors()}
+        canWrite={canWrite()}
+        aiOff={aiOff()}
+        onAiOff={(off) => void actions.settings({ aiMode: off ? "off" : "every" })}
+      />
+      <MessageList
+        ref={(c) => {
+          list = c;
+        }}
+        label="Messages"
+        messages={state.messages}
+        streams={state.streams}
+        joined={state.joined}
+        meId={me()?.id}
+        meName={displayName(me())}
+        pending={pending()}
+        onRetryPending={retry}
+        onDiscardPending={discard}
+        empty={
+          <Show when={!state.loading}>
             <div class="empty-chat">
               <p>
                 <strong>No messages yet.</strong>
@@ -444,70 +236,23 @@ function ChatView(props: { sessionId: string }) {
               </p>
             </div>
           </Show>
-          <For each={win.items()}>
-            {(m, i) => (
-              <MessageItem
-                onRetry={canWrite() ? retryAnswer : undefined}
-                onRegenerate={canWrite() ? (id) => void regenerate(id).catch(() => {}) : undefined}
-                onContinue={
-                  canWrite() ? (id) => void continueAnswer(id).catch(() => {}) : undefined
-                }
-                onEdit={canWrite() && m.author?.id === me()?.id ? editMessage : undefined}
-                loadVersions={room.versions}
-                message={m}
-                stream={state.streams[m.id]}
-                canStop={canWrite()}
-                onStop={(id) => void stop(id)}
-                grouped={grouped(win.start() + i())}
-                highlighted={highlighted() === m.id}
-              />
-            )}
-          </For>
-          <Show when={state.hasNewer && win.atEnd()}>
-            <div class="window-end">
-              <button
-                class="btn btn-sm"
-                type="button"
-                data-testid="load-newer"
-                onClick={() => void room.loadNewer()}
-              >
-                Show later messages
-              </button>
-              <button
-                class="btn btn-sm btn-ghost"
-                type="button"
-                onClick={() => void room.jumpToLatest().then(() => follow.follow())}
-              >
-                Jump to latest
-              </button>
-            </div>
-          </Show>
-          <For each={pending()}>
-            {(p) => (
-              <PendingItem
-                item={p}
-                name={displayName(me())}
-                onRetry={() => retry(p.clientId)}
-                onDiscard={() => discard(p.clientId)}
-              />
-            )}
-          </For>
-        </div>
-      </div>
-
-      <Show when={!follow.pinned() && follow.unseen() > 0}>
-        <button
-          class="follow-pill"
-          type="button"
-          data-testid="follow-pill"
-          onClick={() => {
-            win.toEnd();
-            follow.follow();
-          }}
-        >
-          {follow.unseen() === 1 ? "1 new message" : `${follow.unseen()} new messages`} ↓
-        </button>
-      </Show>
+        }
+        canStop={canWrite()}
+        onStop={(id) => void stop(id)}
+        onRetry={canWrite() ? retryAnswer : undefined}
+        onRegenerate={canWrite() ? (id) => void regenerate(id) : undefined}
+        onContinue={canWrite() ? (id) => void continueAnswer(id) : undefined}
+        onEdit={canWrite() ? editMessage : undefined}
+        loadVersions={room.versions}
+        editingId={editingId()}
+        onEditing={onEditing}
+        highlighted={highlighted()}
+        hasMore={state.hasMore}
+        loadOlder={room.loadOlder}
+        hasNewer={state.hasNewer}
+        loadNewer={room.loadNewer}
+        jumpToLatest={room.jumpToLatest}
+      />
       <div class="typing-line" data-testid="typing" aria-live="polite">
         <Show when={typingNames().length}>
           {typingNames().join(", ")} {typingNames().length === 1 ? "is" : "are"} typing…
@@ -521,6 +266,9 @@ function ChatView(props: { sessionId: string }) {
         />
         <Show when={state.session}>
           <Composer
+            ref={(el) => {
+              composerBox = el;
+            }}
             sessionId={props.sessionId}
             canSend={canWrite()}
             solo={solo()}
@@ -529,7 +277,7 @@ function ChatView(props: { sessionId: string }) {
             onFiles={(files) => files.forEach(uploads.upload)}
             collab={collab()}
             peers={peers()}
-            onRecall={lastOwn}
+            onEditLast={editLast}
             onEscape={stopMine}
           />
         </Show>
@@ -551,7 +299,10 @@ function ChatView(props: { sessionId: string }) {
           title="Delete this session?"
           body="Its messages, members and documents are deleted for everyone. This can't be undone."
           confirm="Delete session"
-          onConfirm={() => void remove()}
+          onConfirm={() => {
+            setConfirmDelete(false);
+            void actions.remove().then((ok) => ok && navigate("/", { replace: true }));
+          }}
           onClose={() => setConfirmDelete(false)}
         />
       </Show>

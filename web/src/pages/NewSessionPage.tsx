@@ -3,8 +3,7 @@ import { titleFromContent } from "@engunity/shared/titles";
 import { useNavigate } from "@solidjs/router";
 import { createSignal } from "solid-js";
 import { Composer } from "../components/Composer";
-import { Icon } from "../components/Icon";
-import { useOpenNav } from "../components/Shell";
+import { OpenNavButton } from "../components/OpenNavButton";
 import { toast } from "../components/Toast";
 import { api, errorText } from "../lib/api";
 import { enqueue } from "../lib/outbox";
@@ -16,7 +15,6 @@ import { upsertSession } from "../lib/sessions";
  */
 export function NewSessionPage() {
   const navigate = useNavigate();
-  const openNav = useOpenNav();
   const [busy, setBusy] = createSignal(false);
 
   async function send(content: string, ai: boolean | undefined) {
@@ -39,14 +37,7 @@ export function NewSessionPage() {
   return (
     <>
       <header class="chat-head">
-        <button
-          class="btn btn-ghost btn-icon only-phone"
-          type="button"
-          aria-label="Open sessions"
-          onClick={openNav}
-        >
-          <Icon name="menu" size={18} />
-        </button>
+        <OpenNavButton />
         <div class="chat-title">
           <h1 class="title-text" data-testid="new-session-title">
             New session

@@ -1,8 +1,18 @@
 // Extracts a PDF's text page by page off the main thread (pdf.js is CPU-bound and
 // would otherwise hold up every answer streaming in this process). Plain JS so it
 // loads in a worker thread without a TypeScript loader.
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { getDocumentProxy } from "unpdf";
+
+// Off the main thread is not enough on a small machine: this thread would still take
+// a core from the answers. On Linux a thread's nice value is its own, so this lowers
+// only this thread; elsewhere it may lower the process or be refused (then ignored).
+if (workerData.nice) {
+  try {
+    setPriority(workerData.nice);
+  } catch {}
+}
 
 const port = parentPort;
 try {

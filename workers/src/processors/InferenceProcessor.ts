@@ -88,6 +88,7 @@ export function createInferenceProcessor(deps: InferenceDeps) {
       prior = "";
     };
 
+    let labelled: Promise<void> = Promise.resolve();
     let result: Awaited<ReturnType<typeof streamWithFallback>> | null = null;
     let error: Error | null = null;
     let retrieval: Retrieval = { passages: [], pending: [] };
@@ -128,6 +129,10 @@ export function createInferenceProcessor(deps: InferenceDeps) {
         passages: retrieval.passages,
         documentsNotice: pendingNotice(retrieval.pending),
         onStart: (provider, model) => {
+          // For the join snapshot: a viewer who joins mid-stream sees the same label.
+          labelled = runtime.log.label(job.messageId, epoch, provider, model).catch((err) => {
+            deps.logger.warn({ err }, "could not label the generation");
+          });
           emitter.to(room).emit("ai:start", {
             sessionId: job.sessionId,
             messageId: job.messageId,
@@ -150,6 +155,7 @@ export function createInferenceProcessor(deps: InferenceDeps) {
     } catch (err) {
       error ??= toError(err);
     }
+    await labelled;
     metrics.active.dec();
     await stop.release();
     if (stop.superseded) return;
@@ -181,6 +187,7 @@ export function createInferenceProcessor(deps: InferenceDeps) {
       citations: cited.citations,
       notice: pendingNotice(retrieval.pending),
       status: stop.stopped ? "stopped" : error || !result?.ok ? "error" : "complete",
+      stoppedBy: stop.stoppedBy,
       provider: result?.provider,
       model: result?.model,
       usage: result?.usage,

@@ -11,6 +11,7 @@ import {
 } from "@engunity/core";
 import { type Db, failDocument, type NewChunk, storeChunks } from "@engunity/db";
 import { type DocumentStatus, sessionRoom } from "@engunity/shared";
+import { Op } from "sequelize";
 import { chunkBlocks } from "../ingest/chunker";
 import { ParseError, parseDocument } from "../ingest/parseDocument";
 import type { Embedder } from "../retrieval/types";
@@ -140,4 +141,38 @@ export async function requeueUnfinished(deps: Pick<IngestDeps, "db" | "runtime">
     });
   }
   return docs.length;
+}
+
+/**
+ * Every start: documents indexed by another embedder than this worker's (a new
+ * built-in version, or EMBEDDINGS_MODEL_PATH changed) are queued for re-ingest, so
+ * they become searchable again without anyone running `npm run documents:reindex`.
+ * Each is claimed by a conditional update (`ready` and another embedder id →
+ * `processing`), so of several workers starting at once one queues it.
+ */
+export async function requeueStaleEmbeddings(
+  deps: Pick<IngestDeps, "db" | "runtime" | "embedder" | "logger">,
+): Promise<number> {
+  const { db, embedder } = deps;
+  const stale = await db.models.Document.findAll({
+    where: { status: "ready", embedderId: { [Op.ne]: embedder.id } },
+    attributes: ["id", "sessionId", "embedderId"],
+  });
+  let queued = 0;
+  for (const doc of stale) {
+    if (!doc.sessionId) continue;
+    const [claimed] = await db.models.Document.update(
+      { status: "processing", progress: 0 },
+      { where: { id: doc.id, status: "ready", embedderId: doc.embedderId } },
+    );
+    if (claimed === 0) continue;
+    await deps.runtime.ingest.enqueue({
+      documentId: doc.id,
+      sessionId: doc.sessionId,
+      enqueuedAt: Date.now(),
+    });
+    queued++;
+  }
+  if (queued) deps.logger.info({ queued, embedder: embedder.id }, "documents queued for re-ingest");
+  return queued;
 }

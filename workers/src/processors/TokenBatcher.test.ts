@@ -1,28 +1,33 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { TokenBatcher } from "./TokenBatcher";
 
+/** Time is the subject here: the clock is vitest's, moved by hand. */
 describe("TokenBatcher", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("sends the first text at once, then coalesces tokens pushed within one window into one batch, in order", async () => {
     const batches: string[] = [];
-    let release!: () => void;
-    let second = new Promise<void>((r) => {
-      release = r;
-    });
     const batcher = new TokenBatcher(20, async (text) => {
       batches.push(text);
-      release();
     });
     batcher.push("first");
     // Leading edge: out before any window has run, on the next microtask.
-    await second;
+    await vi.advanceTimersByTimeAsync(0);
     expect(batches).toEqual(["first"]);
-    second = new Promise<void>((r) => {
-      release = r;
-    });
     batcher.push("a");
+    await vi.advanceTimersByTimeAsync(10);
     batcher.push("b");
     batcher.push("c");
-    await second;
+    // The window started at "a": nothing goes out before it ends...
+    await vi.advanceTimersByTimeAsync(9);
+    expect(batches).toEqual(["first"]);
+    // ...and everything pushed within it goes out together when it does.
+    await vi.advanceTimersByTimeAsync(1);
     expect(batches).toEqual(["first", "abc"]);
     batcher.push("d");
     await batcher.flush();
@@ -33,18 +38,19 @@ describe("TokenBatcher", () => {
 
   it("runs the sink one batch at a time even when a batch is slow", async () => {
     const order: string[] = [];
-    let slow = true;
+    let finishX!: () => void;
     const batcher = new TokenBatcher(1, async (text) => {
       order.push(`start ${text}`);
-      if (slow) {
-        slow = false;
-        await new Promise((r) => setTimeout(r, 15));
-      }
+      if (text === "x") await new Promise<void>((r) => (finishX = r));
       order.push(`end ${text}`);
     });
     batcher.push("x");
-    await new Promise((r) => setTimeout(r, 5));
+    await vi.advanceTimersByTimeAsync(0);
     batcher.push("y");
+    // y's window ends while x is still in the sink: y waits for it.
+    await vi.advanceTimersByTimeAsync(5);
+    expect(order).toEqual(["start x"]);
+    finishX();
     await batcher.flush();
     expect(order).toEqual(["start x", "end x", "start y", "end y"]);
   });

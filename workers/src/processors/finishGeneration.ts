@@ -1,6 +1,6 @@
 import type { GenerationJob } from "@engunity/core";
 import { presentMessage } from "@engunity/db";
-import { type Citation, type MessageStatus, sessionRoom } from "@engunity/shared";
+import { type Citation, type MessageStatus, type Stopper, sessionRoom } from "@engunity/shared";
 import type { Usage } from "../providers/LlmProvider";
 import type { InferenceDeps } from "./InferenceProcessor";
 import type { Attempt } from "./streamWithFallback";
@@ -23,6 +23,8 @@ export interface GenerationOutcome {
   citations?: Citation[];
   /** Said when some documents were still being indexed. */
   notice?: string;
+  /** On a stopped answer: who stopped it. */
+  stoppedBy?: Stopper;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function finishGeneration(
     ...(outcome.notice ? { notice: outcome.notice } : {}),
     ...(outcome.finishReason ? { finishReason: outcome.finishReason } : {}),
     ...(outcome.attempt && outcome.attempt > 1 ? { runs: outcome.attempt } : {}),
+    ...(outcome.status === "stopped" && outcome.stoppedBy ? { stoppedBy: outcome.stoppedBy } : {}),
   };
   const [count] = await db.models.ChatMessage.update(
     {

@@ -1,45 +1,27 @@
-import type { ProviderSpec } from "@engunity/core";
 import OpenAI from "openai";
-import { streamChatCompletion } from "./chatCompletionStream";
-import type { LlmProvider, StreamChunk, StreamRequest } from "./LlmProvider";
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import {
+  ChatCompletionProvider,
+  type SdkProviderSpec,
+  sdkClientOptions,
+} from "./chatCompletionStream";
 
-/**
- * Any OpenAI-compatible server (Ollama, vLLM, llama.cpp server, OpenAI itself). Like
- * Groq: no SDK retries, the SDK timeout is the connect timeout.
- */
-export class OpenAiCompatibleProvider implements LlmProvider {
-  readonly name = "openai";
-  readonly defaultModel: string;
-  private readonly client: OpenAI;
+/** Any OpenAI-compatible server (Ollama, vLLM, llama.cpp server, OpenAI itself). */
+export class OpenAiCompatibleProvider extends ChatCompletionProvider<ChatCompletionChunk> {
+  override readonly name = "openai";
 
-  constructor(
-    spec: Pick<ProviderSpec, "apiKey" | "baseURL" | "defaultModel" | "connectTimeoutMs">,
-  ) {
+  constructor(spec: SdkProviderSpec) {
     // Local servers take any key; the SDK refuses to start without one.
-    this.client = new OpenAI({
-      baseURL: spec.baseURL,
-      apiKey: spec.apiKey ?? "not-needed",
-      maxRetries: 0,
-      timeout: spec.connectTimeoutMs,
-    });
-    this.defaultModel = spec.defaultModel;
-  }
-
-  stream(req: StreamRequest): AsyncIterable<StreamChunk> {
-    return streamChatCompletion(
-      this.name,
-      () =>
-        this.client.chat.completions.create(
-          {
-            model: req.model ?? this.defaultModel,
-            messages: req.messages,
-            max_tokens: req.maxTokens,
-            stream: true,
-            stream_options: { include_usage: true },
-          },
-          { signal: req.signal },
+    const apiKey = spec.apiKey ?? "not-needed";
+    const client = new OpenAI({ ...sdkClientOptions(spec), apiKey, baseURL: spec.baseURL });
+    const streamOptions = { include_usage: true };
+    super(
+      spec.defaultModel,
+      (body, signal) =>
+        client.chat.completions.create(
+          { ...body, stream: true, stream_options: streamOptions },
+          { signal },
         ),
-      req.signal,
       (chunk) => chunk.usage,
     );
   }

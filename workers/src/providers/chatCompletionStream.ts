@@ -1,4 +1,13 @@
-import { fromSdkError, isAbort, ProviderError, type StreamChunk } from "./LlmProvider";
+import type { ProviderSpec } from "@engunity/core";
+import {
+  type ChatTurn,
+  fromSdkError,
+  isAbort,
+  type LlmProvider,
+  ProviderError,
+  type StreamChunk,
+  type StreamRequest,
+} from "./LlmProvider";
 
 /** The slice of an OpenAI-style streamed chunk both SDKs (openai, groq-sdk) produce. */
 export interface ChatCompletionChunkLike {
@@ -47,5 +56,63 @@ export async function* streamChatCompletion<C extends ChatCompletionChunkLike>(
   } catch (err) {
     if (isAbort(err, signal)) return;
     throw fromSdkError(provider, err);
+  }
+}
+
+/** What an SDK-backed provider is made from. */
+export type SdkProviderSpec = Pick<
+  ProviderSpec,
+  "apiKey" | "baseURL" | "defaultModel" | "connectTimeoutMs"
+>;
+
+/**
+ * The client options both SDKs get: never retry (the SDK would sleep through whatever
+ * `retry-after` says, an hour for a daily limit, while the room waits; the failover
+ * decides instead), and time out only until the response headers arrive (connect).
+ */
+export function sdkClientOptions(spec: SdkProviderSpec) {
+  return { maxRetries: 0, timeout: spec.connectTimeoutMs };
+}
+
+/** The request body both SDKs' `chat.completions.create` take (streaming is added by each). */
+export interface ChatCompletionBody {
+  model: string;
+  messages: ChatTurn[];
+  max_tokens: number;
+}
+
+/**
+ * A provider behind an OpenAI-style SDK (openai, groq-sdk): the SDK client is built
+ * by the subclass (never retrying, its timeout the connect timeout); requests, the
+ * stream and its errors are handled here once.
+ */
+export abstract class ChatCompletionProvider<C extends ChatCompletionChunkLike>
+  implements LlmProvider
+{
+  abstract readonly name: string;
+
+  constructor(
+    readonly defaultModel: string,
+    private readonly create: (
+      body: ChatCompletionBody,
+      signal: AbortSignal,
+    ) => Promise<AsyncIterable<C>>,
+    private readonly usageOf: (
+      chunk: C,
+    ) => { prompt_tokens: number; completion_tokens: number } | null | undefined,
+  ) {}
+
+  stream(req: StreamRequest): AsyncIterable<StreamChunk> {
+    const body = {
+      model: req.model ?? this.defaultModel,
+      messages: req.messages,
+      max_tokens: req.maxTokens,
+    };
+    return streamChatCompletion(
+      this.name,
+      () => this.create(body, req.signal),
+      req.signal,
+      this.usageOf,
+    );
   }
 }

@@ -1,7 +1,7 @@
 import type { DocumentBus, Logger } from "@engunity/core";
 import { bufferToVector, type Db } from "@engunity/db";
 import { Op } from "sequelize";
-import { Bm25Index, reciprocalRankFusion } from "./Bm25Index";
+import { Bm25Index, fuseHybrid } from "./Bm25Index";
 import type { Embedder, VectorIndex, VectorIndexFactory } from "./types";
 
 /** One retrieved passage, numbered as it is shown to the model (`[n]`). */
@@ -90,7 +90,12 @@ export class SessionRetriever {
       attributes: ["id", "filename", "status", "embedderId"],
     });
     const ready = docs.filter((d) => d.status === "ready" && d.embedderId === this.embedder.id);
-    const pending = docs.filter((d) => d.status === "processing").map((d) => d.filename);
+    // A ready document embedded by another embedder is not searchable until it is
+    // re-ingested (at worker start, or `npm run documents:reindex`): it counts as
+    // pending, so the answer says so instead of silently leaving it out.
+    const pending = docs
+      .filter((d) => d.status === "processing" || d.embedderId !== this.embedder.id)
+      .map((d) => d.filename);
     let index = this.sessions.get(sessionId);
     if (!index && ready.length === 0) return { ready: 0, pending };
     if (!index) {
@@ -167,7 +172,7 @@ export class SessionRetriever {
 
   /**
    * The `k` passages of this session's ready documents best matching `query`: vector
-   * top-k and BM25 top-k fused by reciprocal rank, numbered 1..k.
+   * and BM25 hits fused by weighted reciprocal rank (`HYBRID_FUSION`), numbered 1..k.
    */
   async retrieve(sessionId: string, query: string, k: number): Promise<Retrieval> {
     return this.withLock(sessionId, async () => {
@@ -177,10 +182,7 @@ export class SessionRetriever {
       index.lastUsed = Date.now();
       const [vector] = await this.embedder.embed([query]);
       const wide = Math.max(k * 4, 20);
-      const fused = reciprocalRankFusion([
-        index.vectors.search(vector!, wide),
-        index.bm25.search(query, wide),
-      ]);
+      const fused = fuseHybrid(index.bm25.search(query, wide), index.vectors.search(vector!, wide));
       const passages: Passage[] = [];
       for (const hit of fused) {
         const meta = index.chunks.get(hit.id);

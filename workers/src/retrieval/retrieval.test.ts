@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Bm25Index, reciprocalRankFusion } from "./Bm25Index";
+import { Bm25Index, fuseHybrid, reciprocalRankFusion } from "./Bm25Index";
 import { resolveCitations } from "./citations";
 import { ExactIndex } from "./ExactIndex";
 import { HashingEmbedder } from "./HashingEmbedder";
@@ -16,7 +16,7 @@ describe("HashingEmbedder", () => {
     const dot = (x: Float32Array, y: Float32Array) => x.reduce((s, v, i) => s + v * y[i]!, 0);
     expect(dot(a!, a!)).toBeCloseTo(1, 5);
     expect(dot(a!, b!)).toBeGreaterThan(dot(a!, c!));
-    expect(e.id).toBe("hash-v2:384");
+    expect(e.id).toBe("hash-v3:384");
   });
 
   it("embeds at least 500 chunks a second", async () => {
@@ -57,6 +57,15 @@ describe("Bm25Index and fusion", () => {
         [{ id: "y" }, { id: "z" }],
       ]).map((h) => h.id),
     ).toEqual(["y", "x", "z"]);
+    // Weighted, top-heavy (HYBRID_FUSION): BM25's winner keeps its place when the
+    // vector side merely disagrees a little, and yields to BM25's runner-up when the
+    // vector side ranks that first and BM25's winner far down.
+    const bm25 = [{ id: "a" }, { id: "b" }, { id: "c" }];
+    const ids = (hits: { id: string }[]) => hits.map((h) => h.id);
+    expect(ids(fuseHybrid(bm25, [{ id: "b" }, { id: "a" }])).slice(0, 2)).toEqual(["a", "b"]);
+    const far = ["b", "v1", "v2", "v3", "v4", "v5", "a"].map((id) => ({ id }));
+    expect(ids(fuseHybrid(bm25, far)).slice(0, 2)).toEqual(["b", "a"]);
+    expect(ids(fuseHybrid(bm25, [{ id: "v1" }]))[0]).toBe("a");
   });
 });
 

@@ -1,4 +1,5 @@
 import { stopPayloadSchema } from "@engunity/shared";
+import { publish } from "../../announce";
 import { stopAi } from "../../commands/aiControl";
 import { onAckEvent } from "../ackHandler";
 import { ensureTokenScope } from "../sessionAccess";
@@ -10,7 +11,7 @@ export const aiStop: SocketHandler = {
   register(gw, socket) {
     onAckEvent(gw, socket, "ai:stop", stopPayloadSchema, async ({ sessionId, messageId }) => {
       ensureTokenScope(socket, sessionId);
-      await stopAi(gw.ctx, socket.data.userId, sessionId, messageId);
+      await publish(gw.ctx, await stopAi(gw.ctx, socket.data.userId, sessionId, messageId));
       return {};
     });
   },

@@ -5,6 +5,7 @@ import {
   regeneratePayloadSchema,
   versionsPayloadSchema,
 } from "@engunity/shared";
+import { publish } from "../../announce";
 import {
   continueAnswer,
   editMessage,
@@ -13,20 +14,25 @@ import {
 } from "../../commands/answerControls";
 import { onAckEvent } from "../ackHandler";
 import { ensureNotWidget, ensureTokenScope } from "../sessionAccess";
-import type { SocketHandler } from "../types";
+import type { GatewaySocket, SocketHandler } from "../types";
+
+/** Who revises: the socket's user, in its token's session, and not a widget visitor. */
+function reviser(socket: GatewaySocket, sessionId: string): string {
+  ensureTokenScope(socket, sessionId);
+  ensureNotWidget(socket);
+  return socket.data.userId;
+}
 
 /** `ai:regenerate`: a new version of an answer, streamed to the room. */
 export const aiRegenerate: SocketHandler = {
   event: "ai:regenerate",
   register(gw, socket) {
     onAckEvent(gw, socket, "ai:regenerate", regeneratePayloadSchema, async (p) => {
-      ensureTokenScope(socket, p.sessionId);
-      ensureNotWidget(socket);
-      const message = await regenerateAnswer(gw.ctx, socket.data.userId, p.sessionId, p.messageId, {
-        provider: p.provider,
-        model: p.model,
-      });
-      return { message: presentMessage(message) };
+      const userId = reviser(socket, p.sessionId);
+      const pref = { provider: p.provider, model: p.model };
+      const out = await regenerateAnswer(gw.ctx, userId, p.sessionId, p.messageId, pref);
+      await publish(gw.ctx, out.events);
+      return { message: presentMessage(out.message) };
     });
   },
 };
@@ -36,10 +42,10 @@ export const aiContinue: SocketHandler = {
   event: "ai:continue",
   register(gw, socket) {
     onAckEvent(gw, socket, "ai:continue", continuePayloadSchema, async (p) => {
-      ensureTokenScope(socket, p.sessionId);
-      ensureNotWidget(socket);
-      const message = await continueAnswer(gw.ctx, socket.data.userId, p.sessionId, p.messageId);
-      return { message: presentMessage(message) };
+      const userId = reviser(socket, p.sessionId);
+      const out = await continueAnswer(gw.ctx, userId, p.sessionId, p.messageId);
+      await publish(gw.ctx, out.events);
+      return { message: presentMessage(out.message) };
     });
   },
 };
@@ -49,15 +55,15 @@ export const messageEdit: SocketHandler = {
   event: "message:edit",
   register(gw, socket) {
     onAckEvent(gw, socket, "message:edit", editPayloadSchema, async (p) => {
-      ensureTokenScope(socket, p.sessionId);
-      ensureNotWidget(socket);
-      const { message, assistantMessage } = await editMessage(
+      const userId = reviser(socket, p.sessionId);
+      const { message, assistantMessage, events } = await editMessage(
         gw.ctx,
-        socket.data.userId,
+        userId,
         p.sessionId,
         p.messageId,
         p.content,
       );
+      await publish(gw.ctx, events);
       return {
         message: presentMessage(message),
         ...(assistantMessage ? { assistantMessage: presentMessage(assistantMessage) } : {}),
