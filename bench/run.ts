@@ -39,7 +39,9 @@ const all = readdirSync(BENCH_DIR)
   .filter((f) => f.endsWith(".bench.ts"))
   .map((f) => f.replace(/\.bench\.ts$/, ""));
 const benches = filters.length
-  ? all.filter((name) => filters.some((word) => name.includes(word))).sort()
+  ? all
+      .filter((name) => filters.some((word) => name.includes(word)))
+      .sort((a, b) => (SUITE.indexOf(a) + 1 || 99) - (SUITE.indexOf(b) + 1 || 99))
   : argv.includes("--all")
     ? all.sort()
     : SUITE.filter((name) => all.includes(name));
