@@ -5,7 +5,7 @@
  * IVF/HNSW would pay off). Random unit vectors of the built-in embedder's dimension;
  * search cost does not depend on what the vectors mean.
  *
- *   npm run bench -- retrieval [--sizes=10000,100000] [--queries=200] [--dims=384]
+ *   npm run bench -- retrieval [--quick] [--sizes=10000,100000] [--queries=200] [--dims=384]
  */
 import { performance } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
@@ -14,13 +14,16 @@ import { prng } from "../scripts/make-tiny-onnx";
 import { ExactIndex } from "../workers/src/retrieval/ExactIndex";
 import { createVectorIndexFactory } from "../workers/src/retrieval/FaissIndex";
 import type { VectorIndex } from "../workers/src/retrieval/types";
-import { writeResult } from "./lib/results";
+import { reportRows, type SuiteRow, writeResult } from "./lib/results";
 import { printTable, summarize } from "./lib/stats";
 
 const arg = (name: string, fallback: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
-const sizes = arg("sizes", "10000,100000").split(",").map(Number);
-const queries = Number(arg("queries", "200"));
+const quick = process.argv.includes("--quick");
+const sizes = arg("sizes", quick ? "10000,30000" : "10000,100000")
+  .split(",")
+  .map(Number);
+const queries = Number(arg("queries", quick ? "50" : "200"));
 const dims = Number(arg("dims", "384"));
 const K = 10;
 const BUDGET_MS = 20;
@@ -160,6 +163,37 @@ const memoryPer100k = Object.fromEntries(
 console.log(
   `\nflat index meets ${BUDGET_MS} ms of CPU per query up to about: ${JSON.stringify(flatLimit)} chunks per session; memory per 100k vectors (MiB): ${JSON.stringify(memoryPer100k)}`,
 );
+const suiteRows: SuiteRow[] = [];
+for (const size of sizes) {
+  const exact = results.find((r) => r.kind === "exact" && r.size === size)!;
+  const faiss = results.find((r) => r.kind === "faiss" && r.size === size);
+  if (!faiss) continue;
+  const label = `${size / 1000}k chunks`;
+  suiteRows.push(
+    {
+      measure: `FAISS top-${K}, ${label}, p50`,
+      unit: "ms",
+      engunity: [faiss.latency.p50],
+      floor: [exact.latency.p50],
+      floorName: "exact search (JS, flat)",
+    },
+    {
+      measure: `FAISS top-${K}, ${label}, p99`,
+      unit: "ms",
+      engunity: [faiss.latency.p99],
+      floor: [exact.latency.p99],
+      floorName: "exact search (JS, flat)",
+      goal: { of: "value", op: "<=", value: BUDGET_MS },
+    },
+    {
+      measure: `FAISS top-${K} = exact top-${K}, ${label}`,
+      unit: "1 = yes",
+      engunity: [faiss.agreesWithExact ? 1 : 0],
+      goal: { of: "value", op: ">=", value: 1 },
+    },
+  );
+}
+reportRows("retrieval", suiteRows);
 const file = writeResult("retrieval", {
   dims,
   k: K,

@@ -6,7 +6,7 @@
  * what our path adds: queue pickup, context reads, the router, the batcher, the log
  * append, the fan-out.
  *
- *   npx tsx bench/ttft.bench.ts [--runs=40] [--label=name]
+ *   npx tsx bench/ttft.bench.ts [--quick] [--runs=40] [--label=name]
  */
 import { performance } from "node:perf_hooks";
 import { apiClient } from "../test/support/api";
@@ -15,11 +15,11 @@ import { createTestStack, type DbKind } from "../test/support/node";
 import { ensureServices } from "../test/support/services";
 import { connectClient, emitAck } from "../test/support/sockets";
 import { parseArgs } from "./lib/fixtures";
-import { writeResult } from "./lib/results";
+import { reportRows, writeResult } from "./lib/results";
 import { printTable, summarize } from "./lib/stats";
 
 const args = parseArgs();
-const RUNS = Number(args.runs ?? 40);
+const RUNS = Number(args.runs ?? (args.quick === "true" ? 8 : 40));
 const LABEL = args.label ?? "this branch";
 
 async function measure(kind: DbKind, redis: boolean): Promise<number[]> {
@@ -80,6 +80,20 @@ async function main(): Promise<void> {
   printTable(`TTFT overhead (ms), ${LABEL}, ${RUNS} answers each`, [
     { mode: "embedded", ...embedded },
     { mode: "scaled", ...scaled },
+  ]);
+  reportRows("ttft", [
+    {
+      measure: "TTFT overhead, embedded (SQLite, in-process), p50",
+      unit: "ms",
+      engunity: [embedded.p50],
+      note: "first ai:delta minus the provider's first token write, incl. one batch window",
+    },
+    {
+      measure: "TTFT overhead, scaled (Postgres, BullMQ, Redis), p50",
+      unit: "ms",
+      engunity: [scaled.p50],
+    },
+    { measure: "TTFT overhead, scaled, p99", unit: "ms", engunity: [scaled.p99] },
   ]);
   const file = writeResult(`ttft${args.label ? `-${args.label}` : ""}`, {
     label: LABEL,

@@ -9,7 +9,9 @@
  * - Memory per open doc: heap after a forced GC with D docs open vs none, for
  *   Engunity's doc registry and for the reference server's WSSharedDoc.
  *
- *   npm run bench -- yjs   or   npx tsx bench/yjsPropagation.bench.ts [--editors=2,10,50] [--seconds=5] [--rate=20] [--docs=300]
+ * The reference and Engunity alternate A B A B, --runs times per editor count.
+ *
+ *   npm run bench -- yjs   or   npx tsx bench/yjsPropagation.bench.ts [--quick] [--editors=2,10,50] [--seconds=5] [--rate=20] [--docs=300] [--runs=3]
  *
  * With YJS_BENCH_ROLE=reference this file is the reference server itself (a child
  * process, so it gets a core of its own like the Engunity nodes do).
@@ -31,8 +33,8 @@ import { createTestStack } from "../test/support/node";
 import { startProcessNode } from "../test/support/processNode";
 import { ensureServices } from "../test/support/services";
 import { createBenchUsers, parseArgs, startEngunityPair } from "./lib/fixtures";
-import { writeResult } from "./lib/results";
-import { printTable, summarize } from "./lib/stats";
+import { reportRows, type SuiteRow, writeResult } from "./lib/results";
+import { alternate, summarize } from "./lib/stats";
 
 const require = createRequire(import.meta.url);
 
@@ -61,9 +63,11 @@ function runReferenceServer(): void {
 
 const args = parseArgs();
 const EDITORS = (args.editors ?? "2,10,50").split(",").map(Number);
-const SECONDS = Number(args.seconds ?? 5);
+const QUICK = args.quick === "true";
+const SECONDS = Number(args.seconds ?? (QUICK ? 2 : 5));
 const RATE = Number(args.rate ?? 20);
-const DOCS = Number(args.docs ?? 300);
+const DOCS = Number(args.docs ?? (QUICK ? 100 : 300));
+const RUNS = Number(args.runs ?? (QUICK ? 1 : 3));
 const DRAIN_TIMEOUT_MS = 15_000;
 
 interface Run {
@@ -241,18 +245,17 @@ async function main(): Promise<void> {
     const polyfill = WebSocket as unknown as typeof globalThis.WebSocket;
 
     const runs: Run[] = [];
-    for (const n of EDITORS) {
-      runs.push(
-        await measure(
-          "reference",
-          async (_i, doc) =>
-            new WebsocketProvider(wsUrl(ref.url), `bench-${n}`, doc, {
-              WebSocketPolyfill: polyfill,
-              disableBc: true,
-            }),
-          n,
-        ),
+    const reference = (n: number) =>
+      measure(
+        "reference",
+        async (_i, doc) =>
+          new WebsocketProvider(wsUrl(ref.url), `bench-${n}-${runs.length}`, doc, {
+            WebSocketPolyfill: polyfill,
+            disableBc: true,
+          }),
+        n,
       );
+    const engunity = async (n: number) => {
       const session = await db.models.ChatSession.create({
         userId: users[0]!.id,
         title: `bench ${n}`,
@@ -265,61 +268,80 @@ async function main(): Promise<void> {
           role: i === 0 ? "owner" : "editor",
         })),
       );
-      runs.push(
-        await measure(
-          "engunity",
-          async (i, doc) => {
-            const res = await api.post(`/chat/${session.id}/yjs-ticket`, undefined, tokens[i]);
-            if (res.status !== 200) throw new Error(`ticket: ${res.status} ${res.text}`);
-            const node = i % 2 === 0 ? engA : engB;
-            return new WebsocketProvider(`${wsUrl(node.url)}/yjs`, `session:${session.id}`, doc, {
-              WebSocketPolyfill: polyfill,
-              disableBc: true,
-              params: { ticket: res.body.ticket },
-            });
-          },
-          n,
-        ),
+      return measure(
+        "engunity",
+        async (i, doc) => {
+          const res = await api.post(`/chat/${session.id}/yjs-ticket`, undefined, tokens[i]);
+          if (res.status !== 200) throw new Error(`ticket: ${res.status} ${res.text}`);
+          const node = i % 2 === 0 ? engA : engB;
+          return new WebsocketProvider(`${wsUrl(node.url)}/yjs`, `session:${session.id}`, doc, {
+            WebSocketPolyfill: polyfill,
+            disableBc: true,
+            params: { ticket: res.body.ticket },
+          });
+        },
+        n,
       );
+    };
+    const byEditors = new Map<number, { floor: Run[]; engunity: Run[] }>();
+    for (const n of EDITORS) {
+      const r = await alternate(
+        RUNS,
+        () => reference(n),
+        () => engunity(n),
+      );
+      byEditors.set(n, r);
+      runs.push(...r.floor, ...r.engunity);
     }
 
     console.log(`measuring memory per open doc (${DOCS} docs)…`);
     const memory = await memoryPerDoc();
 
-    const rows = EDITORS.map((n) => {
-      const eng = runs.find((r) => r.target === "engunity" && r.editors === n)!;
-      const ref = runs.find((r) => r.target === "reference" && r.editors === n)!;
-      return {
-        editors: n,
-        updates: eng.updates,
-        "p50 ms": eng.latencyMs.p50,
-        "p99 ms": eng.latencyMs.p99,
-        "ref p50": ref.latencyMs.p50,
-        "ref p99": ref.latencyMs.p99,
-        "p50 ratio": Math.round((eng.latencyMs.p50 / ref.latencyMs.p50) * 100) / 100,
-        "p99 ratio": Math.round((eng.latencyMs.p99 / ref.latencyMs.p99) * 100) / 100,
-        lost: eng.expected - eng.delivered,
-      };
+    const floorName = "reference y-websocket server (1 process, in memory)";
+    const rows: SuiteRow[] = [];
+    for (const [n, r] of byEditors) {
+      rows.push(
+        {
+          measure: `Yjs propagation, ${n} editors, p50`,
+          unit: "ms",
+          engunity: r.engunity.map((x) => x.latencyMs.p50),
+          floor: r.floor.map((x) => x.latencyMs.p50),
+          floorName,
+          goal: { of: "ratio", op: "<=", value: 1.2 },
+        },
+        {
+          measure: `Yjs propagation, ${n} editors, p99`,
+          unit: "ms",
+          engunity: r.engunity.map((x) => x.latencyMs.p99),
+          floor: r.floor.map((x) => x.latencyMs.p99),
+          floorName,
+        },
+        {
+          measure: `Yjs propagation, ${n} editors, updates lost`,
+          unit: "count",
+          engunity: r.engunity.map((x) => x.expected - x.delivered),
+          floor: r.floor.map((x) => x.expected - x.delivered),
+          floorName,
+          goal: { of: "value", op: "<=", value: 0 },
+        },
+      );
+    }
+    rows.push({
+      measure: `heap per open Yjs doc (${DOCS} docs)`,
+      unit: "kB",
+      engunity: [memory.engunityBytes / 1024],
+      floor: [memory.referenceBytes / 1024],
+      floorName,
+      goal: { of: "ratio", op: "<=", value: 1.5 },
     });
-    printTable(
-      "yjs propagation: Engunity (2 nodes, Redis pub/sub, Postgres rows) vs reference y-websocket (1 process, in memory)",
-      rows,
-    );
-    const memoryRow = {
-      docs: DOCS,
-      "engunity kB/doc": Math.round(memory.engunityBytes / 102.4) / 10,
-      "reference kB/doc": Math.round(memory.referenceBytes / 102.4) / 10,
-      ratio: Math.round((memory.engunityBytes / memory.referenceBytes) * 100) / 100,
-    };
-    printTable("yjs memory per open doc (heap after GC)", [memoryRow]);
+    reportRows("yjsPropagation", rows);
     const file = writeResult("yjsPropagation", {
       description:
         "N stock WebsocketProvider editors on one doc, split over two realtime nodes; RATE inserts/s round-robin for SECONDS; latency is insert-to-arrival at every other editor (one clock). Reference: y-websocket bin/utils setupWSConnection in one process. Memory: heap per open doc after GC, in-process",
-      params: { editors: EDITORS, seconds: SECONDS, rate: RATE, docs: DOCS },
+      params: { editors: EDITORS, seconds: SECONDS, rate: RATE, docs: DOCS, runs: RUNS },
       // The box is shared: the 1-minute load average before and after says how quiet it was.
       loadAverage: { before: loadBefore[0], after: loadavg()[0] },
-      summary: rows,
-      memory: memoryRow,
+      rows,
       runs,
     });
     console.log(`\nwrote ${file}`);

@@ -1,9 +1,10 @@
 /** What every bench shares: argument parsing, socket connects, batched setup, bench users, node pairs. */
 import { signAccessToken } from "@engunity/core";
-import type { Db } from "@engunity/db";
+import { createDb, type Db } from "@engunity/db";
 import { io, type Socket } from "socket.io-client";
+import { createTestStack, type TestStack } from "../../test/support/node";
 import { type ProcessNode, startProcessNode } from "../../test/support/processNode";
-import { REDIS_URL } from "../../test/support/services";
+import { ensureServices, REDIS_URL } from "../../test/support/services";
 
 /** `--key=value` flags (a bare `--flag` is "true"). */
 export function parseArgs(argv = process.argv.slice(2)): Record<string, string> {
@@ -92,11 +93,50 @@ export async function startEngunityPair(
 export async function startBarePair(
   redisPrefix: string,
   started: { stop(): Promise<void> }[],
+  extraEnv: Record<string, string> = {},
 ): Promise<[ProcessNode, ProcessNode]> {
-  const env = { REDIS_URL, BARE_KEY: `${redisPrefix}:bare` };
+  const env = { REDIS_URL, BARE_KEY: `${redisPrefix}:bare`, ...extraEnv };
   const a = await startProcessNode(env, { script: "bench/lib/bareServer.ts" });
   started.push(a);
   const b = await startProcessNode(env, { script: "bench/lib/bareServer.ts" });
   started.push(b);
   return [a, b];
+}
+
+/** What a socket bench gets from `runBench`: its database, Redis prefix and what to stop after. */
+export interface BenchContext {
+  stack: TestStack;
+  db: Db;
+  /** Everything pushed here is stopped (last first) when the bench ends, however it ends. */
+  started: { stop(): Promise<void> }[];
+}
+
+/**
+ * Runs a bench body on a Postgres + Redis stack of its own (see test/support/node) and
+ * exits 0, or 1 with the error printed; it stops what the body started and drops the database.
+ */
+export function runBench(
+  body: (ctx: BenchContext) => Promise<void>,
+  opts: { worker?: boolean } = {},
+): void {
+  const main = async () => {
+    await ensureServices();
+    const stack = await createTestStack("postgres", { redis: true, worker: opts.worker });
+    const started: { stop(): Promise<void> }[] = [];
+    const db = createDb({ databaseUrl: stack.env.DATABASE_URL, poolMax: 4 });
+    try {
+      await body({ stack, db, started });
+    } finally {
+      for (const s of started.reverse()) await s.stop().catch(() => {});
+      await db.close().catch(() => {});
+      await stack.close().catch(() => {});
+    }
+  };
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

@@ -42,3 +42,20 @@ export function printTable(title: string, rows: Record<string, string | number>[
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const row of cells) console.log(line(row));
 }
+
+/**
+ * Runs `floor` and `engunity` alternately, A B A B, `runs` times each, so drift on a
+ * shared box hits both sides alike; returns each side's results in run order.
+ */
+export async function alternate<F, E>(
+  runs: number,
+  floor: (run: number) => Promise<F>,
+  engunity: (run: number) => Promise<E>,
+): Promise<{ floor: F[]; engunity: E[] }> {
+  const out = { floor: [] as F[], engunity: [] as E[] };
+  for (let run = 0; run < runs; run++) {
+    out.floor.push(await floor(run));
+    out.engunity.push(await engunity(run));
+  }
+  return out;
+}

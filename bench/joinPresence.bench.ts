@@ -1,0 +1,169 @@
+/**
+ * A join storm: N sockets (500, 1,000, 2,000), split over two realtime nodes, join one
+ * room 50 at a time, against the floor (bare Socket.IO + redis adapter, where a join
+ * is a room join and an ack). Per run, alternated A B A B:
+ *
+ * - time: first connect until the room is quiet (the last frame any client received:
+ *   acks, presence, member updates — the storm has drained);
+ * - bytes per socket: every frame each client received, off the wire, whatever the
+ *   events are called (so it reads full presence lists and incremental presence alike),
+ *   split into join acks and everything else.
+ *
+ * The goal is O(N) for the storm: what one socket receives is bounded by a page, so the
+ * bytes per socket at the largest N over those at half of it stay near 1.
+ *
+ *   npm run bench -- joinPresence [--quick] [--sizes=500,1000,2000] [--runs=2]
+ */
+import {
+  connectSocket,
+  createBenchUsers,
+  parseArgs,
+  runBench,
+  startBarePair,
+  startEngunityPair,
+} from "./lib/fixtures";
+import { median, reportRows, type SuiteRow, writeResult } from "./lib/results";
+import { createBenchSession, joinRoom, type Target } from "./lib/rooms";
+import { alternate } from "./lib/stats";
+
+const args = parseArgs();
+const QUICK = args.quick === "true";
+const SIZES = (args.sizes ?? (QUICK ? "100,200" : "500,1000,2000")).split(",").map(Number);
+const RUNS = Number(args.runs ?? (QUICK ? 1 : 2));
+
+interface Storm {
+  target: Target;
+  n: number;
+  settleMs: number;
+  joinMs: number;
+  settled: boolean;
+  bytesPerSocket: number;
+  ackBytesPerSocket: number;
+  otherBytesPerSocket: number;
+  byEvent: Record<string, number>;
+}
+
+runBench(async ({ stack, db, started }) => {
+  const [engA, engB] = await startEngunityPair(stack.env, started);
+  const [bareA, bareB] = await startBarePair(stack.env.REDIS_PREFIX!, started);
+  const { users, tokens } = await createBenchUsers(
+    db,
+    Math.max(...SIZES),
+    "join",
+    stack.env.SECRET_KEY!,
+  );
+
+  const storm = async (target: Target, n: number, run: number): Promise<Storm> => {
+    const room =
+      target === "engunity"
+        ? await createBenchSession(db, users.slice(0, n), `join ${n} #${run}`)
+        : `join-${n}-${run}`;
+    const joined = await joinRoom({
+      target,
+      urls: target === "engunity" ? [engA.url, engB.url] : [bareA.url, bareB.url],
+      room,
+      tokens,
+      n,
+      quietMs: QUICK ? 2500 : 6000,
+      settleTimeoutMs: 240_000,
+      connect: connectSocket,
+    });
+    const byEvent: Record<string, number> = {};
+    for (const m of joined.meters)
+      for (const [event, bytes] of m.byEvent) byEvent[event] = (byEvent[event] ?? 0) + bytes;
+    const total = joined.meters.reduce((sum, m) => sum + m.total, 0);
+    for (const socket of joined.clients) socket.close();
+    const result: Storm = {
+      target,
+      n,
+      settleMs: joined.settleMs,
+      joinMs: joined.joinMs,
+      settled: joined.settled,
+      bytesPerSocket: total / n,
+      ackBytesPerSocket: (byEvent.ack ?? 0) / n,
+      otherBytesPerSocket: (total - (byEvent.ack ?? 0)) / n,
+      byEvent,
+    };
+    console.log(
+      `${target} n=${n}: acked in ${(joined.joinMs / 1000).toFixed(2)} s, quiet after ${(joined.settleMs / 1000).toFixed(2)} s${joined.settled ? "" : " (NOT settled)"}, ${Math.round(result.bytesPerSocket)} B/socket (${JSON.stringify(byEvent)})`,
+    );
+    // The leaves' presence traffic goes to nobody; give the nodes a moment to forget the room.
+    await new Promise((r) => setTimeout(r, 1000));
+    return result;
+  };
+
+  const rows: SuiteRow[] = [];
+  const bySize = new Map<number, { floor: Storm[]; engunity: Storm[] }>();
+  const floorName = "bare Socket.IO + redis adapter";
+  for (const n of SIZES) {
+    const r = await alternate(
+      RUNS,
+      (run) => storm("bare", n, run),
+      (run) => storm("engunity", n, run),
+    );
+    bySize.set(n, r);
+    rows.push(
+      {
+        measure: `joining ${n} sockets into one room, until quiet`,
+        unit: "s",
+        engunity: r.engunity.map((x) => x.settleMs / 1000),
+        floor: r.floor.map((x) => x.settleMs / 1000),
+        floorName,
+        goal:
+          n === 1000 || (QUICK && n === SIZES.at(-1))
+            ? { of: "ratio", op: "<=", value: 2 }
+            : undefined,
+        note: r.engunity.every((x) => x.settled) ? undefined : "not settled within 4 min",
+      },
+      {
+        measure: `join storm of ${n}: join-ack bytes per socket`,
+        unit: "B",
+        engunity: r.engunity.map((x) => x.ackBytesPerSocket),
+        floor: r.floor.map((x) => x.ackBytesPerSocket),
+        floorName,
+      },
+      {
+        measure: `join storm of ${n}: presence and other bytes per socket`,
+        unit: "B",
+        engunity: r.engunity.map((x) => x.otherBytesPerSocket),
+        floor: r.floor.map((x) => x.otherBytesPerSocket),
+        floorName,
+      },
+    );
+  }
+  // O(N) for the storm: per-socket bytes must not grow with N.
+  if (SIZES.length >= 2) {
+    const big = SIZES.at(-1)!;
+    const half = SIZES.at(-2)!;
+    const growth = (side: "floor" | "engunity") =>
+      bySize
+        .get(big)!
+        [side].map((x, i) => x.bytesPerSocket / bySize.get(half)![side][i]!.bytesPerSocket);
+    rows.push({
+      measure: `bytes per socket at ${big} ÷ at ${half} joining`,
+      unit: "×",
+      engunity: growth("engunity"),
+      floor: growth("floor"),
+      floorName,
+      goal: { of: "value", op: "<=", value: 1.2 },
+    });
+  }
+  reportRows("joinPresence", rows);
+  const file = writeResult("joinPresence", {
+    description:
+      "N sockets join one room over two nodes, 50 at a time; time to the last frame; bytes of every frame each client received, acks apart; alternated with bare Socket.IO",
+    params: { sizes: SIZES, runs: RUNS },
+    rows,
+    runs: Object.fromEntries(bySize),
+    totalMB: Object.fromEntries(
+      [...bySize].map(([n, r]) => [
+        n,
+        {
+          acks: median(r.engunity.map((x) => (x.ackBytesPerSocket * n) / 1e6)),
+          other: median(r.engunity.map((x) => (x.otherBytesPerSocket * n) / 1e6)),
+        },
+      ]),
+    ),
+  });
+  console.log(`\nwrote ${file}`);
+});
