@@ -1,3 +1,4 @@
+import { can } from "@engunity/core";
 import type { ChatMessage, ChatSession, Db, Document } from "@engunity/db";
 import {
   countMembers,
@@ -26,7 +27,18 @@ import type { DomainEvent } from "./events";
  * placeholder before its first `ai:start`), then the answer job (or the stop). The
  * job is enqueued before this resolves, so an acked send's answer is always queued.
  */
-export async function publish(ctx: AppContext, events: readonly DomainEvent[]): Promise<void> {
+export async function publish(
+  ctx: Pick<AppContext, "db" | "emitter">,
+  events: readonly Extract<DomainEvent, { type: "session.updated" }>[],
+): Promise<void>;
+export async function publish(ctx: AppContext, events: readonly DomainEvent[]): Promise<void>;
+export async function publish(
+  context: Pick<AppContext, "db" | "emitter">,
+  events: readonly DomainEvent[],
+): Promise<void> {
+  // The overloads let a part built before the context (the Yjs server) publish what
+  // needs only the database and the emitter.
+  const ctx = context as AppContext;
   for (const event of events) {
     switch (event.type) {
       case "message.created":
@@ -46,6 +58,27 @@ export async function publish(ctx: AppContext, events: readonly DomainEvent[]): 
         break;
       case "document.deleted":
         await announce.documentDeleted(ctx, event.sessionId, event.documentId);
+        break;
+      case "session.updated":
+        await announce.sessionUpdated(ctx, event.session, event.role);
+        break;
+      case "session.deleted":
+        announce.sessionDeleted(ctx, event.sessionId);
+        break;
+      case "members.updated":
+        await announce.membersUpdated(ctx, event.sessionId);
+        break;
+      case "membership.changed":
+        announce.membership(ctx, event.userId, event.notice);
+        break;
+      case "member.joined":
+        ctx.watch(event.sessionId, event.userId);
+        break;
+      case "member.removed":
+        ctx.evict(event.sessionId, event.userId);
+        break;
+      case "member.roleChanged":
+        ctx.roleChanged(event.sessionId, event.userId, can(event.role, "write"));
         break;
     }
   }

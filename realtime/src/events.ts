@@ -1,4 +1,5 @@
-import type { ChatMessage, Document } from "@engunity/db";
+import type { ChatMessage, ChatSession, Document } from "@engunity/db";
+import type { MembershipNotice, Role } from "@engunity/shared";
 import type { AnswerRevision } from "./commands/askAi";
 
 /**
@@ -25,6 +26,29 @@ export type DomainEvent =
   /** A document was stored as `processing`: its ingest is queued, the room sees progress 0. */
   | { type: "document.uploaded"; document: Document }
   /** A document's row went: every worker's index drops it (a running ingest stops), the room is told. */
-  | { type: "document.deleted"; sessionId: string; documentId: string };
+  | { type: "document.deleted"; sessionId: string; documentId: string }
+  /**
+   * A session's row changed (rename, settings, a mirrored doc title): its room and watch
+   * room get `session:updated`. `role` is the writer's (clients keep their own).
+   */
+  | { type: "session.updated"; session: ChatSession; role: Role }
+  /** A session went: its room gets `session:deleted`, and every connection to it is cut. */
+  | { type: "session.deleted"; sessionId: string }
+  /** Who is in a session changed: the room gets the first page of members (`member:updated`). */
+  | { type: "members.updated"; sessionId: string }
+  /** One person is told, on their personal channel, what became of their membership. */
+  | { type: "membership.changed"; userId: string; notice: MembershipNotice }
+  /** A person became a member: their sockets, on every node, watch the session's activity. */
+  | { type: "member.joined"; sessionId: string; userId: string }
+  /** A person stopped being a member: their sockets and Yjs connections to it are cut. */
+  | { type: "member.removed"; sessionId: string; userId: string }
+  /** A member's role changed: their open Yjs connections follow it at once, on every node. */
+  | { type: "member.roleChanged"; sessionId: string; userId: string; role: Role };
+
+/** What a command returns: its answer to the caller, and the events for `publish`. */
+export interface Outcome<T> {
+  result: T;
+  events: DomainEvent[];
+}
 // No "draft sent" event: the server never clears the shared draft. The sender's
 // client deletes exactly the text it sent, so keys typed after it survive.

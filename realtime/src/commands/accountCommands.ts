@@ -1,6 +1,6 @@
 import { deleteAccount as deleteAccountRows, setAccountActive } from "@engunity/db";
-import { announce } from "../announce";
 import type { AppContext } from "../context";
+import type { DomainEvent } from "../events";
 
 /**
  * Deactivates an account: every login session is revoked and every live Socket.IO and
@@ -16,12 +16,14 @@ export async function deactivateAccount(ctx: AppContext, userId: string): Promis
  * Deletes an account (see `deleteAccount` in db for what happens to sessions and
  * messages). Connections are cut first, so nothing of theirs writes while the rows go.
  */
-export async function deleteAccount(ctx: AppContext, userId: string): Promise<void> {
+export async function deleteAccount(ctx: AppContext, userId: string): Promise<DomainEvent[]> {
   await ctx.revocation.revokeUser(userId);
   const { ownedSessionIds, leftSessionIds } = await deleteAccountRows(ctx.db, userId);
-  for (const sessionId of ownedSessionIds) announce.sessionDeleted(ctx, sessionId);
-  for (const sessionId of leftSessionIds) {
-    ctx.evict(sessionId, userId);
-    await announce.membersUpdated(ctx, sessionId);
-  }
+  return [
+    ...ownedSessionIds.map((sessionId): DomainEvent => ({ type: "session.deleted", sessionId })),
+    ...leftSessionIds.flatMap((sessionId): DomainEvent[] => [
+      { type: "member.removed", sessionId, userId },
+      { type: "members.updated", sessionId },
+    ]),
+  ];
 }

@@ -8,15 +8,18 @@ import {
   verifyWidgetToken,
 } from "@engunity/core";
 import {
+  addMember,
+  type ChatSession,
   createWidgetKey,
   type Document,
   sharedDocumentIds,
   type User,
   type WidgetKey,
 } from "@engunity/db";
-import type { CreateWidgetKeyBody } from "@engunity/shared";
+import type { CreateWidgetKeyBody, Role } from "@engunity/shared";
 import { idParamSchema } from "@engunity/shared";
 import type { AppContext } from "../context";
+import type { Outcome } from "../events";
 
 /** A key and its secret, which is shown this once and never again. */
 export interface IssuedKey {
@@ -133,4 +136,27 @@ export async function visitorDocument(
   const shared = await sharedDocumentIds(ctx.db, claims.sid);
   if (shared.includes(doc.id)) return doc;
   throw notFound("Document");
+}
+
+/**
+ * A key's manager (authorized on `key` by the transport) joins a visitor's session of
+ * that key as an editor, to answer; an admin is not a member yet. `not_found` for a
+ * session no visitor of the key has.
+ */
+export async function joinVisitorSession(
+  ctx: AppContext,
+  userId: string,
+  key: WidgetKey,
+  sessionId: string,
+): Promise<Outcome<{ session: ChatSession; role: Role }>> {
+  const visitor = await ctx.db.models.WidgetVisitor.findOne({
+    where: { keyId: key.id, sessionId },
+  });
+  const session = visitor ? await ctx.db.models.ChatSession.findByPk(sessionId) : null;
+  if (!session) throw notFound("Session");
+  const { member, created } = await addMember(ctx.db, sessionId, userId, "editor");
+  return {
+    result: { session, role: member.role },
+    events: created ? [{ type: "members.updated", sessionId }] : [],
+  };
 }

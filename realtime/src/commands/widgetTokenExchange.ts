@@ -9,8 +9,8 @@ import {
 } from "@engunity/core";
 import { admitVisitor, type WidgetKey } from "@engunity/db";
 import type { CreateWidgetTokenBody, WidgetToken } from "@engunity/shared";
-import { announce } from "../announce";
 import type { AppContext } from "../context";
+import type { DomainEvent, Outcome } from "../events";
 import { spendSession } from "../widget/widgetCaps";
 
 /** The live key a presented `X-Widget-Key` names, or `unauthorized`. */
@@ -25,13 +25,14 @@ export async function keyFromHeader(ctx: AppContext, raw: string | undefined): P
 
 /**
  * The host's backend vouches for a visitor: they become (or already are) a member of
- * their session, and get a short-lived token for that one session.
+ * their session, and get a short-lived token for that one session. A visitor who
+ * joined brings `members.updated`.
  */
 export async function exchangeWidgetToken(
   ctx: AppContext,
   key: WidgetKey,
   body: CreateWidgetTokenBody,
-): Promise<WidgetToken> {
+): Promise<Outcome<WidgetToken>> {
   const anonymous = body.visitor.id === undefined;
   if (anonymous && !key.allowAnonymous) {
     throw forbidden("This widget key does not allow anonymous visitors: give visitor.id");
@@ -61,11 +62,16 @@ export async function exchangeWidgetToken(
     },
     () => spendSession(ctx, key),
   );
-  if (admitted.joined) await announce.membersUpdated(ctx, admitted.sessionId);
+  const events: DomainEvent[] = admitted.joined
+    ? [{ type: "members.updated", sessionId: admitted.sessionId }]
+    : [];
   const { token, expiresAt } = signWidgetToken(
     ctx.config.SECRET_KEY,
     { userId: admitted.visitor.userId, sessionId: admitted.sessionId, keyId: key.id },
     ctx.config.WIDGET_TOKEN_TTL_MINUTES,
   );
-  return { token, sessionId: admitted.sessionId, expiresAt: expiresAt.toISOString() };
+  return {
+    result: { token, sessionId: admitted.sessionId, expiresAt: expiresAt.toISOString() },
+    events,
+  };
 }

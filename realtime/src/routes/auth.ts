@@ -33,6 +33,7 @@ import {
 } from "@engunity/shared";
 import type { Request, RequestHandler } from "express";
 import { Router } from "express";
+import { publish } from "../announce";
 import { deleteAccount } from "../commands/accountCommands";
 import type { AppContext } from "../context";
 import { recordAuthFailure } from "../failureEvents";
@@ -238,7 +239,7 @@ export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Route
     const { model } = currentUser(req);
     const body = parse(deleteAccountBodySchema, req.body ?? {});
     await confirmPassword(model, body.password);
-    await deleteAccount(ctx, model.id);
+    await publish(ctx, await deleteAccount(ctx, model.id));
     res.status(204).end();
   });
 

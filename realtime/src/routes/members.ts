@@ -1,20 +1,12 @@
-import { authorize, can, conflict, forbidden, notFound, requireMembership } from "@engunity/core";
+import { authorize, forbidden, notFound } from "@engunity/core";
 import {
-  acceptInvite,
-  addMember,
-  answerInvitation,
   blockUser,
-  changeMemberRole,
   countMembers,
-  createInvitation,
   createInvite,
-  findUserBy,
-  isBlocked,
   listInvitations,
   listInvites,
   presentSession,
   presentUser,
-  removeMember,
   revokeInvite,
   unblockUser,
 } from "@engunity/db";
@@ -25,7 +17,14 @@ import {
   patchMemberBodySchema,
 } from "@engunity/shared";
 import { type RequestHandler, Router } from "express";
-import { announce, presentMembers } from "../announce";
+import { presentMembers, publish } from "../announce";
+import {
+  acceptInviteLink,
+  addSessionMember,
+  answerSessionInvitation,
+  changeSessionMemberRole,
+  removeSessionMember,
+} from "../commands/memberCommands";
 import type { AppContext } from "../context";
 import { parse } from "../http/validate";
 import { currentUser } from "../middleware/authenticate";
@@ -50,66 +49,17 @@ export function memberRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
     res.json({ members: await presentMembers(ctx, ctx.db, sessionId) });
   });
 
-  /**
-   * Adds a member. By username: 201 as before, or 202 (a pending invitation) when the
-   * person only accepts adds they approve, or has blocked the caller (then nothing is
-   * stored, and the caller cannot tell). By email: always 202, whether or not the
-   * address is registered (finding 6: a 404 told anyone which emails exist).
-   */
+  /** Adds a member: 201 with the members, or 202 when it waits (see `addSessionMember`). */
   router.post("/:id/members", writes, async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
     const me = currentUser(req);
     await authorize(ctx.db, me.id, sessionId, "manageMembers");
     const body = parse(addMemberBodySchema, req.body);
-    const byEmail = body.email !== undefined;
-    const target = await findUserBy(
-      ctx.db,
-      byEmail ? { email: body.email! } : { username: body.username! },
-    );
-    const pending = () => void res.status(202).json({ status: "pending" });
-    if (!target?.isActive) {
-      if (byEmail) return pending();
-      throw notFound("User");
-    }
-    if (
-      await requireMembership(ctx.db, target.id, sessionId).then(
-        () => true,
-        () => false,
-      )
-    ) {
-      throw conflict("That user is already a member");
-    }
-    if (await isBlocked(ctx.db, target.id, me.id)) return pending();
-    const session = (await ctx.db.models.ChatSession.findByPk(sessionId))!;
-    const about = { id: session.id, title: session.title };
-    if (byEmail || target.consentRequired) {
-      const invitation = await createInvitation(ctx.db, {
-        sessionId,
-        userId: target.id,
-        invitedBy: me.id,
-        role: body.role,
-      });
-      announce.membership(ctx, target.id, {
-        type: "invited",
-        invitationId: invitation.id,
-        session: about,
-        role: body.role,
-        by: presentUser(me.model),
-      });
-      return pending();
-    }
-    const { created } = await addMember(ctx.db, sessionId, target.id, body.role);
-    if (!created) throw conflict("That user is already a member");
-    announce.membership(ctx, target.id, {
-      type: "added",
-      session: about,
-      role: body.role,
-      by: presentUser(me.model),
-    });
-    ctx.watch(sessionId, target.id);
-    await announce.membersUpdated(ctx, sessionId);
+    const { result, events } = await addSessionMember(ctx, me, sessionId, body);
+    await publish(ctx, events);
+    if (result.status === "pending") return void res.status(202).json({ status: "pending" });
     const members = await presentMembers(ctx, ctx.db, sessionId);
-    res.status(201).json({ member: members.find((m) => m.user.id === target.id), members });
+    res.status(201).json({ member: members.find((m) => m.user.id === result.userId), members });
   });
 
   router.patch("/:id/members/:userId", writes, async (req, res) => {
@@ -117,42 +67,15 @@ export function memberRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
     await authorize(ctx.db, currentUser(req).id, sessionId, "manageMembers");
     const userId = userIdParam(req.params.userId);
     const body = parse(patchMemberBodySchema, req.body);
-    const target = await ctx.db.models.SessionMember.findOne({ where: { sessionId, userId } });
-    if (!target) throw notFound("Member");
-    if (target.role === "owner") throw forbidden("The owner's role cannot be changed");
-    await changeMemberRole(ctx.db, sessionId, userId, body.role);
-    // Open Yjs connections follow the new role at once, on every node (finding 8).
-    ctx.roleChanged(sessionId, userId, can(body.role, "write"));
-    await announce.membersUpdated(ctx, sessionId);
+    await publish(ctx, await changeSessionMemberRole(ctx, sessionId, userId, body.role));
     const members = await presentMembers(ctx, ctx.db, sessionId);
     res.json({ member: members.find((m) => m.user.id === userId), members });
   });
 
   router.delete("/:id/members/:userId", writes, async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
-    const me = currentUser(req).id;
     const userId = userIdParam(req.params.userId);
-    const mine = await requireMembership(ctx.db, me, sessionId);
-    if (userId !== me) await authorize(ctx.db, me, sessionId, "manageMembers");
-    const target =
-      userId === me
-        ? mine
-        : await ctx.db.models.SessionMember.findOne({ where: { sessionId, userId } });
-    if (!target) throw notFound("Member");
-    if (target.role === "owner") {
-      throw forbidden("The owner cannot leave or be removed; delete the session instead");
-    }
-    await removeMember(ctx.db, sessionId, userId, { byOwner: userId !== me });
-    ctx.evict(sessionId, userId);
-    if (userId !== me) {
-      const session = await ctx.db.models.ChatSession.findByPk(sessionId);
-      announce.membership(ctx, userId, {
-        type: "removed",
-        session: { id: sessionId, title: session?.title ?? "" },
-        by: presentUser(currentUser(req).model),
-      });
-    }
-    await announce.membersUpdated(ctx, sessionId);
+    await publish(ctx, await removeSessionMember(ctx, currentUser(req), sessionId, userId));
     res.status(204).end();
   });
 
@@ -208,18 +131,12 @@ export function inviteRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
   router.post("/:token/accept", authenticate, limitWrites(ctx), async (req, res) => {
     const token = String(req.params.token ?? "");
     if (!/^[A-Za-z0-9_-]{16,64}$/.test(token)) throw notFound("Invite");
-    const me = currentUser(req).id;
-    const result = await acceptInvite(ctx.db, token, me);
-    if (result.kind === "invalid") throw notFound("Invite");
-    const session = await ctx.db.models.ChatSession.findByPk(result.sessionId);
-    if (!session) throw notFound("Invite");
-    if (result.kind === "joined") {
-      ctx.watch(result.sessionId, me);
-      await announce.membersUpdated(ctx, result.sessionId);
-    }
+    const { result, events } = await acceptInviteLink(ctx, currentUser(req).id, token);
+    await publish(ctx, events);
+    const { session } = result;
     res.json({
       session: presentSession(session, result.role, await countMembers(ctx.db, session.id)),
-      joined: result.kind === "joined",
+      joined: result.joined,
     });
   });
   return router;
@@ -256,17 +173,17 @@ export function consentRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
     router.post(`/invitations/:id/${answer}`, authenticate, writes, async (req, res) => {
       const parsed = idParamSchema.safeParse(req.params.id);
       if (!parsed.success) throw notFound("Invitation");
-      const me = currentUser(req).id;
-      const result = await answerInvitation(ctx.db, parsed.data, me, answer === "accept");
-      if (!result) throw notFound("Invitation");
-      if (answer === "decline") return void res.status(204).end();
-      // The new member's sockets start watching the session (live unread counts).
-      ctx.watch(result.sessionId, me);
-      await announce.membersUpdated(ctx, result.sessionId);
-      const session = (await ctx.db.models.ChatSession.findByPk(result.sessionId))!;
-      res.json({
-        session: presentSession(session, result.role, await countMembers(ctx.db, session.id)),
-      });
+      const out = await answerSessionInvitation(
+        ctx,
+        currentUser(req).id,
+        parsed.data,
+        answer === "accept",
+      );
+      if (!out) throw notFound("Invitation");
+      await publish(ctx, out.events);
+      if (!out.result) return void res.status(204).end();
+      const { session, role } = out.result;
+      res.json({ session: presentSession(session, role, await countMembers(ctx.db, session.id)) });
     });
   }
 

@@ -2,7 +2,6 @@ import { authorize, notFound } from "@engunity/core";
 import {
   countMembers,
   createSession,
-  deleteSession,
   getHistory,
   listSessionsForUser,
   markAllRead,
@@ -11,7 +10,6 @@ import {
   presentSession,
   sessionUsage,
   unreadCounts,
-  updateSession,
 } from "@engunity/db";
 import {
   createSessionBodySchema,
@@ -23,9 +21,10 @@ import {
   sendMessageBodySchema,
 } from "@engunity/shared";
 import { type RequestHandler, Router } from "express";
-import { announce, presentMembers, publish } from "../announce";
+import { presentMembers, publish } from "../announce";
 import { announceRead } from "../announceActivity";
 import { sendMessage } from "../commands/sendMessage";
+import { editSession, removeSession } from "../commands/sessionCommands";
 import type { AppContext } from "../context";
 import { parse } from "../http/validate";
 import { currentUser } from "../middleware/authenticate";
@@ -149,27 +148,15 @@ export function sessionRoutes(ctx: AppContext, authenticate: RequestHandler): Ro
 
   router.patch("/:id", writes, async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
-    const user = currentUser(req);
     const body = parse(patchSessionBodySchema, req.body);
-    const membership = await authorize(
-      ctx.db,
-      user.id,
-      sessionId,
-      body.title !== undefined ? "editTitle" : "editSettings",
-    );
-    if (body.settings) await authorize(ctx.db, user.id, sessionId, "editSettings");
-    const session = await updateSession(ctx.db, sessionId, body);
-    // The co-edited title follows a REST rename, so doc and column stay equal.
-    if (body.title !== undefined) await ctx.docs.setTitle(sessionId, session.title);
-    await announce.sessionUpdated(ctx, session, membership.role);
-    res.json(presentSession(session, membership.role, await countMembers(ctx.db, sessionId)));
+    const { result, events } = await editSession(ctx, currentUser(req).id, sessionId, body);
+    await publish(ctx, events);
+    res.json(presentSession(result.session, result.role, await countMembers(ctx.db, sessionId)));
   });
 
   router.delete("/:id", writes, async (req, res) => {
     const sessionId = sessionIdParam(req.params.id);
-    await authorize(ctx.db, currentUser(req).id, sessionId, "delete");
-    await deleteSession(ctx.db, sessionId);
-    announce.sessionDeleted(ctx, sessionId);
+    await publish(ctx, await removeSession(ctx, currentUser(req).id, sessionId));
     res.status(204).end();
   });
 

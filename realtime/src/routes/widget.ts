@@ -1,11 +1,5 @@
 import { authorizeWidgetKey, forbidden, notFound } from "@engunity/core";
-import {
-  addMember,
-  listWidgetKeys,
-  presentSession,
-  presentWidgetKey,
-  visitorsOfKeys,
-} from "@engunity/db";
+import { listWidgetKeys, presentSession, presentWidgetKey, visitorsOfKeys } from "@engunity/db";
 import {
   createWidgetKeyBodySchema,
   createWidgetTokenBodySchema,
@@ -14,8 +8,14 @@ import {
   type WidgetSessionGroup,
 } from "@engunity/shared";
 import { type RequestHandler, Router } from "express";
-import { announce } from "../announce";
-import { createKey, revokeKey, rotateKey, visitorDocument } from "../commands/widgetKeys";
+import { publish } from "../announce";
+import {
+  createKey,
+  joinVisitorSession,
+  revokeKey,
+  rotateKey,
+  visitorDocument,
+} from "../commands/widgetKeys";
 import { exchangeWidgetToken, keyFromHeader } from "../commands/widgetTokenExchange";
 import type { AppContext } from "../context";
 import { parse } from "../http/validate";
@@ -63,7 +63,9 @@ export function widgetRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
     }
     const key = await keyFromHeader(ctx, req.header("x-widget-key"));
     const body = parse(createWidgetTokenBodySchema, req.body);
-    res.status(201).json(await exchangeWidgetToken(ctx, key, body));
+    const { result, events } = await exchangeWidgetToken(ctx, key, body);
+    await publish(ctx, events);
+    res.status(201).json(result);
   });
 
   router.get("/sessions", authenticate, async (req, res) => {
@@ -104,15 +106,10 @@ export function widgetRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
     const user = currentUser(req);
     const key = await authorizeWidgetKey(ctx.db, user.model, keyIdParam(req.params.id));
     const sessionId = keyIdParam(req.params.sessionId);
-    const visitor = await ctx.db.models.WidgetVisitor.findOne({
-      where: { keyId: key.id, sessionId },
-    });
-    const session = visitor ? await ctx.db.models.ChatSession.findByPk(sessionId) : null;
-    if (!session) throw notFound("Session");
-    const { member, created } = await addMember(ctx.db, sessionId, user.id, "editor");
-    if (created) await announce.membersUpdated(ctx, sessionId);
+    const { result, events } = await joinVisitorSession(ctx, user.id, key, sessionId);
+    await publish(ctx, events);
     const memberCount = await ctx.db.models.SessionMember.count({ where: { sessionId } });
-    res.json(presentSession(session, member.role, memberCount));
+    res.json(presentSession(result.session, result.role, memberCount));
   });
 
   // The visitor opens a cited document: one of their session's own or one the key

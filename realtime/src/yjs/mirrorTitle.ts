@@ -1,25 +1,25 @@
 import { LIMITS } from "@engunity/shared";
 import { Op } from "sequelize";
-import { announce } from "../announce";
 import type { AppContext } from "../context";
+import type { DomainEvent } from "../events";
 
 /**
- * Writes a doc's title into `chat_sessions.title` and announces `session:updated`,
- * only when it differs: several nodes mirror the same title, and only the one that
- * changes the row announces.
+ * Writes a doc's title into `chat_sessions.title`, only when it differs, and returns
+ * the `session.updated` to publish: several nodes mirror the same title, and only the
+ * one that changes the row has an event.
  */
 export async function mirrorTitle(
-  ctx: Pick<AppContext, "db" | "emitter">,
+  ctx: Pick<AppContext, "db">,
   sessionId: string,
   title: string,
-): Promise<void> {
+): Promise<Extract<DomainEvent, { type: "session.updated" }>[]> {
   const value = title.slice(0, LIMITS.titleMax);
   const [changed] = await ctx.db.models.ChatSession.update(
     { title: value },
     { where: { id: sessionId, title: { [Op.ne]: value } } },
   );
-  if (changed === 0) return;
+  if (changed === 0) return [];
   const session = await ctx.db.models.ChatSession.findByPk(sessionId);
   // The role in a broadcast session is the writer's; a co-edited title has many.
-  if (session) await announce.sessionUpdated(ctx, session, "editor");
+  return session ? [{ type: "session.updated", session, role: "editor" }] : [];
 }

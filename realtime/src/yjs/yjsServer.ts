@@ -5,6 +5,7 @@ import { revocationCovers, toError } from "@engunity/core";
 import { yjsRoom } from "@engunity/shared";
 import type { Redis } from "ioredis";
 import { type WebSocket, WebSocketServer } from "ws";
+import { publish } from "../announce";
 import type { AppContext } from "../context";
 import { type Admission, admitHandshake, YJS_PATH_PREFIX } from "./admitHandshake";
 import { DocRegistry } from "./DocRegistry";
@@ -63,7 +64,7 @@ export function createYjsServer(ctx: YjsDeps): YjsServer {
     db: ctx.db,
     store: new DocStore(ctx.db, config.YJS_COMPACT_AFTER_ROWS),
     logger,
-    writeTitle: (sessionId, title) => mirrorTitle(ctx, sessionId, title),
+    writeTitle: async (sessionId, title) => publish(ctx, await mirrorTitle(ctx, sessionId, title)),
     onPersistFailure: () => metrics.yjsPersistFailures.inc(),
     onUpdateBytes: (bytes, source) => metrics.yjsUpdateBytes.inc({ source }, bytes),
     onOpenDocsChanged: (count) => metrics.yjsOpenDocs.set(count),
