@@ -5,7 +5,7 @@
  * it to `bench/results/<date>.json` (and `.md`).
  *
  *   npm run bench                       the suite, full sizes (the lead's quiet-box run)
- *   npm run bench -- --quick            the suite with small N and fewer runs (< 3 min)
+ *   npm run bench -- --quick            the suite with small N, one run each (4 min on a quiet 2-core box)
  *   npm run bench -- socketFanout       the benches whose file name contains a word given
  *   npm run bench -- --all              every bench/*.bench.ts, not only the suite
  *
