@@ -15,6 +15,7 @@ describe.each<DbKind>(["sqlite", "postgres"])("message:send statements on %s", (
   let api: ApiClient;
   let socket: ClientSocket;
   let sessionId: string;
+  let ownerToken: string;
   const statements: string[] = [];
   let counting = false;
 
@@ -23,6 +24,7 @@ describe.each<DbKind>(["sqlite", "postgres"])("message:send statements on %s", (
     node = await stack.startNode();
     api = apiClient(node.url);
     const alice = await api.register("alice");
+    ownerToken = alice.token;
     const bob = await api.register("bob");
     sessionId = (await api.post("/chat/sessions", { title: "cost" }, alice.token)).body.id;
     await api.post(`/chat/${sessionId}/members`, { username: "bob", role: "editor" }, alice.token);
@@ -116,5 +118,24 @@ describe.each<DbKind>(["sqlite", "postgres"])("message:send statements on %s", (
     expect(row?.clientId).toBe("cost-kept");
     expect(row?.createdAt.toISOString()).toBe(ack.message.createdAt);
     expect(row?.metadata).toEqual({});
+  });
+
+  it("a question comes before the answer stored with it, in history, every time", async () => {
+    const sent: { question: string; answer: string }[] = [];
+    for (let i = 0; i < 12; i++) {
+      const ack = await emitAck(socket, "message:send", {
+        sessionId,
+        content: `@ai order ${i}`,
+        clientId: `order-${i}`,
+        ai: true,
+      });
+      expect(ack.ok).toBe(true);
+      sent.push({ question: ack.message.id, answer: ack.assistantMessageId });
+    }
+    const ids: string[] = (
+      await api.get(`/chat/${sessionId}?limit=100`, ownerToken)
+    ).body.messages.map((m: { id: string }) => m.id);
+    for (const { question, answer } of sent)
+      expect(ids.indexOf(question)).toBe(ids.indexOf(answer) - 1);
   });
 });

@@ -80,7 +80,10 @@ export async function createMessages(
       i === 0 && ids.length > 1
         ? { ...(input.metadata ?? {}), assistantMessageId: ids[1] }
         : (input.metadata ?? {}),
-    createdAt: now,
+    // One millisecond apart, in the order given: history sorts by created_at, so a
+    // question always comes before the answer stored with it (equal times would leave
+    // the order to the random ids).
+    createdAt: new Date(now.getTime() + i),
     updatedAt: now,
   }));
   let inserted: boolean;
