@@ -297,6 +297,34 @@ describe.each<[DbKind, boolean]>([
     // The app's own route still refuses a widget token.
     const direct = await api.request("GET", `/documents/${up.body.id}/download`, { token });
     expect(direct.status).toBe(403);
+
+    // Publishing is the session owner's call: an editor (or viewer) may read a document
+    // but not share it through a key of their own.
+    const pub = await api.register(`wp${kind}`);
+    await api.post(
+      `/chat/${kb}/members`,
+      { username: pub.user.username, role: "editor" },
+      owner.token,
+    );
+    const byEditor = await api.post(
+      "/widget/keys",
+      { allowedOrigins: [HOST], template: { documents: [up.body.id] } },
+      pub.token,
+    );
+    expect(byEditor.status).toBe(403);
+    expect(byEditor.body.error.message).toMatch(/may not share this session's documents/);
+    // Checked at every use, not only at creation: a creator who is deactivated stops
+    // publishing at once (the download, and with it retrieval, no longer sees it).
+    const own = (await api.post("/chat/sessions", { title: "pub" }, pub.token)).body.id;
+    const brochure = await uploadFile(nodeA.url, pub.token, own, "brochure.md", "Open daily.\n");
+    const pubKey = await createKey(
+      { template: { title: "Pub", aiMode: "every", documents: [brochure.body.id] } },
+      pub.token,
+    );
+    const visitor = await visitorToken(pubKey.key, "v-pub");
+    expect((await open(brochure.body.id, visitor.token)).status).toBe(200);
+    await nodeA.ctx.db.models.User.update({ isActive: false }, { where: { id: pub.user.id } });
+    expect((await open(brochure.body.id, visitor.token)).status).toBe(404);
   });
 
   it("accepts a key's origins for its widget tokens only", async () => {
