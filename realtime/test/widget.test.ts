@@ -190,6 +190,11 @@ describe.each<[DbKind, boolean]>([
       const ack = await emitAck(socket, event, { sessionId, messageId: sessionId });
       expect(ack.error?.code, event).toBe("forbidden");
     }
+    // Nor can it list the team (members) or who else is here, even in its own session.
+    for (const event of ["session:members", "session:presence"] as const) {
+      const ack = await emitAck(socket, event, { sessionId, offset: 0, limit: 50 });
+      expect(ack.error?.code, event).toBe("forbidden");
+    }
   });
 
   it("a visitor receives no internal metadata, emails or other visitors' pages", async () => {
