@@ -131,6 +131,12 @@ describe.each<[DbKind, boolean]>([
     // Asking for someone else's session is asking for a session that does not exist.
     const stolen = await exchange(key, { sessionId: other.sessionId, visitor: { id: "v-1" } });
     expect(stolen.status).toBe(404);
+    // The page shown to the team is a web address, never a script or data URL.
+    for (const pageUrl of ["javascript:alert(1)", "data:text/html,x", "file:///etc/passwd"]) {
+      const bad = await exchange(key, { visitor: { id: "v-3" }, pageUrl });
+      expect(bad.status, pageUrl).toBe(400);
+      expect(bad.body.error.code).toBe("validation_failed");
+    }
 
     // The visitor is a real member (editor) with the team's "visitor" badge.
     const members = await api.get(`/chat/${first.sessionId}/members`, owner.token);
