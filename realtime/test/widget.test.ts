@@ -113,6 +113,9 @@ describe.each<[DbKind, boolean]>([
     // An admin may manage any key.
     const all = (await api.get("/widget/keys", admin.token)).body.keys;
     expect(all.map((k: { id: string }) => k.id)).toContain(widgetKey.id);
+    // …and sees whose each one is, so they do not revoke a colleague's by mistake.
+    const theirsListed = all.find((k: { id: string }) => k.id === widgetKey.id);
+    expect(theirsListed.createdBy).toEqual({ id: owner.user.id, username: owner.user.username });
   });
 
   it("exchanges the key server to server only, for one visitor in one session", async () => {

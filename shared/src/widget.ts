@@ -69,6 +69,8 @@ export const widgetKeySchema = z.object({
   template: widgetTemplateSchema.nullable(),
   allowAnonymous: z.boolean(),
   caps: widgetCapsSchema,
+  /** Who made the key (an admin's list holds other people's keys too). */
+  createdBy: z.object({ id: z.string(), username: z.string() }).nullable(),
   createdAt: z.string(),
   rotatedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),

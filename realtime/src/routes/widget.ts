@@ -1,5 +1,11 @@
 import { authorizeWidgetKey, forbidden, notFound } from "@engunity/core";
-import { listWidgetKeys, presentSession, presentWidgetKey, visitorsOfKeys } from "@engunity/db";
+import {
+  keyCreators,
+  listWidgetKeys,
+  presentSession,
+  presentWidgetKey,
+  visitorsOfKeys,
+} from "@engunity/db";
 import {
   createWidgetKeyBodySchema,
   createWidgetTokenBodySchema,
@@ -38,22 +44,25 @@ export function widgetRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
   router.post("/keys", authenticate, async (req, res) => {
     const body = parse(createWidgetKeyBodySchema, req.body);
     const { key, secret } = await createKey(ctx, currentUser(req).model, body);
-    res.status(201).json({ key: secret, widgetKey: presentWidgetKey(key) });
+    res
+      .status(201)
+      .json({ key: secret, widgetKey: presentWidgetKey(key, await keyCreators(ctx.db, [key])) });
   });
 
   router.get("/keys", authenticate, async (req, res) => {
     const keys = await listWidgetKeys(ctx.db, currentUser(req).model);
-    res.json({ keys: keys.map(presentWidgetKey) });
+    const creators = await keyCreators(ctx.db, keys);
+    res.json({ keys: keys.map((k) => presentWidgetKey(k, creators)) });
   });
 
   router.post("/keys/:id/rotate", authenticate, async (req, res) => {
     const { key, secret } = await rotateKey(ctx, currentUser(req).model, keyIdParam(req.params.id));
-    res.json({ key: secret, widgetKey: presentWidgetKey(key) });
+    res.json({ key: secret, widgetKey: presentWidgetKey(key, await keyCreators(ctx.db, [key])) });
   });
 
   router.post("/keys/:id/revoke", authenticate, async (req, res) => {
     const key = await revokeKey(ctx, currentUser(req).model, keyIdParam(req.params.id));
-    res.json({ widgetKey: presentWidgetKey(key) });
+    res.json({ widgetKey: presentWidgetKey(key, await keyCreators(ctx.db, [key])) });
   });
 
   // Server to server: a browser would send an Origin, and a key in a page is a leaked key.
@@ -82,8 +91,9 @@ export function widgetRoutes(ctx: AppContext, authenticate: RequestHandler): Rou
     ]);
     const byId = new Map(sessions.map((s) => [s.id, s]));
     const joined = new Set(mine.map((m) => m.sessionId));
+    const creators = await keyCreators(ctx.db, keys);
     const groups: WidgetSessionGroup[] = keys.map((key) => ({
-      key: presentWidgetKey(key),
+      key: presentWidgetKey(key, creators),
       sessions: visitors.flatMap((v) => {
         const s = v.keyId === key.id && v.sessionId ? byId.get(v.sessionId) : undefined;
         if (!s) return [];

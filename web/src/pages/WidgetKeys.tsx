@@ -4,6 +4,7 @@ import { ConfirmDialog, Dialog } from "../components/Dialog";
 import { toast } from "../components/Toast";
 import { api, errorText } from "../lib/api";
 import { shortTime } from "../lib/format";
+import { isAdmin } from "../lib/me";
 import { sessionList } from "../lib/sessions";
 
 /** The script tag a host page adds (its backend serves `/engunity-token`). */
@@ -122,6 +123,8 @@ export function WidgetKeys(props: { keys: WidgetKey[]; onChange: () => void }) {
                     {describeCaps(k)}
                     {k.allowAnonymous ? " · anonymous visitors" : ""} · created{" "}
                     {shortTime(k.createdAt)}
+                    {/* An admin's list holds other people's keys: say whose. */}
+                    {isAdmin() && k.createdBy ? ` by @${k.createdBy.username}` : ""}
                   </span>
                 </div>
                 <div class="widget-key-actions">
