@@ -62,9 +62,22 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST bad input on %s", (kind) => 
         raw: "content=hi",
         headers: { "content-type": "application/x-www-form-urlencoded" },
       }),
-      400,
-      "validation_failed",
+      415,
+      "unsupported_media_type",
     );
+    // A body that is not JSON is refused, not read as `{}` (which would create an
+    // untitled session here).
+    for (const type of ["text/plain", "application/xml", undefined]) {
+      expectError(
+        await api.request("POST", "/chat/sessions", {
+          token: alice.token,
+          raw: '{"title": "sneaky"}',
+          headers: type ? { "content-type": type } : { "content-type": "" },
+        }),
+        415,
+        "unsupported_media_type",
+      );
+    }
     expectError(
       await api.request("PATCH", `/chat/${sessionId}`, { token: alice.token, raw: "[1,2" }),
       400,

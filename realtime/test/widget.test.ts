@@ -131,6 +131,12 @@ describe.each<[DbKind, boolean]>([
     // Asking for someone else's session is asking for a session that does not exist.
     const stolen = await exchange(key, { sessionId: other.sessionId, visitor: { id: "v-1" } });
     expect(stolen.status).toBe(404);
+    // The page shown to the team is a web address, never a script or data URL.
+    for (const pageUrl of ["javascript:alert(1)", "data:text/html,x", "file:///etc/passwd"]) {
+      const bad = await exchange(key, { visitor: { id: "v-3" }, pageUrl });
+      expect(bad.status, pageUrl).toBe(400);
+      expect(bad.body.error.code).toBe("validation_failed");
+    }
 
     // The visitor is a real member (editor) with the team's "visitor" badge.
     const members = await api.get(`/chat/${first.sessionId}/members`, owner.token);
@@ -188,6 +194,11 @@ describe.each<[DbKind, boolean]>([
     // Revising answers would ask the AI around the key's caps and an AI-off switch.
     for (const event of ["ai:regenerate", "ai:continue"] as const) {
       const ack = await emitAck(socket, event, { sessionId, messageId: sessionId });
+      expect(ack.error?.code, event).toBe("forbidden");
+    }
+    // Nor can it list the team (members) or who else is here, even in its own session.
+    for (const event of ["session:members", "session:presence"] as const) {
+      const ack = await emitAck(socket, event, { sessionId, offset: 0, limit: 50 });
       expect(ack.error?.code, event).toBe("forbidden");
     }
   });
@@ -297,6 +308,34 @@ describe.each<[DbKind, boolean]>([
     // The app's own route still refuses a widget token.
     const direct = await api.request("GET", `/documents/${up.body.id}/download`, { token });
     expect(direct.status).toBe(403);
+
+    // Publishing is the session owner's call: an editor (or viewer) may read a document
+    // but not share it through a key of their own.
+    const pub = await api.register(`wp${kind}`);
+    await api.post(
+      `/chat/${kb}/members`,
+      { username: pub.user.username, role: "editor" },
+      owner.token,
+    );
+    const byEditor = await api.post(
+      "/widget/keys",
+      { allowedOrigins: [HOST], template: { documents: [up.body.id] } },
+      pub.token,
+    );
+    expect(byEditor.status).toBe(403);
+    expect(byEditor.body.error.message).toMatch(/may not share this session's documents/);
+    // Checked at every use, not only at creation: a creator who is deactivated stops
+    // publishing at once (the download, and with it retrieval, no longer sees it).
+    const own = (await api.post("/chat/sessions", { title: "pub" }, pub.token)).body.id;
+    const brochure = await uploadFile(nodeA.url, pub.token, own, "brochure.md", "Open daily.\n");
+    const pubKey = await createKey(
+      { template: { title: "Pub", aiMode: "every", documents: [brochure.body.id] } },
+      pub.token,
+    );
+    const visitor = await visitorToken(pubKey.key, "v-pub");
+    expect((await open(brochure.body.id, visitor.token)).status).toBe(200);
+    await nodeA.ctx.db.models.User.update({ isActive: false }, { where: { id: pub.user.id } });
+    expect((await open(brochure.body.id, visitor.token)).status).toBe(404);
   });
 
   it("accepts a key's origins for its widget tokens only", async () => {

@@ -18,6 +18,7 @@ export type SessionAction =
   | "editSettings"
   | "invite"
   | "manageMembers"
+  | "shareDocuments"
   | "delete";
 
 const ALLOWED: Record<SessionAction, readonly SessionRole[]> = {
@@ -30,6 +31,8 @@ const ALLOWED: Record<SessionAction, readonly SessionRole[]> = {
   editSettings: ["owner", "editor"],
   invite: ["owner"],
   manageMembers: ["owner"],
+  // Publishing a session's documents beyond its members (a widget key's template).
+  shareDocuments: ["owner"],
   delete: ["owner"],
 };
 

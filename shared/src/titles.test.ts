@@ -11,4 +11,16 @@ describe("titleFromContent", () => {
     expect(title.length).toBeLessThanOrEqual(61);
     expect(long.startsWith(title.slice(0, -1))).toBe(true);
   });
+
+  it("is plain text: Markdown marks and link targets do not become the title", () => {
+    expect(titleFromContent("Hello **AI**! [js](javascript:alert(1)) and `code`")).toBe(
+      "Hello AI! js and code",
+    );
+    expect(titleFromContent("## Plan _the_ launch")).toBe("Plan the launch");
+    expect(titleFromContent("```\nconst x = 1;\n```")).toBe("const x = 1;");
+    expect(titleFromContent("> quoted ~~old~~ idea")).toBe("quoted old idea");
+    expect(titleFromContent("![chart](/x.png) numbers")).toBe("chart numbers");
+    expect(titleFromContent("snake_case_name stays")).toBe("snake_case_name stays");
+    expect(titleFromContent("2 * 3 * 4 = 24")).toBe("2 * 3 * 4 = 24");
+  });
 });

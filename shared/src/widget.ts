@@ -91,8 +91,11 @@ export const widgetVisitorInputSchema = z.object({
 export const createWidgetTokenBodySchema = z.object({
   sessionId: z.uuid().optional(),
   visitor: widgetVisitorInputSchema.default({}),
-  /** The page the visitor is on, shown to the team. */
-  pageUrl: z.url().max(2000).optional(),
+  /** The page the visitor is on, shown to the team: a web address, nothing else. */
+  pageUrl: z
+    .url({ protocol: /^https?$/, error: "pageUrl must be an http(s) address" })
+    .max(2000)
+    .optional(),
 });
 export type CreateWidgetTokenBody = z.infer<typeof createWidgetTokenBodySchema>;
 

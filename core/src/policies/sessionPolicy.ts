@@ -85,9 +85,11 @@ function describe(action: SessionAction): string {
     case "editSettings":
       return "change this session's settings";
     case "invite":
-      return "create invite links";
+      return "create or list invite links";
     case "manageMembers":
-      return "manage members";
+      return "manage members (or bind a widget key to this session)";
+    case "shareDocuments":
+      return "share this session's documents through a widget key";
     case "delete":
       return "delete this session";
   }

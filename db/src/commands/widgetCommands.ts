@@ -179,7 +179,10 @@ export async function visitorsOfKeys(db: Db, keyIds: string[]): Promise<WidgetVi
 
 /**
  * The documents a widget key shares into a visitor's session (its template's
- * `documents`), beside the session's own; none for a session no key created.
+ * `documents`), beside the session's own; none for a session no key created. Checked
+ * at every use, not only when the key was made: a document is shared only while the
+ * key's creator is active and still owns its session (or is an admin), so an owner
+ * who loses a session, or is deactivated, stops publishing its documents at once.
  */
 export async function sharedDocumentIds(db: Db, sessionId: string): Promise<string[]> {
   const visitor = await db.models.WidgetVisitor.findOne({
@@ -188,8 +191,27 @@ export async function sharedDocumentIds(db: Db, sessionId: string): Promise<stri
   });
   if (!visitor) return [];
   const key = await db.models.WidgetKey.findByPk(visitor.keyId, {
-    attributes: ["sessionId", "template", "revokedAt"],
+    attributes: ["sessionId", "template", "revokedAt", "createdBy"],
   });
-  if (!key || key.sessionId || key.revokedAt) return [];
-  return key.template?.documents ?? [];
+  const ids = key && !key.sessionId && !key.revokedAt ? (key.template?.documents ?? []) : [];
+  if (!key || ids.length === 0) return [];
+  const creator = await db.models.User.findByPk(key.createdBy, {
+    attributes: ["isActive", "isSuperuser"],
+  });
+  if (!creator?.isActive) return [];
+  const docs = await db.models.Document.findAll({
+    where: { id: ids },
+    attributes: ["id", "sessionId"],
+  });
+  if (creator.isSuperuser) return docs.map((d) => d.id);
+  const owned = await db.models.SessionMember.findAll({
+    where: {
+      userId: key.createdBy,
+      sessionId: docs.flatMap((d) => (d.sessionId ? [d.sessionId] : [])),
+      role: "owner",
+    },
+    attributes: ["sessionId"],
+  });
+  const ownedSessions = new Set(owned.map((m) => m.sessionId));
+  return docs.filter((d) => d.sessionId && ownedSessions.has(d.sessionId)).map((d) => d.id);
 }

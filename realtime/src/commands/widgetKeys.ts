@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
+  AppError,
   authorize,
   authorizeWidgetKey,
   newWidgetSecret,
@@ -101,8 +102,10 @@ async function checkSharedDocuments(ctx: AppContext, user: User, ids: string[]):
     const doc = docs.find((d) => d.id === id);
     if (!doc?.sessionId) throw notFound("Document");
     if (user.isSuperuser) continue;
-    await authorize(ctx.db, user.id, doc.sessionId, "read").catch(() => {
-      throw notFound("Document");
+    // Not a member: the document does not exist for them. A member who is not the
+    // session's owner may read it but not publish it (403 says so).
+    await authorize(ctx.db, user.id, doc.sessionId, "shareDocuments").catch((err: unknown) => {
+      throw err instanceof AppError && err.status === 403 ? err : notFound("Document");
     });
   }
 }

@@ -8,6 +8,7 @@ import helmet from "helmet";
 import type { AppContext } from "../context";
 import { createAuthenticator } from "../middleware/authenticate";
 import { errorHandler, notFoundHandler } from "../middleware/errorHandler";
+import { jsonBodiesOnly } from "../middleware/jsonBodies";
 import { requestMetrics } from "../middleware/requestMetrics";
 import { adminRoutes } from "../routes/admin";
 import { aiRoutes } from "../routes/ai";
@@ -58,6 +59,7 @@ export function createApp(ctx: AppContext): Express {
   const authenticate = createAuthenticator(ctx);
   const api = express.Router();
   api.use(express.json({ limit: LIMITS.jsonBodyBytes }));
+  api.use(jsonBodiesOnly);
   api.use(healthRoutes(ctx));
   const spec = openApiDocument("1");
   api.get("/openapi.json", (_req, res) => {

@@ -1,3 +1,4 @@
+import { forbidden } from "@engunity/core";
 import { countMembers } from "@engunity/db";
 import { pagePayloadSchema, sessionRoom } from "@engunity/shared";
 import { presentMembers } from "../../announce";
@@ -10,6 +11,8 @@ export const sessionMembers: SocketHandler = {
   event: "session:members",
   register(gw, socket) {
     onAckEvent(gw, socket, "session:members", pagePayloadSchema, async (page) => {
+      // A widget token's scope (PROTOCOL) has no listing: the team stays private.
+      if (socket.data.widgetKeyId) throw forbidden("The widget cannot list members");
       await authorizeSocket(gw, socket, page.sessionId, "read");
       const [members, memberCount] = await Promise.all([
         presentMembers(gw.ctx, gw.ctx.db, page.sessionId, page),
@@ -28,6 +31,7 @@ export const sessionPresence: SocketHandler = {
   event: "session:presence",
   register(gw, socket) {
     onAckEvent(gw, socket, "session:presence", pagePayloadSchema, async (page) => {
+      if (socket.data.widgetKeyId) throw forbidden("The widget cannot list who is here");
       await authorizeSocket(gw, socket, page.sessionId, "read");
       // The view is kept for rooms with sockets here; otherwise read the store as it is.
       const view = socket.rooms.has(sessionRoom(page.sessionId))
