@@ -10,7 +10,12 @@ import type {
 } from "@engunity/shared";
 import { LIMITS } from "@engunity/shared/limits";
 import { fromRoomMessage } from "@engunity/shared/roomMessage";
-import { applyDelta, applyDeltas, type StreamDelta } from "@engunity/shared/stream";
+import {
+  applyDelta,
+  applyDeltas,
+  type StreamDelta,
+  applySnapshot as takeSnapshot,
+} from "@engunity/shared/stream";
 import { batch, createEffect, on, onCleanup } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
 import { api, errorText } from "./api";
@@ -18,6 +23,7 @@ import { currentUser } from "./auth";
 import { onSent, settle } from "./outbox";
 import { removeSession, upsertSession } from "./sessions";
 import { connectionState, currentSocket, request } from "./socket";
+import { isStaleCopy } from "./staleCopy";
 
 /** An answer being streamed: the text so far, as of delta `seq` of `epoch`. */
 export interface Stream {
@@ -92,11 +98,16 @@ export function createChatRoom(
   });
   const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
-  function upsertMessage(message: Message): void {
+  /**
+   * `snapshot`: the copy comes from a read that may predate live events already
+   * applied (REST history, a join ack), so it never replaces a newer copy held.
+   */
+  function upsertMessage(message: Message, snapshot = false): void {
     if (message.sessionId !== sessionId) return;
     settle(message.clientId);
     const i = state.messages.findIndex((m) => m.id === message.id);
     if (i >= 0) {
+      if (snapshot && isStaleCopy(state.messages[i]!, message)) return;
       setState("messages", i, reconcile(message));
       return;
     }
@@ -126,13 +137,17 @@ export function createChatRoom(
 
   function applySnapshot(messages: Message[], generations: GenerationSnapshot[]): void {
     batch(() => {
-      for (const m of messages) upsertMessage(m);
+      for (const m of messages) upsertMessage(m, true);
       for (const g of generations) {
         ensureAssistant(g.messageId, g.provider, g.model);
-        // The join snapshot is authoritative: what was rendered before it may be stale.
+        // An answer whose `ai:done` (or later deltas) came in while the ack was on its
+        // way is further along here than in the snapshot: keep it.
+        if (state.messages.find((m) => m.id === g.messageId)?.status !== "streaming") continue;
+        const r = takeSnapshot(state.streams[g.messageId], g);
+        if (r.outcome !== "applied") continue;
         // Its label is the run's provider and model, as `ai:start` told those who watched.
-        const { epoch, seq, text, provider, model } = g;
-        setState("streams", g.messageId, { epoch, seq, text, provider, model });
+        const { provider, model } = g;
+        setState("streams", g.messageId, { ...r.state, provider, model });
       }
     });
   }
