@@ -2,8 +2,7 @@ import type { Session, WidgetSessionGroup } from "@engunity/shared";
 import { A, useNavigate } from "@solidjs/router";
 import { createResource, For, Show } from "solid-js";
 import { Avatar } from "../components/Avatar";
-import { Icon } from "../components/Icon";
-import { useOpenNav } from "../components/Shell";
+import { OpenNavButton } from "../components/OpenNavButton";
 import { toast } from "../components/Toast";
 import { api, errorText } from "../lib/api";
 import { shortTime } from "../lib/format";
@@ -17,7 +16,6 @@ import { WidgetKeys } from "./WidgetKeys";
  */
 export function WidgetPage() {
   const navigate = useNavigate();
-  const openNav = useOpenNav();
   const [groups, { refetch }] = createResource(async () => {
     const res = await api<{ groups: WidgetSessionGroup[] }>("GET", "/widget/sessions");
     return res.groups;
@@ -39,14 +37,7 @@ export function WidgetPage() {
   return (
     <div class="widget-page" data-testid="widget-inbox">
       <header class="chat-head">
-        <button
-          class="btn btn-ghost btn-icon only-phone"
-          type="button"
-          aria-label="Open sessions"
-          onClick={openNav}
-        >
-          <Icon name="menu" size={18} />
-        </button>
+        <OpenNavButton />
         <h1 class="widget-page-title">Widget conversations</h1>
         <button class="btn btn-sm" type="button" onClick={() => void refetch()}>
           Refresh
