@@ -11,11 +11,12 @@ export function ensureTokenScope(socket: GatewaySocket, sessionId: string): void
 }
 
 /**
- * Answer revisions (regenerate, continue, edit) ask the AI outside the send path, where
- * a widget key's caps and an AI-off session are enforced: a widget may not use them.
+ * What a widget token's scope (PROTOCOL) leaves out. Answer revisions (regenerate,
+ * continue, edit) ask the AI outside the send path, where a widget key's caps and an
+ * AI-off session are enforced; member and presence pages would show a visitor the team.
  */
-export function ensureNotWidget(socket: GatewaySocket): void {
-  if (socket.data.widgetKeyId) throw forbidden("The widget cannot revise answers");
+export function ensureNotWidget(socket: GatewaySocket, what = "revise answers"): void {
+  if (socket.data.widgetKeyId) throw forbidden(`The widget cannot ${what}`);
 }
 
 export async function authorizeSocket(

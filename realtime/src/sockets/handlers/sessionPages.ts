@@ -1,9 +1,8 @@
-import { forbidden } from "@engunity/core";
 import { countMembers } from "@engunity/db";
 import { pagePayloadSchema, sessionRoom } from "@engunity/shared";
 import { presentMembers } from "../../announce";
 import { onAckEvent } from "../ackHandler";
-import { authorizeSocket } from "../sessionAccess";
+import { authorizeSocket, ensureNotWidget } from "../sessionAccess";
 import type { SocketHandler } from "../types";
 
 /** `session:members`: one more page of members (any member; the join ack has the first). */
@@ -11,8 +10,7 @@ export const sessionMembers: SocketHandler = {
   event: "session:members",
   register(gw, socket) {
     onAckEvent(gw, socket, "session:members", pagePayloadSchema, async (page) => {
-      // A widget token's scope (PROTOCOL) has no listing: the team stays private.
-      if (socket.data.widgetKeyId) throw forbidden("The widget cannot list members");
+      ensureNotWidget(socket, "list members");
       await authorizeSocket(gw, socket, page.sessionId, "read");
       const [members, memberCount] = await Promise.all([
         presentMembers(gw.ctx, gw.ctx.db, page.sessionId, page),
@@ -31,7 +29,7 @@ export const sessionPresence: SocketHandler = {
   event: "session:presence",
   register(gw, socket) {
     onAckEvent(gw, socket, "session:presence", pagePayloadSchema, async (page) => {
-      if (socket.data.widgetKeyId) throw forbidden("The widget cannot list who is here");
+      ensureNotWidget(socket, "list who is here");
       await authorizeSocket(gw, socket, page.sessionId, "read");
       // The view is kept for rooms with sockets here; otherwise read the store as it is.
       const view = socket.rooms.has(sessionRoom(page.sessionId))
