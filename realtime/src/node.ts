@@ -94,7 +94,8 @@ export async function startRealtimeNode(
     ? (name: string, opts?: Parameters<typeof connectRedis>[3]) =>
         connectRedis(redisUrl, logger, name, opts)
     : undefined;
-  const redis = createRedis?.("engunity-realtime") ?? null;
+  // Auto-pipelined: every send spends its rate limit here, one write per loop turn.
+  const redis = createRedis?.("engunity-realtime", { autoPipeline: true }) ?? null;
   const ownsAi = !options.ai;
   const ai = options.ai ?? openAiRuntime(config, logger);
 
