@@ -37,6 +37,21 @@ export async function findReplay(
   return follower ? [found, follower] : [found];
 }
 
+/** The last millisecond a send of this process used (its last row's `created_at`). */
+let lastSendMs = 0;
+
+/**
+ * Now, or just after the rows of this process's previous send if that is later: a send
+ * that follows another within a millisecond (a fast path does) never ties with the
+ * earlier answer's time, so history (by `created_at`) keeps each question next to its
+ * answer. Sends on different nodes can still share a millisecond, as any two can.
+ */
+function nextSendTime(rows: number): Date {
+  const ms = Math.max(Date.now(), lastSendMs + 1);
+  lastSendMs = ms + rows - 1;
+  return new Date(ms);
+}
+
 export interface CreateOptions {
   /** The author of the messages with an `authorId`, attached to the returned rows. */
   author?: User | null;
@@ -95,7 +110,7 @@ export async function createMessages(
     throw new Error("createMessages stores messages of one session at a time");
   }
   const ids = inputs.map(() => randomUUID());
-  const now = new Date();
+  const now = nextSendTime(inputs.length);
   const values = inputs.map((input, i) => ({
     id: ids[i] as string,
     sessionId: input.sessionId,
