@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from "node:http";
 import { revocationCovers, settlesWithin } from "@engunity/core";
+import { memberSessionIds } from "@engunity/db";
 import {
   presenceFullRoom,
   sessionIdOfRoom,
@@ -112,8 +113,10 @@ export function attachGateway(
     socket.onAny(dispatch);
     void socket.join(userRoom(userId));
     // One read per connection, none per message: the watch rooms of its memberships.
-    void ctx.db.models.SessionMember.findAll({ where: { userId }, attributes: ["sessionId"] })
-      .then((rows) => socket.join(rows.map((r) => sessionWatchRoom(r.sessionId))))
+    // Read after joining the user room, through which `ctx.watch` and `ctx.evict` reach
+    // it: a membership that changes after this read still gets to this socket.
+    void memberSessionIds(ctx.db, userId)
+      .then((ids) => socket.join(ids.map(sessionWatchRoom)))
       .catch((err: unknown) => ctx.logger.warn({ err }, "watch rooms not joined"));
     if (socket.data.widgetKeyId) void socket.join(widgetKeyRoom(socket.data.widgetKeyId));
     expiry.add(socket);

@@ -1,5 +1,5 @@
 import type { RoomEmitter } from "@engunity/core";
-import type { ClientToServerEvents, ServerToClientEvents, User } from "@engunity/shared";
+import type { ClientToServerEvents, ServerToClientEvents } from "@engunity/shared";
 import type { Server, Socket } from "socket.io";
 import type { AppContext } from "../context";
 import type { PresenceStore } from "../presence/presenceStore";
@@ -9,7 +9,6 @@ import type { PresenceView } from "./presenceBroadcaster";
 /** What the handshake stores on every socket. */
 export interface SocketData {
   userId: string;
-  user: User;
   /** Token expiry, seconds since the epoch. */
   exp: number;
   /** A widget token's one session: the socket may touch no other. */
