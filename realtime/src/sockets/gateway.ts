@@ -12,7 +12,9 @@ import { createUserDirectory } from "../presence/userDirectory";
 import { filterVisitorSocket } from "../widget/visitorView";
 import { socketHandlers } from "./handlers";
 import { handshakeAuth } from "./handshakeAuth";
+import { createJoinSnapshots, readJoinSnapshot } from "./joinSnapshots";
 import { startPresenceBroadcasts } from "./presenceBroadcaster";
+import { onRoomEvents } from "./roomEvents";
 import type { SocketRooms } from "./rooms";
 import { disconnectAtExpiry } from "./tokenExpiry";
 import type { Gateway, GatewayServer } from "./types";
@@ -44,12 +46,15 @@ export function attachGateway(
     emitter,
     presence,
     users: createUserDirectory(ctx.db),
+    snapshots: createJoinSnapshots((sessionId) => readJoinSnapshot(ctx, sessionId)),
     presenceView: (sessionId, self) => broadcasts.view(sessionId, self),
   };
 
   // Presence follows room membership wherever it changes: a join here, a leave, a
   // disconnect, or an eviction sent from another node through the adapter.
   const nsp = io.of("/");
+  // Every event delivered into a session room here drops that room's join snapshot.
+  onRoomEvents(nsp.adapter, gw.snapshots.changed);
   const socketUsers = new Map<string, string>();
   nsp.adapter.on("create-room", (room: string) => {
     if (sessionIdOfRoom(room)) metrics.socketRooms.inc();
