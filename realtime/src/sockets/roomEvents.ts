@@ -17,6 +17,16 @@ interface BroadcastInternals {
   apply(opts: { rooms?: Set<string> }, callback: unknown): void;
 }
 
+export interface RoomEventListener {
+  /** An event that may change what a join ack shows was delivered into the room here. */
+  changed(sessionId: string): void;
+  /**
+   * Sockets of this node were made to join or leave rooms or disconnect through the
+   * adapter (an eviction is one), wherever that was asked.
+   */
+  moved(): void;
+}
+
 /**
  * Calls `changed(sessionId)` whenever this node delivers an event into a session room
  * that may change what a join ack shows, and when the room has no socket on this node
@@ -28,31 +38,35 @@ interface BroadcastInternals {
  * packet once and then `apply`s it to the rooms' sockets, synchronously. So a change is
  * seen here before any socket of this node has the event, and a socket that joined the
  * room before a snapshot was looked up gets every event after it. An `apply` that is not
- * a broadcast (sockets joining or leaving rooms, fetches) counts as a change too: the
- * safe side, and rare.
+ * a broadcast — sockets joining or leaving rooms (`socketsLeave`, the eviction of a
+ * removed member), disconnected, fetched — is `moved()`, and a change of the rooms it
+ * selects too: the safe side, and rare.
  */
-export function onRoomEvents(adapter: Adapter, changed: (sessionId: string) => void): void {
+export function onRoomEvents(adapter: Adapter, listener: RoomEventListener): void {
   const internals = adapter as unknown as BroadcastInternals;
   const encode = internals._encode;
   const apply = internals.apply;
-  let encoding: unknown;
+  // The broadcast being delivered: set by `_encode`, taken by the `apply` right after.
+  let encoding: { event: unknown } | undefined;
   internals._encode = function (packet, opts) {
-    encoding = packet.data?.[0];
+    encoding = { event: packet.data?.[0] };
     return encode.call(this, packet, opts);
   };
   internals.apply = function (opts, callback) {
-    const event = encoding;
+    const broadcast = encoding;
     encoding = undefined;
+    if (!broadcast) listener.moved();
+    const event = broadcast?.event;
     if (!(typeof event === "string" && SNAPSHOT_NEUTRAL.has(event))) {
       for (const room of opts.rooms ?? []) {
         const sessionId = sessionIdOfRoom(room);
-        if (sessionId) changed(sessionId);
+        if (sessionId) listener.changed(sessionId);
       }
     }
     return apply.call(this, opts, callback);
   };
   adapter.on("delete-room", (room: string) => {
     const sessionId = sessionIdOfRoom(room);
-    if (sessionId) changed(sessionId);
+    if (sessionId) listener.changed(sessionId);
   });
 }

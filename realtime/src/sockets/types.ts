@@ -48,6 +48,11 @@ export interface Gateway {
   snapshots: JoinSnapshots;
   /** Who this node's sockets were last told is in a room (the join ack's snapshot). */
   presenceView(sessionId: string, self?: string): Promise<PresenceView>;
+  /**
+   * How many times this node's sockets were moved between rooms or disconnected through
+   * the adapter (evictions among them): unchanged over a join, no eviction ran here.
+   */
+  socketMoves(): number;
 }
 
 /** One client event's handler: adding an event is one entry in `handlers/index.ts`. */

@@ -13,8 +13,9 @@ import type { SocketHandler } from "../types";
  * `presence: "full"`, the ack and the presence events carry everyone, as before.
  *
  * What every joiner sees alike (session, history, members page, count) is the room's
- * snapshot, read once per room and dropped on the room's next event (`joinSnapshots`);
- * a join reads only the membership, twice (before and after entering the room).
+ * snapshot, read once per room and dropped on the room's next event (`joinSnapshots`):
+ * a join reads only the membership — again after entering the room if an eviction ran
+ * on this node meanwhile.
  */
 export const sessionJoin: SocketHandler = {
   event: "session:join",
@@ -23,6 +24,9 @@ export const sessionJoin: SocketHandler = {
     onAckEvent(gw, socket, "session:join", joinPayloadSchema, async (payload) => {
       const { sessionId } = payload;
       const full = payload.presence === "full";
+      // Counted before the membership read is sent: a removal that read did not see
+      // commits after it, and its eviction reaches this node after that.
+      const moves = gw.socketMoves();
       const membership = await authorizeSocket(gw, socket, sessionId, "read");
       const room = sessionRoom(sessionId);
       // The joiner's name is in the ack's presence page: the handshake has just read it.
@@ -34,12 +38,18 @@ export const sessionJoin: SocketHandler = {
       if (full) await socket.join(presenceFullRoom(sessionId));
       else await socket.leave(presenceFullRoom(sessionId));
       try {
+        // An eviction that ran here between the read and the join missed this socket
+        // (not in the room yet): read the membership again. One that runs after the
+        // join takes the socket out itself.
+        const recheck = gw.socketMoves() !== moves;
         const [snapshot, everyone, stillMember, view, generations] = await Promise.all([
           gw.snapshots.get(sessionId),
           full ? loadMembers(ctx.db, sessionId) : undefined,
-          ctx.db.models.SessionMember.count({
-            where: { sessionId, userId: socket.data.userId },
-          }),
+          recheck
+            ? ctx.db.models.SessionMember.count({
+                where: { sessionId, userId: socket.data.userId },
+              })
+            : 1,
           gw.presenceView(sessionId, socket.data.userId),
           ctx.runningGenerations(sessionId),
         ]);
