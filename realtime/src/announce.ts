@@ -11,6 +11,7 @@ import {
 } from "@engunity/db";
 import {
   LIMITS,
+  type Member,
   type MembershipNotice,
   presenceFullRoom,
   sessionRoom,
@@ -185,18 +186,33 @@ export async function presentMembers(
   db: Db,
   sessionId: string,
   page?: { offset: number; limit: number },
-) {
+): Promise<Member[]> {
   const [members, online] = await Promise.all([
-    listMembers(db, sessionId, page),
+    loadMembers(db, sessionId, page),
     ctx.onlineUserIds(sessionId),
   ]);
+  return markOnline(members, online);
+}
+
+/** Members as `presentMembers` gives them, before anyone is marked online. */
+export async function loadMembers(
+  db: Db,
+  sessionId: string,
+  page?: { offset: number; limit: number },
+): Promise<Member[]> {
+  const members = await listMembers(db, sessionId, page);
   const visitors = await visitorsByUser(
     db,
     members.filter((m) => m.role !== "owner").map((m) => m.userId),
   );
   return members.map((m) => {
-    const member = presentMember(m, online.has(m.userId));
+    const member = presentMember(m);
     const v = visitors.get(m.userId);
     return v ? { ...member, visitor: { keyId: v.keyId, pageUrl: v.pageUrl } } : member;
   });
+}
+
+/** `members` with `online` set from who is here (new objects: the input may be shared). */
+export function markOnline(members: readonly Member[], online: ReadonlySet<string>): Member[] {
+  return members.map((m) => ({ ...m, online: online.has(m.user.id) }));
 }

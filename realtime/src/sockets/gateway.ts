@@ -13,7 +13,9 @@ import { createUserDirectory } from "../presence/userDirectory";
 import { filterVisitorSocket } from "../widget/visitorView";
 import { socketHandlers } from "./handlers";
 import { handshakeAuth } from "./handshakeAuth";
+import { createJoinSnapshots, readJoinSnapshot } from "./joinSnapshots";
 import { startPresenceBroadcasts } from "./presenceBroadcaster";
+import { onRoomEvents } from "./roomEvents";
 import type { SocketRooms } from "./rooms";
 import { createTokenExpiry } from "./tokenExpiry";
 import type { Gateway, GatewayServer, GatewaySocket, SocketHandler } from "./types";
@@ -39,18 +41,29 @@ export function attachGateway(
   const { metrics } = ctx;
   const { io, presence, emitter, redisClients } = rooms;
   io.attach(httpServer);
+  let moves = 0;
   const gw: Gateway = {
     ctx,
     io,
     emitter,
     presence,
     users: createUserDirectory(ctx.db),
+    snapshots: createJoinSnapshots((sessionId) => readJoinSnapshot(ctx, sessionId)),
     presenceView: (sessionId, self) => broadcasts.view(sessionId, self),
+    socketMoves: () => moves,
   };
 
   // Presence follows room membership wherever it changes: a join here, a leave, a
   // disconnect, or an eviction sent from another node through the adapter.
   const nsp = io.of("/");
+  // Every event delivered into a session room here drops that room's join snapshot;
+  // every eviction (any socket moved through the adapter) is counted for joins.
+  onRoomEvents(nsp.adapter, {
+    changed: gw.snapshots.changed,
+    moved: () => {
+      moves += 1;
+    },
+  });
   const socketUsers = new Map<string, string>();
   nsp.adapter.on("create-room", (room: string) => {
     if (sessionIdOfRoom(room)) metrics.socketRooms.inc();

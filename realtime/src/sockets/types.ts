@@ -4,6 +4,7 @@ import type { Server, Socket } from "socket.io";
 import type { AppContext } from "../context";
 import type { PresenceStore } from "../presence/presenceStore";
 import type { UserDirectory } from "../presence/userDirectory";
+import type { JoinSnapshots } from "./joinSnapshots";
 import type { PresenceView } from "./presenceBroadcaster";
 
 /** What the handshake stores on every socket. */
@@ -42,8 +43,15 @@ export interface Gateway {
   emitter: RoomEmitter;
   presence: PresenceStore;
   users: UserDirectory;
+  /** Each room's join-ack snapshot (session, history page, members page), read once. */
+  snapshots: JoinSnapshots;
   /** Who this node's sockets were last told is in a room (the join ack's snapshot). */
   presenceView(sessionId: string, self?: string): Promise<PresenceView>;
+  /**
+   * How many times this node's sockets were moved between rooms or disconnected through
+   * the adapter (evictions among them): unchanged over a join, no eviction ran here.
+   */
+  socketMoves(): number;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { notFound } from "@engunity/core";
-import { countMembers, getHistory, presentMessage, presentSession } from "@engunity/db";
+import { presentSession } from "@engunity/db";
 import { joinPayloadSchema, LIMITS, presenceFullRoom, sessionRoom } from "@engunity/shared";
-import { presentMembers } from "../../announce";
+import { loadMembers, markOnline } from "../../announce";
 import { ackHandler } from "../ackHandler";
 import { authorizeSocket } from "../sessionAccess";
 
@@ -10,6 +10,11 @@ import { authorizeSocket } from "../sessionAccess";
  * the session, recent history, a page of members and of who is here (with the counts:
  * the ack's size does not grow with the room), generations in flight. Joined with
  * `presence: "full"`, the ack and the presence events carry everyone, as before.
+ *
+ * What every joiner sees alike (session, history, members page, count) is the room's
+ * snapshot, read once per room and dropped on the room's next event (`joinSnapshots`):
+ * a join reads only the membership — again after entering the room if an eviction ran
+ * on this node meanwhile.
  */
 export const sessionJoin = ackHandler(
   "session:join",
@@ -18,37 +23,45 @@ export const sessionJoin = ackHandler(
     const { ctx } = gw;
     const { sessionId } = payload;
     const full = payload.presence === "full";
+    // Counted before the membership read is sent: a removal that read did not see
+    // commits after it, and its eviction reaches this node after that.
+    const moves = gw.socketMoves();
     const membership = await authorizeSocket(gw, socket, sessionId, "read");
     const room = sessionRoom(sessionId);
     // Into the room before reading, so no message falls between the history read
-    // and the first broadcast; the client drops what it already has by id.
+    // and the first broadcast; the client drops what it already has by id. (The
+    // snapshot relies on it too: every change after it is delivered to this socket.)
     await socket.join(room);
     if (full) await socket.join(presenceFullRoom(sessionId));
     else await socket.leave(presenceFullRoom(sessionId));
     try {
-      const page = full ? undefined : { offset: 0, limit: LIMITS.peoplePage };
-      const [history, session, members, memberCount, stillMember, view, generations] =
-        await Promise.all([
-          getHistory(ctx.db, sessionId, { limit: LIMITS.joinHistory }),
-          ctx.db.models.ChatSession.findByPk(sessionId),
-          presentMembers(ctx, ctx.db, sessionId, page),
-          countMembers(ctx.db, sessionId),
-          ctx.db.models.SessionMember.count({
-            where: { sessionId, userId: socket.data.userId },
-          }),
-          gw.presenceView(sessionId, socket.data.userId),
-          ctx.runningGenerations(sessionId),
-        ]);
+      // An eviction that ran here between the read and the join missed this socket
+      // (not in the room yet): read the membership again. One that runs after the
+      // join takes the socket out itself.
+      const recheck = gw.socketMoves() !== moves;
+      const [snapshot, everyone, stillMember, view, generations] = await Promise.all([
+        gw.snapshots.get(sessionId),
+        full ? loadMembers(ctx.db, sessionId) : undefined,
+        recheck
+          ? ctx.db.models.SessionMember.count({
+              where: { sessionId, userId: socket.data.userId },
+            })
+          : 1,
+        gw.presenceView(sessionId, socket.data.userId),
+        ctx.runningGenerations(sessionId),
+      ]);
       // Removed (or the session deleted) between the check and the join: the
       // eviction ran before this socket was in the room, so leave now.
-      if (!history || !session || !stillMember) throw notFound("Session");
-      // The joiner is in (even before the next broadcast says so).
+      if (!snapshot || !stillMember) throw notFound("Session");
+      // The joiner is in (even before the next broadcast says so); online is who
+      // this node's sockets are told is here, as the presence page below.
       const { ids } = view;
       const shown = full ? ids : ids.slice(0, LIMITS.peoplePage);
+      const { memberCount } = snapshot;
       return {
-        session: presentSession(session, membership.role, memberCount),
-        messages: history.messages.map(presentMessage),
-        members,
+        session: presentSession(snapshot.session, membership.role, memberCount),
+        messages: snapshot.messages,
+        members: markOnline(everyone ?? snapshot.members, new Set(ids)),
         memberCount,
         presence: await gw.users.users(shown),
         presenceCount: ids.length,
