@@ -11,7 +11,8 @@ import { DEFAULT_MAX_UPDATE_BYTES } from "./updateBudget";
 type Step =
   | { to: "redis"; message: PeerMessage }
   | { to: "store" }
-  | { to: string; frame: Uint8Array };
+  /** A socket write, with what the doc's draft read when it was made. */
+  | { to: string; frame: Uint8Array; draftThen: string };
 
 function setup() {
   const steps: Step[] = [];
@@ -70,7 +71,7 @@ describe("SharedDoc: the order an update goes out in", () => {
     const update = insert("from the other node");
     shared.applyPeerUpdate(update);
     expect(steps.map((s) => s.to)).toEqual(["bob", "carol"]);
-    for (const step of steps as { frame: Uint8Array; draftThen: string }[]) {
+    for (const step of steps as Extract<Step, { draftThen: string }>[]) {
       expect(decodeClientFrame(step.frame)).toEqual({ type: "syncUpdate", update });
       // Written before the doc integrated it: no apply on the cross-node delivery path.
       expect(step.draftThen).toBe("");
