@@ -3,7 +3,7 @@
  * event-loop delay (lib/probe.mjs) and Redis's `used_memory` (the whole server: other
  * work's keys count too); plotted to PNG, and judged for drift.
  */
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import type { Redis } from "ioredis";
 import type { ChildHandle } from "../../test/support/processNode";
 import type { Chart, Series } from "../lib/plot";
@@ -18,7 +18,27 @@ export interface Sample {
   users: number;
 }
 
-/** Reads every process and Redis once. */
+/** The name of the load generator's own reading: its sockets run on the same box as the servers. */
+export const CLIENTS = "clients (bench)";
+const ownLag = monitorEventLoopDelay({ resolution: 10 });
+ownLag.enable();
+
+/** The bench process read as lib/probe.mjs reads a server: a saturated load generator shows here. */
+function probeSelf(): ProbeSample {
+  const mem = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  const sample = {
+    heapUsed: mem.heapUsed,
+    rss: mem.rss,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    lagP99Ms: ownLag.percentile(99) / 1e6,
+    lagMaxMs: ownLag.max / 1e6,
+  };
+  ownLag.reset();
+  return sample;
+}
+
+/** Reads every process (and the bench's own, as CLIENTS) and Redis once. */
 export async function takeSample(
   processes: Record<string, ChildHandle>,
   redis: Redis,
@@ -27,6 +47,7 @@ export async function takeSample(
 ): Promise<Sample> {
   const probes: Record<string, ProbeSample> = {};
   for (const [name, handle] of Object.entries(processes)) probes[name] = await probe(handle);
+  probes[CLIENTS] = probeSelf();
   const info = await redis.info("memory");
   const redisBytes = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
   return { t: (performance.now() - t0) / 1000, probes, redisMB: redisBytes / 2 ** 20, users };
