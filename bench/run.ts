@@ -65,6 +65,8 @@ const startedAt = new Date();
 const failed: string[] = [];
 const rows: ScoredRow[] = [];
 const timings: Record<string, number> = {};
+/** The box's load average as each bench ended: other work on it skews that bench's figures. */
+const loads: Record<string, number[]> = {};
 for (const bench of benches) {
   console.log(`\n=== ${bench} ===`);
   const started = Date.now();
@@ -79,6 +81,7 @@ for (const bench of benches) {
     },
   );
   timings[bench] = Math.round((Date.now() - started) / 100) / 10;
+  loads[bench] = machineInfo().loadAverage;
   console.log(`=== ${bench}: ${run.status === 0 ? "done" : "FAILED"} in ${timings[bench]} s ===`);
   if (run.status !== 0) failed.push(bench);
   try {
@@ -104,7 +107,7 @@ if (rows.length) {
   const machine = machineInfo();
   writeFileSync(
     join(RESULTS_DIR, `${stem}.json`),
-    `${JSON.stringify({ at: startedAt.toISOString(), quick, args: argv, machine, seconds: timings, failed, rows: compared }, null, 2)}\n`,
+    `${JSON.stringify({ at: startedAt.toISOString(), quick, args: argv, machine, seconds: timings, loadAverages: loads, failed, rows: compared }, null, 2)}\n`,
   );
   writeFileSync(
     join(RESULTS_DIR, `${stem}.md`),
@@ -116,7 +119,7 @@ if (rows.length) {
   if (saveAsBaseline) {
     const note = `${quick ? "quick run (small N, one run each)" : "full run"} of ${startedAt.toISOString()} on ${machine.cpus} × ${machine.cpuModel}, load average ${machine.loadAverage.join(" ")} at the end`;
     console.log(
-      `wrote the baseline ${saveBaseline(rows, { at: startedAt, quick, note, file: baselineFile })}`,
+      `wrote the baseline ${saveBaseline(rows, { at: startedAt, quick, note, file: baselineFile, loads })}`,
     );
   }
 }

@@ -18,8 +18,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { startProcessNode } from "../test/support/processNode";
+import { type FanoutContext, openFanoutRoom, type Target } from "./lib/fanoutRoom";
 import {
-  connectSocket,
   createBenchUsers,
   parseArgs,
   runBench,
@@ -27,9 +27,7 @@ import {
   startEngunityPair,
 } from "./lib/fixtures";
 import { reportRows, type SuiteRow, writeResult } from "./lib/results";
-import { createBenchSession, joinRoom } from "./lib/rooms";
 import { alternateAll, summarize } from "./lib/stats";
-import { openWsRoom } from "./lib/wsRoom";
 
 const args = parseArgs();
 const QUICK = args.quick === "true";
@@ -38,29 +36,6 @@ const SECONDS = Number(args.seconds ?? (QUICK ? 3 : 6));
 const SENDERS_MAX = Number(args["senders-max"] ?? 25);
 const RUNS = Number(args.runs ?? (QUICK ? 1 : 3));
 const DRAIN_TIMEOUT_MS = 20_000;
-const ACK_TIMEOUT_MS = 10_000;
-
-/** Engunity, its floor (bare Socket.IO + redis adapter), and the physical floor (raw ws). */
-type Target = "engunity" | "bare" | "ws";
-
-/** One client of a room, whatever the transport. */
-interface FanoutClient {
-  /** Calls `fn` with the content of every new message the client receives. */
-  onContent(fn: (content: string) => void): void;
-  /** Sends `content`; true once the server acked it. */
-  send(content: string, key: string): Promise<boolean>;
-}
-
-/** N clients joined into one room, ready to measure. */
-interface OpenRoom {
-  clients: FanoutClient[];
-  /** Bytes of one new-message frame as the last client received it. */
-  frameBytes(): number;
-  close(): void;
-  joinMs: number;
-  settleMs: number;
-  settled: boolean;
-}
 
 interface RoomResult {
   target: Target;
@@ -95,70 +70,18 @@ runBench(async ({ stack, db, started }) => {
   const wsFloor = await startProcessNode({}, { script: "bench/lib/wsBroadcastServer.ts" });
   started.push(wsFloor);
 
-  const openRoom = async (target: Target, n: number, run: number): Promise<OpenRoom> => {
-    if (target === "ws") {
-      const t0 = performance.now();
-      const sockets = await openWsRoom(wsFloor.url, n);
-      return {
-        clients: sockets.map((c) => ({
-          onContent: (fn) => c.onContent(fn),
-          send: (content) => c.send(content, ACK_TIMEOUT_MS),
-        })),
-        frameBytes: () => sockets[n - 1]!.lastFrameBytes,
-        close: () => {
-          for (const c of sockets) c.socket.close();
-        },
-        joinMs: performance.now() - t0,
-        settleMs: performance.now() - t0,
-        settled: true,
-      };
-    }
-    const room =
-      target === "engunity"
-        ? await createBenchSession(db, users.slice(0, n), `bench ${n} #${run}`)
-        : `bench-${n}-${run}`;
-    const joined = await joinRoom({
-      target,
-      urls: target === "engunity" ? [engA.url, engB.url] : [bareA.url, bareB.url],
-      room,
-      tokens,
-      n,
-      quietMs: QUICK ? 2500 : 6000,
-      connect: connectSocket,
-    });
-    const event = target === "engunity" ? "message:new" : "new";
-    return {
-      clients: joined.clients.map((socket) => ({
-        onContent: (fn) =>
-          socket.on(event, (payload: { message?: { content: string }; content?: string }) =>
-            fn(payload.message?.content ?? payload.content ?? ""),
-          ),
-        send: async (content, key) => {
-          const s = socket.timeout(ACK_TIMEOUT_MS);
-          const r: { ok?: boolean } =
-            target === "engunity"
-              ? await s.emitWithAck("message:send", {
-                  sessionId: room,
-                  content,
-                  clientId: `b-${n}-${run}-${key}`,
-                  ai: false,
-                })
-              : await s.emitWithAck("send", { room, content });
-          return Boolean(r?.ok);
-        },
-      })),
-      frameBytes: () => joined.meters[n - 1]!.lastFrame.get(event) ?? Number.NaN,
-      close: () => {
-        for (const socket of joined.clients) socket.close();
-      },
-      joinMs: joined.joinMs,
-      settleMs: joined.settleMs,
-      settled: joined.settled,
-    };
+  const fanout: FanoutContext = {
+    db,
+    users,
+    tokens,
+    engunityUrls: [engA.url, engB.url],
+    bareUrls: [bareA.url, bareB.url],
+    wsUrl: wsFloor.url,
+    quietMs: QUICK ? 2500 : 6000,
   };
 
   const runRoom = async (target: Target, n: number, run: number): Promise<RoomResult> => {
-    const joined = await openRoom(target, n, run);
+    const joined = await openFanoutRoom(fanout, target, n, run);
     const clients = joined.clients;
     console.log(
       `${target} n=${n}: joined in ${(joined.joinMs / 1000).toFixed(1)} s, quiet after ${(joined.settleMs / 1000).toFixed(1)} s${joined.settled ? "" : " (NOT settled)"}`,

@@ -52,7 +52,14 @@ const commitOf = () =>
  */
 export function saveBaseline(
   rows: ScoredRow[],
-  opts: { at: Date; quick: boolean; note: string; file?: string },
+  opts: {
+    at: Date;
+    quick: boolean;
+    note: string;
+    file?: string;
+    /** The load average as each bench ended (the box's at the time of saving if absent). */
+    loads?: Record<string, number[]>;
+  },
 ): string {
   const file = opts.file ?? BASELINE_FILE;
   const baseline: Baseline = loadBaseline(file) ?? { note: opts.note, benches: {} };
@@ -64,7 +71,7 @@ export function saveBaseline(
       at: opts.at.toISOString(),
       commit,
       quick: opts.quick,
-      loadAverage,
+      loadAverage: opts.loads?.[bench] ?? loadAverage,
       rows: rows
         .filter((r) => r.bench === bench)
         .map((r) => ({
