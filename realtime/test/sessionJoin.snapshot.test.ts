@@ -82,7 +82,17 @@ describe("join snapshots across two nodes", () => {
     expect(ack.members.map((m: { user: { id: string } }) => m.user.id)).toContain(bob.user.id);
     if (process.env.PRINT_SQL) console.log(statements.map((s) => s.slice(0, 120)).join("\n"));
     // The authorization before entering the room (no eviction ran meanwhile, so no
-    // re-check after it); no session, history, member or user read.
+    // re-check after it), and the joiner's own name for the presence page (the
+    // handshake reads no user row); no session, history or member read.
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toMatch(/FROM "session_members"/);
+    expect(statements[1]).toMatch(/FROM "users"/);
+    // Their next join (another tab) finds the name in the node's user directory.
+    const again = await connect(bob, nodeA);
+    statements.length = 0;
+    counting = true;
+    expect((await emitAck(again, "session:join", { sessionId })).ok).toBe(true);
+    counting = false;
     expect(statements).toHaveLength(1);
     expect(statements[0]).toMatch(/FROM "session_members"/);
   });
