@@ -8,13 +8,18 @@
  *   npm run bench -- --quick            the suite with small N, one run each (4 min on a quiet 2-core box)
  *   npm run bench -- socketFanout       the benches whose file name contains a word given
  *   npm run bench -- --all              every bench/*.bench.ts, not only the suite
+ *   npm run bench -- --save-baseline    also writes the rows into bench/baseline.json (commit it)
+ *   npm run bench -- --baseline=<file>  compare with another baseline file
  *
- * Other `--flags` go to every bench run (`--runs=5`, `--minutes=2`, …).
+ * Where bench/baseline.json holds a measure, the table adds its previous figure and
+ * this run ÷ it (lib/baseline.ts). Other `--flags` go to every bench run (`--runs=5`,
+ * `--minutes=2`, …).
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { BASELINE_FILE, loadBaseline, saveBaseline, withPrevious } from "./lib/baseline";
 import { formatSuiteTable, machineInfo, RESULTS_DIR, type ScoredRow } from "./lib/results";
 
 /** The benches of QUALITY.md's "Load held" and issue 16's table, in the order of the table. */
@@ -33,8 +38,12 @@ const SUITE = [
 const BENCH_DIR = resolve(import.meta.dirname);
 const argv = process.argv.slice(2);
 const filters = argv.filter((a) => !a.startsWith("--"));
-const passThrough = argv.filter((a) => a.startsWith("--") && a !== "--all");
+/** Flags of run.ts itself, not handed to the benches. */
+const OWN = /^--(all|save-baseline|baseline=.*)$/;
+const passThrough = argv.filter((a) => a.startsWith("--") && !OWN.test(a));
 const quick = argv.includes("--quick");
+const saveAsBaseline = argv.includes("--save-baseline");
+const baselineFile = argv.find((a) => a.startsWith("--baseline="))?.slice(11) ?? BASELINE_FILE;
 const all = readdirSync(BENCH_DIR)
   .filter((f) => f.endsWith(".bench.ts"))
   .map((f) => f.replace(/\.bench\.ts$/, ""));
@@ -56,6 +65,8 @@ const startedAt = new Date();
 const failed: string[] = [];
 const rows: ScoredRow[] = [];
 const timings: Record<string, number> = {};
+/** The box's load average as each bench ended: other work on it skews that bench's figures. */
+const loads: Record<string, number[]> = {};
 for (const bench of benches) {
   console.log(`\n=== ${bench} ===`);
   const started = Date.now();
@@ -70,6 +81,7 @@ for (const bench of benches) {
     },
   );
   timings[bench] = Math.round((Date.now() - started) / 100) / 10;
+  loads[bench] = machineInfo().loadAverage;
   console.log(`=== ${bench}: ${run.status === 0 ? "done" : "FAILED"} in ${timings[bench]} s ===`);
   if (run.status !== 0) failed.push(bench);
   try {
@@ -81,7 +93,9 @@ for (const bench of benches) {
 rmSync(rowsDir, { recursive: true, force: true });
 
 if (rows.length) {
-  const table = formatSuiteTable(rows);
+  const baseline = loadBaseline(baselineFile);
+  const compared = withPrevious(rows, baseline);
+  const table = formatSuiteTable(compared);
   const met = rows.filter((r) => r.met === true).length;
   const goals = rows.filter((r) => r.met !== undefined).length;
   console.log(
@@ -93,13 +107,21 @@ if (rows.length) {
   const machine = machineInfo();
   writeFileSync(
     join(RESULTS_DIR, `${stem}.json`),
-    `${JSON.stringify({ at: startedAt.toISOString(), quick, args: argv, machine, seconds: timings, failed, rows }, null, 2)}\n`,
+    `${JSON.stringify({ at: startedAt.toISOString(), quick, args: argv, machine, seconds: timings, loadAverages: loads, failed, rows: compared }, null, 2)}\n`,
   );
   writeFileSync(
     join(RESULTS_DIR, `${stem}.md`),
     `${quick ? "Quick run" : "Run"} of ${startedAt.toISOString()} on ${machine.cpus} × ${machine.cpuModel}, load average ${machine.loadAverage.join(" ")} at the end; ${met} of ${goals} goals met.\n\n${table}\n`,
   );
   console.log(`\nwrote ${join(RESULTS_DIR, `${stem}.json`)} and .md`);
+  if (baseline && compared.some((r) => r.previous))
+    console.log(`"previous" is ${baselineFile} (${baseline.note})`);
+  if (saveAsBaseline) {
+    const note = `${quick ? "quick run (small N, one run each)" : "full run"} of ${startedAt.toISOString()} on ${machine.cpus} × ${machine.cpuModel}, load average ${machine.loadAverage.join(" ")} at the end`;
+    console.log(
+      `wrote the baseline ${saveBaseline(rows, { at: startedAt, quick, note, file: baselineFile, loads })}`,
+    );
+  }
 }
 console.log(
   `\ntook ${Object.entries(timings)

@@ -1,11 +1,14 @@
 /**
  * Fan-out latency of one busy room across two realtime nodes (Redis adapter, Postgres),
  * against the floor of the stack: bare Socket.IO + redis adapter with no auth and no
- * database, alternated A B A B --runs times. N clients (100, 1,000) split over both
+ * database — THE floor the goals are ratios to — and the physical floor beneath it: a
+ * raw `ws` server broadcasting the same frame to every client (lib/wsBroadcastServer.ts,
+ * one process, no rooms, no Redis). The three alternate (ws, bare, Engunity; ws, bare,
+ * Engunity; …) --runs times. N clients (100, 1,000) split over both
  * nodes join one room; senders send one message per second each for a fixed time;
  * every client times each `message:new` from the send (one process, one clock). The
  * byte meter on the clients gives the size of one `message:new` frame against the
- * floor's frame with the same content.
+ * floors' frames with the same content.
  *
  *   npm run bench -- socketFanout [--quick] [--sizes=100,1000] [--seconds=6] [--senders-max=25] [--runs=3]
  *
@@ -14,8 +17,9 @@
  * at --senders-max (`--senders-max=1000` for the literal load) and the cap is in the results.
  */
 import { performance } from "node:perf_hooks";
+import { startProcessNode } from "../test/support/processNode";
+import { type FanoutContext, openFanoutRoom, type Target } from "./lib/fanoutRoom";
 import {
-  connectSocket,
   createBenchUsers,
   parseArgs,
   runBench,
@@ -23,8 +27,7 @@ import {
   startEngunityPair,
 } from "./lib/fixtures";
 import { reportRows, type SuiteRow, writeResult } from "./lib/results";
-import { createBenchSession, joinRoom, type Target } from "./lib/rooms";
-import { alternate, summarize } from "./lib/stats";
+import { alternateAll, summarize } from "./lib/stats";
 
 const args = parseArgs();
 const QUICK = args.quick === "true";
@@ -54,7 +57,7 @@ interface RoomResult {
 }
 
 runBench(async ({ stack, db, started }) => {
-  console.log("starting two Engunity nodes and two bare Socket.IO nodes…");
+  console.log("starting two Engunity nodes, two bare Socket.IO nodes and a raw ws server…");
   const [engA, engB] = await startEngunityPair(stack.env, started);
   const [bareA, bareB] = await startBarePair(stack.env.REDIS_PREFIX!, started);
   const { users, tokens } = await createBenchUsers(
@@ -64,20 +67,21 @@ runBench(async ({ stack, db, started }) => {
     stack.env.SECRET_KEY!,
   );
 
+  const wsFloor = await startProcessNode({}, { script: "bench/lib/wsBroadcastServer.ts" });
+  started.push(wsFloor);
+
+  const fanout: FanoutContext = {
+    db,
+    users,
+    tokens,
+    engunityUrls: [engA.url, engB.url],
+    bareUrls: [bareA.url, bareB.url],
+    wsUrl: wsFloor.url,
+    quietMs: QUICK ? 2500 : 6000,
+  };
+
   const runRoom = async (target: Target, n: number, run: number): Promise<RoomResult> => {
-    const room =
-      target === "engunity"
-        ? await createBenchSession(db, users.slice(0, n), `bench ${n} #${run}`)
-        : `bench-${n}-${run}`;
-    const joined = await joinRoom({
-      target,
-      urls: target === "engunity" ? [engA.url, engB.url] : [bareA.url, bareB.url],
-      room,
-      tokens,
-      n,
-      quietMs: QUICK ? 2500 : 6000,
-      connect: connectSocket,
-    });
+    const joined = await openFanoutRoom(fanout, target, n, run);
     const clients = joined.clients;
     console.log(
       `${target} n=${n}: joined in ${(joined.joinMs / 1000).toFixed(1)} s, quiet after ${(joined.settleMs / 1000).toFixed(1)} s${joined.settled ? "" : " (NOT settled)"}`,
@@ -89,10 +93,8 @@ runBench(async ({ stack, db, started }) => {
     const deliveredPer = new Map<string, number>();
     const ackedKeys: string[] = [];
     let lastDelivery = 0;
-    const event = target === "engunity" ? "message:new" : "new";
-    for (const socket of clients) {
-      socket.on(event, (payload: { message?: { content: string }; content?: string }) => {
-        const content = payload.message?.content ?? payload.content ?? "";
+    for (const client of clients) {
+      client.onContent((content) => {
         if (!content.startsWith("bench|")) return;
         const now = performance.now();
         const [, sentAt, key] = content.split("|");
@@ -116,20 +118,10 @@ runBench(async ({ stack, db, started }) => {
           const sentAt = performance.now();
           const content = `bench|${sentAt.toFixed(3)}|${s}-${k}`;
           sent += 1;
-          const socket = clients[s]!.timeout(10_000);
-          const ack =
-            target === "engunity"
-              ? socket.emitWithAck("message:send", {
-                  sessionId: room,
-                  content,
-                  clientId: `b-${n}-${run}-${s}-${k}`,
-                  ai: false,
-                })
-              : socket.emitWithAck("send", { room, content });
           sends.push(
-            ack.then(
-              (r: { ok?: boolean }) => {
-                if (r?.ok) {
+            clients[s]!.send(content, `${s}-${k}`).then(
+              (ok) => {
+                if (ok) {
                   acked += 1;
                   ackedKeys.push(`${s}-${k}`);
                   ackLatencies.push(performance.now() - sentAt);
@@ -156,8 +148,8 @@ runBench(async ({ stack, db, started }) => {
       0,
     );
     const elapsed = Math.max(1, (lastDelivery || performance.now()) - t0) / 1000;
-    const frameBytes = joined.meters[n - 1]!.lastFrame.get(event) ?? Number.NaN;
-    for (const socket of clients) socket.close();
+    const frameBytes = joined.frameBytes();
+    joined.close();
     const result: RoomResult = {
       target,
       clients: n,
@@ -184,12 +176,13 @@ runBench(async ({ stack, db, started }) => {
   const rows: SuiteRow[] = [];
   const runs: unknown[] = [];
   const floorName = "bare Socket.IO + redis adapter";
+  const wsName = "raw ws broadcast, one process (the physical floor)";
   for (const n of SIZES) {
-    const r = await alternate(
-      RUNS,
-      (run) => runRoom("bare", n, run),
-      (run) => runRoom("engunity", n, run),
-    );
+    const r = await alternateAll(RUNS, {
+      ws: (run) => runRoom("ws", n, run),
+      floor: (run) => runRoom("bare", n, run),
+      engunity: (run) => runRoom("engunity", n, run),
+    });
     runs.push({ n, ...r });
     const big = n >= 1000;
     rows.push(
@@ -218,15 +211,44 @@ runBench(async ({ stack, db, started }) => {
         floorName,
         goal: { of: "value", op: "<=", value: 0 },
       },
+      // The physical floor: no goal is held to it, it says how far the stack itself is from the wire.
+      {
+        measure: `message fan-out, ${n} viewers, p50, vs raw ws`,
+        unit: "ms",
+        engunity: r.engunity.map((x) => x.deliveryMs.p50),
+        floor: r.ws.map((x) => x.deliveryMs.p50),
+        floorName: wsName,
+        note: `bare Socket.IO ÷ raw ws: ${r.floor.map((x, i) => (x.deliveryMs.p50 / r.ws[i]!.deliveryMs.p50).toFixed(2)).join(", ")}`,
+      },
+      {
+        measure: `message fan-out, ${n} viewers, p99, vs raw ws`,
+        unit: "ms",
+        engunity: r.engunity.map((x) => x.deliveryMs.p99),
+        floor: r.ws.map((x) => x.deliveryMs.p99),
+        floorName: wsName,
+      },
+      {
+        measure: `raw ws broadcast, ${n} viewers, lost + send errors`,
+        unit: "deliveries",
+        engunity: r.ws.map((x) => x.lost + x.sendErrors),
+        note: "the floor's own check: a lost frame here is the harness, not Engunity",
+      },
     );
   }
-  const last = runs.at(-1) as { floor: RoomResult[]; engunity: RoomResult[] };
+  const last = runs.at(-1) as { ws: RoomResult[]; floor: RoomResult[]; engunity: RoomResult[] };
   rows.push({
     measure: "`message:new` frame (same content)",
     unit: "B",
     engunity: last.engunity.map((x) => x.frameBytes),
     floor: last.floor.map((x) => x.frameBytes),
     floorName: "bare `new` frame",
+  });
+  rows.push({
+    measure: "`message:new` frame vs raw ws (the content alone)",
+    unit: "B",
+    engunity: last.engunity.map((x) => x.frameBytes),
+    floor: last.ws.map((x) => x.frameBytes),
+    floorName: "raw ws frame",
   });
   reportRows("socketFanout", rows);
   const file = writeResult("socketFanout", {

@@ -17,6 +17,7 @@
  * process, so it gets a core of its own like the Engunity nodes do).
  */
 import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
@@ -25,16 +26,17 @@ import { performance } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { createDb } from "@engunity/db";
+import { Redis } from "ioredis";
 import WebSocket, { WebSocketServer } from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { apiClient } from "../test/support/api";
 import { createTestStack } from "../test/support/node";
-import { startProcessNode } from "../test/support/processNode";
-import { ensureServices } from "../test/support/services";
+import { type ProcessNode, startProcessNode } from "../test/support/processNode";
+import { ensureServices, REDIS_URL } from "../test/support/services";
 import { createBenchUsers, parseArgs, startEngunityPair } from "./lib/fixtures";
 import { reportRows, type SuiteRow, writeResult } from "./lib/results";
-import { alternate, summarize } from "./lib/stats";
+import { summarize } from "./lib/stats";
 
 const require = createRequire(import.meta.url);
 
@@ -46,12 +48,16 @@ type ReferenceUtils = {
 
 function runReferenceServer(): void {
   const utils = require("y-websocket/bin/utils") as ReferenceUtils;
+  const relay = process.env.YJS_BENCH_RELAY
+    ? relayOverRedis(utils, process.env.YJS_BENCH_RELAY)
+    : null;
   const wss = new WebSocketServer({ noServer: true });
   const server = createServer();
   server.on("upgrade", (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
       const docName = (req.url ?? "/").slice(1).split("?")[0]!;
       utils.setupWSConnection(ws, req, { docName });
+      relay?.(docName);
     });
   });
   server.listen(0, "127.0.0.1", () => {
@@ -59,6 +65,37 @@ function runReferenceServer(): void {
     console.log(JSON.stringify({ msg: "reference listening", url: `http://127.0.0.1:${port}` }));
   });
   process.on("SIGTERM", () => process.exit(0));
+}
+
+/**
+ * The floor of a two-node path: the reference server's docs bridged by bare Redis
+ * pub/sub, one channel per doc, each message the sender's id and the Yjs update. What
+ * a doc's 'update' event emits is published (after the reference's own broadcast, as
+ * it registers first); what comes from Redis is applied with an origin never re-sent.
+ * No auth, no persistence, no checks: the least a cross-node hop can cost.
+ */
+function relayOverRedis(utils: ReferenceUtils, channelPrefix: string): (docName: string) => void {
+  // The CommonJS Yjs the reference's docs are made of (see memoryPerDoc).
+  const Ycjs = require("yjs") as typeof Y;
+  const pub = new Redis(REDIS_URL);
+  const sub = new Redis(REDIS_URL);
+  const FROM_RELAY = Symbol("relay");
+  const me = Buffer.from(randomUUID().slice(0, 8));
+  sub.on("messageBuffer", (channel: Buffer, data: Buffer) => {
+    if (data.subarray(0, me.length).equals(me)) return;
+    const doc = utils.docs.get(channel.toString().slice(channelPrefix.length));
+    if (doc) Ycjs.applyUpdate(doc, data.subarray(me.length), FROM_RELAY);
+  });
+  const bridged = new Set<string>();
+  return (docName) => {
+    if (bridged.has(docName)) return;
+    bridged.add(docName);
+    const channel = channelPrefix + docName;
+    void sub.subscribe(channel);
+    utils.docs.get(docName)!.on("update", (update: Uint8Array, origin: unknown) => {
+      if (origin !== FROM_RELAY) void pub.publish(channel, Buffer.concat([me, update]));
+    });
+  };
 }
 
 const args = parseArgs();
@@ -71,12 +108,15 @@ const RUNS = Number(args.runs ?? (QUICK ? 1 : 3));
 const DRAIN_TIMEOUT_MS = 15_000;
 
 interface Run {
-  target: "engunity" | "reference";
+  target: "engunity" | "reference" | "relay";
   editors: number;
   updates: number;
   expected: number;
   delivered: number;
   latencyMs: ReturnType<typeof summarize>;
+  /** Engunity only: deliveries to an editor on the sender's node, and across the two nodes (Redis). */
+  sameNodeMs?: ReturnType<typeof summarize>;
+  crossNodeMs?: ReturnType<typeof summarize>;
 }
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -92,6 +132,8 @@ async function measure(
   target: Run["target"],
   connect: (i: number, doc: Y.Doc) => Promise<WebsocketProvider>,
   n: number,
+  /** Which node editor i is on, when there are several. */
+  nodeOf?: (i: number) => number,
 ): Promise<Run> {
   const docs = Array.from({ length: n }, () => new Y.Doc());
   const providers: WebsocketProvider[] = [];
@@ -100,16 +142,21 @@ async function measure(
 
   const sentAt = new Map<number, number>();
   const latencies: number[] = [];
+  const sameNode: number[] = [];
+  const crossNode: number[] = [];
   const marker = /⟦(\d+)⟧/g;
-  for (const doc of docs) {
+  for (const [i, doc] of docs.entries()) {
     doc.getText("draft").observe((event) => {
       if (event.transaction.local) return;
       const now = performance.now();
       for (const d of event.delta) {
         if (typeof d.insert !== "string") continue;
         for (const m of d.insert.matchAll(marker)) {
-          const t = sentAt.get(Number(m[1]));
-          if (t !== undefined) latencies.push(now - t);
+          const k = Number(m[1]);
+          const t = sentAt.get(k);
+          if (t === undefined) continue;
+          latencies.push(now - t);
+          if (nodeOf) (nodeOf(k % n) === nodeOf(i) ? sameNode : crossNode).push(now - t);
         }
       }
     });
@@ -139,9 +186,13 @@ async function measure(
     expected,
     delivered: latencies.length,
     latencyMs: summarize(latencies),
+    ...(nodeOf ? { sameNodeMs: summarize(sameNode), crossNodeMs: summarize(crossNode) } : {}),
   };
+  const split = nodeOf
+    ? ` (same node p50 ${run.sameNodeMs!.p50} ms ×${sameNode.length}, across nodes p50 ${run.crossNodeMs!.p50} ms ×${crossNode.length})`
+    : "";
   console.log(
-    `${target} editors=${n}: delivered ${run.delivered}/${expected}, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms`,
+    `${target} editors=${n}: delivered ${run.delivered}/${expected}, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms${split}`,
   );
   return run;
 }
@@ -233,6 +284,16 @@ async function main(): Promise<void> {
       { script: "bench/yjsPropagation.bench.ts" },
     );
     started.push(ref);
+    const relayEnv = {
+      YJS_BENCH_ROLE: "reference",
+      YJS_BENCH_RELAY: `${stack.env.REDIS_PREFIX}:relay:`,
+    };
+    const relays: ProcessNode[] = [];
+    for (let i = 0; i < 2; i++) {
+      const node = await startProcessNode(relayEnv, { script: "bench/yjsPropagation.bench.ts" });
+      started.push(node);
+      relays.push(node);
+    }
     const api = apiClient(engA.url);
 
     const { users, tokens } = await createBenchUsers(
@@ -255,6 +316,19 @@ async function main(): Promise<void> {
           }),
         n,
       );
+    // Editors alternate between the two nodes.
+    const nodeOf = (i: number) => i % 2;
+    const relay = (n: number) =>
+      measure(
+        "relay",
+        async (i, doc) =>
+          new WebsocketProvider(wsUrl(relays[nodeOf(i)]!.url), `bench-${n}-${runs.length}`, doc, {
+            WebSocketPolyfill: polyfill,
+            disableBc: true,
+          }),
+        n,
+        nodeOf,
+      );
     const engunity = async (n: number) => {
       const session = await db.models.ChatSession.create({
         userId: users[0]!.id,
@@ -273,7 +347,7 @@ async function main(): Promise<void> {
         async (i, doc) => {
           const res = await api.post(`/chat/${session.id}/yjs-ticket`, undefined, tokens[i]);
           if (res.status !== 200) throw new Error(`ticket: ${res.status} ${res.text}`);
-          const node = i % 2 === 0 ? engA : engB;
+          const node = nodeOf(i) === 0 ? engA : engB;
           return new WebsocketProvider(`${wsUrl(node.url)}/yjs`, `session:${session.id}`, doc, {
             WebSocketPolyfill: polyfill,
             disableBc: true,
@@ -281,23 +355,27 @@ async function main(): Promise<void> {
           });
         },
         n,
+        nodeOf,
       );
     };
-    const byEditors = new Map<number, { floor: Run[]; engunity: Run[] }>();
+    const byEditors = new Map<number, { floor: Run[]; relay: Run[]; engunity: Run[] }>();
     for (const n of EDITORS) {
-      const r = await alternate(
-        RUNS,
-        () => reference(n),
-        () => engunity(n),
-      );
+      const r = { floor: [] as Run[], relay: [] as Run[], engunity: [] as Run[] };
+      // A B C A B C, as `alternate` does for two.
+      for (let run = 0; run < RUNS; run++) {
+        r.floor.push(await reference(n));
+        r.relay.push(await relay(n));
+        r.engunity.push(await engunity(n));
+      }
       byEditors.set(n, r);
-      runs.push(...r.floor, ...r.engunity);
+      runs.push(...r.floor, ...r.relay, ...r.engunity);
     }
 
     console.log(`measuring memory per open doc (${DOCS} docs)…`);
     const memory = await memoryPerDoc();
 
     const floorName = "reference y-websocket server (1 process, in memory)";
+    const relayName = "two reference servers bridged by bare Redis pub/sub";
     const rows: SuiteRow[] = [];
     for (const [n, r] of byEditors) {
       rows.push(
@@ -325,6 +403,21 @@ async function main(): Promise<void> {
           goal: { of: "value", op: "<=", value: 0 },
         },
       );
+      // The same deliveries split by path, each against the relay floor's same path: an
+      // editor on the sender's node, and one on the other node (one Redis hop).
+      const split = (what: string, pick: (x: Run) => Run["latencyMs"] | undefined) => {
+        const engunity = r.engunity.map((x) => pick(x)?.p50 ?? Number.NaN);
+        if (engunity.some(Number.isNaN)) return; // 2 editors: none share a node
+        rows.push({
+          measure: `Yjs propagation, ${n} editors, ${what}, p50`,
+          unit: "ms",
+          engunity,
+          floor: r.relay.map((x) => pick(x)?.p50 ?? Number.NaN),
+          floorName: relayName,
+        });
+      };
+      split("same node", (x) => x.sameNodeMs);
+      split("across nodes", (x) => x.crossNodeMs);
     }
     rows.push({
       measure: `heap per open Yjs doc (${DOCS} docs)`,

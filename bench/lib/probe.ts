@@ -15,6 +15,8 @@ export interface ProbeSample {
   cpuMs: number;
   lagP99Ms: number;
   lagMaxMs: number;
+  /** The heap snapshot written with this reading (BENCH_PROBE_SNAPSHOT). */
+  snapshot?: string;
 }
 
 /** Signals the child and resolves with the probe line it prints (10 s at most). */

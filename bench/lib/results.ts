@@ -49,6 +49,16 @@ export interface SuiteRow {
   note?: string;
 }
 
+/** What a row of this run is compared with: the baseline's figure for the same measure (lib/baseline.ts). */
+export interface Previous {
+  engunityMedian: number;
+  ratio?: number;
+  /** This run's Engunity median ÷ the previous one. */
+  change: number;
+  /** Whether the previous figure came from a --quick run. */
+  quick: boolean;
+}
+
 /** A row with its medians, ranges, ratio and verdict worked out. */
 export interface ScoredRow extends SuiteRow {
   bench: string;
@@ -56,6 +66,7 @@ export interface ScoredRow extends SuiteRow {
   floorMedian?: number;
   ratio?: number;
   met?: boolean;
+  previous?: Previous;
 }
 
 export function median(values: number[]): number {
@@ -122,16 +133,35 @@ function goalText(goal: Goal | undefined, unit: string): string {
     : `${goal.op === "<=" ? "≤" : "≥"} ${fmt(goal.value)} ${unit}`;
 }
 
-/** The suite's table as Markdown (it reads as text in a terminal too). */
+/** The previous figure, with its ratio to the floor when it had one. */
+function previousCell(p: Previous | undefined): string {
+  if (!p) return "—";
+  const ratio = p.ratio !== undefined && Number.isFinite(p.ratio) ? ` (${fmt(p.ratio)}×)` : "";
+  return `${fmt(p.engunityMedian)}${ratio}`;
+}
+
+/**
+ * The suite's table as Markdown (it reads as text in a terminal too); with "previous"
+ * and "vs previous" columns when any row has a baseline figure (lib/baseline.ts).
+ */
 export function formatSuiteTable(rows: ScoredRow[]): string {
-  const lines = [
-    "| measure | Engunity | floor | ratio | runs | goal | met |",
-    "|---|---|---|---|---|---|---|",
-  ];
+  const withPrevious = rows.some((r) => r.previous);
+  const lines = withPrevious
+    ? [
+        "| measure | Engunity | floor | ratio | runs | goal | met | previous (its ratio) | vs previous |",
+        "|---|---|---|---|---|---|---|---|---|",
+      ]
+    : [
+        "| measure | Engunity | floor | ratio | runs | goal | met |",
+        "|---|---|---|---|---|---|---|",
+      ];
   for (const r of rows) {
     const floor = cell(r.floor);
+    const previous = withPrevious
+      ? ` ${previousCell(r.previous)} | ${r.previous && Number.isFinite(r.previous.change) ? `${fmt(r.previous.change)}×` : "—"} |`
+      : "";
     lines.push(
-      `| ${r.measure}${r.unit ? ` (${r.unit})` : ""} | ${cell(r.engunity)} | ${floor} | ${r.ratio === undefined || !Number.isFinite(r.ratio) ? "—" : `${fmt(r.ratio)}×`} | ${r.engunity.length} | ${goalText(r.goal, r.unit)} | ${r.met === undefined ? "—" : r.met ? "met" : "**not met**"} |`,
+      `| ${r.measure}${r.unit ? ` (${r.unit})` : ""} | ${cell(r.engunity)} | ${floor} | ${r.ratio === undefined || !Number.isFinite(r.ratio) ? "—" : `${fmt(r.ratio)}×`} | ${r.engunity.length} | ${goalText(r.goal, r.unit)} | ${r.met === undefined ? "—" : r.met ? "met" : "**not met**"} |${previous}`,
     );
   }
   // Which floor each bench's rows are measured against.

@@ -47,15 +47,25 @@ export function printTable(title: string, rows: Record<string, string | number>[
  * Runs `floor` and `engunity` alternately, A B A B, `runs` times each, so drift on a
  * shared box hits both sides alike; returns each side's results in run order.
  */
-export async function alternate<F, E>(
+export function alternate<F, E>(
   runs: number,
   floor: (run: number) => Promise<F>,
   engunity: (run: number) => Promise<E>,
 ): Promise<{ floor: F[]; engunity: E[] }> {
-  const out = { floor: [] as F[], engunity: [] as E[] };
+  return alternateAll(runs, { floor, engunity });
+}
+
+/**
+ * `alternate` for any number of sides (A B C A B C …, in the order of `sides`' keys):
+ * each side's results in run order.
+ */
+export async function alternateAll<T extends Record<string, (run: number) => Promise<unknown>>>(
+  runs: number,
+  sides: T,
+): Promise<{ [K in keyof T]: Awaited<ReturnType<T[K]>>[] }> {
+  const out = Object.fromEntries(Object.keys(sides).map((k) => [k, [] as unknown[]]));
   for (let run = 0; run < runs; run++) {
-    out.floor.push(await floor(run));
-    out.engunity.push(await engunity(run));
+    for (const [k, side] of Object.entries(sides)) out[k]!.push(await side(run));
   }
-  return out;
+  return out as { [K in keyof T]: Awaited<ReturnType<T[K]>>[] };
 }

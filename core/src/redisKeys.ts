@@ -37,6 +37,8 @@ export interface RedisKeys {
   rateLimit(name: string): string;
   /** Channel: revoked login sessions and users (every node cuts their connections). */
   revocations: string;
+  /** Channel: memberships whose cached access every node drops (realtime/src/accessCache.ts). */
+  accessDrops: string;
 }
 
 /** The keys under `prefix` (the validated `REDIS_PREFIX`). */
@@ -58,5 +60,6 @@ export function redisKeys(prefix: string): RedisKeys {
     yjsTicket: (ticket) => `${prefix}:yjs-ticket:${ticket}`,
     rateLimit: (name) => `${prefix}:rl:${name}`,
     revocations: `${prefix}:revocations`,
+    accessDrops: `${prefix}:access-drops`,
   };
 }

@@ -194,6 +194,7 @@ export * from "./commands/widgetCommands";
 export * from "./presenters/index";
 export * from "./presenters/widget";
 export * from "./queries/analytics";
+export * from "./queries/connectionReads";
 export * from "./queries/messageSearch";
 export * from "./queries/sessionQueries";
 

@@ -29,16 +29,16 @@ import type { DomainEvent } from "./events";
  * job is enqueued before this resolves, so an acked send's answer is always queued.
  */
 export async function publish(
-  ctx: Pick<AppContext, "db" | "emitter">,
+  ctx: Pick<AppContext, "db" | "emitter" | "access">,
   events: readonly Extract<DomainEvent, { type: "session.updated" }>[],
 ): Promise<void>;
 export async function publish(ctx: AppContext, events: readonly DomainEvent[]): Promise<void>;
 export async function publish(
-  context: Pick<AppContext, "db" | "emitter">,
+  context: Pick<AppContext, "db" | "emitter" | "access">,
   events: readonly DomainEvent[],
 ): Promise<void> {
   // The overloads let a part built before the context (the Yjs server) publish what
-  // needs only the database and the emitter.
+  // needs only the database, the emitter and the access cache.
   const ctx = context as AppContext;
   for (const event of events) {
     switch (event.type) {
@@ -61,9 +61,11 @@ export async function publish(
         await announce.documentDeleted(ctx, event.sessionId, event.documentId);
         break;
       case "session.updated":
+        ctx.access.drop({ sessionId: event.session.id });
         await announce.sessionUpdated(ctx, event.session, event.role);
         break;
       case "session.deleted":
+        ctx.access.drop({ sessionId: event.sessionId });
         announce.sessionDeleted(ctx, event.sessionId);
         break;
       case "members.updated":
@@ -76,10 +78,15 @@ export async function publish(
         ctx.watch(event.sessionId, event.userId);
         break;
       case "member.removed":
+        ctx.access.drop({ sessionId: event.sessionId, userId: event.userId });
         ctx.evict(event.sessionId, event.userId);
         break;
       case "member.roleChanged":
+        ctx.access.drop({ sessionId: event.sessionId, userId: event.userId });
         ctx.roleChanged(event.sessionId, event.userId, can(event.role, "write"));
+        break;
+      case "user.updated":
+        ctx.access.drop({ userId: event.userId });
         break;
     }
   }

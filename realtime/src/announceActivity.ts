@@ -1,6 +1,6 @@
 import type { ChatMessage } from "@engunity/db";
 import type { ReadState } from "@engunity/shared";
-import { sessionWatchRoom, userRoom } from "@engunity/shared";
+import { sessionRoom, sessionWatchRoom, userRoom } from "@engunity/shared";
 import type { AppContext } from "./context";
 
 /**
@@ -9,10 +9,15 @@ import type { AppContext } from "./context";
  * moving on one of their devices (to their own room). No database read per message.
  */
 
-/** `session:activity` to every member: a message arrived (clients count unread from it). */
+/**
+ * `session:activity` to every member: a message arrived (clients count unread from it).
+ * Not to the sockets viewing the session: their `message:new` says the same, and one
+ * frame per socket per message is half the fan-out of two.
+ */
 export function announceActivity(ctx: AppContext, message: ChatMessage): void {
-  ctx.emitter.to(sessionWatchRoom(message.sessionId)).emit("session:activity", {
-    sessionId: message.sessionId,
+  const { sessionId } = message;
+  ctx.emitter.to(sessionWatchRoom(sessionId), sessionRoom(sessionId)).emit("session:activity", {
+    sessionId,
     messageId: message.id,
     authorId: message.authorId,
     createdAt: message.createdAt.toISOString(),

@@ -10,6 +10,7 @@ import type {
 import type { Db, EventRecorder } from "@engunity/db";
 import type { GenerationSnapshot } from "@engunity/shared";
 import type { Redis } from "ioredis";
+import type { AccessCache } from "./accessCache";
 import type { Metrics } from "./metrics";
 import type { TicketStore } from "./yjs/tickets";
 
@@ -50,6 +51,11 @@ export interface AppContext {
    * of sign-out goes through it (cuts live Socket.IO and Yjs connections on every node).
    */
   revocation: Revocation;
+  /**
+   * Members' access (membership, session, user) cached per node for the send path,
+   * dropped on every node by the events that change it (`accessCache.ts`).
+   */
+  access: AccessCache;
   /**
    * Role of a member changed: open Yjs connections of theirs follow at once, on every
    * node.

@@ -43,7 +43,9 @@ export type DomainEvent =
   /** A person stopped being a member: their sockets and Yjs connections to it are cut. */
   | { type: "member.removed"; sessionId: string; userId: string }
   /** A member's role changed: their open Yjs connections follow it at once, on every node. */
-  | { type: "member.roleChanged"; sessionId: string; userId: string; role: Role };
+  | { type: "member.roleChanged"; sessionId: string; userId: string; role: Role }
+  /** A person's own row changed (their name): what nodes cached of them is dropped. */
+  | { type: "user.updated"; userId: string };
 
 /** What a command returns: its answer to the caller, and the events for `publish`. */
 export interface Outcome<T> {

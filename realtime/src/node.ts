@@ -17,6 +17,7 @@ import {
 } from "@engunity/core";
 import { createDb, createEventRecorder, type Db } from "@engunity/db";
 import type { Redis } from "ioredis";
+import { createAccessCache } from "./accessCache";
 import type { AppContext } from "./context";
 import { createApp } from "./http/app";
 import { createMetrics } from "./metrics";
@@ -93,7 +94,8 @@ export async function startRealtimeNode(
     ? (name: string, opts?: Parameters<typeof connectRedis>[3]) =>
         connectRedis(redisUrl, logger, name, opts)
     : undefined;
-  const redis = createRedis?.("engunity-realtime") ?? null;
+  // Auto-pipelined: every send spends its rate limit here, one write per loop turn.
+  const redis = createRedis?.("engunity-realtime", { autoPipeline: true }) ?? null;
   const ownsAi = !options.ai;
   const ai = options.ai ?? openAiRuntime(config, logger);
 
@@ -114,6 +116,20 @@ export async function startRealtimeNode(
           }
         : undefined,
   });
+  const access = createAccessCache({
+    db,
+    logger,
+    redis:
+      redis && revocationSubscriber
+        ? {
+            publisher: redis,
+            subscriber: revocationSubscriber,
+            channel: redisKeys(config.REDIS_PREFIX).accessDrops,
+          }
+        : undefined,
+  });
+  // Every node hears a revocation (sign-out, deactivation, deletion): drop it here only.
+  revocation.onRevoke((event) => access.forget({ userId: event.userId }));
   const events = createEventRecorder(db, {
     retentionDays: config.EVENT_RETENTION_DAYS,
     onError: (err) => logger.warn({ err }, "could not store failure events"),
@@ -130,6 +146,7 @@ export async function startRealtimeNode(
     db,
     revocation,
     emitter: rooms.emitter,
+    access,
     tickets,
     createRedis,
   });
@@ -156,6 +173,7 @@ export async function startRealtimeNode(
       return `http://${host ?? `localhost:${config.PORT}`}`;
     },
     revocation,
+    access,
     roleChanged: (sessionId: string, userId: string, canWrite: boolean) =>
       yjs.setRole(sessionId, userId, canWrite),
     // A removed member loses the co-edited doc too, not only the Socket.IO room.
@@ -202,6 +220,7 @@ export async function startRealtimeNode(
         await served;
       }
       if (ownsAi) await ai.close();
+      await access.close();
       await revocation.close();
       if (revocationSubscriber) revocationSubscriber.disconnect();
       await ctx.events.close();

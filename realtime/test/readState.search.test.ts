@@ -6,6 +6,7 @@ import {
   type ClientSocket,
   collect,
   connectClient,
+  emitAck,
   once,
 } from "../../test/support/sockets";
 
@@ -169,6 +170,27 @@ describe.each<DbKind>(["sqlite", "postgres"])("read state and search on %s", (ki
       expect(seen).toEqual([]);
     } finally {
       socket.close();
+    }
+  });
+
+  it("tells a socket viewing the session by message:new alone, the member's other sockets by session:activity", async () => {
+    const viewing = await connectClient(url, bob.token);
+    try {
+      await emitAck(viewing, "session:join", { sessionId });
+      const activityElsewhere = once(
+        bobSocket,
+        "session:activity",
+        (p) => p.sessionId === sessionId,
+      );
+      const arrived = once(viewing, "message:new", (p) => p.sessionId === sessionId);
+      const seen = collect(viewing, "session:activity");
+      const id = await send(alice.token, "Seen where it is viewed");
+      expect((await arrived).message).toMatchObject({ id, author: { id: alice.user.id } });
+      expect((await activityElsewhere).messageId).toBe(id);
+      await barrier(viewing);
+      expect(seen).toEqual([]);
+    } finally {
+      viewing.close();
     }
   });
 });

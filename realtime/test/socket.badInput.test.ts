@@ -14,6 +14,7 @@ import {
   waitFor,
 } from "../../test/support/sockets";
 import type { RealtimeNode } from "../src";
+import { socketHandlers } from "../src/sockets/handlers";
 
 type Account = { user: { id: string; username: string }; token: string };
 
@@ -232,6 +233,49 @@ describe("socket gateway bad input", () => {
         expect(await messageCount()).toBe(before);
       },
     );
+
+    // Every acked event of the gateway's one dispatch table, not only the three above.
+    const ackedEvents = socketHandlers.map((h) => h.event).filter((e) => e !== "typing");
+
+    it.each(ackedEvents)("answers junk sent as %s with validation_failed only", async (event) => {
+      // A socket of its own per event: the junk stays under the per-socket event budget.
+      const socket = await connect(alice);
+      for (const raw of [undefined, null, "a string", 42, [], {}, { sessionId: { $ne: null } }]) {
+        const ack =
+          raw === undefined
+            ? await (socket as any).timeout(5000).emitWithAck(event)
+            : await emitAck(socket, event as "session:join", raw as never);
+        expect(ack, `${event} ${JSON.stringify(raw)}`).toMatchObject({
+          error: { code: "validation_failed" },
+        });
+        expect(Object.keys(ack)).toEqual(["error"]);
+      }
+    });
+
+    it("answers not_found on every session event for a session that is not there", async () => {
+      const socket = await connect(alice);
+      // One payload every schema accepts (unknown keys are dropped).
+      const payload = {
+        sessionId: "33333333-3333-4333-8333-333333333333",
+        messageId: uuid,
+        afterSeq: 0,
+        content: "hello?",
+        clientId: "nowhere-1",
+      };
+      const acks = Object.fromEntries(
+        await Promise.all(
+          ackedEvents.map(async (e) => [e, await emitAck(socket, e as "session:join", payload)]),
+        ),
+      );
+      for (const event of ackedEvents) {
+        if (event === "session:leave") expect(acks[event]).toEqual({ ok: true });
+        else {
+          expect(acks[event], event).toMatchObject({ error: { code: "not_found" } });
+          expect(Object.keys(acks[event])).toEqual(["error"]);
+        }
+      }
+      expect(socket.connected).toBe(true);
+    });
 
     it("drops events sent without an ack and junk typing, and stays up", async () => {
       const before = await messageCount();

@@ -1,3 +1,5 @@
+import { signWidgetToken } from "@engunity/core";
+import jwt from "jsonwebtoken";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, apiClient } from "../../test/support/api";
 import { uploadFile } from "../../test/support/documents";
@@ -367,6 +369,31 @@ describe.each<[DbKind, boolean]>([
     const again = await connectError(nodeB.url, token);
     expect(again.data?.error?.code).toBe("unauthorized");
     expect((await exchange(key, { visitor: { id: "v-1" } })).status).toBe(401);
+  });
+
+  it("cuts each widget socket when its own token expires, and not before", async () => {
+    const { key } = await createKey();
+    const { token } = await visitorToken(key);
+    const claims = jwt.decode(token) as { sub: string; sid: string; kid: string };
+    const grant = { userId: claims.sub, sessionId: claims.sid, keyId: claims.kid };
+    const secret = nodeB.ctx.config.SECRET_KEY;
+    // Two sockets on one node, the later-expiring one connected first: the node's one
+    // expiry timer must cut each at its own time.
+    const later = signWidgetToken(secret, grant, 4 / 60);
+    const sooner = signWidgetToken(secret, grant, 2 / 60);
+    const lasting = await connect(token, HOST);
+    const cuts = [later, sooner].map(async ({ token: t, expiresAt }) => {
+      const socket = await connect(t, HOST);
+      const reason = await once(socket, "disconnect", () => true, 8000);
+      return { reason, lateMs: Date.now() - expiresAt.getTime() };
+    });
+    for (const { reason, lateMs } of await Promise.all(cuts)) {
+      expect(reason).toBe("io server disconnect");
+      expect(lateMs).toBeGreaterThanOrEqual(0);
+      expect(lateMs).toBeLessThan(1000);
+    }
+    expect(lasting.connected).toBe(true);
+    expect((await connectError(nodeB.url, sooner.token)).data?.error?.code).toBe("unauthorized");
   });
 
   it("per-key caps answer rate_limited", async () => {

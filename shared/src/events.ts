@@ -189,8 +189,9 @@ export interface ServerToClientEvents {
   /** On the personal channel only: see MembershipNotice. */
   membership: (payload: MembershipNotice) => void;
   /**
-   * User channel: a message arrived in one of the user's sessions (sent to every
-   * member's user room, whichever session they are viewing), for live unread counts.
+   * User channel: a message arrived in one of the user's sessions (to every member's
+   * sockets but those viewing that session, which get its `message:new`), for live
+   * unread counts.
    */
   "session:activity": (payload: {
     sessionId: string;

@@ -122,6 +122,36 @@ describe.each<DbKind>(["sqlite", "postgres"])("analytics rollup on %s", (kind) =
     expect(compared).toBeGreaterThanOrEqual(8); // the data reaches most panels
   });
 
+  it("prices tokens by provider/model first, then by model, and says null for an unpriced one", async () => {
+    const f = {
+      from: new Date("2026-03-01T00:00:00Z"),
+      to: new Date("2026-03-11T00:00:00Z"),
+      tz: "UTC",
+      rolledUpTo,
+    };
+    // "m1" alone would price groq/m1 at 100: the provider/model key wins.
+    const prices = { ...PRICES, m1: { prompt: 100, completion: 100 } };
+    const byModel = await ANALYTICS_PANELS.tokensByModel(db, f, prices);
+    const price = (r: { promptTokens: number; completionTokens: number }, p: number, c: number) =>
+      (r.promptTokens * p + r.completionTokens * c) / 1e6;
+    const m1 = byModel.find((r) => r.model === "m1")!;
+    const m2 = byModel.find((r) => r.model === "m2")!;
+    expect(m1.promptTokens).toBeGreaterThan(0);
+    expect(m1.cost).toBeCloseTo(price(m1, 1, 2), 12);
+    expect(m2.cost).toBeCloseTo(price(m2, 3, 1), 12); // priced by model name alone
+    expect(byModel.find((r) => r.model === "")!.cost).toBeNull();
+    // A session's cost is its models' costs summed; one unpriced answer makes it null.
+    const local = { ...f, provider: "local" };
+    const sessions = await ANALYTICS_PANELS.tokensBySession(db, local, prices);
+    const onlyM2 = (await ANALYTICS_PANELS.tokensByModel(db, local, prices))[0]!;
+    expect(sessions.reduce((sum, s) => sum + s.cost!, 0)).toBeCloseTo(onlyM2.cost!, 12);
+    const everyModel = await ANALYTICS_PANELS.tokensBySession(db, f, prices);
+    expect(everyModel.every((s) => s.cost === null)).toBe(true); // each saw a model-less answer
+    const noTable = await ANALYTICS_PANELS.tokensByUser(db, f);
+    expect(noTable.length).toBeGreaterThan(0);
+    expect(noTable.every((u) => u.cost === null)).toBe(true);
+  });
+
   it("counts a message at the boundary instant once, on the right side", async () => {
     // 2026-03-10T00:00:00.000Z is the first instant after the rollup: raw tail.
     const f = {

@@ -73,12 +73,20 @@ export function signWidgetToken(
 /** A valid widget token's claims (HS256, unexpired, every claim present), else null. */
 export function verifyWidgetToken(secret: string, token: string): WidgetClaims | null {
   try {
-    const c = jwt.verify(token, secretKeyOf(secret), { algorithms: ["HS256"] });
-    if (typeof c !== "object" || c === null) return null;
-    if (c.typ !== "widget" || typeof c.sub !== "string" || typeof c.exp !== "number") return null;
-    if (typeof c.sid !== "string" || typeof c.kid !== "string") return null;
-    return c as WidgetClaims;
+    return widgetClaimsOf(jwt.verify(token, secretKeyOf(secret), { algorithms: ["HS256"] }));
   } catch {
     return null;
   }
+}
+
+/**
+ * The claims of an already verified token as a widget token's, or null when it is not
+ * one (a user token): one signature check serves a handshake that takes either kind.
+ */
+export function widgetClaimsOf(c: unknown): WidgetClaims | null {
+  if (typeof c !== "object" || c === null) return null;
+  const w = c as Record<string, unknown>;
+  if (w.typ !== "widget" || typeof w.sub !== "string" || typeof w.exp !== "number") return null;
+  if (typeof w.sid !== "string" || typeof w.kid !== "string") return null;
+  return c as WidgetClaims;
 }

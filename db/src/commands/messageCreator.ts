@@ -37,10 +37,41 @@ export async function findReplay(
   return follower ? [found, follower] : [found];
 }
 
+/** The last millisecond a send of this process used (its last row's `created_at`). */
+let lastSendMs = 0;
+
+/**
+ * Now, or just after the rows of this process's previous send if that is later: a send
+ * that follows another within a millisecond (a fast path does) never ties with the
+ * earlier answer's time, so history (by `created_at`) keeps each question next to its
+ * answer. Sends on different nodes can still share a millisecond, as any two can.
+ */
+function nextSendTime(rows: number): Date {
+  const ms = Math.max(Date.now(), lastSendMs + 1);
+  lastSendMs = ms + rows - 1;
+  return new Date(ms);
+}
+
 export interface CreateOptions {
   /** The author of the messages with an `authorId`, attached to the returned rows. */
   author?: User | null;
+  /**
+   * Stores only if this user is, when the statement runs, a member of the session in
+   * one of `roles` (the write checks it, not an earlier read): otherwise nothing is
+   * written and the result is `refused`, with the role found (null: no member).
+   */
+  writer?: { userId: string; roles: readonly string[] };
 }
+
+export type CreateResult =
+  | {
+      refused?: undefined;
+      messages: ChatMessage[];
+      created: boolean;
+      /** The session's count and activity as this write left them (when `created`). */
+      session?: { messageCount: number; activityAt: Date };
+    }
+  | { refused: true; role: string | null };
 
 /**
  * Stores messages of one session at once (a user message and the assistant placeholder
@@ -53,21 +84,33 @@ export interface CreateOptions {
  * the key was stored before nothing is written and the earlier rows come back with
  * `created: false` — a retried or racing send stores one message, never two.
  *
- * Postgres: one statement (data-modifying CTEs: the INSERT, the placeholder only when the
- * first row went in, the session UPDATE only then). SQLite: BEGIN, one multi-row INSERT
- * … RETURNING, the UPDATE, COMMIT — rolled back when the first row was a duplicate.
+ * Postgres: one statement (data-modifying CTEs: the `writer`'s membership, the INSERT
+ * only if it may write, the placeholder only when the first row went in, the session
+ * UPDATE only then). SQLite: BEGIN, the membership read (with `writer`), one multi-row
+ * INSERT … RETURNING, the UPDATE, COMMIT — rolled back when the first row was a
+ * duplicate or the writer may not write.
  */
 export async function createMessages(
   db: Db,
   inputs: [NewMessage, ...NewMessage[]],
+  options: CreateOptions & { writer: NonNullable<CreateOptions["writer"]> },
+): Promise<CreateResult>;
+export async function createMessages(
+  db: Db,
+  inputs: [NewMessage, ...NewMessage[]],
+  options?: CreateOptions,
+): Promise<{ messages: ChatMessage[]; created: boolean }>;
+export async function createMessages(
+  db: Db,
+  inputs: [NewMessage, ...NewMessage[]],
   options: CreateOptions = {},
-): Promise<{ messages: ChatMessage[]; created: boolean }> {
+): Promise<CreateResult> {
   const first = inputs[0];
   if (inputs.some((m) => m.sessionId !== first.sessionId)) {
     throw new Error("createMessages stores messages of one session at a time");
   }
   const ids = inputs.map(() => randomUUID());
-  const now = new Date();
+  const now = nextSendTime(inputs.length);
   const values = inputs.map((input, i) => ({
     id: ids[i] as string,
     sessionId: input.sessionId,
@@ -86,15 +129,16 @@ export async function createMessages(
     createdAt: new Date(now.getTime() + i),
     updatedAt: now,
   }));
-  let inserted: boolean;
+  let outcome: Inserted;
   try {
-    inserted = await insertCounted(db, values, now);
+    outcome = await insertCounted(db, values, now, options.writer);
   } catch (err) {
     // A unique violation other than the one ON CONFLICT absorbs (an id clash) is real.
     if (!(isUniqueViolation(err) && first.clientId)) throw err;
-    inserted = false;
+    outcome = { inserted: false };
   }
-  if (!inserted) {
+  if (outcome.refused) return { refused: true, role: outcome.role };
+  if (!outcome.inserted) {
     const again = first.clientId ? await findReplay(db, first.sessionId, first.clientId) : null;
     if (again) return { messages: again, created: false };
     throw new Error("message not stored and no earlier copy found");
@@ -116,7 +160,13 @@ export async function createMessages(
     row.author = v.authorId && options.author?.id === v.authorId ? options.author : null;
     return row;
   });
-  return { messages, created: true };
+  return {
+    messages,
+    created: true,
+    ...(outcome.messageCount !== undefined
+      ? { session: { messageCount: outcome.messageCount, activityAt: now } }
+      : {}),
+  };
 }
 
 type MessageValues = Pick<
@@ -151,10 +201,23 @@ function literals(db: Db, v: MessageValues): { columns: string[]; values: string
   return { columns, values };
 }
 
-/** True when the rows went in; false when the first row's `clientId` was stored before. */
-async function insertCounted(db: Db, rows: MessageValues[], now: Date): Promise<boolean> {
+/**
+ * What the write did: the rows went in (with the session's new count), the first row's
+ * `clientId` was stored before, or the writer may not write (nothing written).
+ */
+type Inserted =
+  | { refused?: undefined; inserted: true; messageCount?: number }
+  | { refused?: undefined; inserted: false }
+  | { refused: true; role: string | null };
+
+async function insertCounted(
+  db: Db,
+  rows: MessageValues[],
+  now: Date,
+  writer: CreateOptions["writer"],
+): Promise<Inserted> {
   const [head] = rows;
-  if (!head) return false;
+  if (!head) return { inserted: false };
   const qg = db.sequelize.getQueryInterface().queryGenerator as unknown as {
     escape(value: unknown, field?: unknown): string;
   };
@@ -165,10 +228,21 @@ async function insertCounted(db: Db, rows: MessageValues[], now: Date): Promise<
   const columns = tuples[0]!.columns.join(", ");
   const updateSession = (n: number) =>
     `UPDATE chat_sessions SET message_count = message_count + ${n}, activity_at = ${at}, updated_at = ${at} WHERE id = ${sid}`;
+  const membership = writer
+    ? `SELECT role FROM session_members WHERE session_id = ${sid} AND user_id = ${qg.escape(writer.userId)}`
+    : "";
+  const mayWrite = (role: string | null | undefined) =>
+    !writer || (typeof role === "string" && writer.roles.includes(role));
   if (db.dialect === "postgres") {
     const rest = tuples.slice(1);
+    const roles = writer?.roles.map((r) => qg.escape(r)).join(", ");
     const sql = [
-      `WITH q AS (INSERT INTO chat_messages (${columns}) VALUES (${tuples[0]!.values.join(", ")})`,
+      writer ? `WITH m AS (${membership}), ` : "WITH ",
+      // With a writer, the row goes in only if the membership, as this statement sees
+      // it, may write: a removal committed before it refuses it, whatever was read before.
+      writer
+        ? `q AS (INSERT INTO chat_messages (${columns}) SELECT ${tuples[0]!.values.join(", ")} WHERE EXISTS (SELECT 1 FROM m WHERE role IN (${roles}))`
+        : `q AS (INSERT INTO chat_messages (${columns}) VALUES (${tuples[0]!.values.join(", ")})`,
       ` ON CONFLICT (session_id, client_id) DO NOTHING RETURNING id)`,
       // One INSERT … SELECT per further row: its literals take the columns' types
       // (a VALUES list in a subquery would make them text).
@@ -176,15 +250,32 @@ async function insertCounted(db: Db, rows: MessageValues[], now: Date): Promise<
         (t, k) =>
           `, a${k} AS (INSERT INTO chat_messages (${columns}) SELECT ${t.values.join(", ")} WHERE EXISTS (SELECT 1 FROM q) RETURNING id)`,
       ),
-      `, u AS (${updateSession(rows.length)} AND EXISTS (SELECT 1 FROM q) RETURNING id)`,
-      ` SELECT id FROM q`,
+      `, u AS (${updateSession(rows.length)} AND EXISTS (SELECT 1 FROM q) RETURNING message_count)`,
+      ` SELECT (SELECT id FROM q) AS id, (SELECT message_count FROM u) AS message_count`,
+      writer ? `, (SELECT role FROM m) AS role` : "",
     ].join("");
-    const result = (await db.sequelize.query(sql, { type: QueryTypes.SELECT })) as unknown[];
-    return result.length === 1;
+    const [result] = (await db.sequelize.query(sql, { type: QueryTypes.SELECT })) as {
+      id: string | null;
+      message_count: number | null;
+      role?: string | null;
+    }[];
+    if (!mayWrite(result?.role)) return { refused: true, role: result?.role ?? null };
+    if (!result?.id) return { inserted: false };
+    return { inserted: true, messageCount: Number(result.message_count) };
   }
   const duplicate = new Error("duplicate clientId");
+  const refused = new Error("writer may not write");
+  let role: string | null = null;
   return db
-    .transaction(async (transaction) => {
+    .transaction(async (transaction): Promise<Inserted> => {
+      if (writer) {
+        const [found] = (await db.sequelize.query(membership, {
+          type: QueryTypes.SELECT,
+          transaction,
+        })) as { role: string }[];
+        role = found?.role ?? null;
+        if (!mayWrite(role)) throw refused;
+      }
       // The comment makes Sequelize run it for its rows (`all`): a statement starting
       // with "insert into" runs without them on SQLite, and RETURNING would be lost.
       const sql = `/* send */ INSERT INTO chat_messages (${columns}) VALUES ${tuples
@@ -198,11 +289,15 @@ async function insertCounted(db: Db, rows: MessageValues[], now: Date): Promise<
         // The first row was a duplicate: whatever else went in goes back out.
         throw duplicate;
       }
-      await db.sequelize.query(updateSession(rows.length), { transaction });
-      return true;
+      const [counted] = (await db.sequelize.query(
+        `${updateSession(rows.length)} RETURNING message_count`,
+        { type: QueryTypes.SELECT, transaction },
+      )) as { message_count: number }[];
+      return { inserted: true, messageCount: counted ? Number(counted.message_count) : undefined };
     })
-    .catch((err: unknown) => {
-      if (err === duplicate) return false;
+    .catch((err: unknown): Inserted => {
+      if (err === duplicate) return { inserted: false };
+      if (err === refused) return { refused: true, role };
       throw err;
     });
 }

@@ -1,10 +1,11 @@
-import { authorizeAccess, type SessionAccess } from "@engunity/core";
+import { authorizeAccess, can, forbidden, type SessionAccess } from "@engunity/core";
 import {
   type ChatMessage,
   type ChatSession,
   createMessages,
   createSession,
   findReplay,
+  type NewMessage,
 } from "@engunity/db";
 import { type Role, titleFromContent } from "@engunity/shared";
 import type { AppContext } from "../context";
@@ -39,18 +40,28 @@ export interface SendResult {
   events: DomainEvent[];
 }
 
+/** The roles the send's INSERT itself requires of the sender's membership. */
+const WRITERS = (["owner", "editor", "viewer"] as const).filter((r) => can(r, "write"));
+
 /**
- * Sends a member's message, in one direction: rate limit → authorize once (membership,
- * session and author in one read) → AI admission → one INSERT that meets the
- * `(session_id, client_id)` index (a retried `clientId` answers from what was stored,
- * and is never refused by admission) → the events to publish. Writes only; REST and sockets both come through here and publish the events.
+ * Sends a member's message, in one direction: rate limit → authorize (membership,
+ * session and author, cached per node: `ctx.access`) → AI admission → one INSERT that
+ * checks the membership itself and meets the `(session_id, client_id)` index (a retried
+ * `clientId` answers from what was stored, and is never refused by admission) → the
+ * events to publish. Writes only; REST and sockets both come through here and publish
+ * the events.
+ *
+ * The cache never decides trust: the INSERT goes in only if the sender, as that
+ * statement sees it, may write, so a member removed or made a viewer on any node is
+ * refused at once. Such a refusal forgets the entry and reads again: the caller gets
+ * `authorizeAccess`'s own refusal (or, if the membership came back meanwhile, the send).
  */
 export async function sendMessage(ctx: AppContext, input: SendInput): Promise<SendResult> {
   await ctx.limiters.messages.consume(input.userId);
-  const access = input.sessionId
-    ? await authorizeAccess(ctx.db, input.userId, input.sessionId, "write")
+  let access = input.sessionId
+    ? await ctx.access.authorize(input.userId, input.sessionId, "write")
     : await newSessionAccess(ctx, input);
-  const { session, member, user } = access;
+  const { session, member } = access;
   const pref: AnswerPreference = {
     provider: input.provider,
     model: input.model,
@@ -64,46 +75,64 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
       await input.beforeAi?.();
     } catch (err) {
       // A retry of a send stored before is answered from what was stored, never refused
-      // by admission; only a refused send pays for this read.
+      // by admission; only a refused send pays for these reads (the membership fresh:
+      // a replay must not outlive a removal the cache has not heard of yet).
       const replay =
         input.clientId && input.sessionId
           ? await findReplay(ctx.db, session.id, input.clientId)
           : null;
-      if (replay) return replayed(session, member.role, replay, pref);
+      if (replay) {
+        const fresh = await authorizeAccess(ctx.db, input.userId, session.id, "write");
+        return replayed(fresh.session, fresh.member.role, replay, pref);
+      }
       throw err;
     }
   }
   // The placeholder is stored in the same transaction as the question, linked to it.
-  const { messages, created } = await createMessages(
-    ctx.db,
-    [
-      {
-        sessionId: session.id,
-        authorId: input.userId,
-        role: "user",
-        content: input.content,
-        clientId: input.clientId ?? null,
-      },
-      ...(withAi
-        ? [
-            {
-              sessionId: session.id,
-              authorId: null,
-              role: "assistant" as const,
-              content: "",
-              status: "streaming" as const,
-            },
-          ]
-        : []),
-    ],
-    { author: user },
-  );
-  if (!created) return replayed(session, member.role, messages, pref);
+  const rows: [NewMessage, ...NewMessage[]] = [
+    {
+      sessionId: session.id,
+      authorId: input.userId,
+      role: "user",
+      content: input.content,
+      clientId: input.clientId ?? null,
+    },
+    ...(withAi
+      ? [
+          {
+            sessionId: session.id,
+            authorId: null,
+            role: "assistant" as const,
+            content: "",
+            status: "streaming" as const,
+          },
+        ]
+      : []),
+  ];
+  const writer = { userId: input.userId, roles: WRITERS };
+  let stored = await createMessages(ctx.db, rows, { author: access.user, writer });
+  if (stored.refused) {
+    // What this node held was stale: read again (throws the refusal), try once more.
+    ctx.access.forget({ userId: input.userId, sessionId: session.id });
+    access = await authorizeAccess(ctx.db, input.userId, session.id, "write");
+    stored = await createMessages(ctx.db, rows, { author: access.user, writer });
+    if (stored.refused) throw forbidden("You may not send messages here");
+  }
+  const role = access.member.role;
+  if (!stored.created) return replayed(access.session, role, stored.messages, pref);
+  const { messages } = stored;
   const [message, assistantMessage] = messages as [ChatMessage, ChatMessage?];
-  // The session row as the transaction left it, without reading it back.
-  session.set(
-    { messageCount: session.messageCount + messages.length, activityAt: message.createdAt },
-    { raw: true },
+  // The session row as the transaction left it, without reading it back; a copy, since
+  // the cached one is shared.
+  const counted = stored.session;
+  const sessionNow = ctx.db.models.ChatSession.build(
+    {
+      ...access.session.get(),
+      messageCount: counted?.messageCount ?? access.session.messageCount + messages.length,
+      activityAt: message.createdAt,
+      updatedAt: message.createdAt,
+    },
+    { isNewRecord: false, raw: true },
   );
   const events: DomainEvent[] = messages.map((m) => ({ type: "message.created", message: m }));
   if (assistantMessage) {
@@ -114,7 +143,7 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
       pref,
     });
   }
-  return { session, role: member.role, message, created, assistantMessage, events };
+  return { session: sessionNow, role, message, created: true, assistantMessage, events };
 }
 
 /** A send without a session starts one, owned by the sender. */

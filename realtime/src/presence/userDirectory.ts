@@ -12,13 +12,6 @@ const TTL_MS = 60_000;
 export function createUserDirectory(db: Db) {
   const cache = new Map<string, { user: User; at: number }>();
   return {
-    /**
-     * A user as read at `at` (ms since the epoch) elsewhere — the handshake reads the
-     * socket's user — kept like a read of our own, unless one is cached already.
-     */
-    remember(user: User, at: number): void {
-      if (!cache.has(user.id) && Date.now() - at <= TTL_MS) cache.set(user.id, { user, at });
-    },
     async users(ids: string[]): Promise<User[]> {
       const now = Date.now();
       const missing = ids.filter((id) => {

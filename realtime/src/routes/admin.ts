@@ -2,9 +2,11 @@ import { AppError, conflict, requireAdmin, settlesWithin, validationFailed } fro
 import {
   ANALYTICS_PANELS,
   type AnalyticsFilter,
+  type Db,
   isTimeZone,
   LastAdminError,
   listUsers,
+  type PriceTable,
   presentUser,
   refreshAnalyticsRollup,
   rolledUpTo,
@@ -107,52 +109,37 @@ export function adminRoutes(ctx: AppContext, authenticate: RequestHandler): Rout
       ? await refresh.catch(() => rolledUpTo(ctx.db))
       : await rolledUpTo(ctx.db);
     const prices = ctx.config.aiPrices;
-    const { db } = ctx;
-    const p = ANALYTICS_PANELS;
-    const [
-      models,
-      latency,
-      tokensByDay,
-      tokensByModel,
-      tokensByUser,
-      tokensBySession,
-      messagesByUser,
-      activity,
-      heatmap,
-      aiFailures,
-      errors,
-    ] = await Promise.all([
-      p.models(db, filter),
-      p.latency(db, filter),
-      p.tokensByDay(db, filter, prices),
-      p.tokensByModel(db, filter, prices),
-      p.tokensByUser(db, filter, prices),
-      p.tokensBySession(db, filter, prices),
-      p.messagesByUser(db, filter),
-      p.activity(db, filter),
-      p.heatmap(db, filter),
-      p.aiFailures(db, filter),
-      p.errors(db, filter),
-    ]);
     const body: AnalyticsResponse = {
       range: { from: filter.from.toISOString(), to: filter.to.toISOString(), tz: filter.tz },
       priced: prices !== undefined,
-      models,
-      latency,
-      tokensByDay,
-      tokensByModel,
-      tokensByUser,
-      tokensBySession,
-      messagesByUser,
-      activity,
-      heatmap,
-      aiFailures,
-      errors,
+      ...(await allPanels(ctx.db, filter, prices)),
     };
     res.json(body);
   });
 
   return router;
+}
+
+type Panels = typeof ANALYTICS_PANELS;
+/** Every panel at once, by name (a panel without a price argument ignores the table). */
+async function allPanels(
+  db: Db,
+  filter: AnalyticsFilter,
+  prices: PriceTable | undefined,
+): Promise<{ [K in keyof Panels]: Awaited<ReturnType<Panels[K]>> }> {
+  const names = Object.keys(ANALYTICS_PANELS) as (keyof Panels)[];
+  const results = await Promise.all(
+    names.map((name) =>
+      (ANALYTICS_PANELS[name] as (d: Db, f: AnalyticsFilter, p?: PriceTable) => Promise<unknown>)(
+        db,
+        filter,
+        prices,
+      ),
+    ),
+  );
+  return Object.fromEntries(names.map((name, i) => [name, results[i]])) as {
+    [K in keyof Panels]: Awaited<ReturnType<Panels[K]>>;
+  };
 }
 
 /** The query as a filter: `to` defaults to now, `from` to seven days before `to`. */

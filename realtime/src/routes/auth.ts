@@ -184,6 +184,7 @@ export function authRoutes(ctx: AppContext, authenticate: RequestHandler): Route
     if (body.fullName !== undefined) model.fullName = body.fullName || null;
     if (body.consentRequired !== undefined) model.consentRequired = body.consentRequired;
     await model.save();
+    await publish(ctx, [{ type: "user.updated", userId: model.id }]);
     res.json(presentSelf(model));
   });
 

@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from "node:http";
 import { revocationCovers, settlesWithin } from "@engunity/core";
+import { memberSessionIds } from "@engunity/db";
 import {
   presenceFullRoom,
   sessionIdOfRoom,
@@ -16,8 +17,8 @@ import { createJoinSnapshots, readJoinSnapshot } from "./joinSnapshots";
 import { startPresenceBroadcasts } from "./presenceBroadcaster";
 import { onRoomEvents } from "./roomEvents";
 import type { SocketRooms } from "./rooms";
-import { disconnectAtExpiry } from "./tokenExpiry";
-import type { Gateway, GatewayServer } from "./types";
+import { createTokenExpiry } from "./tokenExpiry";
+import type { Gateway, GatewayServer, GatewaySocket, SocketHandler } from "./types";
 import { setTyping } from "./typingState";
 
 /** How long each shutdown step may take before it is abandoned. */
@@ -98,14 +99,21 @@ export function attachGateway(
     }
   });
 
-  const knownEvents = new Set<string>(socketHandlers.map((h) => h.event));
   io.use(handshakeAuth(ctx));
-  // Shared by every socket (no closures per connection: heap per idle socket).
-  const countIn = (event: string) => {
-    metrics.socketEventsIn.inc({ event: knownEvents.has(event) ? event : "unknown" });
-  };
+  // Everything a connection gets is shared by every socket — the handlers, the dispatch,
+  // the expiry schedule, the disconnect listener — so an idle socket costs what Socket.IO
+  // itself costs plus its rooms and `data` (heap per idle socket, issue 16).
+  const handlers = new Map<string, SocketHandler>(socketHandlers.map((h) => [h.event, h]));
+  // A catch-all listener is handed every event, with the socket as `this`: one table
+  // lookup instead of a listener per event per socket.
+  function dispatch(this: GatewaySocket, event: string, ...args: unknown[]) {
+    const handler = handlers.get(event);
+    metrics.socketEventsIn.inc({ event: handler ? event : "unknown" });
+    handler?.handle(gw, this, args);
+  }
+  const expiry = createTokenExpiry(nsp.sockets);
   // After the room leaves: Socket.IO leaves every room before "disconnect".
-  function onDisconnect(this: { id: string }) {
+  function onDisconnect(this: GatewaySocket) {
     socketUsers.delete(this.id);
     metrics.socketConnections.dec();
   }
@@ -115,15 +123,16 @@ export function attachGateway(
     if (socket.data.widgetKeyId) filterVisitorSocket(socket);
     socketUsers.set(socket.id, userId);
     metrics.socketConnections.inc();
-    socket.onAny(countIn);
+    socket.onAny(dispatch);
     void socket.join(userRoom(userId));
     // One read per connection, none per message: the watch rooms of its memberships.
-    void ctx.db.models.SessionMember.findAll({ where: { userId }, attributes: ["sessionId"] })
-      .then((rows) => socket.join(rows.map((r) => sessionWatchRoom(r.sessionId))))
+    // Read after joining the user room, through which `ctx.watch` and `ctx.evict` reach
+    // it: a membership that changes after this read still gets to this socket.
+    void memberSessionIds(ctx.db, userId)
+      .then((ids) => socket.join(ids.map(sessionWatchRoom)))
       .catch((err: unknown) => ctx.logger.warn({ err }, "watch rooms not joined"));
     if (socket.data.widgetKeyId) void socket.join(widgetKeyRoom(socket.data.widgetKeyId));
-    disconnectAtExpiry(socket);
-    for (const handler of socketHandlers) handler.register(gw, socket);
+    expiry.add(socket);
     socket.on("disconnect", onDisconnect);
   });
 
@@ -134,6 +143,7 @@ export function attachGateway(
       closing ??= (async () => {
         broadcasts.stop();
         stopRevocations();
+        expiry.close();
         // Not io.close(): that would also close the HTTP server, which the node owns.
         // Closing the transports rather than disconnecting the sockets: a client sees
         // "transport close" and Socket.IO's own reconnection takes it, through the proxy,

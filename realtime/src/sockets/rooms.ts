@@ -72,6 +72,7 @@ export function createSocketRooms(deps: {
   if (config.REDIS_URL) {
     const pub = connectRedis(config.REDIS_URL, logger, "engunity-sio-pub", {
       swallowPublishErrors: true,
+      autoPipeline: true,
     });
     const sub = connectRedis(config.REDIS_URL, logger, "engunity-sio-sub", {
       waitForConnection: true,

@@ -1,5 +1,5 @@
 import type { RoomEmitter } from "@engunity/core";
-import type { ClientToServerEvents, ServerToClientEvents, User } from "@engunity/shared";
+import type { ClientToServerEvents, ServerToClientEvents } from "@engunity/shared";
 import type { Server, Socket } from "socket.io";
 import type { AppContext } from "../context";
 import type { PresenceStore } from "../presence/presenceStore";
@@ -10,7 +10,6 @@ import type { PresenceView } from "./presenceBroadcaster";
 /** What the handshake stores on every socket. */
 export interface SocketData {
   userId: string;
-  user: User;
   /** Token expiry, seconds since the epoch. */
   exp: number;
   /** A widget token's one session: the socket may touch no other. */
@@ -55,8 +54,13 @@ export interface Gateway {
   socketMoves(): number;
 }
 
-/** One client event's handler: adding an event is one entry in `handlers/index.ts`. */
+/**
+ * One client event's handler, made once for the whole node: the gateway looks it up by
+ * event name and calls it with the socket, so a connection adds no closures of its own
+ * (heap per idle socket, issue 16). Adding an event is one entry in `handlers/index.ts`.
+ */
 export interface SocketHandler {
   event: keyof ClientToServerEvents;
-  register(gw: Gateway, socket: GatewaySocket): void;
+  /** `args` as the client sent them: the payload, then the ack function if it gave one. */
+  handle(gw: Gateway, socket: GatewaySocket, args: unknown[]): void;
 }

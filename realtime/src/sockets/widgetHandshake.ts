@@ -5,7 +5,7 @@ import {
   type WidgetClaims,
   widgetOriginAllowed,
 } from "@engunity/core";
-import { presentUser } from "@engunity/db";
+import { isUserActive } from "@engunity/db";
 import type { AppContext } from "../context";
 import type { GatewaySocket } from "./types";
 
@@ -29,11 +29,11 @@ export async function admitWidgetSocket(
   ) {
     throw forbidden("This origin may not use this widget key");
   }
-  const user = await ctx.db.models.User.findByPk(claims.sub);
-  if (!user?.isActive) throw unauthorized("A valid access token is required in auth.token");
+  if (!(await isUserActive(ctx.db, claims.sub))) {
+    throw unauthorized("A valid access token is required in auth.token");
+  }
   socket.data = {
-    userId: user.id,
-    user: presentUser(user),
+    userId: claims.sub,
     exp: claims.exp,
     sid: claims.sid,
     widgetKeyId: key.id,

@@ -78,17 +78,27 @@ export class SharedDoc {
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     this.approxBytes += update.byteLength;
-    const frame = encodeUpdate(update);
-    // The sender already has its own update.
-    for (const conn of this.conns.keys()) if (conn !== origin) conn.send(frame);
-    if (origin === FROM_PEER || origin === FROM_STORE) {
-      if (origin === FROM_PEER) this.deps.onUpdateBytes(update.byteLength, "peer");
+    if (origin === FROM_PEER) {
+      // Already sent to this node's connections before it was applied (applyPeerUpdate).
+      this.deps.onUpdateBytes(update.byteLength, "peer");
       return;
     }
-    this.deps.onUpdateBytes(update.byteLength, "local");
-    this.persister.push(update);
-    this.deps.sync?.publish(this.room, { type: "update", update });
+    const local = origin !== FROM_STORE;
+    // Redis first: an editor on another node waits for this publish plus a hop, one on
+    // this node only for its own send, and every send here is a socket write of its own
+    // (a 25-editor room on this node would hold the publish back by 24 writes).
+    if (local) this.deps.sync?.publish(this.room, { type: "update", update });
+    this.broadcast(encodeUpdate(update), origin);
+    if (local) {
+      this.deps.onUpdateBytes(update.byteLength, "local");
+      this.persister.push(update);
+    }
   };
+
+  /** Sends a frame to every connection but `except` (the sender already has its own update). */
+  private broadcast(frame: Uint8Array, except: unknown): void {
+    for (const conn of this.conns.keys()) if (conn !== except) conn.send(frame);
+  }
 
   private readonly onAwareness = (
     changes: { added: number[]; updated: number[]; removed: number[] },
@@ -153,8 +163,15 @@ export class SharedDoc {
    */
   hasPeerChanges = false;
 
-  /** Applies what another node sent; nothing is echoed back or stored. */
+  /**
+   * Applies what another node sent; nothing is echoed back or stored. This node's
+   * connections get the peer's bytes before they are applied, as the sending node's
+   * own connections did (it checked them): applying first would put the integration
+   * and re-encoding on every cross-node delivery's path. A client integrates what it
+   * gets just as this doc does (Yjs keeps an update whose parents are missing pending).
+   */
   applyPeerUpdate(update: Uint8Array): void {
+    this.broadcast(encodeUpdate(update), null);
     if (!this.hasPeerChanges) {
       // Conservative: a sync reply carries the peer's whole delete set even when it
       // adds nothing; then the unload check merely finds nothing to store.

@@ -87,11 +87,6 @@ export function decodeClientFrame(frame: Uint8Array): ClientFrame {
   }
 }
 
-/** Throws unless `update` decodes as a Yjs update, before it touches a live doc. */
-export function assertValidUpdate(update: Uint8Array): void {
-  Y.decodeUpdate(update);
-}
-
 /**
  * Tells a client the server refused its edit (y-protocols auth "permission denied",
  * reason `resync:<why>`): its copy now holds what the server's lacks, so it must drop

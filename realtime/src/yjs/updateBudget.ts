@@ -51,7 +51,8 @@ function onlyKnownTypes(update: Uint8Array): { ok: boolean; insertedChars: numbe
 }
 
 /**
- * Checks a client's update against the budget before it touches the live doc. The
+ * Checks a client's update against the budget before it touches the live doc, and
+ * throws if it does not parse (the one full decode of an update on its way in). The
  * cheap bound (current lengths + every inserted character) settles almost every
  * edit; only an update that could push the draft over its limit is tried on a copy.
  * `approxBytes` is the doc's running size estimate (see SharedDoc.approxBytes).

@@ -30,7 +30,7 @@ export type DocEdits = AppContext["docs"];
 /** What the Yjs endpoint is built from (the node's composition root passes these in). */
 export type YjsDeps = Pick<
   AppContext,
-  "config" | "logger" | "metrics" | "db" | "revocation" | "emitter"
+  "config" | "logger" | "metrics" | "db" | "revocation" | "emitter" | "access"
 > & {
   /** Issued by `POST /yjs/ticket`, redeemed here at the upgrade. */
   tickets: TicketStore;

@@ -1,4 +1,4 @@
-import type { ReadState, Session, SessionListItem } from "@engunity/shared";
+import type { ReadState, RoomMessage, Session, SessionListItem } from "@engunity/shared";
 import { createEffect, createRoot, onCleanup } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { api } from "./api";
@@ -7,7 +7,8 @@ import { currentSocket } from "./socket";
 
 /**
  * A session as listed in the sidebar. The unread state comes from `GET /chat/` and
- * then lives on the user channel: `session:activity` counts up, `session:read` (from
+ * then lives on the user channel: `session:activity` counts up (`message:new` for the
+ * session this socket views, which gets no `session:activity`), `session:read` (from
  * any of the user's devices) sets it to the server's number.
  */
 export type Listing = Session & Partial<Pick<SessionListItem, "unreadCount" | "lastReadMessageId">>;
@@ -96,11 +97,20 @@ createRoot(() => {
       // The broadcast role is the writer's; ours stays.
       if (s) upsertSession({ ...session, role: s.role });
     };
+    // A socket viewing a session gets its `message:new` instead of `session:activity`.
+    const onNew = ({ sessionId, message }: { sessionId: string; message: RoomMessage }) =>
+      onActivity({
+        sessionId,
+        authorId: message.author?.id ?? null,
+        createdAt: message.createdAt,
+      });
     socket.on("session:activity", onActivity);
+    socket.on("message:new", onNew);
     socket.on("session:read", applyRead);
     socket.on("session:updated", onUpdated);
     onCleanup(() => {
       socket.off("session:activity", onActivity);
+      socket.off("message:new", onNew);
       socket.off("session:read", applyRead);
       socket.off("session:updated", onUpdated);
     });

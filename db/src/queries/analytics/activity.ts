@@ -82,14 +82,20 @@ export async function activityByDay(
       `SELECT ${q.zoneDay(q.quarter())} AS day, CAST(author_id AS TEXT) AS u, CAST(session_id AS TEXT) AS s ${from}`,
   );
   const masks = dayMasks(q);
-  const rolled = masks
-    ? (["author", "sess_w"] as const).map(
-        (dim) => `SELECT m.column2 AS day, ${dim === "author" ? "d.key" : "NULL"} AS u,
+  const d = q.segments.days;
+  // The mask list drives the join (CROSS JOIN keeps SQLite's order): each of its few
+  // rows finds its day's rows by the (dim, day) index, instead of every row of the dim
+  // being tested against every mask.
+  const rolled =
+    masks && d
+      ? (["author", "sess_w"] as const).map(
+          (dim) => `SELECT m.column2 AS day, ${dim === "author" ? "d.key" : "NULL"} AS u,
           ${dim === "author" ? "NULL" : "d.key"} AS s
-        FROM analytics_days d JOIN ${masks} ON d.day = m.column1
-        WHERE d.dim = '${dim}' AND ((d.q_lo & m.column3) <> 0 OR (d.q_hi & m.column4) <> 0)`,
-      )
-    : [];
+        FROM ${masks} CROSS JOIN analytics_days d
+        WHERE d.dim = '${dim}' AND d.day = m.column1 AND d.day >= ${d[0]} AND d.day < ${d[1]}
+          AND ((d.q_lo & m.column3) <> 0 OR (d.q_hi & m.column4) <> 0)`,
+        )
+      : [];
   const rows = await q.rows(`
     SELECT day, COUNT(DISTINCT u) AS users, COUNT(DISTINCT s) AS sessions
     FROM ${union([...raw, ...rolled])} GROUP BY day ORDER BY day`);

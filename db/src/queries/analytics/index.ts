@@ -18,7 +18,6 @@ export { ROLLUP_SETTLE_MS, refreshAnalyticsRollup, rolledUpTo } from "./rollup";
 export { sessionUsage } from "./sessionUsage";
 export { type AnalyticsFilter, isTimeZone, TOP_ROWS, tzOffsetMinutes, zoneDays } from "./sql";
 export {
-  costOf,
   modelChoices,
   type PriceTable,
   type TokenRow,

@@ -11,19 +11,6 @@ export interface TokenRow {
   cost: number | null;
 }
 
-/** The price of some tokens of one model, or null when the table does not list it. */
-export function costOf(
-  prices: PriceTable | undefined,
-  provider: string,
-  model: string,
-  promptTokens: number,
-  completionTokens: number,
-): number | null {
-  const price = prices?.[`${provider}/${model}`] ?? prices?.[model];
-  if (!price) return null;
-  return (promptTokens * price.prompt + completionTokens * price.completion) / 1_000_000;
-}
-
 /** One grouping key of an answer total: its expression on raw rows and on the rollup. */
 interface Key {
   as: string;
@@ -34,78 +21,118 @@ interface Key {
 const PROVIDER: Key = { as: "provider", raw: "ai_provider", rollup: "provider" };
 const MODEL: Key = { as: "model", raw: "COALESCE(ai_model, '')", rollup: "model" };
 
+/** The columns of one source of answer totals (raw rows or a rollup table). */
+interface Columns {
+  provider: string;
+  model: string;
+  prompt: string;
+  completion: string;
+}
+const RAW: Columns = {
+  provider: PROVIDER.raw,
+  model: MODEL.raw,
+  prompt: "COALESCE(prompt_tokens, 0)",
+  completion: "COALESCE(completion_tokens, 0)",
+};
+const ROLLED: Columns = {
+  provider: PROVIDER.rollup,
+  model: MODEL.rollup,
+  prompt: "prompt_tokens",
+  completion: "completion_tokens",
+};
+
 /**
- * Answers and tokens grouped by `keys` (always with provider and model, for cost):
- * raw answers outside the rollup, plus the rollup table's rows (`where` picks them).
+ * The price table as SQL over a source's columns: `cost` (USD per million tokens times
+ * tokens, NULL for a row the table does not price) and `unpriced` (1 for such a row).
+ * Pricing in SQL lets a panel group by its own key alone — a session's rows of a dozen
+ * models sum to one row in the database instead of a dozen sent here. The lookup is
+ * the table's: `provider/model` first, then `model`. Keys and prices are replacements.
+ */
+function priceSql(q: Sql, prices: PriceTable | undefined, c: Columns) {
+  const entries = Object.entries(prices ?? {});
+  if (!entries.length) return { cost: "CAST(NULL AS NUMERIC)", unpriced: "1" };
+  const whens = entries.map(([key, price], i) => {
+    q.replacements[`priceKey${i}`] = key;
+    q.replacements[`pricePrompt${i}`] = price.prompt;
+    q.replacements[`priceCompletion${i}`] = price.completion;
+    return `${c.prompt} * :pricePrompt${i} + ${c.completion} * :priceCompletion${i}`;
+  });
+  const full = `${c.provider} || '/' || ${c.model}`;
+  const byFull = entries.map((_, i) => `WHEN ${full} = :priceKey${i} THEN ${whens[i]}`);
+  const byModel = entries.map((_, i) => `WHEN ${c.model} = :priceKey${i} THEN ${whens[i]}`);
+  const keys = entries.map((_, i) => `:priceKey${i}`).join(", ");
+  return {
+    cost: `CASE ${[...byFull, ...byModel].join(" ")} END`,
+    unpriced: `CASE WHEN ${full} IN (${keys}) OR ${c.model} IN (${keys}) THEN 0 ELSE 1 END`,
+  };
+}
+
+interface Totals {
+  answers: number;
+  promptTokens: number;
+  completionTokens: number;
+  cost: number | null;
+}
+
+/**
+ * Answers, tokens and cost grouped by `keys`: raw answers outside the rollup, plus the
+ * rollup table's rows (`where` picks them). `top` keeps the largest totals only.
  */
 async function answerTotals(
   q: Sql,
   keys: Key[],
   rollup: { table: string; where: string; dayColumn: "day" | "q" },
-  rawWhere: string[] = [],
-): Promise<Row[]> {
-  const all = [...keys, PROVIDER, MODEL];
-  const groupBy = all.map((_, i) => i + 1).join(", ");
+  prices: PriceTable | undefined,
+  { rawWhere = [], top = false }: { rawWhere?: string[]; top?: boolean } = {},
+): Promise<(Row & Totals)[]> {
+  const groupBy = keys.length ? `GROUP BY ${keys.map((_, i) => i + 1).join(", ")}` : "";
+  const sums = (c: Columns) => {
+    const price = priceSql(q, prices, c);
+    return `SUM(${c.prompt}) AS prompt, SUM(${c.completion}) AS completion,
+      SUM(${price.cost}) AS cost, MAX(${price.unpriced}) AS unpriced`;
+  };
+  const select = (k: keyof Key) => keys.map((key) => `${key[k]} AS ${key.as}, `).join("");
   const raw = q.raw(
     "chat_messages",
     [...q.answerConditions(), ...rawWhere],
-    (from) => `SELECT ${all.map((k) => `${k.raw} AS ${k.as}`).join(", ")},
-      COUNT(*) AS answers, SUM(COALESCE(prompt_tokens, 0)) AS prompt,
-      SUM(COALESCE(completion_tokens, 0)) AS completion ${from} GROUP BY ${groupBy}`,
+    (from) => `SELECT ${select("raw")}COUNT(*) AS answers, ${sums(RAW)} ${from} ${groupBy}`,
   );
   const rolled = q.rollup(
     rollup.table,
     [rollup.where, ...q.rollupConditions()],
-    (from) => `SELECT ${all.map((k) => `${k.rollup} AS ${k.as}`).join(", ")},
-      SUM(answers) AS answers, SUM(prompt_tokens) AS prompt,
-      SUM(completion_tokens) AS completion ${from} GROUP BY ${groupBy}`,
+    (from) =>
+      `SELECT ${select("rollup")}SUM(answers) AS answers, ${sums(ROLLED)} ${from} ${groupBy}`,
     rollup.dayColumn,
   );
-  const names = all.map((k) => k.as).join(", ");
-  return q.rows(`SELECT ${names}, SUM(answers) AS answers, SUM(prompt) AS prompt,
-    SUM(completion) AS completion FROM ${union([...raw, ...rolled])} GROUP BY ${names}`);
+  const names = keys.map((k) => k.as).join(", ");
+  const outerGroup = keys.length ? `GROUP BY ${names}` : "";
+  // Ties broken by the keys, so "top" is the same rows on every read.
+  const order = top
+    ? `ORDER BY SUM(prompt) + SUM(completion) DESC, ${names} LIMIT ${TOP_ROWS}`
+    : "";
+  const rows = await q.rows(`SELECT ${select("as")}SUM(answers) AS answers, SUM(prompt) AS prompt,
+    SUM(completion) AS completion, SUM(cost) AS cost, MAX(unpriced) AS unpriced
+    FROM ${union([...raw, ...rolled])} ${outerGroup} ${order}`);
+  return rows
+    .filter((r) => r.answers !== null && num(r.answers) > 0)
+    .map((r) => ({
+      ...r,
+      answers: num(r.answers),
+      promptTokens: num(r.prompt),
+      completionTokens: num(r.completion),
+      cost: num(r.unpriced) > 0 ? null : num(r.cost) / 1_000_000,
+    }));
 }
 
 const QUARTERS = { table: "analytics_quarters", where: "kind = 'ai'", dayColumn: "q" } as const;
 const daysOf = (dim: string) =>
   ({ table: "analytics_days", where: `dim = '${dim}'`, dayColumn: "day" }) as const;
 
-/** Sums token rows that share `key`, pricing each provider/model part. */
-function sumTokens<K extends string>(
-  rows: Row[],
-  keyOf: (r: Row) => K,
-  prices: PriceTable | undefined,
-): Map<K, TokenRow & { answers: number }> {
-  const out = new Map<K, TokenRow & { answers: number }>();
-  for (const r of rows) {
-    const key = keyOf(r);
-    const prompt = num(r.prompt);
-    const completion = num(r.completion);
-    const cost = costOf(prices, String(r.provider), String(r.model), prompt, completion);
-    const acc = out.get(key) ?? { answers: 0, promptTokens: 0, completionTokens: 0, cost: 0 };
-    acc.answers += num(r.answers);
-    acc.promptTokens += prompt;
-    acc.completionTokens += completion;
-    acc.cost = acc.cost === null || cost === null ? null : acc.cost + cost;
-    out.set(key, acc);
-  }
-  return out;
-}
-
-const tokenRow = ({ promptTokens, completionTokens, cost }: TokenRow): TokenRow => ({
+const tokenRow = ({ promptTokens, completionTokens, cost }: Totals): TokenRow => ({
   promptTokens,
   completionTokens,
   cost,
 });
-
-/** Largest total first, top 50. */
-function topOf<K, T extends TokenRow>(sums: Map<K, T>): [K, T][] {
-  return [...sums]
-    .sort(
-      ([, a], [, b]) => b.promptTokens + b.completionTokens - (a.promptTokens + a.completionTokens),
-    )
-    .slice(0, TOP_ROWS);
-}
 
 /** Prompt and completion tokens per day (viewer's zone), with cost. */
 export async function tokensByDay(
@@ -115,11 +142,10 @@ export async function tokensByDay(
 ): Promise<({ day: string } & TokenRow)[]> {
   const q = new Sql(db, f);
   const day = { as: "day", raw: q.zoneDay(q.quarter()), rollup: q.zoneDay("q") };
-  const rows = await answerTotals(q, [day], QUARTERS);
-  const sums = sumTokens(rows, (r) => String(r.day), prices);
-  return [...sums]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([day, t]) => ({ day, ...tokenRow(t) }));
+  const rows = await answerTotals(q, [day], QUARTERS, prices);
+  return rows
+    .map((r) => ({ day: String(r.day), ...tokenRow(r) }))
+    .sort((a, b) => a.day.localeCompare(b.day));
 }
 
 /** Tokens per provider and model, with the number of answers and cost. */
@@ -128,15 +154,14 @@ export async function tokensByModel(
   f: AnalyticsFilter,
   prices?: PriceTable,
 ): Promise<({ provider: string; model: string; answers: number } & TokenRow)[]> {
-  const rows = await answerTotals(new Sql(db, f), [], QUARTERS);
-  // One row per provider/model already: price each.
+  const rows = await answerTotals(new Sql(db, f), [PROVIDER, MODEL], QUARTERS, prices);
   return rows
-    .map((r) => {
-      const provider = String(r.provider);
-      const model = String(r.model ?? "");
-      const t = sumTokens([r], () => "", prices).get("")!;
-      return { provider, model, ...t };
-    })
+    .map((r) => ({
+      provider: String(r.provider),
+      model: String(r.model ?? ""),
+      answers: r.answers,
+      ...tokenRow(r),
+    }))
     .sort((a, b) => b.promptTokens + b.completionTokens - (a.promptTokens + a.completionTokens));
 }
 
@@ -146,7 +171,7 @@ export async function modelChoices(
   f: AnalyticsFilter,
 ): Promise<{ provider: string; model: string }[]> {
   const all = { from: f.from, to: f.to, tz: f.tz, rolledUpTo: f.rolledUpTo };
-  const rows = await answerTotals(new Sql(db, all), [], QUARTERS);
+  const rows = await answerTotals(new Sql(db, all), [PROVIDER, MODEL], QUARTERS, undefined);
   return rows
     .map((r) => ({ provider: String(r.provider), model: String(r.model ?? "") }))
     .sort((a, b) => a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
@@ -160,16 +185,18 @@ export async function tokensByUser(
 ): Promise<({ userId: string; username: string } & TokenRow)[]> {
   const q = new Sql(db, f);
   const key = { as: "key", raw: "CAST(asker_id AS TEXT)", rollup: "key" };
-  const rows = await answerTotals(q, [key], daysOf("asker"), ["asker_id IS NOT NULL"]);
-  const top = topOf(sumTokens(rows, (r) => String(r.key), prices));
+  const top = await answerTotals(q, [key], daysOf("asker"), prices, {
+    rawWhere: ["asker_id IS NOT NULL"],
+    top: true,
+  });
   const names = await usernames(
     db,
-    top.map(([id]) => id),
+    top.map((r) => String(r.key)),
   );
-  return top.map(([userId, t]) => ({
-    userId,
-    username: names.get(userId) ?? "(deleted)",
-    ...tokenRow(t),
+  return top.map((r) => ({
+    userId: String(r.key),
+    username: names.get(String(r.key)) ?? "(deleted)",
+    ...tokenRow(r),
   }));
 }
 
@@ -181,19 +208,18 @@ export async function tokensBySession(
 ): Promise<({ sessionId: string; title: string } & TokenRow)[]> {
   const q = new Sql(db, f);
   const key = { as: "key", raw: "CAST(session_id AS TEXT)", rollup: "key" };
-  const rows = await answerTotals(q, [key], daysOf("session"));
-  const top = topOf(sumTokens(rows, (r) => String(r.key), prices));
+  const top = await answerTotals(q, [key], daysOf("session"), prices, { top: true });
   const sessions = top.length
     ? await db.models.ChatSession.findAll({
-        where: { id: top.map(([id]) => id) },
+        where: { id: top.map((r) => String(r.key)) },
         attributes: ["id", "title"],
         raw: true,
       })
     : [];
   const titles = new Map(sessions.map((s) => [s.id, s.title]));
-  return top.map(([sessionId, t]) => ({
-    sessionId,
-    title: titles.get(sessionId) ?? "",
-    ...tokenRow(t),
+  return top.map((r) => ({
+    sessionId: String(r.key),
+    title: titles.get(String(r.key)) ?? "",
+    ...tokenRow(r),
   }));
 }

@@ -12,9 +12,9 @@ import {
   messageVersions,
   regenerateAnswer,
 } from "../../commands/answerControls";
-import { onAckEvent } from "../ackHandler";
+import { ackHandler } from "../ackHandler";
 import { ensureNotWidget, ensureTokenScope } from "../sessionAccess";
-import type { GatewaySocket, SocketHandler } from "../types";
+import type { GatewaySocket } from "../types";
 
 /** Who revises: the socket's user, in its token's session, and not a widget visitor. */
 function reviser(socket: GatewaySocket, sessionId: string): string {
@@ -24,61 +24,53 @@ function reviser(socket: GatewaySocket, sessionId: string): string {
 }
 
 /** `ai:regenerate`: a new version of an answer, streamed to the room. */
-export const aiRegenerate: SocketHandler = {
-  event: "ai:regenerate",
-  register(gw, socket) {
-    onAckEvent(gw, socket, "ai:regenerate", regeneratePayloadSchema, async (p) => {
-      const userId = reviser(socket, p.sessionId);
-      const pref = { provider: p.provider, model: p.model };
-      const out = await regenerateAnswer(gw.ctx, userId, p.sessionId, p.messageId, pref);
-      await publish(gw.ctx, out.events);
-      return { message: presentMessage(out.message) };
-    });
+export const aiRegenerate = ackHandler(
+  "ai:regenerate",
+  regeneratePayloadSchema,
+  async (gw, socket, p) => {
+    const userId = reviser(socket, p.sessionId);
+    const pref = { provider: p.provider, model: p.model };
+    const out = await regenerateAnswer(gw.ctx, userId, p.sessionId, p.messageId, pref);
+    await publish(gw.ctx, out.events);
+    return { message: presentMessage(out.message) };
   },
-};
+);
 
 /** `ai:continue`: an answer that stopped goes on from its text. */
-export const aiContinue: SocketHandler = {
-  event: "ai:continue",
-  register(gw, socket) {
-    onAckEvent(gw, socket, "ai:continue", continuePayloadSchema, async (p) => {
-      const userId = reviser(socket, p.sessionId);
-      const out = await continueAnswer(gw.ctx, userId, p.sessionId, p.messageId);
-      await publish(gw.ctx, out.events);
-      return { message: presentMessage(out.message) };
-    });
+export const aiContinue = ackHandler(
+  "ai:continue",
+  continuePayloadSchema,
+  async (gw, socket, p) => {
+    const userId = reviser(socket, p.sessionId);
+    const out = await continueAnswer(gw.ctx, userId, p.sessionId, p.messageId);
+    await publish(gw.ctx, out.events);
+    return { message: presentMessage(out.message) };
   },
-};
+);
 
 /** `message:edit`: one's own message changed and answered again. */
-export const messageEdit: SocketHandler = {
-  event: "message:edit",
-  register(gw, socket) {
-    onAckEvent(gw, socket, "message:edit", editPayloadSchema, async (p) => {
-      const userId = reviser(socket, p.sessionId);
-      const { message, assistantMessage, events } = await editMessage(
-        gw.ctx,
-        userId,
-        p.sessionId,
-        p.messageId,
-        p.content,
-      );
-      await publish(gw.ctx, events);
-      return {
-        message: presentMessage(message),
-        ...(assistantMessage ? { assistantMessage: presentMessage(assistantMessage) } : {}),
-      };
-    });
-  },
-};
+export const messageEdit = ackHandler("message:edit", editPayloadSchema, async (gw, socket, p) => {
+  const userId = reviser(socket, p.sessionId);
+  const { message, assistantMessage, events } = await editMessage(
+    gw.ctx,
+    userId,
+    p.sessionId,
+    p.messageId,
+    p.content,
+  );
+  await publish(gw.ctx, events);
+  return {
+    message: presentMessage(message),
+    ...(assistantMessage ? { assistantMessage: presentMessage(assistantMessage) } : {}),
+  };
+});
 
 /** `message:versions`: a message's earlier versions, for browsing. */
-export const messageVersionsHandler: SocketHandler = {
-  event: "message:versions",
-  register(gw, socket) {
-    onAckEvent(gw, socket, "message:versions", versionsPayloadSchema, async (p) => {
-      ensureTokenScope(socket, p.sessionId);
-      return messageVersions(gw.ctx, socket.data.userId, p.sessionId, p.messageId);
-    });
+export const messageVersionsHandler = ackHandler(
+  "message:versions",
+  versionsPayloadSchema,
+  async (gw, socket, p) => {
+    ensureTokenScope(socket, p.sessionId);
+    return messageVersions(gw.ctx, socket.data.userId, p.sessionId, p.messageId);
   },
-};
+);

@@ -3,9 +3,8 @@ import { sendPayloadSchema } from "@engunity/shared";
 import { publish } from "../../announce";
 import { sendMessage } from "../../commands/sendMessage";
 import { widgetSendOptions } from "../../widget/widgetSend";
-import { onAckEvent } from "../ackHandler";
+import { ackHandler } from "../ackHandler";
 import { ensureTokenScope } from "../sessionAccess";
-import type { SocketHandler } from "../types";
 import { setTyping } from "../typingState";
 
 /**
@@ -13,23 +12,22 @@ import { setTyping } from "../typingState";
  * `clientId`); its events are published (`message:new`, the answer job) before the ack,
  * so an acked message is always in the database and its answer queued.
  */
-export const messageSend: SocketHandler = {
-  event: "message:send",
-  register(gw, socket) {
-    onAckEvent(gw, socket, "message:send", sendPayloadSchema, async (payload) => {
-      ensureTokenScope(socket, payload.sessionId);
-      const widget = socket.data.widgetKeyId ? await widgetSendOptions(gw.ctx, socket.data) : {};
-      const { message, assistantMessage, events } = await sendMessage(gw.ctx, {
-        ...payload,
-        ...widget,
-        userId: socket.data.userId,
-      });
-      await publish(gw.ctx, events);
-      setTyping(gw, socket, payload.sessionId, false);
-      return {
-        message: presentMessage(message),
-        ...(assistantMessage ? { assistantMessageId: assistantMessage.id } : {}),
-      };
+export const messageSend = ackHandler(
+  "message:send",
+  sendPayloadSchema,
+  async (gw, socket, payload) => {
+    ensureTokenScope(socket, payload.sessionId);
+    const widget = socket.data.widgetKeyId ? await widgetSendOptions(gw.ctx, socket.data) : {};
+    const { message, assistantMessage, events } = await sendMessage(gw.ctx, {
+      ...payload,
+      ...widget,
+      userId: socket.data.userId,
     });
+    await publish(gw.ctx, events);
+    setTyping(gw, socket, payload.sessionId, false);
+    return {
+      message: presentMessage(message),
+      ...(assistantMessage ? { assistantMessageId: assistantMessage.id } : {}),
+    };
   },
-};
+);

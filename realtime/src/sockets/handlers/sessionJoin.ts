@@ -2,9 +2,8 @@ import { notFound } from "@engunity/core";
 import { presentSession } from "@engunity/db";
 import { joinPayloadSchema, LIMITS, presenceFullRoom, sessionRoom } from "@engunity/shared";
 import { loadMembers, markOnline } from "../../announce";
-import { onAckEvent } from "../ackHandler";
+import { ackHandler } from "../ackHandler";
 import { authorizeSocket } from "../sessionAccess";
-import type { SocketHandler } from "../types";
 
 /**
  * `session:join`: a member enters the room and gets what they need to render it —
@@ -17,64 +16,61 @@ import type { SocketHandler } from "../types";
  * a join reads only the membership — again after entering the room if an eviction ran
  * on this node meanwhile.
  */
-export const sessionJoin: SocketHandler = {
-  event: "session:join",
-  register(gw, socket) {
+export const sessionJoin = ackHandler(
+  "session:join",
+  joinPayloadSchema,
+  async (gw, socket, payload) => {
     const { ctx } = gw;
-    onAckEvent(gw, socket, "session:join", joinPayloadSchema, async (payload) => {
-      const { sessionId } = payload;
-      const full = payload.presence === "full";
-      // Counted before the membership read is sent: a removal that read did not see
-      // commits after it, and its eviction reaches this node after that.
-      const moves = gw.socketMoves();
-      const membership = await authorizeSocket(gw, socket, sessionId, "read");
-      const room = sessionRoom(sessionId);
-      // The joiner's name is in the ack's presence page: the handshake has just read it.
-      gw.users.remember(socket.data.user, socket.handshake.issued);
-      // Into the room before reading, so no message falls between the history read
-      // and the first broadcast; the client drops what it already has by id. (The
-      // snapshot relies on it too: every change after it is delivered to this socket.)
-      await socket.join(room);
-      if (full) await socket.join(presenceFullRoom(sessionId));
-      else await socket.leave(presenceFullRoom(sessionId));
-      try {
-        // An eviction that ran here between the read and the join missed this socket
-        // (not in the room yet): read the membership again. One that runs after the
-        // join takes the socket out itself.
-        const recheck = gw.socketMoves() !== moves;
-        const [snapshot, everyone, stillMember, view, generations] = await Promise.all([
-          gw.snapshots.get(sessionId),
-          full ? loadMembers(ctx.db, sessionId) : undefined,
-          recheck
-            ? ctx.db.models.SessionMember.count({
-                where: { sessionId, userId: socket.data.userId },
-              })
-            : 1,
-          gw.presenceView(sessionId, socket.data.userId),
-          ctx.runningGenerations(sessionId),
-        ]);
-        // Removed (or the session deleted) between the check and the join: the
-        // eviction ran before this socket was in the room, so leave now.
-        if (!snapshot || !stillMember) throw notFound("Session");
-        // The joiner is in (even before the next broadcast says so); online is who
-        // this node's sockets are told is here, as the presence page below.
-        const { ids } = view;
-        const shown = full ? ids : ids.slice(0, LIMITS.peoplePage);
-        const { memberCount } = snapshot;
-        return {
-          session: presentSession(snapshot.session, membership.role, memberCount),
-          messages: snapshot.messages,
-          members: markOnline(everyone ?? snapshot.members, new Set(ids)),
-          memberCount,
-          presence: await gw.users.users(shown),
-          presenceCount: ids.length,
-          presenceSeq: view.seq,
-          generations,
-        };
-      } catch (err) {
-        await socket.leave(room);
-        throw err;
-      }
-    });
+    const { sessionId } = payload;
+    const full = payload.presence === "full";
+    // Counted before the membership read is sent: a removal that read did not see
+    // commits after it, and its eviction reaches this node after that.
+    const moves = gw.socketMoves();
+    const membership = await authorizeSocket(gw, socket, sessionId, "read");
+    const room = sessionRoom(sessionId);
+    // Into the room before reading, so no message falls between the history read
+    // and the first broadcast; the client drops what it already has by id. (The
+    // snapshot relies on it too: every change after it is delivered to this socket.)
+    await socket.join(room);
+    if (full) await socket.join(presenceFullRoom(sessionId));
+    else await socket.leave(presenceFullRoom(sessionId));
+    try {
+      // An eviction that ran here between the read and the join missed this socket
+      // (not in the room yet): read the membership again. One that runs after the
+      // join takes the socket out itself.
+      const recheck = gw.socketMoves() !== moves;
+      const [snapshot, everyone, stillMember, view, generations] = await Promise.all([
+        gw.snapshots.get(sessionId),
+        full ? loadMembers(ctx.db, sessionId) : undefined,
+        recheck
+          ? ctx.db.models.SessionMember.count({
+              where: { sessionId, userId: socket.data.userId },
+            })
+          : 1,
+        gw.presenceView(sessionId, socket.data.userId),
+        ctx.runningGenerations(sessionId),
+      ]);
+      // Removed (or the session deleted) between the check and the join: the
+      // eviction ran before this socket was in the room, so leave now.
+      if (!snapshot || !stillMember) throw notFound("Session");
+      // The joiner is in (even before the next broadcast says so); online is who
+      // this node's sockets are told is here, as the presence page below.
+      const { ids } = view;
+      const shown = full ? ids : ids.slice(0, LIMITS.peoplePage);
+      const { memberCount } = snapshot;
+      return {
+        session: presentSession(snapshot.session, membership.role, memberCount),
+        messages: snapshot.messages,
+        members: markOnline(everyone ?? snapshot.members, new Set(ids)),
+        memberCount,
+        presence: await gw.users.users(shown),
+        presenceCount: ids.length,
+        presenceSeq: view.seq,
+        generations,
+      };
+    } catch (err) {
+      await socket.leave(room);
+      throw err;
+    }
   },
-};
+);

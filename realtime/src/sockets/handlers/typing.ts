@@ -9,16 +9,12 @@ import { setTyping } from "../typingState";
  */
 export const typing: SocketHandler = {
   event: "typing",
-  register(gw, socket) {
-    const listener = (payload: unknown) => {
-      if (!spendEvent(socket)) return;
-      const parsed = typingPayloadSchema.safeParse(payload);
-      if (!parsed.success) return;
-      const { sessionId, typing: on } = parsed.data;
-      if (!socket.rooms.has(sessionRoom(sessionId))) return;
-      setTyping(gw, socket, sessionId, on);
-    };
-    // The typed `on` wants the contract's listener; ours takes anything a client may send.
-    socket.on("typing", listener as never);
+  handle(gw, socket, [payload]) {
+    if (!spendEvent(socket)) return;
+    const parsed = typingPayloadSchema.safeParse(payload);
+    if (!parsed.success) return;
+    const { sessionId, typing: on } = parsed.data;
+    if (!socket.rooms.has(sessionRoom(sessionId))) return;
+    setTyping(gw, socket, sessionId, on);
   },
 };

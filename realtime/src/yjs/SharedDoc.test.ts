@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import type { DocPersister } from "./DocPersister";
+import { handleFrame } from "./handleFrame";
+import { decodeClientFrame, encodeUpdate } from "./protocol";
+import type { DocSync, PeerMessage } from "./redisDocSync";
+import { type DocConnection, SharedDoc } from "./SharedDoc";
+import { DEFAULT_MAX_UPDATE_BYTES } from "./updateBudget";
+
+/** Everything a doc does with an update, in the order it does it. */
+type Step =
+  | { to: "redis"; message: PeerMessage }
+  | { to: "store" }
+  /** A socket write, with what the doc's draft read when it was made. */
+  | { to: string; frame: Uint8Array; draftThen: string };
+
+function setup() {
+  const steps: Step[] = [];
+  const sync: DocSync = {
+    nodeId: "this-node",
+    subscribe: async () => {},
+    unsubscribe: async () => {},
+    publish: (_room, message) => steps.push({ to: "redis", message }),
+    close: async () => {},
+  };
+  const shared = new SharedDoc("session:s", "s", { sync, onUpdateBytes: () => {} });
+  shared.persister = { push: () => steps.push({ to: "store" }) } as unknown as DocPersister;
+  const conn = (userId: string, canWrite = true): DocConnection => {
+    const c: DocConnection = {
+      userId,
+      name: userId,
+      canWrite,
+      toldToResync: false,
+      takeUpdate: () => true,
+      send: (frame) =>
+        steps.push({ to: userId, frame, draftThen: shared.doc.getText("draft").toString() }),
+      close: () => {},
+    };
+    shared.attach(c);
+    return c;
+  };
+  return { steps, shared, conn };
+}
+
+/** An update inserting `text` into a fresh client's draft. */
+function insert(text: string): Uint8Array {
+  const doc = new Y.Doc();
+  doc.getText("draft").insert(0, text);
+  return Y.encodeStateAsUpdate(doc);
+}
+
+const budget = { maxUpdateBytes: DEFAULT_MAX_UPDATE_BYTES, maxDocBytes: 1_000_000 };
+
+describe("SharedDoc: the order an update goes out in", () => {
+  it("publishes a client's update to Redis before any socket write here, then stores it", () => {
+    const { steps, shared, conn } = setup();
+    const alice = conn("alice");
+    conn("bob");
+    conn("carol");
+    expect(handleFrame(shared, alice, encodeUpdate(insert("hi")), budget)).toBe("ok");
+    // Each send is a socket write: editors on other nodes wait for the publish plus a
+    // hop, so it goes first; the sender gets nothing back.
+    expect(steps.map((s) => s.to)).toEqual(["redis", "bob", "carol", "store"]);
+    expect(shared.doc.getText("draft").toString()).toBe("hi");
+  });
+
+  it("sends a peer's update to this node's connections as it came, applies it, and neither re-publishes nor stores it", () => {
+    const { steps, shared, conn } = setup();
+    conn("bob");
+    conn("carol");
+    const update = insert("from the other node");
+    shared.applyPeerUpdate(update);
+    expect(steps.map((s) => s.to)).toEqual(["bob", "carol"]);
+    for (const step of steps as Extract<Step, { draftThen: string }>[]) {
+      expect(decodeClientFrame(step.frame)).toEqual({ type: "syncUpdate", update });
+      // Written before the doc integrated it: no apply on the cross-node delivery path.
+      expect(step.draftThen).toBe("");
+    }
+    expect(shared.doc.getText("draft").toString()).toBe("from the other node");
+    expect(shared.hasPeerChanges).toBe(true);
+  });
+
+  it("refuses a viewer's and an unknown type's update before anyone, here or on Redis, sees it", () => {
+    const { steps, shared, conn } = setup();
+    const viewer = conn("viewer", false);
+    const editor = conn("editor");
+    conn("bob");
+    expect(handleFrame(shared, viewer, encodeUpdate(insert("no")), budget)).toBe("readOnly");
+    const blob = new Y.Doc();
+    blob.getMap("blob").set("k", 1);
+    const refused = handleFrame(shared, editor, encodeUpdate(Y.encodeStateAsUpdate(blob)), budget);
+    expect(refused).toBe("unknown_type");
+    // Only the two senders were told to resync; nothing was published, sent or stored.
+    expect(steps.map((s) => s.to)).toEqual(["viewer", "editor"]);
+    expect(shared.doc.getText("draft").length).toBe(0);
+  });
+
+  it("throws on a truncated update without touching the doc", () => {
+    const { steps, shared, conn } = setup();
+    const alice = conn("alice");
+    conn("bob");
+    const update = insert("cut short");
+    expect(() =>
+      handleFrame(shared, alice, encodeUpdate(update.subarray(0, update.length - 3)), budget),
+    ).toThrow();
+    expect(steps).toEqual([]);
+    expect(shared.doc.getText("draft").length).toBe(0);
+  });
+});
