@@ -82,9 +82,12 @@ describe("join snapshots across two nodes", () => {
     expect(ack.members.map((m: { user: { id: string } }) => m.user.id)).toContain(bob.user.id);
     if (process.env.PRINT_SQL) console.log(statements.map((s) => s.slice(0, 120)).join("\n"));
     // The authorization before entering the room (no eviction ran meanwhile, so no
-    // re-check after it); no session, history, member or user read.
-    expect(statements).toHaveLength(1);
+    // re-check after it), and the joiner's own name for the presence page (the handshake
+    // keeps no user row; the directory caches it after this); no session, history or
+    // member read.
+    expect(statements).toHaveLength(2);
     expect(statements[0]).toMatch(/FROM "session_members"/);
+    expect(statements[1]).toMatch(/FROM "users"/);
   });
 
   it("a message sent through node B is in the next join's history on node A", async () => {
