@@ -24,7 +24,7 @@ const words =
     " ",
   );
 const passage = (i: number) =>
-  Array.from({ length: 170 }, (_, j) => words[(i * 7 + j * 3) % words.length]).join(" ") + ` ${i}.`;
+  `${Array.from({ length: 170 }, (_, j) => words[(i * 7 + j * 3) % words.length]).join(" ")} ${i}.`;
 
 // Embedder alone.
 const texts = Array.from({ length: 5000 }, (_, i) => passage(i));

@@ -16,7 +16,7 @@ const pkgOf = (url) => {
   if (!url) return "(native)";
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (m) return m[1];
-  if (url.startsWith("node:")) return "node:" + url.slice(5).split("/")[0];
+  if (url.startsWith("node:")) return `node:${url.slice(5).split("/")[0]}`;
   const w = /\/work\/wt\/[^/]+\/(.*)/.exec(url);
   return w ? w[1].split("/").slice(0, 2).join("/") : url;
 };
@@ -25,16 +25,16 @@ const frames = new Map(),
 for (const [id, c] of self) {
   const f = byId.get(id).callFrame;
   if (f.functionName === "(idle)") continue;
-  const key = `${f.functionName || "(anon)"} ${pkgOf(f.url)}${f.url && !f.url.includes("node_modules") ? ":" + (f.lineNumber + 1) : ""}`;
+  const key = `${f.functionName || "(anon)"} ${pkgOf(f.url)}${f.url && !f.url.includes("node_modules") ? `:${f.lineNumber + 1}` : ""}`;
   frames.set(key, (frames.get(key) ?? 0) + c);
   const pk = f.url ? pkgOf(f.url) : f.functionName;
   pkgs.set(pk, (pkgs.get(pk) ?? 0) + c);
 }
-const pct = (c) => ((100 * c) / busy).toFixed(1) + "%";
+const pct = (c) => `${((100 * c) / busy).toFixed(1)}%`;
 console.log(`${file}: samples ${total}, busy ${((100 * busy) / total).toFixed(1)}%`);
 console.log("top self frames (% of busy):");
 for (const [k, c] of [...frames].sort((a, b) => b[1] - a[1]).slice(0, 15))
-  console.log("  " + pct(c).padStart(6) + "  " + k);
+  console.log(`  ${pct(c).padStart(6)}  ${k}`);
 console.log("by package (% of busy):");
 for (const [k, c] of [...pkgs].sort((a, b) => b[1] - a[1]).slice(0, 14))
-  console.log("  " + pct(c).padStart(6) + "  " + k);
+  console.log(`  ${pct(c).padStart(6)}  ${k}`);

@@ -8,7 +8,7 @@ function cell(value: unknown): string {
 }
 
 export function toCsv(columns: string[], rows: unknown[][]): string {
-  return [columns, ...rows].map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
+  return `${[columns, ...rows].map((r) => r.map(cell).join(",")).join("\r\n")}\r\n`;
 }
 
 export function downloadCsv(name: string, columns: string[], rows: unknown[][]): void {
