@@ -8,6 +8,12 @@
  *   each insert from the moment it was made (one process, one clock).
  * - Memory per open doc: heap after a forced GC with D docs open vs none, for
  *   Engunity's doc registry and for the reference server's WSSharedDoc.
+ * - Server CPU per update: user + system time of the side's server processes (both
+ *   Engunity nodes, both relay nodes, the one reference process) from the last editor
+ *   synced until every insert arrived, less their idle CPU at the rate of the second
+ *   before, ÷ inserts (bench/lib/probe.mjs in each). Steadier than latency on a busy
+ *   box. Engunity's includes storing the updates (its share of the SQL; Postgres' own
+ *   CPU is not counted).
  *
  * The reference and Engunity alternate A B A B, --runs times per editor count.
  *
@@ -32,9 +38,10 @@ import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { apiClient } from "../test/support/api";
 import { createTestStack } from "../test/support/node";
-import { type ProcessNode, startProcessNode } from "../test/support/processNode";
+import { type ChildHandle, type ProcessNode, startProcessNode } from "../test/support/processNode";
 import { ensureServices, REDIS_URL } from "../test/support/services";
 import { createBenchUsers, parseArgs, startEngunityPair } from "./lib/fixtures";
+import { probe, probeEnv } from "./lib/probe";
 import { reportRows, type SuiteRow, writeResult } from "./lib/results";
 import { summarize } from "./lib/stats";
 
@@ -114,6 +121,8 @@ interface Run {
   expected: number;
   delivered: number;
   latencyMs: ReturnType<typeof summarize>;
+  /** CPU time of the side's server processes per insert, in µs (see the header). */
+  cpuPerUpdateUs: number;
   /** Engunity only: deliveries to an editor on the sender's node, and across the two nodes (Redis). */
   sameNodeMs?: ReturnType<typeof summarize>;
   crossNodeMs?: ReturnType<typeof summarize>;
@@ -132,6 +141,8 @@ async function measure(
   target: Run["target"],
   connect: (i: number, doc: Y.Doc) => Promise<WebsocketProvider>,
   n: number,
+  /** The side's server processes, probed for their CPU time. */
+  servers: ChildHandle[],
   /** Which node editor i is on, when there are several. */
   nodeOf?: (i: number) => number,
 ): Promise<Run> {
@@ -163,6 +174,15 @@ async function measure(
   }
 
   const updates = Math.max(1, Math.round(SECONDS * RATE));
+  // The servers' idle CPU (timers, the probe's own event-loop monitor) over a second
+  // before the inserts, taken off the insert window's at the same rate.
+  const cpuOf = async () => {
+    const samples = await Promise.all(servers.map((s) => probe(s)));
+    return { at: performance.now(), ms: samples.reduce((sum, x) => sum + x.cpuMs, 0) };
+  };
+  const idleFrom = await cpuOf();
+  await new Promise((r) => setTimeout(r, 1000));
+  const cpuBefore = await cpuOf();
   const t0 = performance.now() + 200;
   for (let k = 0; k < updates; k++) {
     const at = t0 + (k * 1000) / RATE;
@@ -177,6 +197,9 @@ async function measure(
   while (latencies.length < expected && performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));
   }
+  const cpuAfter = await cpuOf();
+  const idlePerMs = (cpuBefore.ms - idleFrom.ms) / (cpuBefore.at - idleFrom.at);
+  const cpuMs = cpuAfter.ms - cpuBefore.ms - idlePerMs * (cpuAfter.at - cpuBefore.at);
   for (const p of providers) p.destroy();
   for (const d of docs) d.destroy();
   const run: Run = {
@@ -186,13 +209,14 @@ async function measure(
     expected,
     delivered: latencies.length,
     latencyMs: summarize(latencies),
+    cpuPerUpdateUs: Math.round((cpuMs * 1000) / updates),
     ...(nodeOf ? { sameNodeMs: summarize(sameNode), crossNodeMs: summarize(crossNode) } : {}),
   };
   const split = nodeOf
     ? ` (same node p50 ${run.sameNodeMs!.p50} ms ×${sameNode.length}, across nodes p50 ${run.crossNodeMs!.p50} ms ×${crossNode.length})`
     : "";
   console.log(
-    `${target} editors=${n}: delivered ${run.delivered}/${expected}, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms${split}`,
+    `${target} editors=${n}: delivered ${run.delivered}/${expected}, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, server CPU ${run.cpuPerUpdateUs} µs/update${split}`,
   );
   return run;
 }
@@ -278,15 +302,16 @@ async function main(): Promise<void> {
   const db = createDb({ databaseUrl: stack.env.DATABASE_URL, poolMax: 4 });
   try {
     console.log("starting two Engunity nodes and the reference y-websocket server…");
-    const [engA, engB] = await startEngunityPair(stack.env, started);
+    const [engA, engB] = await startEngunityPair(stack.env, started, probeEnv());
     const ref = await startProcessNode(
-      { YJS_BENCH_ROLE: "reference" },
+      { YJS_BENCH_ROLE: "reference", ...probeEnv() },
       { script: "bench/yjsPropagation.bench.ts" },
     );
     started.push(ref);
     const relayEnv = {
       YJS_BENCH_ROLE: "reference",
       YJS_BENCH_RELAY: `${stack.env.REDIS_PREFIX}:relay:`,
+      ...probeEnv(),
     };
     const relays: ProcessNode[] = [];
     for (let i = 0; i < 2; i++) {
@@ -315,6 +340,7 @@ async function main(): Promise<void> {
             disableBc: true,
           }),
         n,
+        [ref],
       );
     // Editors alternate between the two nodes.
     const nodeOf = (i: number) => i % 2;
@@ -327,6 +353,7 @@ async function main(): Promise<void> {
             disableBc: true,
           }),
         n,
+        relays,
         nodeOf,
       );
     const engunity = async (n: number) => {
@@ -355,6 +382,7 @@ async function main(): Promise<void> {
           });
         },
         n,
+        [engA, engB],
         nodeOf,
       );
     };
@@ -393,6 +421,13 @@ async function main(): Promise<void> {
           engunity: r.engunity.map((x) => x.latencyMs.p99),
           floor: r.floor.map((x) => x.latencyMs.p99),
           floorName,
+        },
+        {
+          measure: `Yjs propagation, ${n} editors, server CPU per update`,
+          unit: "µs",
+          engunity: r.engunity.map((x) => x.cpuPerUpdateUs),
+          floor: r.relay.map((x) => x.cpuPerUpdateUs),
+          floorName: relayName,
         },
         {
           measure: `Yjs propagation, ${n} editors, updates lost`,

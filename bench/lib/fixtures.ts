@@ -78,10 +78,17 @@ export async function createBenchUsers(db: Db, n: number, prefix: string, secret
 export async function startEngunityPair(
   env: Record<string, string>,
   started: { stop(): Promise<void> }[],
+  /** More env for both nodes (e.g. `probeEnv()` from lib/probe). */
+  extraEnv: Record<string, string> = {},
 ): Promise<[ProcessNode, ProcessNode]> {
   // BENCH_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the nodes.
   const profile = process.env.BENCH_NODE_OPTIONS;
-  const nodeEnv = { ...env, LOG_LEVEL: "info", ...(profile ? { EXEC_ARGV: profile } : {}) };
+  const nodeEnv = {
+    ...env,
+    LOG_LEVEL: "info",
+    ...extraEnv,
+    ...(profile ? { EXEC_ARGV: profile } : {}),
+  };
   const a = await startProcessNode(nodeEnv);
   started.push(a);
   const b = await startProcessNode(nodeEnv);

@@ -4,7 +4,8 @@
  * one socket write, as in production) and a DocSync whose publish is a real socket
  * write too. For each of --updates inserts it times, with the CPU's clock:
  *
- * - client update (handleFrame): arrival → the Redis publish written, and → done;
+ * - client update (handleFrame): arrival → the Redis publish written, → the first local
+ *   socket written, and → done;
  * - peer update (applyPeerUpdate): arrival → the first local socket written, and → done.
  *
  *   npx tsx bench/lib/yjsHotPath.ts [--local=1,4,24] [--updates=2000]
@@ -94,6 +95,7 @@ async function run(local: number) {
   const peer = new Y.Doc();
   const toRedis: number[] = [];
   const clientDone: number[] = [];
+  const clientToFirstSocket: number[] = [];
   const toFirstSocket: number[] = [];
   const peerDone: number[] = [];
   for (let k = 0; k < UPDATES; k++) {
@@ -102,10 +104,12 @@ async function run(local: number) {
     client.getText("draft").insert(client.getText("draft").length, `⟦${k}⟧ `);
     const frame = encodeUpdate(Y.encodeStateAsUpdate(client, before));
     publishedAt = 0n;
+    firstSendAt = 0n;
     let t0 = process.hrtime.bigint();
     handleFrame(shared, sender, frame, budget);
     let t1 = process.hrtime.bigint();
     toRedis.push(us(publishedAt - t0));
+    clientToFirstSocket.push(us(firstSendAt - t0));
     clientDone.push(us(t1 - t0));
     // Another node's insert, as peer sync hands it over.
     before = Y.encodeStateVector(peer);
@@ -127,6 +131,7 @@ async function run(local: number) {
   return {
     local,
     "client → Redis written (µs)": median(tail(toRedis)).toFixed(1),
+    "client → 1st socket written (µs)": median(tail(clientToFirstSocket)).toFixed(1),
     "client frame done (µs)": median(tail(clientDone)).toFixed(1),
     "peer → 1st socket written (µs)": median(tail(toFirstSocket)).toFixed(1),
     "peer update done (µs)": median(tail(peerDone)).toFixed(1),
