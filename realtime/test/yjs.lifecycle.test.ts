@@ -1,4 +1,5 @@
 import pg from "pg";
+import { ForeignKeyConstraintError } from "sequelize";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { type ApiClient, apiClient } from "../../test/support/api";
@@ -209,6 +210,33 @@ describe("Yjs lifecycle (Postgres + Redis)", () => {
     const stored = await storedDoc(rows);
     expect(stored.getText("draft").toString()).toBe(author.getText("draft").toString());
     expect(stored.getText("title").toString()).toBe("late");
+  });
+
+  it("appends rows with a plain statement that reads back as written, and refuses a deleted session's", async () => {
+    const sessionId = await newSession("Appended");
+    const room = `session:${sessionId}`;
+    const db = stack.nodes.at(-1)!.ctx.db;
+    const store = new DocStore(db, 100);
+    const author = new Y.Doc();
+    author.getText("draft").insert(0, "stored bytes");
+    const whole = Y.encodeStateAsUpdate(author);
+    // A view into a larger buffer: only its own bytes are stored.
+    const padded = new Uint8Array(whole.length + 8);
+    padded.set(whole, 4);
+    await store.append(room, sessionId, padded.subarray(4, 4 + whole.length));
+    const rows = await db.models.YjsUpdate.findAll({ where: { docName: room } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.sessionId).toBe(sessionId);
+    expect(rows[0]!.createdAt).toBeInstanceOf(Date);
+    expect(Math.abs(rows[0]!.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
+    expect((await storedDoc(rows)).getText("draft").toString()).toBe("stored bytes");
+    expect((await store.load(room)).ids).toEqual([Number(rows[0]!.id)]);
+    // DocPersister discards a doc whose session is gone on exactly this error.
+    const gone = await newSession("Gone");
+    expect((await api.del(`/chat/${gone}`, alice.token)).status).toBe(204);
+    await expect(store.append(`session:${gone}`, gone, whole)).rejects.toBeInstanceOf(
+      ForeignKeyConstraintError,
+    );
   });
 
   it("compacts a busy doc as it goes, keeping few rows", async () => {

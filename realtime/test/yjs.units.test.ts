@@ -1,8 +1,16 @@
-import { originAllowed } from "@engunity/core";
+import { EventEmitter } from "node:events";
+import { type Logger, originAllowed, redisKeys } from "@engunity/core";
+import type { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { decodeClientFrame, encodeSyncStep1, encodeUpdate } from "../src/yjs/protocol";
-import { decodePeerMessage, encodePeerMessage, type PeerMessage } from "../src/yjs/redisDocSync";
+import {
+  createRedisDocSync,
+  decodePeerMessage,
+  encodePeerMessage,
+  type PeerMessage,
+  senderPrefix,
+} from "../src/yjs/redisDocSync";
 import { memoryTicketStore } from "../src/yjs/tickets";
 
 /** The pure parts of the Yjs endpoint, without a network. */
@@ -36,11 +44,47 @@ describe("Yjs units", () => {
     doc.getText("draft").insert(0, "hi");
     expect(decodeClientFrame(encodeSyncStep1(doc)).type).toBe("syncStep1");
     const update = Y.encodeStateAsUpdate(doc);
-    expect(decodeClientFrame(encodeUpdate(update))).toEqual({ type: "syncUpdate", update });
+    expect(decodeClientFrame(encodeUpdate(update))).toEqual({
+      type: "syncUpdate",
+      update,
+      exact: true,
+    });
+    // Bytes past the update: decoded, but not to be sent on as they came.
+    const padded = new Uint8Array([...encodeUpdate(update), 7]);
+    expect(decodeClientFrame(padded)).toEqual({ type: "syncUpdate", update, exact: false });
     expect(decodeClientFrame(new Uint8Array([3]))).toEqual({ type: "queryAwareness" });
     for (const bad of [[], [9], [0, 7, 0], [0, 2, 5, 1], [1, 200]]) {
       expect(() => decodeClientFrame(new Uint8Array(bad))).toThrow();
     }
+  });
+
+  it("drops this node's own messages coming back from Redis on their first bytes, and only those", () => {
+    for (const type of ["update", "awareness"] as const) {
+      const own = encodePeerMessage("node-a", { type, update: new Uint8Array([9]) });
+      expect(Buffer.from(own).subarray(0, senderPrefix("node-a").length)).toEqual(
+        senderPrefix("node-a"),
+      );
+    }
+    const subscriber = new EventEmitter();
+    const got: [string, PeerMessage, string][] = [];
+    createRedisDocSync({
+      prefix: "units",
+      nodeId: "node-a",
+      subscriber: subscriber as unknown as Redis,
+      publisher: new EventEmitter() as unknown as Redis,
+      logger: { warn: () => {} } as unknown as Logger,
+      handlers: { onMessage: (...args) => got.push(args), onReconnect: () => {} },
+    });
+    const channel = Buffer.from(`${redisKeys("units").yjsChannelPrefix}session:s`);
+    const update: PeerMessage = { type: "update", update: new Uint8Array([1, 2]) };
+    subscriber.emit("messageBuffer", channel, Buffer.from(encodePeerMessage("node-a", update)));
+    // A node whose id starts with this one's is another node (the length comes first).
+    subscriber.emit("messageBuffer", channel, Buffer.from(encodePeerMessage("node-ab", update)));
+    subscriber.emit("messageBuffer", channel, Buffer.from(encodePeerMessage("node-b", update)));
+    expect(got).toEqual([
+      ["session:s", update, "node-ab"],
+      ["session:s", update, "node-b"],
+    ]);
   });
 
   it("round-trips every peer message with the sender's node id", () => {

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { DocPersister } from "./DocPersister";
 import { handleFrame } from "./handleFrame";
-import { decodeClientFrame, encodeUpdate } from "./protocol";
+import { decodeClientFrame, encodeSyncStep2, encodeUpdate } from "./protocol";
 import type { DocSync, PeerMessage } from "./redisDocSync";
-import { type DocConnection, SharedDoc } from "./SharedDoc";
+import { type DocConnection, FROM_PEER, SharedDoc } from "./SharedDoc";
 import { DEFAULT_MAX_UPDATE_BYTES } from "./updateBudget";
 
 /** Everything a doc does with an update, in the order it does it. */
@@ -64,6 +64,90 @@ describe("SharedDoc: the order an update goes out in", () => {
     expect(shared.doc.getText("draft").toString()).toBe("hi");
   });
 
+  it("sends a client's live edit on as it came, before the doc integrates it, and stores what it changed", () => {
+    const { steps, shared, conn } = setup();
+    const alice = conn("alice");
+    conn("bob");
+    const update = insert("typed");
+    const frame = encodeUpdate(update);
+    expect(handleFrame(shared, alice, frame, budget)).toBe("ok");
+    expect(steps.map((s) => s.to)).toEqual(["redis", "bob", "store"]);
+    const [published, sent] = steps as [
+      Extract<Step, { to: "redis" }>,
+      Extract<Step, { draftThen: string }>,
+    ];
+    expect(published.message).toEqual({ type: "update", update });
+    // The very bytes received, written before the apply: no integration, no re-encoding.
+    expect(sent.frame).toBe(frame);
+    expect(sent.draftThen).toBe("");
+    expect(shared.doc.getText("draft").toString()).toBe("typed");
+    // Sent once: the update event of the apply sends nothing more.
+    expect(steps.filter((s) => s.to === "bob")).toHaveLength(1);
+  });
+
+  it("sends an edit that resends what the doc has, and stores nothing for it", () => {
+    const { steps, shared, conn } = setup();
+    const alice = conn("alice");
+    conn("bob");
+    const update = insert("twice");
+    handleFrame(shared, alice, encodeUpdate(update), budget);
+    steps.length = 0;
+    handleFrame(shared, alice, encodeUpdate(update), budget);
+    // Peers drop a duplicate as the doc does; the doc's update event did not fire.
+    expect(steps.map((s) => s.to)).toEqual(["redis", "bob"]);
+  });
+
+  it("applies a sync step 2 first and sends on only what the doc lacked", () => {
+    const { steps, shared, conn } = setup();
+    const alice = conn("alice");
+    conn("bob");
+    const client = new Y.Doc();
+    client.getText("draft").insert(0, "known");
+    Y.applyUpdate(shared.doc, Y.encodeStateAsUpdate(client), FROM_PEER);
+    client.getText("draft").insert(5, " new");
+    const step2 = encodeSyncStep2(client, Y.encodeStateVector(new Y.Doc()));
+    expect(handleFrame(shared, alice, step2, budget)).toBe("ok");
+    expect(steps.map((s) => s.to)).toEqual(["redis", "bob", "store"]);
+    const sent = steps[1] as Extract<Step, { draftThen: string }>;
+    expect(sent.draftThen).toBe("known new");
+    const probe = new Y.Doc();
+    const frame = decodeClientFrame(sent.frame);
+    if (frame.type !== "syncUpdate") throw new Error(frame.type);
+    Y.applyUpdate(probe, frame.update);
+    // Only the new insert: its parent ("known") is not in it, so it waits.
+    expect(probe.getText("draft").toString()).toBe("");
+    expect(probe.store.pendingStructs).not.toBeNull();
+  });
+
+  it("with structs pending in the doc, applies a live edit first and sends what the apply integrated", () => {
+    const { steps, shared, conn } = setup();
+    const alice = conn("alice");
+    const carol = conn("carol");
+    conn("bob");
+    const other = new Y.Doc();
+    other.getText("draft").insert(0, "A");
+    const parent = Y.encodeStateAsUpdate(other);
+    const before = Y.encodeStateVector(other);
+    other.getText("draft").insert(1, "B");
+    const child = Y.encodeStateAsUpdate(other, before);
+    // Carol's sync step 2 holds the child only: it waits for its parent, integrates
+    // nothing, and so nothing went out for it.
+    const step2 = new Uint8Array([0, 1, ...encodeUpdate(child).subarray(2)]);
+    expect(handleFrame(shared, carol, step2, budget)).toBe("ok");
+    expect(steps).toEqual([]);
+    expect(shared.doc.store.pendingStructs).not.toBeNull();
+    expect(handleFrame(shared, alice, encodeUpdate(parent), budget)).toBe("ok");
+    expect(shared.doc.getText("draft").toString()).toBe("AB");
+    const sent = steps.find((s) => s.to === "bob") as Extract<Step, { draftThen: string }>;
+    // Sent from the update event, after the apply: the parent and the child it freed.
+    expect(sent.draftThen).toBe("AB");
+    const probe = new Y.Doc();
+    const frame = decodeClientFrame(sent.frame);
+    if (frame.type !== "syncUpdate") throw new Error(frame.type);
+    Y.applyUpdate(probe, frame.update);
+    expect(probe.getText("draft").toString()).toBe("AB");
+  });
+
   it("sends a peer's update to this node's connections as it came, applies it, and neither re-publishes nor stores it", () => {
     const { steps, shared, conn } = setup();
     conn("bob");
@@ -72,7 +156,7 @@ describe("SharedDoc: the order an update goes out in", () => {
     shared.applyPeerUpdate(update);
     expect(steps.map((s) => s.to)).toEqual(["bob", "carol"]);
     for (const step of steps as Extract<Step, { draftThen: string }>[]) {
-      expect(decodeClientFrame(step.frame)).toEqual({ type: "syncUpdate", update });
+      expect(decodeClientFrame(step.frame)).toEqual({ type: "syncUpdate", update, exact: true });
       // Written before the doc integrated it: no apply on the cross-node delivery path.
       expect(step.draftThen).toBe("");
     }

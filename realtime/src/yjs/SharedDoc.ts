@@ -76,11 +76,20 @@ export class SharedDoc {
     this.doc.getText("title").observe(() => this.title?.schedule());
   }
 
+  /** The connection whose update is being applied after it was sent on (forwardClientUpdate). */
+  private forwarded: DocConnection | null = null;
+
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     this.approxBytes += update.byteLength;
     if (origin === FROM_PEER) {
       // Already sent to this node's connections before it was applied (applyPeerUpdate).
       this.deps.onUpdateBytes(update.byteLength, "peer");
+      return;
+    }
+    if (origin !== null && origin === this.forwarded) {
+      // Already published and sent as it came (forwardClientUpdate): only stored here.
+      this.deps.onUpdateBytes(update.byteLength, "local");
+      this.persister.push(update);
       return;
     }
     const local = origin !== FROM_STORE;
@@ -120,7 +129,38 @@ export class SharedDoc {
     }
   };
 
-  /** Applies a client's update (already checked to be allowed and well-formed). */
+  /**
+   * A client's live edit (a sync update, already checked to be allowed and well-formed):
+   * published and sent to this node's other connections as it came, then applied and
+   * stored. Applying first would put the integration and the re-encoding of the update
+   * on every delivery's path; a client integrates what it gets just as this doc does.
+   * `frame` is the sync frame it arrived in, when it holds that update and nothing else.
+   *
+   * Only while the doc holds nothing pending (structs or deletions waiting for their
+   * parents): then what applying integrates is part of this update, so everything the
+   * doc integrates has been sent on. With something pending, applying could integrate
+   * that too, which only the update event carries: the update goes the applied way.
+   */
+  forwardClientUpdate(update: Uint8Array, conn: DocConnection, frame?: Uint8Array): void {
+    const { store } = this.doc;
+    if (store.pendingStructs !== null || store.pendingDs !== null) {
+      this.applyClientUpdate(update, conn);
+      return;
+    }
+    this.deps.sync?.publish(this.room, { type: "update", update });
+    this.broadcast(frame ?? encodeUpdate(update), conn);
+    this.forwarded = conn;
+    try {
+      this.applyClientUpdate(update, conn);
+    } finally {
+      this.forwarded = null;
+    }
+  }
+
+  /**
+   * Applies a client's update (already checked to be allowed and well-formed); what it
+   * changed goes out from the update event: published, sent, stored.
+   */
   applyClientUpdate(update: Uint8Array, conn: DocConnection): void {
     Y.applyUpdate(this.doc, update, conn);
     // The title column holds LIMITS.titleMax characters; cutting the doc's title to

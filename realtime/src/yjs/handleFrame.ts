@@ -58,7 +58,13 @@ export function handleFrame(
           return refusal;
         }
       }
-      shared.applyClientUpdate(frame.update, conn);
+      // A live edit goes on as it came, before it is applied; a sync step 2 (a client's
+      // whole state on connect) is applied first, and only what the doc lacked goes on.
+      if (frame.type === "syncUpdate") {
+        shared.forwardClientUpdate(frame.update, conn, frame.exact ? data : undefined);
+      } else {
+        shared.applyClientUpdate(frame.update, conn);
+      }
       return "ok";
     case "awareness":
       shared.applyClientAwareness(frame.update, conn);

@@ -73,6 +73,13 @@ export function encodePeerMessage(nodeId: string, message: PeerMessage): Uint8Ar
   return encoding.toUint8Array(e);
 }
 
+/** The bytes every message from `nodeId` starts with. */
+export function senderPrefix(nodeId: string): Buffer {
+  const e = encoding.createEncoder();
+  encoding.writeVarString(e, nodeId);
+  return Buffer.from(encoding.toUint8Array(e));
+}
+
 export function decodePeerMessage(data: Uint8Array): { from: string; message: PeerMessage } {
   const d = decoding.createDecoder(data);
   const from = decoding.readVarString(d);
@@ -127,8 +134,15 @@ export function createRedisDocSync(opts: {
   const { subscriber, publisher, logger, nodeId } = opts;
   const channelPrefix = redisKeys(opts.prefix).yjsChannelPrefix;
   const channel = (room: string) => `${channelPrefix}${room}`;
+  // Every message starts with its sender's id: this node's own come back from Redis
+  // (it is subscribed to the channels it publishes on) and are dropped on these bytes,
+  // before anything is decoded or copied.
+  const ownPrefix = senderPrefix(nodeId);
 
   subscriber.on("messageBuffer", (rawChannel: Buffer, data: Buffer) => {
+    if (data.length > ownPrefix.length && data.subarray(0, ownPrefix.length).equals(ownPrefix)) {
+      return;
+    }
     const name = rawChannel.toString();
     if (!name.startsWith(channelPrefix)) return;
     try {
@@ -156,7 +170,8 @@ export function createRedisDocSync(opts: {
       await subscriber.unsubscribe(channel(room));
     },
     publish(room, message) {
-      const payload = Buffer.from(encodePeerMessage(nodeId, message));
+      const encoded = encodePeerMessage(nodeId, message);
+      const payload = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
       publisher.publish(channel(room), payload).catch((err: Error) => {
         logger.warn({ err: err.message, room }, "yjs publish failed; peers resync on reconnect");
       });
