@@ -10,8 +10,8 @@
  *   Engunity's doc registry and for the reference server's WSSharedDoc.
  * - Server CPU per update: user + system time of the side's server processes (both
  *   Engunity nodes, both relay nodes, the one reference process) from the last editor
- *   synced until every insert arrived, less their idle CPU at the rate of the second
- *   before, ÷ inserts (bench/lib/probe.mjs in each). Steadier than latency on a busy
+ *   synced until every insert arrived, less their idle CPU (the lower of its rates over
+ *   a second before and a second after), ÷ inserts (bench/lib/probe.mjs in each). Steadier than latency on a busy
  *   box. Engunity's includes storing the updates (its share of the SQL; Postgres' own
  *   CPU is not counted).
  *
@@ -174,8 +174,9 @@ async function measure(
   }
 
   const updates = Math.max(1, Math.round(SECONDS * RATE));
-  // The servers' idle CPU (timers, the probe's own event-loop monitor) over a second
-  // before the inserts, taken off the insert window's at the same rate.
+  // The servers' idle CPU (timers, the probe's own event-loop monitor), taken off the
+  // insert window's: the lower of its rates over a second before and a second after
+  // (a node just started still compiles and collects for a while).
   const cpuOf = async () => {
     const samples = await Promise.all(servers.map((s) => probe(s)));
     return { at: performance.now(), ms: samples.reduce((sum, x) => sum + x.cpuMs, 0) };
@@ -198,7 +199,12 @@ async function measure(
     await new Promise((r) => setTimeout(r, 20));
   }
   const cpuAfter = await cpuOf();
-  const idlePerMs = (cpuBefore.ms - idleFrom.ms) / (cpuBefore.at - idleFrom.at);
+  await new Promise((r) => setTimeout(r, 300)); // the last stores
+  const idleAgain = await cpuOf();
+  await new Promise((r) => setTimeout(r, 1000));
+  const idleTo = await cpuOf();
+  const rate = (a: typeof idleFrom, b: typeof idleFrom) => (b.ms - a.ms) / (b.at - a.at);
+  const idlePerMs = Math.min(rate(idleFrom, cpuBefore), rate(idleAgain, idleTo));
   const cpuMs = cpuAfter.ms - cpuBefore.ms - idlePerMs * (cpuAfter.at - cpuBefore.at);
   for (const p of providers) p.destroy();
   for (const d of docs) d.destroy();
