@@ -70,9 +70,12 @@ export function createSocketRooms(deps: {
 
   const redisClients: Redis[] = [];
   if (config.REDIS_URL) {
+    // Not auto-pipelined: the adapter publishes a broadcast before it writes to this
+    // node's sockets, and a publish held for the loop turn's end (setImmediate) would
+    // reach the other nodes only after this node's whole fan-out (and whatever else
+    // ran in that turn). Written at once, the other nodes deliver alongside this one.
     const pub = connectRedis(config.REDIS_URL, logger, "engunity-sio-pub", {
       swallowPublishErrors: true,
-      autoPipeline: true,
     });
     const sub = connectRedis(config.REDIS_URL, logger, "engunity-sio-sub", {
       waitForConnection: true,
