@@ -12,7 +12,7 @@ import type { AppContext } from "../context";
 import { createUserDirectory } from "../presence/userDirectory";
 import { filterVisitorSocket } from "../widget/visitorView";
 import { socketHandlers } from "./handlers";
-import { handshakeAuth } from "./handshakeAuth";
+import { handshakeAuth, stillAdmitted } from "./handshakeAuth";
 import { createJoinSnapshots, readJoinSnapshot } from "./joinSnapshots";
 import { startPresenceBroadcasts } from "./presenceBroadcaster";
 import { onRoomEvents } from "./roomEvents";
@@ -88,8 +88,11 @@ export function attachGateway(
     }
   });
   const broadcasts = startPresenceBroadcasts(gw);
+  /** Revocations heard here: one heard during a handshake makes it check again. */
+  let revocations = 0;
   // A sign-out anywhere cuts this node's sockets of that login (or of the whole user).
   const stopRevocations = ctx.revocation.onRevoke((event) => {
+    revocations += 1;
     const ids = [...(nsp.adapter.rooms.get(userRoom(event.userId)) ?? [])];
     for (const id of ids) {
       const socket = nsp.sockets.get(id);
@@ -99,7 +102,13 @@ export function attachGateway(
     }
   });
 
-  io.use(handshakeAuth(ctx));
+  // What `revocations` read as each handshake began, until its socket connects.
+  const admittedAt = new WeakMap<GatewaySocket, number>();
+  const authenticate = handshakeAuth(ctx);
+  io.use((socket, next) => {
+    admittedAt.set(socket, revocations);
+    authenticate(socket, next);
+  });
   // Everything a connection gets is shared by every socket — the handlers, the dispatch,
   // the expiry schedule, the disconnect listener — so an idle socket costs what Socket.IO
   // itself costs plus its rooms and `data` (heap per idle socket, issue 16).
@@ -125,6 +134,21 @@ export function attachGateway(
     metrics.socketConnections.inc();
     socket.onAny(dispatch);
     void socket.join(userRoom(userId));
+    // A revocation heard since the handshake began looked for this socket in its user
+    // room before it was there (its check may have read before the revocation): ask
+    // again, now that any later one finds it.
+    if (admittedAt.get(socket) !== revocations) {
+      void stillAdmitted(ctx, socket.data).then(
+        (ok) => {
+          if (!ok) socket.disconnect(true);
+        },
+        (err: unknown) => {
+          ctx.logger.warn({ err }, "socket admission not re-checked; cut");
+          socket.disconnect(true);
+        },
+      );
+    }
+    admittedAt.delete(socket);
     // One read per connection, none per message: the watch rooms of its memberships.
     // Read after joining the user room, through which `ctx.watch` and `ctx.evict` reach
     // it: a membership that changes after this read still gets to this socket.

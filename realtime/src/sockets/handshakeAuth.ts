@@ -12,7 +12,7 @@ import { isUserActive } from "@engunity/db";
 import { z } from "zod";
 import type { AppContext } from "../context";
 import { recordAuthFailure } from "../failureEvents";
-import type { GatewaySocket } from "./types";
+import type { GatewaySocket, SocketData } from "./types";
 import { admitWidgetSocket } from "./widgetHandshake";
 
 const subjectSchema = z.uuid();
@@ -87,4 +87,21 @@ export function handshakeAuth(ctx: AppContext) {
       (err: unknown) => next(refusal(toAppError(err))),
     );
   };
+}
+
+/**
+ * Whether a socket admitted by the handshake is still allowed on: its user active and,
+ * for a user token, its login session live. The gateway asks again when a revocation
+ * was heard while the handshake was being checked — that cut looked for the socket in
+ * its user's room before it had joined it.
+ */
+export async function stillAdmitted(
+  ctx: Pick<AppContext, "db" | "revocation">,
+  data: SocketData,
+): Promise<boolean> {
+  const [active, live] = await Promise.all([
+    isUserActive(ctx.db, data.userId),
+    data.jti && data.sid === undefined ? ctx.revocation.check(data.userId, data.jti) : true,
+  ]);
+  return active && live;
 }
