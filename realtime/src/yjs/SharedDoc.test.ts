@@ -95,6 +95,34 @@ describe("SharedDoc: the order an update goes out in", () => {
     expect(shared.doc.getText("draft").length).toBe(0);
   });
 
+  it("refuses an update whose parents the doc lacks, keeping none of it pending", () => {
+    const { steps, shared, conn } = setup();
+    const mallory = conn("mallory");
+    conn("bob");
+    // One client's edits, the first held back: each later one builds on what the server
+    // never got, so Yjs would keep it pending — outside the byte and draft budgets, to be
+    // integrated by whatever update brings the first.
+    const source = new Y.Doc();
+    source.getText("draft").insert(0, "x");
+    const first = Y.encodeStateAsUpdate(source);
+    const tails: Uint8Array[] = [];
+    for (let i = 0; i < 40; i++) {
+      const before = Y.encodeStateVector(source);
+      source.getText("draft").insert(source.getText("draft").length, "y".repeat(30_000));
+      tails.push(Y.encodeStateAsUpdate(source, before));
+    }
+    for (const tail of tails) {
+      expect(handleFrame(shared, mallory, encodeUpdate(tail), budget)).toBe("missing_parents");
+    }
+    expect(shared.doc.store.pendingStructs).toBeNull();
+    expect(shared.doc.store.pendingDs).toBeNull();
+    // Only mallory was told (to resync); nothing went to bob, to Redis or to the store.
+    expect(steps.every((s) => s.to === "mallory")).toBe(true);
+    // The missing first edit then brings in only itself, not the 1.2 M characters.
+    expect(handleFrame(shared, mallory, encodeUpdate(first), budget)).toBe("ok");
+    expect(shared.doc.getText("draft").toString()).toBe("x");
+  });
+
   it("throws on a truncated update without touching the doc", () => {
     const { steps, shared, conn } = setup();
     const alice = conn("alice");

@@ -120,9 +120,25 @@ export class SharedDoc {
     }
   };
 
-  /** Applies a client's update (already checked to be allowed and well-formed). */
-  applyClientUpdate(update: Uint8Array, conn: DocConnection): void {
+  /**
+   * Applies a client's update (already checked to be allowed and well-formed). False
+   * when part of it builds on what this doc lacks: that part is dropped, not kept
+   * pending (see below), and the client must resync.
+   */
+  applyClientUpdate(update: Uint8Array, conn: DocConnection): boolean {
+    const { store } = this.doc;
+    const settled = store.pendingStructs === null && store.pendingDs === null;
     Y.applyUpdate(this.doc, update, conn);
+    if (settled && (store.pendingStructs !== null || store.pendingDs !== null)) {
+      // Yjs keeps what it cannot integrate yet (parents missing) pending, to go in with
+      // whichever later update brings them: outside the byte and draft budgets, which
+      // count what integrates, and in memory without bound. An honest client builds
+      // only on what it got from here, so its updates never wait; nothing of this part
+      // was integrated, sent or stored.
+      store.pendingStructs = null;
+      store.pendingDs = null;
+      return false;
+    }
     // The title column holds LIMITS.titleMax characters; cutting the doc's title to
     // fit keeps the two equal. Several nodes cutting at once delete the same items.
     const title = this.doc.getText("title");
@@ -132,6 +148,7 @@ export class SharedDoc {
         FROM_SERVER,
       );
     }
+    return true;
   }
 
   /** Recounts `approxBytes` from the encoded state (the budget check calls it near the limit). */
