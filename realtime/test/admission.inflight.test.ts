@@ -134,6 +134,52 @@ describe("trust changes during admission, across two nodes", () => {
     }
   });
 
+  it("a widget key revoked on A cuts a widget handshake in flight on B", async () => {
+    const host = "https://shop.example.test";
+    const created = await apiA.post(
+      "/widget/keys",
+      { teamName: "Acme", allowedOrigins: [host] },
+      alice.token,
+    );
+    expect(created.status).toBe(201);
+    const { key, widgetKey } = created.body as { key: string; widgetKey: { id: string } };
+    const issued = await apiA.request("POST", "/widget/tokens", {
+      body: { visitor: { id: "v-inflight", name: "Vera" } },
+      headers: { "x-widget-key": key },
+    });
+    expect(issued.status).toBe(201);
+    // Node B's read of the key in the widget handshake waits until the key is revoked.
+    const WidgetKey = nodeB.ctx.db.models.WidgetKey;
+    const findByPk = WidgetKey.findByPk;
+    const hold = gate();
+    const reached = gate();
+    let armed = true;
+    WidgetKey.findByPk = async function (this: unknown, ...args: unknown[]) {
+      const found = await (findByPk as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+      if (armed && args[0] === widgetKey.id) {
+        armed = false;
+        reached.open();
+        await hold.opened;
+      }
+      return found;
+    } as typeof findByPk;
+    restore.push(() => {
+      WidgetKey.findByPk = findByPk;
+    });
+    const connecting = connectClient(nodeB.url, issued.body.token, { headers: { origin: host } });
+    await reached.opened;
+    const revoked = await apiA.post(`/widget/keys/${widgetKey.id}/revoke`, {}, alice.token);
+    expect(revoked.status).toBe(200);
+    // Let the cut reach B through the adapter before the handshake goes on.
+    await new Promise((r) => setTimeout(r, 100));
+    hold.open();
+    const socket = await connecting.catch(() => null);
+    if (socket) {
+      sockets.push(socket);
+      await waitFor(() => !socket.connected, "the revoked widget's socket to be cut", 1000);
+    }
+  });
+
   it("a logout on A closes a Yjs connection being admitted on B", async () => {
     const carol = await apiA.register("carol");
     const token = await login("carol");

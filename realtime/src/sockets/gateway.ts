@@ -102,11 +102,12 @@ export function attachGateway(
     }
   });
 
-  // What `revocations` read as each handshake began, until its socket connects.
-  const admittedAt = new WeakMap<GatewaySocket, number>();
+  // What `revocations` and the socket moves (a widget key's cut is one) read as each
+  // handshake began, until its socket connects.
+  const admittedAt = new WeakMap<GatewaySocket, { revocations: number; moves: number }>();
   const authenticate = handshakeAuth(ctx);
   io.use((socket, next) => {
-    admittedAt.set(socket, revocations);
+    admittedAt.set(socket, { revocations, moves });
     authenticate(socket, next);
   });
   // Everything a connection gets is shared by every socket — the handlers, the dispatch,
@@ -134,10 +135,22 @@ export function attachGateway(
     metrics.socketConnections.inc();
     socket.onAny(dispatch);
     void socket.join(userRoom(userId));
-    // A revocation heard since the handshake began looked for this socket in its user
-    // room before it was there (its check may have read before the revocation): ask
-    // again, now that any later one finds it.
-    if (admittedAt.get(socket) !== revocations) {
+    // One read per connection, none per message: the watch rooms of its memberships.
+    // Read after joining the user room, through which `ctx.watch` and `ctx.evict` reach
+    // it: a membership that changes after this read still gets to this socket.
+    void memberSessionIds(ctx.db, userId)
+      .then((ids) => socket.join(ids.map(sessionWatchRoom)))
+      .catch((err: unknown) => ctx.logger.warn({ err }, "watch rooms not joined"));
+    if (socket.data.widgetKeyId) void socket.join(widgetKeyRoom(socket.data.widgetKeyId));
+    // A revocation (or a widget key's cut) heard since the handshake began looked for
+    // this socket in its user's (key's) room before it was there, and the handshake's
+    // checks may have read before it: ask again, now that any later one finds it.
+    const admitted = admittedAt.get(socket);
+    admittedAt.delete(socket);
+    if (
+      admitted?.revocations !== revocations ||
+      (socket.data.widgetKeyId && admitted.moves !== moves)
+    ) {
       void stillAdmitted(ctx, socket.data).then(
         (ok) => {
           if (!ok) socket.disconnect(true);
@@ -148,14 +161,6 @@ export function attachGateway(
         },
       );
     }
-    admittedAt.delete(socket);
-    // One read per connection, none per message: the watch rooms of its memberships.
-    // Read after joining the user room, through which `ctx.watch` and `ctx.evict` reach
-    // it: a membership that changes after this read still gets to this socket.
-    void memberSessionIds(ctx.db, userId)
-      .then((ids) => socket.join(ids.map(sessionWatchRoom)))
-      .catch((err: unknown) => ctx.logger.warn({ err }, "watch rooms not joined"));
-    if (socket.data.widgetKeyId) void socket.join(widgetKeyRoom(socket.data.widgetKeyId));
     expiry.add(socket);
     socket.on("disconnect", onDisconnect);
   });

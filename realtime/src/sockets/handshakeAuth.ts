@@ -90,18 +90,22 @@ export function handshakeAuth(ctx: AppContext) {
 }
 
 /**
- * Whether a socket admitted by the handshake is still allowed on: its user active and,
- * for a user token, its login session live. The gateway asks again when a revocation
- * was heard while the handshake was being checked — that cut looked for the socket in
- * its user's room before it had joined it.
+ * Whether a socket admitted by the handshake is still allowed on: its user active, for
+ * a user token its login session live, for a widget token its key not revoked. The
+ * gateway asks again when a revocation (or a widget key's cut) was heard while the
+ * handshake was being checked — that cut looked for the socket in its user's (key's)
+ * room before it had joined it.
  */
 export async function stillAdmitted(
   ctx: Pick<AppContext, "db" | "revocation">,
   data: SocketData,
 ): Promise<boolean> {
-  const [active, live] = await Promise.all([
+  const [active, live, key] = await Promise.all([
     isUserActive(ctx.db, data.userId),
     data.jti && data.sid === undefined ? ctx.revocation.check(data.userId, data.jti) : true,
+    data.widgetKeyId
+      ? ctx.db.models.WidgetKey.findByPk(data.widgetKeyId, { attributes: ["id", "revokedAt"] })
+      : undefined,
   ]);
-  return active && live;
+  return active && live && (!data.widgetKeyId || (!!key && !key.revokedAt));
 }
