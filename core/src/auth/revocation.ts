@@ -37,6 +37,12 @@ export interface Revocation {
   revokeUser(userId: string, opts?: { except?: string }): Promise<void>;
   /** Called on every node for every revocation, wherever it was made. Returns an unsubscribe. */
   onRevoke(listener: (event: RevocationEvent) => void): () => void;
+  /**
+   * Called on this node when its subscription is back after a break (Redis restarted,
+   * the connection dropped): what was published meanwhile never reached it, so whoever
+   * holds connections open checks them again. Returns an unsubscribe.
+   */
+  onResubscribed(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -97,6 +103,22 @@ export function createRevocation(opts: {
     void redis.subscriber
       .subscribe(redis.channel)
       .catch((err: Error) => logger.error({ err: err.message }, "revocation: subscribe failed"));
+    // Pub/sub keeps nothing for a subscriber that was away: after a reconnect, drop the
+    // cache (it may hold a login revoked meanwhile as live) and, once subscribed again
+    // (so a revocation from then on is heard), tell the transports to check what they hold.
+    let connected = redis.subscriber.status === "ready";
+    redis.subscriber.on("ready", () => {
+      if (!connected) {
+        connected = true;
+        return;
+      }
+      generation += 1;
+      cache.clear();
+      redis.subscriber.subscribe(redis.channel).then(
+        () => local.emit("resubscribed"),
+        (err: Error) => logger.error({ err: err.message }, "revocation: resubscribe failed"),
+      );
+    });
   }
 
   const announce = async (event: RevocationEvent) => {
@@ -162,6 +184,11 @@ export function createRevocation(opts: {
     onRevoke(listener) {
       local.on("revoke", listener);
       return () => local.off("revoke", listener);
+    },
+
+    onResubscribed(listener) {
+      local.on("resubscribed", listener);
+      return () => local.off("resubscribed", listener);
     },
 
     async close() {

@@ -21,6 +21,9 @@ import { createTokenExpiry } from "./tokenExpiry";
 import type { Gateway, GatewayServer, GatewaySocket, SocketHandler } from "./types";
 import { setTyping } from "./typingState";
 
+/** What every watch room's name starts with. */
+const WATCH_PREFIX = sessionWatchRoom("");
+
 /** How long each shutdown step may take before it is abandoned. */
 const CLOSE_STEP_MS = 2000;
 
@@ -102,6 +105,60 @@ export function attachGateway(
     }
   });
 
+  // Back from a break in Redis: revocations, widget key cuts and evictions published
+  // meanwhile were lost to this node. Check again what its sockets hold.
+  const stopResubscribed = ctx.revocation.onResubscribed(() => {
+    recheckAll().catch((err: unknown) =>
+      ctx.logger.warn({ err }, "sockets not re-checked after Redis came back"),
+    );
+  });
+  async function recheckAll(): Promise<void> {
+    // Logins, accounts and widget keys: once per distinct (user, login, key).
+    const groups = new Map<string, GatewaySocket[]>();
+    for (const socket of nsp.sockets.values()) {
+      const { userId, jti, widgetKeyId } = socket.data;
+      const key = `${userId}/${jti ?? ""}/${widgetKeyId ?? ""}`;
+      const group = groups.get(key);
+      if (group) group.push(socket);
+      else groups.set(key, [socket]);
+    }
+    for (const group of groups.values()) {
+      const admitted = await stillAdmitted(ctx, group[0]!.data).catch((err: unknown) => {
+        ctx.logger.warn({ err }, "socket not re-checked after Redis came back");
+        return true;
+      });
+      if (!admitted) {
+        for (const socket of group) socket.disconnect(true);
+      }
+    }
+    // Memberships (an eviction is a message too): one read per session whose room or
+    // watch room this node holds.
+    const members = new Map<string, Set<string>>();
+    for (const [room, ids] of [...nsp.adapter.rooms]) {
+      const sessionId =
+        sessionIdOfRoom(room) ??
+        (room.startsWith(WATCH_PREFIX) ? room.slice(WATCH_PREFIX.length) : null);
+      if (!sessionId) continue;
+      // Those in the room before the read: a socket joining meanwhile was let in by a
+      // membership read of its own, maybe newer than this one.
+      const inRoom = [...ids];
+      let userIds = members.get(sessionId);
+      if (!userIds) {
+        const rows = await ctx.db.models.SessionMember.findAll({
+          where: { sessionId },
+          attributes: ["userId"],
+          raw: true,
+        });
+        userIds = new Set(rows.map((r) => r.userId));
+        members.set(sessionId, userIds);
+      }
+      for (const id of inRoom) {
+        const socket = nsp.sockets.get(id);
+        if (socket && !userIds.has(socket.data.userId)) void socket.leave(room);
+      }
+    }
+  }
+
   // What `revocations` and the socket moves (a widget key's cut is one) read as each
   // handshake began, until its socket connects.
   const admittedAt = new WeakMap<GatewaySocket, { revocations: number; moves: number }>();
@@ -172,6 +229,7 @@ export function attachGateway(
       closing ??= (async () => {
         broadcasts.stop();
         stopRevocations();
+        stopResubscribed();
         expiry.close();
         // Not io.close(): that would also close the HTTP server, which the node owns.
         // Closing the transports rather than disconnecting the sockets: a client sees

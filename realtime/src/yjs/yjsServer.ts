@@ -236,6 +236,20 @@ export function createYjsServer(ctx: YjsDeps): YjsServer {
     }
   });
 
+  // Back from a break in Redis: a sign-out published meanwhile never reached this node.
+  // (Removals and role changes it missed are the role re-read's, below.)
+  const stopResubscribed = ctx.revocation.onResubscribed(() => {
+    for (const conn of connections) {
+      if (!conn.jti) continue;
+      ctx.revocation.check(conn.userId, conn.jti).then(
+        (live) => {
+          if (!live) conn.close(4401, "signed out");
+        },
+        (err: Error) => logger.warn({ err: err.message }, "yjs: login not re-checked"),
+      );
+    }
+  });
+
   const pinger = setInterval(() => {
     void registry
       .refreshRoles()
@@ -276,6 +290,7 @@ export function createYjsServer(ctx: YjsDeps): YjsServer {
     async close() {
       closing = true;
       stopRevocations();
+      stopResubscribed();
       clearInterval(pinger);
       attachedTo?.off("upgrade", onUpgrade);
       // 1012 "service restart": y-websocket reconnects, through the proxy to another
