@@ -27,3 +27,36 @@ export async function memberSessionIds(db: Db, userId: string): Promise<string[]
   );
   return rows.map((r) => r.id);
 }
+
+/**
+ * A user token's login, read fresh in one statement: whether the user exists and is
+ * active, and whether its login session (the token's `jti`) is theirs, not revoked and
+ * not expired. A handshake needs both, and a reconnect storm is one of these per socket.
+ */
+export async function loginLiveness(
+  db: Db,
+  userId: string,
+  loginSessionId: string,
+): Promise<{ active: boolean; live: boolean }> {
+  // `:now` is formatted by the dialect as its DATE columns are stored, so the
+  // comparison is the database's own (SQLite compares the stored text).
+  const rows = await db.sequelize.query<{ active: unknown; live: unknown }>(
+    `SELECT u.is_active AS active,
+            (ls.id IS NOT NULL AND ls.revoked_at IS NULL AND ls.expires_at > :now) AS live
+       FROM users u
+       LEFT JOIN login_sessions ls ON ls.id = :loginSessionId AND ls.user_id = u.id
+      WHERE u.id = :userId`,
+    { type: QueryTypes.SELECT, replacements: { userId, loginSessionId, now: new Date() } },
+  );
+  const row = rows[0];
+  return { active: !!row && Boolean(row.active), live: !!row && Boolean(row.live) };
+}
+
+/** Notes "last seen" on many login sessions at once (batched by the revocation cache). */
+export async function noteLoginsSeen(db: Db, loginSessionIds: string[], at: Date): Promise<void> {
+  if (loginSessionIds.length === 0) return;
+  await db.models.LoginSession.update(
+    { lastSeenAt: at },
+    { where: { id: loginSessionIds }, hooks: false },
+  );
+}
