@@ -65,14 +65,15 @@ export function handshakeAuth(ctx: AppContext) {
       next(refusal(unauthorized("A valid access token is required in auth.token")));
       return;
     }
-    // The user's `isActive` is read fresh (deactivation refuses at once, whatever the
-    // login-session cache holds); only the column it needs, not a model instance.
-    Promise.all([
-      isUserActive(ctx.db, claims.sub),
-      jti && claims.sid === undefined ? ctx.revocation.check(claims.sub, jti) : true,
-    ]).then(
-      ([active, live]) => {
-        if (!active || !live) {
+    // Read fresh (deactivation or a revoked login refuses at once, whatever the
+    // login-session cache holds), in one statement for a user token.
+    const admitted =
+      jti && claims.sid === undefined
+        ? ctx.revocation.check(claims.sub, jti, { fresh: true })
+        : isUserActive(ctx.db, claims.sub);
+    admitted.then(
+      (live) => {
+        if (!live) {
           recordAuthFailure(ctx, "socket", claims.sub);
           return next(refusal(unauthorized("A valid access token is required in auth.token")));
         }
