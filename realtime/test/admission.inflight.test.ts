@@ -55,8 +55,8 @@ describe("trust changes during admission, across two nodes", () => {
     const { revocation } = nodeB.ctx;
     const check = revocation.check;
     const reached = gate();
-    revocation.check = async (uid, jti) => {
-      const live = await check.call(revocation, uid, jti);
+    revocation.check = async (uid, jti, opts) => {
+      const live = await check.call(revocation, uid, jti, opts);
       if (uid === userId) {
         reached.open();
         await hold;
