@@ -48,6 +48,12 @@ describe("revocations and removals made while Redis was down", () => {
     sockets.push(bobSocket, carolSocket, dave);
     expect((await emitAck(carolSocket, "session:join", { sessionId })).ok).toBe(true);
     expect((await emitAck(dave, "session:join", { sessionId })).ok).toBe(true);
+    // Node B now holds the room's join snapshot (read by the join after the last change).
+    expect(
+      (await emitAck(dave, "message:send", { sessionId, content: "hi", clientId: "d1", ai: false }))
+        .ok,
+    ).toBe(true);
+    expect((await emitAck(carolSocket, "session:join", { sessionId })).ok).toBe(true);
 
     await redis.kill();
     // Wait until queued Redis commands give up, so what A publishes now is really lost.
@@ -66,10 +72,19 @@ describe("revocations and removals made while Redis was down", () => {
     expect((await api.del(`/chat/${sessionId}/members/${carol.user.id}`, alice.token)).status).toBe(
       204,
     );
+    expect((await api.patch(`/chat/${sessionId}`, { title: "Renamed" }, alice.token)).status).toBe(
+      200,
+    );
     expect(bobSocket.connected).toBe(true);
 
     await redis.restart();
     await waitFor(() => !bobSocket.connected, "bob's signed-out socket to be cut", 10_000);
+    // The room's join snapshot on B missed the rename's event: it is read again, not
+    // handed to joiners for the rest of its lifetime.
+    const daveAgain = await connectClient(nodeB.url, daveAccount.token);
+    sockets.push(daveAgain);
+    const joined = await emitAck(daveAgain, "session:join", { sessionId });
+    expect(joined.session.title).toBe("Renamed");
     // A message to the room, once the nodes pass messages again (dave, still a member on
     // B, gets it): carol, removed, does not.
     let carolGot = 0;

@@ -105,13 +105,25 @@ export function attachGateway(
     }
   });
 
-  // Back from a break in Redis: revocations, widget key cuts and evictions published
-  // meanwhile were lost to this node. Check again what its sockets hold.
-  const stopResubscribed = ctx.revocation.onResubscribed(() => {
+  // Back from a break in Redis (the revocations' subscription or the adapter's):
+  // revocations, widget key cuts, evictions and room events published meanwhile were
+  // lost to this node. Check again what its sockets hold, and read the rooms' join
+  // snapshots again.
+  const resync = () => {
+    gw.snapshots.clear();
     recheckAll().catch((err: unknown) =>
       ctx.logger.warn({ err }, "sockets not re-checked after Redis came back"),
     );
-  });
+  };
+  const stopResubscribed = ctx.revocation.onResubscribed(resync);
+  if (rooms.subscriber) {
+    const sub = rooms.subscriber;
+    let wasReady = sub.status === "ready";
+    sub.on("ready", () => {
+      if (wasReady) resync();
+      wasReady = true;
+    });
+  }
   async function recheckAll(): Promise<void> {
     // Logins, accounts and widget keys: once per distinct (user, login, key).
     const groups = new Map<string, GatewaySocket[]>();
