@@ -50,6 +50,8 @@ export class SharedDoc {
   readonly conns = new Map<DocConnection, Set<number>>();
   /** Connections plus in-flight server operations keeping this doc loaded. */
   refs = 0;
+  /** Role changes and evictions applied to this doc's connections (RoleWatch). */
+  roleChanges = 0;
   /** Resolves once the stored rows are applied. */
   ready: Promise<void> = Promise.resolve();
   persister!: DocPersister;

@@ -11,8 +11,9 @@ import type { DocConnection, SharedDoc } from "./SharedDoc";
  */
 export class RoleWatch {
   /**
-   * Bumped by every role change and eviction applied here: a role read that began
-   * before a bump may be older than what a connection was told since.
+   * Bumped by every role change and eviction applied here (and the doc's own
+   * `roleChanges`): a role read that began before a bump may be older than what a
+   * connection was told since.
    */
   changes = 0;
 
@@ -30,6 +31,7 @@ export class RoleWatch {
     this.changes += 1;
     const shared = this.docs.get(room);
     if (!shared) return;
+    shared.roleChanges += 1;
     if (userId === null) shared.persister?.discard();
     for (const conn of [...shared.conns.keys()]) {
       if (userId === null || conn.userId === userId) conn.close(4403, "removed from the session");
@@ -44,14 +46,14 @@ export class RoleWatch {
   async refreshRoles(): Promise<void> {
     for (const shared of [...this.docs.values()]) {
       if (shared.conns.size === 0) continue;
-      const mark = this.changes;
+      const mark = shared.roleChanges;
       const members = await this.db.models.SessionMember.findAll({
         where: { sessionId: shared.sessionId },
         attributes: ["userId", "role"],
         raw: true,
       });
       // A change applied meanwhile is newer than this read: the next pass reads again.
-      if (this.changes !== mark) continue;
+      if (shared.roleChanges !== mark) continue;
       const roles = new Map(members.map((m) => [m.userId, m.role]));
       for (const conn of [...shared.conns.keys()]) {
         const role = roles.get(conn.userId);
@@ -69,14 +71,14 @@ export class RoleWatch {
    */
   async confirm(shared: SharedDoc, conn: DocConnection): Promise<void> {
     for (;;) {
-      const mark = this.changes;
+      const mark = shared.roleChanges;
       const member = await this.db.models.SessionMember.findOne({
         where: { sessionId: shared.sessionId, userId: conn.userId },
         attributes: ["role"],
         raw: true,
       });
       if (!shared.conns.has(conn)) return;
-      if (this.changes !== mark) continue;
+      if (shared.roleChanges !== mark) continue;
       if (!member) conn.close(4403, "removed from the session");
       else conn.canWrite = can(member.role, "write");
       return;
@@ -87,6 +89,7 @@ export class RoleWatch {
     this.changes += 1;
     const shared = this.docs.get(room);
     if (!shared) return;
+    shared.roleChanges += 1;
     for (const conn of shared.conns.keys()) if (conn.userId === userId) conn.canWrite = canWrite;
   }
 
