@@ -39,6 +39,9 @@ export interface SharedDocDeps {
   onUpdateBytes(bytes: number, source: "local" | "peer"): void;
 }
 
+/** What a doc may hold pending (parts whose parents it lacks), in encoded bytes. */
+export const MAX_PENDING_BYTES = 64 * 1024;
+
 /**
  * A doc held in memory by this node: the Y.Doc with its awareness, the local
  * connections, and what keeps the database and the other nodes in step.
@@ -124,19 +127,20 @@ export class SharedDoc {
 
   /**
    * Applies a client's update (already checked to be allowed and well-formed). False
-   * when part of it builds on what this doc lacks: that part is dropped, not kept
-   * pending (see below), and the client must resync.
+   * when what this doc holds pending grew past `MAX_PENDING_BYTES`: all of it is
+   * dropped, and the client must resync.
    */
   applyClientUpdate(update: Uint8Array, conn: DocConnection): boolean {
     const { store } = this.doc;
-    const settled = store.pendingStructs === null && store.pendingDs === null;
     Y.applyUpdate(this.doc, update, conn);
-    if (settled && (store.pendingStructs !== null || store.pendingDs !== null)) {
-      // Yjs keeps what it cannot integrate yet (parents missing) pending, to go in with
-      // whichever later update brings them: outside the byte and draft budgets, which
-      // count what integrates, and in memory without bound. An honest client builds
-      // only on what it got from here, so its updates never wait; nothing of this part
-      // was integrated, sent or stored.
+    // Yjs keeps what builds on content it lacks pending, to go in with whichever later
+    // update brings it: outside the byte and draft budgets, which count what
+    // integrates. An honest client sends a little of that: an edit typed on reconnect,
+    // before its own offline edits (its sync step 2) are on the way, builds on them.
+    // Bounded, so pending cannot grow into memory without end or integrate past the
+    // budgets by more than the bound.
+    const pending = (store.pendingStructs?.update.length ?? 0) + (store.pendingDs?.length ?? 0);
+    if (pending > MAX_PENDING_BYTES) {
       store.pendingStructs = null;
       store.pendingDs = null;
       return false;
