@@ -53,8 +53,8 @@ const WRITERS = (["owner", "editor", "viewer"] as const).filter((r) => can(r, "w
  * the events.
  *
  * The cache never decides trust: the INSERT goes in only if the sender, as that
- * statement sees it, may write, so a member removed or made a viewer on any node is
- * refused at once. Such a refusal forgets the entry and reads again: the caller gets
+ * statement sees it, may write (an active account, a member who may write), so a
+ * member removed, made a viewer or deactivated on any node is refused at once. Such a refusal forgets the entry and reads again: the caller gets
  * `authorizeAccess`'s own refusal (or, if the membership came back meanwhile, the send).
  */
 export async function sendMessage(ctx: AppContext, input: SendInput): Promise<SendResult> {

@@ -95,6 +95,60 @@ describe("SharedDoc: the order an update goes out in", () => {
     expect(shared.doc.getText("draft").length).toBe(0);
   });
 
+  it("bounds what builds on content the doc lacks: past 64 KiB pending, refused and dropped", () => {
+    const { steps, shared, conn } = setup();
+    const mallory = conn("mallory");
+    conn("bob");
+    // One client's edits, the first held back: each later one builds on what the server
+    // never got, so Yjs keeps it pending — outside the byte and draft budgets, to be
+    // integrated by whatever update brings the first.
+    const source = new Y.Doc();
+    source.getText("draft").insert(0, "x");
+    const first = Y.encodeStateAsUpdate(source);
+    const tails: Uint8Array[] = [];
+    for (let i = 0; i < 40; i++) {
+      const before = Y.encodeStateVector(source);
+      source.getText("draft").insert(source.getText("draft").length, "y".repeat(30_000));
+      tails.push(Y.encodeStateAsUpdate(source, before));
+    }
+    // Sent until refused (the server closes the connection there).
+    const outcomes: string[] = [];
+    for (const tail of tails) {
+      outcomes.push(handleFrame(shared, mallory, encodeUpdate(tail), budget));
+      if (outcomes.at(-1) !== "ok") break;
+    }
+    // Two fit under the bound; the third is refused.
+    expect(outcomes).toEqual(["ok", "ok", "missing_parents"]);
+    expect(shared.doc.store.pendingStructs).toBeNull();
+    expect(shared.doc.store.pendingDs).toBeNull();
+    // Only mallory was told (to resync); nothing went to bob, to Redis or to the store.
+    expect(steps.every((s) => s.to === "mallory")).toBe(true);
+    // The missing first edit then brings in only itself, not the 1.2 M characters.
+    expect(handleFrame(shared, mallory, encodeUpdate(first), budget)).toBe("ok");
+    expect(shared.doc.getText("draft").toString()).toBe("x");
+  });
+
+  it("takes an edit typed on reconnect before the client's offline edits arrive", () => {
+    const { shared, conn } = setup();
+    const alice = conn("alice");
+    const bob = conn("bob");
+    // Alice typed offline; back online she types again before her sync step 2 (which
+    // carries the offline edits) is sent: that edit builds on them.
+    const client = new Y.Doc();
+    const draft = client.getText("draft");
+    const empty = Y.encodeStateVector(client);
+    draft.insert(0, "offline draft");
+    const offline = Y.encodeStateAsUpdate(client, empty);
+    const sv = Y.encodeStateVector(client);
+    draft.insert(draft.length, " and more");
+    const live = Y.encodeStateAsUpdate(client, sv);
+    expect(handleFrame(shared, alice, encodeUpdate(live), budget)).toBe("ok");
+    expect(handleFrame(shared, alice, encodeUpdate(offline), budget)).toBe("ok");
+    expect(shared.doc.getText("draft").toString()).toBe("offline draft and more");
+    expect(shared.doc.store.pendingStructs).toBeNull();
+    void bob;
+  });
+
   it("throws on a truncated update without touching the doc", () => {
     const { steps, shared, conn } = setup();
     const alice = conn("alice");

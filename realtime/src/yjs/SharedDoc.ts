@@ -39,6 +39,9 @@ export interface SharedDocDeps {
   onUpdateBytes(bytes: number, source: "local" | "peer"): void;
 }
 
+/** What a doc may hold pending (parts whose parents it lacks), in encoded bytes. */
+export const MAX_PENDING_BYTES = 64 * 1024;
+
 /**
  * A doc held in memory by this node: the Y.Doc with its awareness, the local
  * connections, and what keeps the database and the other nodes in step.
@@ -50,6 +53,8 @@ export class SharedDoc {
   readonly conns = new Map<DocConnection, Set<number>>();
   /** Connections plus in-flight server operations keeping this doc loaded. */
   refs = 0;
+  /** Role changes and evictions applied to this doc's connections (RoleWatch). */
+  roleChanges = 0;
   /** Resolves once the stored rows are applied. */
   ready: Promise<void> = Promise.resolve();
   persister!: DocPersister;
@@ -120,9 +125,26 @@ export class SharedDoc {
     }
   };
 
-  /** Applies a client's update (already checked to be allowed and well-formed). */
-  applyClientUpdate(update: Uint8Array, conn: DocConnection): void {
+  /**
+   * Applies a client's update (already checked to be allowed and well-formed). False
+   * when what this doc holds pending grew past `MAX_PENDING_BYTES`: all of it is
+   * dropped, and the client must resync.
+   */
+  applyClientUpdate(update: Uint8Array, conn: DocConnection): boolean {
+    const { store } = this.doc;
     Y.applyUpdate(this.doc, update, conn);
+    // Yjs keeps what builds on content it lacks pending, to go in with whichever later
+    // update brings it: outside the byte and draft budgets, which count what
+    // integrates. An honest client sends a little of that: an edit typed on reconnect,
+    // before its own offline edits (its sync step 2) are on the way, builds on them.
+    // Bounded, so pending cannot grow into memory without end or integrate past the
+    // budgets by more than the bound.
+    const pending = (store.pendingStructs?.update.length ?? 0) + (store.pendingDs?.length ?? 0);
+    if (pending > MAX_PENDING_BYTES) {
+      store.pendingStructs = null;
+      store.pendingDs = null;
+      return false;
+    }
     // The title column holds LIMITS.titleMax characters; cutting the doc's title to
     // fit keeps the two equal. Several nodes cutting at once delete the same items.
     const title = this.doc.getText("title");
@@ -132,6 +154,7 @@ export class SharedDoc {
         FROM_SERVER,
       );
     }
+    return true;
   }
 
   /** Recounts `approxBytes` from the encoded state (the budget check calls it near the limit). */

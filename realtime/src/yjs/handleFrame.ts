@@ -58,7 +58,10 @@ export function handleFrame(
           return refusal;
         }
       }
-      shared.applyClientUpdate(frame.update, conn);
+      if (!shared.applyClientUpdate(frame.update, conn)) {
+        conn.send(encodeResyncNotice("missing_parents"));
+        return "missing_parents";
+      }
       return "ok";
     case "awareness":
       shared.applyClientAwareness(frame.update, conn);
