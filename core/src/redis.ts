@@ -17,9 +17,10 @@ export interface RedisConnectionOptions {
   swallowPublishErrors?: boolean;
   /**
    * Commands issued in one turn of the event loop go out in one write (ioredis
-   * `enableAutoPipelining`): under load, the sends of many sockets (their rate-limit
-   * spend, the adapter's publishes) cost one syscall instead of one each. Not for
-   * subscribers.
+   * `enableAutoPipelining`): under load, many sockets' commands cost one syscall
+   * instead of one each. The write waits for the turn's end (`setImmediate`, after
+   * every other callback of that turn), so not for what a latency waits on — a
+   * send's rate-limit spend, the adapter's publishes. Not for subscribers.
    */
   autoPipeline?: boolean;
 }

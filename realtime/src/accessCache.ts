@@ -15,8 +15,8 @@ import type { Redis } from "ioredis";
  *
  * What it holds is a hint, never the last word on trust. Whoever writes on the strength
  * of a cached entry must have the write itself check the membership (the send's INSERT
- * does: `createMessages` with `writer`), so a removed member or a viewer is refused at
- * once on every node whatever this cache still says. On such a refusal the caller
+ * does: `createMessages` with `writer`), so a removed member, a viewer or a deactivated
+ * account is refused at once on every node whatever this cache still says. On such a refusal the caller
  * `forget`s the entry and reads again uncached.
  *
  * It stays fresh for the rest (the session's settings, the author's name) through the

@@ -103,8 +103,17 @@ export const announce = {
       sessionId: message.sessionId,
       message: presentRoomMessage(message),
     });
-    // The sidebar of every member, whichever session they have open.
-    announceActivity(ctx, message);
+    // The sidebar of every member, whichever session they have open: on the next turn
+    // of the loop, so that the sender's ack and this turn's other room events do not
+    // wait behind a second publish (no one is waiting on `session:activity` to render
+    // the message; those who view the session have it from `message:new`).
+    setImmediate(() => {
+      try {
+        announceActivity(ctx, message);
+      } catch (err) {
+        ctx.logger.warn({ err }, "could not announce a message's activity");
+      }
+    });
   },
 
   async documentUploaded(ctx: AppContext, doc: Document): Promise<void> {

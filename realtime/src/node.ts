@@ -94,14 +94,19 @@ export async function startRealtimeNode(
     ? (name: string, opts?: Parameters<typeof connectRedis>[3]) =>
         connectRedis(redisUrl, logger, name, opts)
     : undefined;
-  // Auto-pipelined: every send spends its rate limit here, one write per loop turn.
+  // Auto-pipelined: commands of one loop turn (presence, tickets, revocations) go out
+  // in one write.
   const redis = createRedis?.("engunity-realtime", { autoPipeline: true }) ?? null;
+  // The rate limits on a connection of their own, not auto-pipelined: a send waits for
+  // its spend before it stores, and an auto-pipelined command is written only at the
+  // loop turn's end (setImmediate), after every other callback of that turn.
+  const limitsRedis = createRedis?.("engunity-limits") ?? null;
   const ownsAi = !options.ai;
   const ai = options.ai ?? openAiRuntime(config, logger);
 
   // 2. Node services.
   const metrics = createMetrics();
-  const limiters = createLimiters(config, redis);
+  const limiters = createLimiters(config, limitsRedis);
   const revocationSubscriber =
     createRedis?.("engunity-revocation-sub", { waitForConnection: true }) ?? null;
   const revocation = createRevocation({
@@ -225,6 +230,7 @@ export async function startRealtimeNode(
       if (revocationSubscriber) revocationSubscriber.disconnect();
       await ctx.events.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
+      if (limitsRedis) await limitsRedis.quit().catch(() => limitsRedis.disconnect());
       if (ownsDb) await db.close();
     })();
     return closing;

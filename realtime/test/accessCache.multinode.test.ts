@@ -107,6 +107,20 @@ describe("access cache across two nodes", () => {
     expect(await stored(sessionId)).toBe(before + 1);
   });
 
+  it("refuses on node B a member deactivated in the database, with no event to any node", async () => {
+    const { sessionId, b } = await bobSentOnB();
+    const before = await stored(sessionId);
+    await nodeA.ctx.db.models.User.update({ isActive: false }, { where: { id: bob.user.id } });
+    try {
+      // Node B still holds bob's access and his socket: the INSERT's own check refuses.
+      expect(await send(b, sessionId)).toMatchObject({ error: { code: "forbidden" } });
+      expect(await stored(sessionId)).toBe(before);
+    } finally {
+      await nodeA.ctx.db.models.User.update({ isActive: true }, { where: { id: bob.user.id } });
+    }
+    expect((await send(b, sessionId)).ok).toBe(true);
+  });
+
   it("refuses a send on node B into a session deleted through node A", async () => {
     const { sessionId, b } = await bobSentOnB();
     expect((await apiA.del(`/chat/${sessionId}`, alice.token)).status).toBe(204);
@@ -157,6 +171,9 @@ describe("access cache on SQLite", () => {
       expect(await send("l2")).toMatchObject({ error: { code: "forbidden" } });
       await node.ctx.db.models.SessionMember.update({ role: "editor" }, { where });
       expect((await send("l3")).ok).toBe(true);
+      await node.ctx.db.models.User.update({ isActive: false }, { where: { id: bob.user.id } });
+      expect(await send("l3b")).toMatchObject({ error: { code: "forbidden" } });
+      await node.ctx.db.models.User.update({ isActive: true }, { where: { id: bob.user.id } });
       await node.ctx.db.models.SessionMember.destroy({ where });
       expect(await send("l4")).toMatchObject({ error: { code: "not_found" } });
       const contents = (

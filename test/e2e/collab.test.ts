@@ -1,4 +1,6 @@
+import type { WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../support/sockets";
 import {
   type E2EApp,
   messageTexts,
@@ -292,5 +294,44 @@ describe("web app, two users", { timeout: 90_000 }, () => {
     });
     const members = (await app.api.get(`/chat/${sessionId}/members`, a.token)).body.members;
     expect(members.map((m: any) => m.user.username)).toEqual(["alice"]);
+  });
+
+  it("keeps a rename typed while the shared doc was still connecting", async () => {
+    const c = await userPage(app, "carol");
+    const id = (await app.api.post("/chat/sessions", { title: "Old name" }, c.token)).body.id;
+    // Hold the Yjs connection: the page sees an open socket that never syncs.
+    const held: WebSocketRoute[] = [];
+    let hold = true;
+    await c.page.routeWebSocket(/\/yjs/, (ws) => {
+      if (hold) held.push(ws);
+      else ws.connectToServer();
+    });
+    await c.page.goto(`/chat/${id}`);
+    await c.page.waitForSelector("[data-testid=messages][data-joined=true]", { timeout: WAIT_MS });
+    await waitFor(() => held.length > 0, "the Yjs socket opened", WAIT_MS);
+    expect(await c.page.getAttribute("[data-testid=composer]", "data-collab")).toBe("local");
+    // Typing in the title, not yet committed, when the doc comes up.
+    await c.page.fill("[data-testid=session-title]", "New name");
+    hold = false;
+    for (const ws of held) await ws.close();
+    await c.page.waitForSelector("[data-testid=composer][data-collab=shared]", {
+      timeout: WAIT_MS,
+    });
+    expect(await c.page.inputValue("[data-testid=session-title]")).toBe("New name");
+    await c.page.press("[data-testid=session-title]", "Enter");
+    await c.page.waitForFunction(
+      (sid) =>
+        document
+          .querySelector(`[data-testid=session-item][data-session-id="${sid}"]`)
+          ?.textContent?.includes("New name"),
+      id,
+      { timeout: WAIT_MS },
+    );
+    await waitFor(
+      async () => (await app.api.get(`/chat/${id}`, c.token)).body.session.title === "New name",
+      "the rename stored",
+      WAIT_MS,
+    );
+    await c.context.close();
   });
 });

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { type Db, revokeLoginSessions } from "@engunity/db";
+import { type Db, loginLiveness, noteLoginsSeen, revokeLoginSessions } from "@engunity/db";
 import type { Redis } from "ioredis";
 import type { Logger } from "../logger";
 
@@ -28,15 +28,22 @@ export interface Revocation {
   /**
    * Whether a user token's login session is live: it exists, belongs to `userId`, is
    * neither revoked nor expired, and its user is active. Notes "last seen" at most
-   * once a minute.
+   * once a minute. `fresh` skips the cache (a handshake: deactivation refuses at once)
+   * and refills it.
    */
-  check(userId: string, loginSessionId: string): Promise<boolean>;
+  check(userId: string, loginSessionId: string, opts?: { fresh?: boolean }): Promise<boolean>;
   /** Revokes one login session; its connections on every node are cut. */
   revokeLoginSession(userId: string, loginSessionId: string): Promise<void>;
   /** Revokes every login session of a user (but `except`); every connection is cut. */
   revokeUser(userId: string, opts?: { except?: string }): Promise<void>;
   /** Called on every node for every revocation, wherever it was made. Returns an unsubscribe. */
   onRevoke(listener: (event: RevocationEvent) => void): () => void;
+  /**
+   * Called on this node when its subscription is back after a break (Redis restarted,
+   * the connection dropped): what was published meanwhile never reached it, so whoever
+   * holds connections open checks them again. Returns an unsubscribe.
+   */
+  onResubscribed(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -47,6 +54,8 @@ interface CacheEntry {
 }
 
 const LAST_SEEN_EVERY_MS = 60_000;
+const SEEN_BATCH_MS = 2_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Whether a revocation event covers a given connection's login session. */
 export function revocationCovers(
@@ -97,6 +106,22 @@ export function createRevocation(opts: {
     void redis.subscriber
       .subscribe(redis.channel)
       .catch((err: Error) => logger.error({ err: err.message }, "revocation: subscribe failed"));
+    // Pub/sub keeps nothing for a subscriber that was away: after a reconnect, drop the
+    // cache (it may hold a login revoked meanwhile as live) and, once subscribed again
+    // (so a revocation from then on is heard), tell the transports to check what they hold.
+    let connected = redis.subscriber.status === "ready";
+    redis.subscriber.on("ready", () => {
+      if (!connected) {
+        connected = true;
+        return;
+      }
+      generation += 1;
+      cache.clear();
+      redis.subscriber.subscribe(redis.channel).then(
+        () => local.emit("resubscribed"),
+        (err: Error) => logger.error({ err: err.message }, "revocation: resubscribe failed"),
+      );
+    });
   }
 
   const announce = async (event: RevocationEvent) => {
@@ -112,35 +137,41 @@ export function createRevocation(opts: {
     }
   };
 
+  // "Last seen" writes are batched: one UPDATE for every login noted in a window, not
+  // one per request (a reconnect storm is thousands of first requests at once).
+  const seen = new Set<string>();
+  let seenTimer: NodeJS.Timeout | null = null;
+  const flushSeen = async () => {
+    seenTimer = null;
+    const ids = [...seen];
+    seen.clear();
+    await noteLoginsSeen(db, ids, new Date()).catch((err: Error) =>
+      logger.debug({ err: err.message }, "revocation: last seen not noted"),
+    );
+  };
   const touch = (loginSessionId: string) => {
     const now = Date.now();
     if (now - (lastSeen.get(loginSessionId) ?? 0) < LAST_SEEN_EVERY_MS) return;
     lastSeen.set(loginSessionId, now);
     if (lastSeen.size > 50_000) lastSeen.clear();
-    void db.models.LoginSession.update(
-      { lastSeenAt: new Date(now) },
-      { where: { id: loginSessionId } },
-    ).catch((err: Error) => logger.debug({ err: err.message }, "revocation: last seen not noted"));
+    seen.add(loginSessionId);
+    seenTimer ??= setTimeout(flushSeen, SEEN_BATCH_MS).unref();
   };
 
   return {
-    async check(userId, loginSessionId) {
+    async check(userId, loginSessionId, checkOpts = {}) {
       const hit = cache.get(loginSessionId);
       const now = Date.now();
-      if (hit && hit.userId === userId && now - hit.at < cacheMs) {
+      if (!checkOpts.fresh && hit && hit.userId === userId && now - hit.at < cacheMs) {
         if (hit.live) touch(loginSessionId);
         return hit.live;
       }
+      // Token claims are signed by us, but a malformed id must be a refusal, not a
+      // database error (Postgres rejects a non-uuid literal).
+      if (!UUID.test(userId) || !UUID.test(loginSessionId)) return false;
       const before = generation;
-      const row = await db.models.LoginSession.findOne({
-        where: { id: loginSessionId, userId },
-        attributes: ["id", "revokedAt", "expiresAt"],
-      });
-      let live = !!row && row.revokedAt === null && row.expiresAt.getTime() > now;
-      if (live) {
-        const user = await db.models.User.findByPk(userId, { attributes: ["id", "isActive"] });
-        live = !!user?.isActive;
-      }
+      const read = await loginLiveness(db, userId, loginSessionId);
+      const live = read.active && read.live;
       if (generation === before) {
         cache.set(loginSessionId, { userId, live, at: now });
         if (cache.size > 50_000) cache.clear();
@@ -164,8 +195,17 @@ export function createRevocation(opts: {
       return () => local.off("revoke", listener);
     },
 
+    onResubscribed(listener) {
+      local.on("resubscribed", listener);
+      return () => local.off("resubscribed", listener);
+    },
+
     async close() {
       local.removeAllListeners();
+      if (seenTimer) {
+        clearTimeout(seenTimer);
+        await flushSeen();
+      }
       if (redis) await redis.subscriber.unsubscribe(redis.channel).catch(() => {});
     },
   };

@@ -56,9 +56,10 @@ export interface CreateOptions {
   /** The author of the messages with an `authorId`, attached to the returned rows. */
   author?: User | null;
   /**
-   * Stores only if this user is, when the statement runs, a member of the session in
-   * one of `roles` (the write checks it, not an earlier read): otherwise nothing is
-   * written and the result is `refused`, with the role found (null: no member).
+   * Stores only if this user is, when the statement runs, an active account and a
+   * member of the session in one of `roles` (the write checks it, not an earlier read):
+   * otherwise nothing is written and the result is `refused`, with the role found (null:
+   * no member, or the account deactivated).
    */
   writer?: { userId: string; roles: readonly string[] };
 }
@@ -228,8 +229,10 @@ async function insertCounted(
   const columns = tuples[0]!.columns.join(", ");
   const updateSession = (n: number) =>
     `UPDATE chat_sessions SET message_count = message_count + ${n}, activity_at = ${at}, updated_at = ${at} WHERE id = ${sid}`;
+  // An account deactivated writes nothing either, whatever transport still carries it
+  // (its sockets are cut by a message that may not have arrived yet).
   const membership = writer
-    ? `SELECT role FROM session_members WHERE session_id = ${sid} AND user_id = ${qg.escape(writer.userId)}`
+    ? `SELECT m.role AS role FROM session_members m JOIN users u ON u.id = m.user_id WHERE m.session_id = ${sid} AND m.user_id = ${qg.escape(writer.userId)} AND u.is_active = ${qg.escape(true)}`
     : "";
   const mayWrite = (role: string | null | undefined) =>
     !writer || (typeof role === "string" && writer.roles.includes(role));

@@ -44,23 +44,31 @@ export interface SendResult {
 const WRITERS = (["owner", "editor", "viewer"] as const).filter((r) => can(r, "write"));
 
 /**
- * Sends a member's message, in one direction: rate limit → authorize (membership,
- * session and author, cached per node: `ctx.access`) → AI admission → one INSERT that
+ * Sends a member's message, in one direction: rate limit and authorize at once
+ * (`limitThen`: the membership, session and author, cached per node: `ctx.access`,
+ * read while the limit is spent; a refusal by the limit wins) → AI admission → one INSERT that
  * checks the membership itself and meets the `(session_id, client_id)` index (a retried
  * `clientId` answers from what was stored, and is never refused by admission) → the
  * events to publish. Writes only; REST and sockets both come through here and publish
  * the events.
  *
  * The cache never decides trust: the INSERT goes in only if the sender, as that
- * statement sees it, may write, so a member removed or made a viewer on any node is
- * refused at once. Such a refusal forgets the entry and reads again: the caller gets
+ * statement sees it, may write (an active account, a member who may write), so a
+ * member removed, made a viewer or deactivated on any node is refused at once. Such a refusal forgets the entry and reads again: the caller gets
  * `authorizeAccess`'s own refusal (or, if the membership came back meanwhile, the send).
  */
 export async function sendMessage(ctx: AppContext, input: SendInput): Promise<SendResult> {
-  await ctx.limiters.messages.consume(input.userId);
-  let access = input.sessionId
-    ? await ctx.access.authorize(input.userId, input.sessionId, "write")
-    : await newSessionAccess(ctx, input);
+  const { sessionId } = input;
+  let access: SessionAccess;
+  if (sessionId) {
+    access = await limitThen(ctx, input.userId, () =>
+      ctx.access.authorize(input.userId, sessionId, "write"),
+    );
+  } else {
+    // Creating the session is a write: only once the limit let the send through.
+    await ctx.limiters.messages.consume(input.userId);
+    access = await newSessionAccess(ctx, input);
+  }
   const { session, member } = access;
   const pref: AnswerPreference = {
     provider: input.provider,
@@ -144,6 +152,31 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
     });
   }
   return { session: sessionNow, role, message, created: true, assistantMessage, events };
+}
+
+/**
+ * Spends the sender's message rate limit (a Redis round trip) while `read` runs (the
+ * membership, from the node's cache or one read): neither waits for the other, and the
+ * outcome is as if the limit came first — a rate-limited send is refused as
+ * `rate_limited` whatever the read found, and nothing is written before both are done.
+ * A read for a send the limit refuses is wasted, and only a read: it writes nothing.
+ */
+export async function limitThen<T>(
+  ctx: Pick<AppContext, "limiters">,
+  userId: string,
+  read: () => Promise<T>,
+): Promise<T> {
+  const spent = ctx.limiters.messages.consume(userId);
+  let reading: Promise<T>;
+  try {
+    reading = read();
+  } catch (err) {
+    reading = Promise.reject(err);
+  }
+  const [limit, result] = await Promise.allSettled([spent, reading]);
+  if (limit.status === "rejected") throw limit.reason;
+  if (result.status === "rejected") throw result.reason;
+  return result.value;
 }
 
 /** A send without a session starts one, owned by the sender. */

@@ -12,7 +12,7 @@ import type { AppContext } from "../context";
 import { createUserDirectory } from "../presence/userDirectory";
 import { filterVisitorSocket } from "../widget/visitorView";
 import { socketHandlers } from "./handlers";
-import { handshakeAuth } from "./handshakeAuth";
+import { handshakeAuth, stillAdmitted } from "./handshakeAuth";
 import { createJoinSnapshots, readJoinSnapshot } from "./joinSnapshots";
 import { startPresenceBroadcasts } from "./presenceBroadcaster";
 import { onRoomEvents } from "./roomEvents";
@@ -20,6 +20,9 @@ import type { SocketRooms } from "./rooms";
 import { createTokenExpiry } from "./tokenExpiry";
 import type { Gateway, GatewayServer, GatewaySocket, SocketHandler } from "./types";
 import { setTyping } from "./typingState";
+
+/** What every watch room's name starts with. */
+const WATCH_PREFIX = sessionWatchRoom("");
 
 /** How long each shutdown step may take before it is abandoned. */
 const CLOSE_STEP_MS = 2000;
@@ -88,8 +91,11 @@ export function attachGateway(
     }
   });
   const broadcasts = startPresenceBroadcasts(gw);
+  /** Revocations heard here: one heard during a handshake makes it check again. */
+  let revocations = 0;
   // A sign-out anywhere cuts this node's sockets of that login (or of the whole user).
   const stopRevocations = ctx.revocation.onRevoke((event) => {
+    revocations += 1;
     const ids = [...(nsp.adapter.rooms.get(userRoom(event.userId)) ?? [])];
     for (const id of ids) {
       const socket = nsp.sockets.get(id);
@@ -99,7 +105,80 @@ export function attachGateway(
     }
   });
 
-  io.use(handshakeAuth(ctx));
+  // Back from a break in Redis (the revocations' subscription or the adapter's):
+  // revocations, widget key cuts, evictions and room events published meanwhile were
+  // lost to this node. Check again what its sockets hold, and read the rooms' join
+  // snapshots again.
+  const resync = () => {
+    gw.snapshots.clear();
+    recheckAll().catch((err: unknown) =>
+      ctx.logger.warn({ err }, "sockets not re-checked after Redis came back"),
+    );
+  };
+  const stopResubscribed = ctx.revocation.onResubscribed(resync);
+  if (rooms.subscriber) {
+    const sub = rooms.subscriber;
+    let wasReady = sub.status === "ready";
+    sub.on("ready", () => {
+      if (wasReady) resync();
+      wasReady = true;
+    });
+  }
+  async function recheckAll(): Promise<void> {
+    // Logins, accounts and widget keys: once per distinct (user, login, key).
+    const groups = new Map<string, GatewaySocket[]>();
+    for (const socket of nsp.sockets.values()) {
+      const { userId, jti, widgetKeyId } = socket.data;
+      const key = `${userId}/${jti ?? ""}/${widgetKeyId ?? ""}`;
+      const group = groups.get(key);
+      if (group) group.push(socket);
+      else groups.set(key, [socket]);
+    }
+    for (const group of groups.values()) {
+      const admitted = await stillAdmitted(ctx, group[0]!.data).catch((err: unknown) => {
+        ctx.logger.warn({ err }, "socket not re-checked after Redis came back");
+        return true;
+      });
+      if (!admitted) {
+        for (const socket of group) socket.disconnect(true);
+      }
+    }
+    // Memberships (an eviction is a message too): one read per session whose room or
+    // watch room this node holds.
+    const members = new Map<string, Set<string>>();
+    for (const [room, ids] of [...nsp.adapter.rooms]) {
+      const sessionId =
+        sessionIdOfRoom(room) ??
+        (room.startsWith(WATCH_PREFIX) ? room.slice(WATCH_PREFIX.length) : null);
+      if (!sessionId) continue;
+      // Those in the room before the read: a socket joining meanwhile was let in by a
+      // membership read of its own, maybe newer than this one.
+      const inRoom = [...ids];
+      let userIds = members.get(sessionId);
+      if (!userIds) {
+        const rows = await ctx.db.models.SessionMember.findAll({
+          where: { sessionId },
+          attributes: ["userId"],
+          raw: true,
+        });
+        userIds = new Set(rows.map((r) => r.userId));
+        members.set(sessionId, userIds);
+      }
+      for (const id of inRoom) {
+        const socket = nsp.sockets.get(id);
+        if (socket && !userIds.has(socket.data.userId)) void socket.leave(room);
+      }
+    }
+  }
+
+  // What `revocations` and the socket moves (a widget key's cut is one) read as each
+  // handshake began, until its socket connects.
+  const admittedAt = new WeakMap<GatewaySocket, { revocations: number; moves: number }>();
+  const authenticate = handshakeAuth(ctx);
+  io.use((socket, next) => {
+    admittedAt.set(socket, { revocations, moves });
+    authenticate(socket, next);
+  });
   // Everything a connection gets is shared by every socket — the handlers, the dispatch,
   // the expiry schedule, the disconnect listener — so an idle socket costs what Socket.IO
   // itself costs plus its rooms and `data` (heap per idle socket, issue 16).
@@ -132,6 +211,25 @@ export function attachGateway(
       .then((ids) => socket.join(ids.map(sessionWatchRoom)))
       .catch((err: unknown) => ctx.logger.warn({ err }, "watch rooms not joined"));
     if (socket.data.widgetKeyId) void socket.join(widgetKeyRoom(socket.data.widgetKeyId));
+    // A revocation (or a widget key's cut) heard since the handshake began looked for
+    // this socket in its user's (key's) room before it was there, and the handshake's
+    // checks may have read before it: ask again, now that any later one finds it.
+    const admitted = admittedAt.get(socket);
+    admittedAt.delete(socket);
+    if (
+      admitted?.revocations !== revocations ||
+      (socket.data.widgetKeyId && admitted.moves !== moves)
+    ) {
+      void stillAdmitted(ctx, socket.data).then(
+        (ok) => {
+          if (!ok) socket.disconnect(true);
+        },
+        (err: unknown) => {
+          ctx.logger.warn({ err }, "socket admission not re-checked; cut");
+          socket.disconnect(true);
+        },
+      );
+    }
     expiry.add(socket);
     socket.on("disconnect", onDisconnect);
   });
@@ -143,6 +241,7 @@ export function attachGateway(
       closing ??= (async () => {
         broadcasts.stop();
         stopRevocations();
+        stopResubscribed();
         expiry.close();
         // Not io.close(): that would also close the HTTP server, which the node owns.
         // Closing the transports rather than disconnecting the sockets: a client sees

@@ -12,7 +12,7 @@ import { isUserActive } from "@engunity/db";
 import { z } from "zod";
 import type { AppContext } from "../context";
 import { recordAuthFailure } from "../failureEvents";
-import type { GatewaySocket } from "./types";
+import type { GatewaySocket, SocketData } from "./types";
 import { admitWidgetSocket } from "./widgetHandshake";
 
 const subjectSchema = z.uuid();
@@ -65,14 +65,15 @@ export function handshakeAuth(ctx: AppContext) {
       next(refusal(unauthorized("A valid access token is required in auth.token")));
       return;
     }
-    // The user's `isActive` is read fresh (deactivation refuses at once, whatever the
-    // login-session cache holds); only the column it needs, not a model instance.
-    Promise.all([
-      isUserActive(ctx.db, claims.sub),
-      jti && claims.sid === undefined ? ctx.revocation.check(claims.sub, jti) : true,
-    ]).then(
-      ([active, live]) => {
-        if (!active || !live) {
+    // Read fresh (deactivation or a revoked login refuses at once, whatever the
+    // login-session cache holds), in one statement for a user token.
+    const admitted =
+      jti && claims.sid === undefined
+        ? ctx.revocation.check(claims.sub, jti, { fresh: true })
+        : isUserActive(ctx.db, claims.sub);
+    admitted.then(
+      (live) => {
+        if (!live) {
           recordAuthFailure(ctx, "socket", claims.sub);
           return next(refusal(unauthorized("A valid access token is required in auth.token")));
         }
@@ -87,4 +88,27 @@ export function handshakeAuth(ctx: AppContext) {
       (err: unknown) => next(refusal(toAppError(err))),
     );
   };
+}
+
+/**
+ * Whether a socket admitted by the handshake is still allowed on: its user active, for
+ * a user token its login session live, for a widget token its key not revoked. The
+ * gateway asks again when a revocation (or a widget key's cut) was heard while the
+ * handshake was being checked — that cut looked for the socket in its user's (key's)
+ * room before it had joined it.
+ */
+export async function stillAdmitted(
+  ctx: Pick<AppContext, "db" | "revocation">,
+  data: SocketData,
+): Promise<boolean> {
+  // As the handshake reads it: fresh, in one statement for a user token.
+  const [live, key] = await Promise.all([
+    data.jti && data.sid === undefined
+      ? ctx.revocation.check(data.userId, data.jti, { fresh: true })
+      : isUserActive(ctx.db, data.userId),
+    data.widgetKeyId
+      ? ctx.db.models.WidgetKey.findByPk(data.widgetKeyId, { attributes: ["id", "revokedAt"] })
+      : undefined,
+  ]);
+  return live && (!data.widgetKeyId || (!!key && !key.revokedAt));
 }

@@ -25,6 +25,8 @@ export interface JoinSnapshots {
   get(sessionId: string): Promise<JoinSnapshot | null>;
   /** The room had an event that may change its snapshot: read it again next time. */
   changed(sessionId: string): void;
+  /** Events may have been missed (Redis was away): read every room's again. */
+  clear(): void;
 }
 
 /**
@@ -61,6 +63,9 @@ export function createJoinSnapshots(
     },
     changed(sessionId) {
       entries.delete(sessionId);
+    },
+    clear() {
+      entries.clear();
     },
   };
 }

@@ -30,6 +30,8 @@ export interface SocketRooms
   presence: PresenceStore;
   /** The adapter's Redis connections (closed with the gateway). */
   redisClients: Redis[];
+  /** The adapter's subscriber (scaled mode): what it misses while away is lost. */
+  subscriber: Redis | null;
 }
 
 export function createSocketRooms(deps: {
@@ -69,15 +71,20 @@ export function createSocketRooms(deps: {
   });
 
   const redisClients: Redis[] = [];
+  let subscriber: Redis | null = null;
   if (config.REDIS_URL) {
+    // Not auto-pipelined: the adapter publishes a broadcast before it writes to this
+    // node's sockets, and a publish held for the loop turn's end (setImmediate) would
+    // reach the other nodes only after this node's whole fan-out (and whatever else
+    // ran in that turn). Written at once, the other nodes deliver alongside this one.
     const pub = connectRedis(config.REDIS_URL, logger, "engunity-sio-pub", {
       swallowPublishErrors: true,
-      autoPipeline: true,
     });
     const sub = connectRedis(config.REDIS_URL, logger, "engunity-sio-sub", {
       waitForConnection: true,
     });
     redisClients.push(pub, sub);
+    subscriber = sub;
     io.adapter(createAdapter(pub, sub, { key: redisKeys(config.REDIS_PREFIX).socketIo }));
   }
   const presence =
@@ -104,6 +111,7 @@ export function createSocketRooms(deps: {
     io,
     presence,
     redisClients,
+    subscriber,
     emitter,
     evict: (sessionId, userId) => {
       const room = sessionRoom(sessionId);

@@ -6,7 +6,7 @@ import type { DocStore } from "./docStore";
 import { PeerSyncHooks } from "./peerSync";
 import type { DocSync, PeerMessage } from "./redisDocSync";
 import { RoleWatch } from "./roleWatch";
-import { SharedDoc } from "./SharedDoc";
+import { type DocConnection, SharedDoc } from "./SharedDoc";
 import { TitleMirror } from "./TitleMirror";
 
 export interface DocRegistryDeps {
@@ -108,11 +108,15 @@ export class DocRegistry {
     // are applied (Yjs keeps out-of-order updates pending until their parents come).
     this.docs.set(room, shared);
     deps.onOpenDocsChanged(this.docs.size);
-    shared.ready = loadDoc(shared, deps, this.sync).catch((err) => {
-      // Through `drop`, so a new load of the room waits for this unsubscribe.
-      if (this.docs.get(room) === shared) this.drop(shared);
-      throw err;
-    });
+    shared.ready = loadDoc(shared, deps, this.sync)
+      .then(() => {
+        this.loads += 1;
+      })
+      .catch((err) => {
+        // Through `drop`, so a new load of the room waits for this unsubscribe.
+        if (this.docs.get(room) === shared) this.drop(shared);
+        throw err;
+      });
     // Callers that await `ready` still see the failure; this only keeps a load that no
     // one awaits (a peer message opened the doc) from becoming an unhandled rejection,
     // which would end the process while the database is down.
@@ -177,6 +181,22 @@ export class DocRegistry {
 
   refreshRoles(): Promise<void> {
     return this.roles.refreshRoles();
+  }
+
+  /** Docs loaded so far: a doc loaded during an admission did not hear what came before. */
+  private loads = 0;
+
+  /**
+   * Moves whenever a role change or eviction is applied here or a doc finishes loading
+   * (its room heard from then on). An admission that read the membership before a move
+   * re-reads it once its connection is attached (`confirmRole`).
+   */
+  get trustChanges(): number {
+    return this.roles.changes + this.loads;
+  }
+
+  confirmRole(shared: SharedDoc, conn: DocConnection): Promise<void> {
+    return this.roles.confirm(shared, conn);
   }
 
   setRole(sessionId: string, userId: string, canWrite: boolean): void {

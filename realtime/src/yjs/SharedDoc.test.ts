@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { DocPersister } from "./DocPersister";
 import { handleFrame } from "./handleFrame";
-import { decodeClientFrame, encodeSyncStep2, encodeUpdate } from "./protocol";
+import { decodeClientFrame, encodeUpdate } from "./protocol";
 import type { DocSync, PeerMessage } from "./redisDocSync";
-import { type DocConnection, FROM_PEER, SharedDoc } from "./SharedDoc";
+import { type DocConnection, SharedDoc } from "./SharedDoc";
 import { DEFAULT_MAX_UPDATE_BYTES } from "./updateBudget";
 
 /** Everything a doc does with an update, in the order it does it. */
@@ -64,90 +64,6 @@ describe("SharedDoc: the order an update goes out in", () => {
     expect(shared.doc.getText("draft").toString()).toBe("hi");
   });
 
-  it("sends a client's live edit on as it came, before the doc integrates it, and stores what it changed", () => {
-    const { steps, shared, conn } = setup();
-    const alice = conn("alice");
-    conn("bob");
-    const update = insert("typed");
-    const frame = encodeUpdate(update);
-    expect(handleFrame(shared, alice, frame, budget)).toBe("ok");
-    expect(steps.map((s) => s.to)).toEqual(["redis", "bob", "store"]);
-    const [published, sent] = steps as [
-      Extract<Step, { to: "redis" }>,
-      Extract<Step, { draftThen: string }>,
-    ];
-    expect(published.message).toEqual({ type: "update", update });
-    // The very bytes received, written before the apply: no integration, no re-encoding.
-    expect(sent.frame).toBe(frame);
-    expect(sent.draftThen).toBe("");
-    expect(shared.doc.getText("draft").toString()).toBe("typed");
-    // Sent once: the update event of the apply sends nothing more.
-    expect(steps.filter((s) => s.to === "bob")).toHaveLength(1);
-  });
-
-  it("sends an edit that resends what the doc has, and stores nothing for it", () => {
-    const { steps, shared, conn } = setup();
-    const alice = conn("alice");
-    conn("bob");
-    const update = insert("twice");
-    handleFrame(shared, alice, encodeUpdate(update), budget);
-    steps.length = 0;
-    handleFrame(shared, alice, encodeUpdate(update), budget);
-    // Peers drop a duplicate as the doc does; the doc's update event did not fire.
-    expect(steps.map((s) => s.to)).toEqual(["redis", "bob"]);
-  });
-
-  it("applies a sync step 2 first and sends on only what the doc lacked", () => {
-    const { steps, shared, conn } = setup();
-    const alice = conn("alice");
-    conn("bob");
-    const client = new Y.Doc();
-    client.getText("draft").insert(0, "known");
-    Y.applyUpdate(shared.doc, Y.encodeStateAsUpdate(client), FROM_PEER);
-    client.getText("draft").insert(5, " new");
-    const step2 = encodeSyncStep2(client, Y.encodeStateVector(new Y.Doc()));
-    expect(handleFrame(shared, alice, step2, budget)).toBe("ok");
-    expect(steps.map((s) => s.to)).toEqual(["redis", "bob", "store"]);
-    const sent = steps[1] as Extract<Step, { draftThen: string }>;
-    expect(sent.draftThen).toBe("known new");
-    const probe = new Y.Doc();
-    const frame = decodeClientFrame(sent.frame);
-    if (frame.type !== "syncUpdate") throw new Error(frame.type);
-    Y.applyUpdate(probe, frame.update);
-    // Only the new insert: its parent ("known") is not in it, so it waits.
-    expect(probe.getText("draft").toString()).toBe("");
-    expect(probe.store.pendingStructs).not.toBeNull();
-  });
-
-  it("with structs pending in the doc, applies a live edit first and sends what the apply integrated", () => {
-    const { steps, shared, conn } = setup();
-    const alice = conn("alice");
-    const carol = conn("carol");
-    conn("bob");
-    const other = new Y.Doc();
-    other.getText("draft").insert(0, "A");
-    const parent = Y.encodeStateAsUpdate(other);
-    const before = Y.encodeStateVector(other);
-    other.getText("draft").insert(1, "B");
-    const child = Y.encodeStateAsUpdate(other, before);
-    // Carol's sync step 2 holds the child only: it waits for its parent, integrates
-    // nothing, and so nothing went out for it.
-    const step2 = new Uint8Array([0, 1, ...encodeUpdate(child).subarray(2)]);
-    expect(handleFrame(shared, carol, step2, budget)).toBe("ok");
-    expect(steps).toEqual([]);
-    expect(shared.doc.store.pendingStructs).not.toBeNull();
-    expect(handleFrame(shared, alice, encodeUpdate(parent), budget)).toBe("ok");
-    expect(shared.doc.getText("draft").toString()).toBe("AB");
-    const sent = steps.find((s) => s.to === "bob") as Extract<Step, { draftThen: string }>;
-    // Sent from the update event, after the apply: the parent and the child it freed.
-    expect(sent.draftThen).toBe("AB");
-    const probe = new Y.Doc();
-    const frame = decodeClientFrame(sent.frame);
-    if (frame.type !== "syncUpdate") throw new Error(frame.type);
-    Y.applyUpdate(probe, frame.update);
-    expect(probe.getText("draft").toString()).toBe("AB");
-  });
-
   it("sends a peer's update to this node's connections as it came, applies it, and neither re-publishes nor stores it", () => {
     const { steps, shared, conn } = setup();
     conn("bob");
@@ -156,7 +72,7 @@ describe("SharedDoc: the order an update goes out in", () => {
     shared.applyPeerUpdate(update);
     expect(steps.map((s) => s.to)).toEqual(["bob", "carol"]);
     for (const step of steps as Extract<Step, { draftThen: string }>[]) {
-      expect(decodeClientFrame(step.frame)).toEqual({ type: "syncUpdate", update, exact: true });
+      expect(decodeClientFrame(step.frame)).toEqual({ type: "syncUpdate", update });
       // Written before the doc integrated it: no apply on the cross-node delivery path.
       expect(step.draftThen).toBe("");
     }
@@ -177,6 +93,60 @@ describe("SharedDoc: the order an update goes out in", () => {
     // Only the two senders were told to resync; nothing was published, sent or stored.
     expect(steps.map((s) => s.to)).toEqual(["viewer", "editor"]);
     expect(shared.doc.getText("draft").length).toBe(0);
+  });
+
+  it("bounds what builds on content the doc lacks: past 64 KiB pending, refused and dropped", () => {
+    const { steps, shared, conn } = setup();
+    const mallory = conn("mallory");
+    conn("bob");
+    // One client's edits, the first held back: each later one builds on what the server
+    // never got, so Yjs keeps it pending — outside the byte and draft budgets, to be
+    // integrated by whatever update brings the first.
+    const source = new Y.Doc();
+    source.getText("draft").insert(0, "x");
+    const first = Y.encodeStateAsUpdate(source);
+    const tails: Uint8Array[] = [];
+    for (let i = 0; i < 40; i++) {
+      const before = Y.encodeStateVector(source);
+      source.getText("draft").insert(source.getText("draft").length, "y".repeat(30_000));
+      tails.push(Y.encodeStateAsUpdate(source, before));
+    }
+    // Sent until refused (the server closes the connection there).
+    const outcomes: string[] = [];
+    for (const tail of tails) {
+      outcomes.push(handleFrame(shared, mallory, encodeUpdate(tail), budget));
+      if (outcomes.at(-1) !== "ok") break;
+    }
+    // Two fit under the bound; the third is refused.
+    expect(outcomes).toEqual(["ok", "ok", "missing_parents"]);
+    expect(shared.doc.store.pendingStructs).toBeNull();
+    expect(shared.doc.store.pendingDs).toBeNull();
+    // Only mallory was told (to resync); nothing went to bob, to Redis or to the store.
+    expect(steps.every((s) => s.to === "mallory")).toBe(true);
+    // The missing first edit then brings in only itself, not the 1.2 M characters.
+    expect(handleFrame(shared, mallory, encodeUpdate(first), budget)).toBe("ok");
+    expect(shared.doc.getText("draft").toString()).toBe("x");
+  });
+
+  it("takes an edit typed on reconnect before the client's offline edits arrive", () => {
+    const { shared, conn } = setup();
+    const alice = conn("alice");
+    const bob = conn("bob");
+    // Alice typed offline; back online she types again before her sync step 2 (which
+    // carries the offline edits) is sent: that edit builds on them.
+    const client = new Y.Doc();
+    const draft = client.getText("draft");
+    const empty = Y.encodeStateVector(client);
+    draft.insert(0, "offline draft");
+    const offline = Y.encodeStateAsUpdate(client, empty);
+    const sv = Y.encodeStateVector(client);
+    draft.insert(draft.length, " and more");
+    const live = Y.encodeStateAsUpdate(client, sv);
+    expect(handleFrame(shared, alice, encodeUpdate(live), budget)).toBe("ok");
+    expect(handleFrame(shared, alice, encodeUpdate(offline), budget)).toBe("ok");
+    expect(shared.doc.getText("draft").toString()).toBe("offline draft and more");
+    expect(shared.doc.store.pendingStructs).toBeNull();
+    void bob;
   });
 
   it("throws on a truncated update without touching the doc", () => {

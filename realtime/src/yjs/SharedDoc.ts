@@ -39,6 +39,9 @@ export interface SharedDocDeps {
   onUpdateBytes(bytes: number, source: "local" | "peer"): void;
 }
 
+/** What a doc may hold pending (parts whose parents it lacks), in encoded bytes. */
+export const MAX_PENDING_BYTES = 64 * 1024;
+
 /**
  * A doc held in memory by this node: the Y.Doc with its awareness, the local
  * connections, and what keeps the database and the other nodes in step.
@@ -50,6 +53,8 @@ export class SharedDoc {
   readonly conns = new Map<DocConnection, Set<number>>();
   /** Connections plus in-flight server operations keeping this doc loaded. */
   refs = 0;
+  /** Role changes and evictions applied to this doc's connections (RoleWatch). */
+  roleChanges = 0;
   /** Resolves once the stored rows are applied. */
   ready: Promise<void> = Promise.resolve();
   persister!: DocPersister;
@@ -76,20 +81,11 @@ export class SharedDoc {
     this.doc.getText("title").observe(() => this.title?.schedule());
   }
 
-  /** The connection whose update is being applied after it was sent on (forwardClientUpdate). */
-  private forwarded: DocConnection | null = null;
-
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     this.approxBytes += update.byteLength;
     if (origin === FROM_PEER) {
       // Already sent to this node's connections before it was applied (applyPeerUpdate).
       this.deps.onUpdateBytes(update.byteLength, "peer");
-      return;
-    }
-    if (origin !== null && origin === this.forwarded) {
-      // Already published and sent as it came (forwardClientUpdate): only stored here.
-      this.deps.onUpdateBytes(update.byteLength, "local");
-      this.persister.push(update);
       return;
     }
     const local = origin !== FROM_STORE;
@@ -130,39 +126,25 @@ export class SharedDoc {
   };
 
   /**
-   * A client's live edit (a sync update, already checked to be allowed and well-formed):
-   * published and sent to this node's other connections as it came, then applied and
-   * stored. Applying first would put the integration and the re-encoding of the update
-   * on every delivery's path; a client integrates what it gets just as this doc does.
-   * `frame` is the sync frame it arrived in, when it holds that update and nothing else.
-   *
-   * Only while the doc holds nothing pending (structs or deletions waiting for their
-   * parents): then what applying integrates is part of this update, so everything the
-   * doc integrates has been sent on. With something pending, applying could integrate
-   * that too, which only the update event carries: the update goes the applied way.
+   * Applies a client's update (already checked to be allowed and well-formed). False
+   * when what this doc holds pending grew past `MAX_PENDING_BYTES`: all of it is
+   * dropped, and the client must resync.
    */
-  forwardClientUpdate(update: Uint8Array, conn: DocConnection, frame?: Uint8Array): void {
+  applyClientUpdate(update: Uint8Array, conn: DocConnection): boolean {
     const { store } = this.doc;
-    if (store.pendingStructs !== null || store.pendingDs !== null) {
-      this.applyClientUpdate(update, conn);
-      return;
-    }
-    this.deps.sync?.publish(this.room, { type: "update", update });
-    this.broadcast(frame ?? encodeUpdate(update), conn);
-    this.forwarded = conn;
-    try {
-      this.applyClientUpdate(update, conn);
-    } finally {
-      this.forwarded = null;
-    }
-  }
-
-  /**
-   * Applies a client's update (already checked to be allowed and well-formed); what it
-   * changed goes out from the update event: published, sent, stored.
-   */
-  applyClientUpdate(update: Uint8Array, conn: DocConnection): void {
     Y.applyUpdate(this.doc, update, conn);
+    // Yjs keeps what builds on content it lacks pending, to go in with whichever later
+    // update brings it: outside the byte and draft budgets, which count what
+    // integrates. An honest client sends a little of that: an edit typed on reconnect,
+    // before its own offline edits (its sync step 2) are on the way, builds on them.
+    // Bounded, so pending cannot grow into memory without end or integrate past the
+    // budgets by more than the bound.
+    const pending = (store.pendingStructs?.update.length ?? 0) + (store.pendingDs?.length ?? 0);
+    if (pending > MAX_PENDING_BYTES) {
+      store.pendingStructs = null;
+      store.pendingDs = null;
+      return false;
+    }
     // The title column holds LIMITS.titleMax characters; cutting the doc's title to
     // fit keeps the two equal. Several nodes cutting at once delete the same items.
     const title = this.doc.getText("title");
@@ -172,6 +154,7 @@ export class SharedDoc {
         FROM_SERVER,
       );
     }
+    return true;
   }
 
   /** Recounts `approxBytes` from the encoded state (the budget check calls it near the limit). */

@@ -58,12 +58,9 @@ export function handleFrame(
           return refusal;
         }
       }
-      // A live edit goes on as it came, before it is applied; a sync step 2 (a client's
-      // whole state on connect) is applied first, and only what the doc lacked goes on.
-      if (frame.type === "syncUpdate") {
-        shared.forwardClientUpdate(frame.update, conn, frame.exact ? data : undefined);
-      } else {
-        shared.applyClientUpdate(frame.update, conn);
+      if (!shared.applyClientUpdate(frame.update, conn)) {
+        conn.send(encodeResyncNotice("missing_parents"));
+        return "missing_parents";
       }
       return "ok";
     case "awareness":

@@ -61,9 +61,7 @@ export function encodeAwareness(awareness: Awareness, clients?: number[]): Uint8
 /** One decoded client frame. Throws on anything malformed. */
 export type ClientFrame =
   | { type: "syncStep1"; stateVector: Uint8Array }
-  | { type: "syncStep2"; update: Uint8Array }
-  /** `exact`: the frame is the update's sync frame and nothing more, so it can be sent on as it is. */
-  | { type: "syncUpdate"; update: Uint8Array; exact: boolean }
+  | { type: "syncStep2" | "syncUpdate"; update: Uint8Array }
   | { type: "awareness"; update: Uint8Array }
   | { type: "queryAwareness" };
 
@@ -77,9 +75,7 @@ export function decodeClientFrame(frame: Uint8Array): ClientFrame {
       const body = decoding.readVarUint8Array(decoder);
       if (syncType === SyncType.step1) return { type: "syncStep1", stateVector: body };
       if (syncType === SyncType.step2) return { type: "syncStep2", update: body };
-      if (syncType === SyncType.update) {
-        return { type: "syncUpdate", update: body, exact: decoder.pos === frame.byteLength };
-      }
+      if (syncType === SyncType.update) return { type: "syncUpdate", update: body };
       throw new Error(`unknown sync message ${syncType}`);
     }
     case MessageType.awareness:

@@ -2,7 +2,7 @@ import { can } from "@engunity/core";
 import type { Db } from "@engunity/db";
 import { yjsRoom } from "@engunity/shared";
 import type { DocSync } from "./redisDocSync";
-import type { SharedDoc } from "./SharedDoc";
+import type { DocConnection, SharedDoc } from "./SharedDoc";
 
 /**
  * Who may stay connected to the docs this node holds, and who may write: evictions
@@ -10,6 +10,13 @@ import type { SharedDoc } from "./SharedDoc";
  * periodic re-read of the roles bounds what a missed one can cost.
  */
 export class RoleWatch {
+  /**
+   * Bumped by every role change and eviction applied here (and the doc's own
+   * `roleChanges`): a role read that began before a bump may be older than what a
+   * connection was told since.
+   */
+  changes = 0;
+
   constructor(
     private readonly docs: ReadonlyMap<string, SharedDoc>,
     private readonly db: Db,
@@ -21,8 +28,10 @@ export class RoleWatch {
    * null: the session was deleted, and nothing of it is stored any more).
    */
   closeLocal(room: string, userId: string | null): void {
+    this.changes += 1;
     const shared = this.docs.get(room);
     if (!shared) return;
+    shared.roleChanges += 1;
     if (userId === null) shared.persister?.discard();
     for (const conn of [...shared.conns.keys()]) {
       if (userId === null || conn.userId === userId) conn.close(4403, "removed from the session");
@@ -37,11 +46,14 @@ export class RoleWatch {
   async refreshRoles(): Promise<void> {
     for (const shared of [...this.docs.values()]) {
       if (shared.conns.size === 0) continue;
+      const mark = shared.roleChanges;
       const members = await this.db.models.SessionMember.findAll({
         where: { sessionId: shared.sessionId },
         attributes: ["userId", "role"],
         raw: true,
       });
+      // A change applied meanwhile is newer than this read: the next pass reads again.
+      if (shared.roleChanges !== mark) continue;
       const roles = new Map(members.map((m) => [m.userId, m.role]));
       for (const conn of [...shared.conns.keys()]) {
         const role = roles.get(conn.userId);
@@ -51,9 +63,33 @@ export class RoleWatch {
     }
   }
 
+  /**
+   * Re-reads the membership of a connection just attached, whose admission read it
+   * before the connection could hear of changes (see `changes`): removed, it is closed;
+   * otherwise it takes the role as read, unless a change was applied meanwhile (then it
+   * reads again).
+   */
+  async confirm(shared: SharedDoc, conn: DocConnection): Promise<void> {
+    for (;;) {
+      const mark = shared.roleChanges;
+      const member = await this.db.models.SessionMember.findOne({
+        where: { sessionId: shared.sessionId, userId: conn.userId },
+        attributes: ["role"],
+        raw: true,
+      });
+      if (!shared.conns.has(conn)) return;
+      if (shared.roleChanges !== mark) continue;
+      if (!member) conn.close(4403, "removed from the session");
+      else conn.canWrite = can(member.role, "write");
+      return;
+    }
+  }
+
   setRoleLocal(room: string, userId: string, canWrite: boolean): void {
+    this.changes += 1;
     const shared = this.docs.get(room);
     if (!shared) return;
+    shared.roleChanges += 1;
     for (const conn of shared.conns.keys()) if (conn.userId === userId) conn.canWrite = canWrite;
   }
 

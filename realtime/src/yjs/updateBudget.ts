@@ -20,7 +20,13 @@ export interface YjsBudget {
 export const DEFAULT_MAX_UPDATE_BYTES = LIMITS.messageMax * 3 + 64 * 1024;
 
 /** Why an update was refused (also the metric's reason label). */
-export type Refusal = "unknown_type" | "update_too_large" | "doc_too_large" | "draft_too_long";
+export type Refusal =
+  | "unknown_type"
+  | "update_too_large"
+  | "doc_too_large"
+  | "draft_too_long"
+  /** Builds on content the server's copy lacks (SharedDoc.applyClientUpdate). */
+  | "missing_parents";
 
 /**
  * Whether a client's update only touches the known text types with plain text: no

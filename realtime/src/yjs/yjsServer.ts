@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { revocationCovers, toError } from "@engunity/core";
+import { isUserActive } from "@engunity/db";
 import { yjsRoom } from "@engunity/shared";
 import type { Redis } from "ioredis";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -90,6 +91,8 @@ export function createYjsServer(ctx: YjsDeps): YjsServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.YJS_MAX_FRAME_BYTES });
   const connections = new Set<YjsConnection>();
   let closing = false;
+  /** Revocations heard here: one heard during an admission makes it check again. */
+  let revocations = 0;
 
   const refuse = (socket: Duplex, status: number, reason: string) => {
     metrics.yjsRejected.inc({ reason });
@@ -102,6 +105,9 @@ export function createYjsServer(ctx: YjsDeps): YjsServer {
 
   async function admit(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (closing) return refuse(socket, 503, "shutting_down");
+    // What a trust change made while this admission reads would miss: the connection is
+    // not among those the change closes or demotes until it is attached (see below).
+    const marks = { revocations, trust: registry.trustChanges };
     const admission = await admitHandshake(
       {
         db: ctx.db,
@@ -119,14 +125,38 @@ export function createYjsServer(ctx: YjsDeps): YjsServer {
     if (!socket.destroyed && !closing) {
       wss.handleUpgrade(req, socket, head, (ws) => {
         accepted = true;
-        connect(ws, shared, admission);
+        const conn = connect(ws, shared, admission);
+        // Attached now: every change from here on reaches it. One heard meanwhile (or a
+        // room this node only began to hear during the admission) may not have: read
+        // the login and the membership again.
+        if (revocations !== marks.revocations || registry.trustChanges !== marks.trust) {
+          reconfirm(shared, conn, admission);
+        }
       });
     }
     // handleUpgrade answers synchronously; a socket that died meanwhile never connects.
     if (!accepted) registry.release(shared);
   }
 
-  function connect(ws: WebSocket, shared: SharedDoc, admitted: Admitted) {
+  function reconfirm(shared: SharedDoc, conn: YjsConnection, admitted: Admitted) {
+    const live = admitted.jti
+      ? ctx.revocation.check(admitted.userId, admitted.jti)
+      : isUserActive(ctx.db, admitted.userId);
+    live
+      .then(async (ok) => {
+        if (!ok) return conn.close(4401, "signed out");
+        await registry.confirmRole(shared, conn);
+      })
+      .catch((err: unknown) => {
+        logger.warn(
+          { err: toError(err).message, room: shared.room },
+          "yjs: admission re-check failed",
+        );
+        conn.close(1011, "admission not confirmed");
+      });
+  }
+
+  function connect(ws: WebSocket, shared: SharedDoc, admitted: Admitted): YjsConnection {
     const conn = new YjsConnection(
       ws,
       admitted.userId,
@@ -185,6 +215,7 @@ export function createYjsServer(ctx: YjsDeps): YjsServer {
     conn.send(encodeSyncStep1(shared.doc));
     const states = encodeAwareness(shared.awareness);
     if (states) conn.send(states);
+    return conn;
   }
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -199,8 +230,23 @@ export function createYjsServer(ctx: YjsDeps): YjsServer {
 
   // A sign-out anywhere closes this node's connections of that login (or user).
   const stopRevocations = ctx.revocation.onRevoke((event) => {
+    revocations += 1;
     for (const conn of connections) {
       if (revocationCovers(event, conn.userId, conn.jti)) conn.close(4401, "signed out");
+    }
+  });
+
+  // Back from a break in Redis: a sign-out published meanwhile never reached this node.
+  // (Removals and role changes it missed are the role re-read's, below.)
+  const stopResubscribed = ctx.revocation.onResubscribed(() => {
+    for (const conn of connections) {
+      if (!conn.jti) continue;
+      ctx.revocation.check(conn.userId, conn.jti).then(
+        (live) => {
+          if (!live) conn.close(4401, "signed out");
+        },
+        (err: Error) => logger.warn({ err: err.message }, "yjs: login not re-checked"),
+      );
     }
   });
 
@@ -244,6 +290,7 @@ export function createYjsServer(ctx: YjsDeps): YjsServer {
     async close() {
       closing = true;
       stopRevocations();
+      stopResubscribed();
       clearInterval(pinger);
       attachedTo?.off("upgrade", onUpgrade);
       // 1012 "service restart": y-websocket reconnects, through the proxy to another

@@ -1,5 +1,5 @@
 import { LIMITS } from "@engunity/shared/limits";
-import { createEffect, createSignal, For, onCleanup, Show } from "solid-js";
+import { createEffect, createSignal, For, onCleanup, Show, untrack } from "solid-js";
 import { bindField } from "../lib/bindField";
 import type { Collab, Peer } from "../lib/collab";
 import { titleOf } from "../lib/format";
@@ -16,16 +16,19 @@ export function TitleField(props: {
 }) {
   const [value, setValue] = createSignal(props.title);
   let input: HTMLInputElement | undefined;
+  let editing = false;
   createEffect(() => {
     const collab = props.collab;
     if (!collab || !props.editable || !input) return;
-    const unbind = bindField(input, collab.title, setValue);
+    // A rename typed while the doc was still connecting is the typist's: it goes into
+    // the shared title instead of being overwritten by it. (Read once, untracked.)
+    const typed = untrack(() => (editing && value() !== props.title ? value() : undefined));
+    const unbind = bindField(input, collab.title, setValue, { replaceWith: typed });
     onCleanup(unbind);
   });
   const shareCaret = () =>
     input && props.collab?.setCursor("title", input.selectionStart ?? 0, input.selectionEnd ?? 0);
   const editors = () => (props.peers ?? []).filter((p) => p.cursor?.field === "title");
-  let editing = false;
   // A rename from elsewhere shows up unless the user is typing over it.
   createEffect(() => {
     const t = props.title;

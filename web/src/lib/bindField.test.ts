@@ -108,4 +108,25 @@ describe("bindField", () => {
       expect(b.field.value).toBe(b.text.toString());
     });
   }
+
+  it("keeps a title typed before the doc synced, in place of the shared one", () => {
+    const doc = new Y.Doc();
+    const title = doc.getText("title");
+    title.insert(0, "first line");
+    const field = new FakeField();
+    field.value = "Launch plan";
+    const seen: string[] = [];
+    bindField(field as unknown as HTMLInputElement, title, (v) => seen.push(v), {
+      replaceWith: "Launch plan",
+    });
+    expect(title.toString()).toBe("Launch plan");
+    expect(field.value).toBe("Launch plan");
+    expect(seen).toEqual(["Launch plan"]);
+
+    // Nothing typed (the field showed the saved title): the shared text wins.
+    const other = new FakeField();
+    other.value = "stale";
+    bindField(other as unknown as HTMLInputElement, title, () => {});
+    expect(other.value).toBe("Launch plan");
+  });
 });

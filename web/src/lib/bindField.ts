@@ -12,15 +12,24 @@ export function bindField(
   el: HTMLInputElement | HTMLTextAreaElement,
   text: Y.Text,
   onChange: (value: string) => void,
-  opts: { keepLocal?: boolean } = {},
+  /**
+   * What was typed before the doc synced is kept rather than overwritten by the shared
+   * text: `keepLocal` adds it after the shared text (the draft), `replaceWith` puts it
+   * in its place (a title: one line, the typist's).
+   */
+  opts: { keepLocal?: boolean; replaceWith?: string } = {},
 ): () => void {
   const LOCAL = Symbol("local");
-  // What was typed before the doc synced is kept (`keepLocal`, for the draft): put
-  // into the shared text rather than overwritten by it.
   const local = el.value;
   const shared = text.toString();
   if (opts.keepLocal && local.trim() && local !== shared) {
     text.doc!.transact(() => text.insert(text.length, shared ? `\n${local}` : local), LOCAL);
+  } else if (opts.replaceWith !== undefined && opts.replaceWith !== shared) {
+    const next = opts.replaceWith;
+    text.doc!.transact(() => {
+      text.delete(0, text.length);
+      text.insert(0, next);
+    }, LOCAL);
   }
   el.value = text.toString();
   onChange(el.value);

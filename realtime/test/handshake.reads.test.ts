@@ -1,0 +1,102 @@
+import { signAccessToken } from "@engunity/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiClient, apiClient } from "../../test/support/api";
+import { createTestStack, type DbKind, type TestStack } from "../../test/support/node";
+import { connectClient, connectError, waitFor } from "../../test/support/sockets";
+import type { RealtimeNode } from "../src";
+
+type Account = { user: { id: string; username: string }; token: string };
+
+/** The login session a user token names (its `jti`). */
+function loginOf(token: string): string {
+  const payload = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8"));
+  return payload.jti as string;
+}
+
+/**
+ * A handshake reads the login fresh, in one statement (user active, login session
+ * theirs, live and unexpired), whatever the node's login cache holds; then the connect
+ * reads its watch rooms. A reconnect storm is one of these per socket (issue 16).
+ */
+describe.each<DbKind>(["sqlite", "postgres"])("socket handshake reads on %s", (kind) => {
+  let stack: TestStack;
+  let node: RealtimeNode;
+  let api: ApiClient;
+  const statements: string[] = [];
+  let counting = false;
+
+  /** Changes a login session behind the node's back: no revocation message, no cache drop. */
+  const setLogin = (token: string, fields: Record<string, unknown>) =>
+    node.ctx.db.models.LoginSession.update(fields, { where: { id: loginOf(token) } });
+
+  beforeAll(async () => {
+    stack = await createTestStack(kind, { worker: false });
+    node = await stack.startNode();
+    api = apiClient(node.url);
+    const options = (node.ctx.db.sequelize as unknown as { options: { logging: unknown } }).options;
+    options.logging = (sql: string) => {
+      if (counting) statements.push(sql);
+    };
+  });
+  afterAll(() => stack?.close());
+
+  const fresh = async (name: string): Promise<Account> => {
+    const account = await api.register(name);
+    // The login is now in the node's cache as live (REST calls check it).
+    expect((await api.get("/auth/me", account.token)).status).toBe(200);
+    return account;
+  };
+
+  it("costs two statements: the login, then the watch rooms", async () => {
+    const erin = await fresh(`erin${kind}`);
+    statements.length = 0;
+    counting = true;
+    const socket = await connectClient(node.url, erin.token);
+    counting = false;
+    socket.close();
+    const reads = statements.filter((s) => !/UPDATE/i.test(s));
+    expect(reads).toHaveLength(2);
+    expect(reads[0]).toMatch(/login_sessions/);
+    expect(reads[1]).toMatch(/session_members/);
+  });
+
+  it("refuses a login revoked, expired or deactivated behind a live cache entry", async () => {
+    const revoked = await fresh(`rev${kind}`);
+    await setLogin(revoked.token, { revokedAt: new Date() });
+    expect((await connectError(node.url, revoked.token)).data?.error?.code).toBe("unauthorized");
+
+    const expired = await fresh(`exp${kind}`);
+    await setLogin(expired.token, { expiresAt: new Date(Date.now() - 1000) });
+    expect((await connectError(node.url, expired.token)).data?.error?.code).toBe("unauthorized");
+
+    const inactive = await fresh(`off${kind}`);
+    await node.ctx.db.models.User.update({ isActive: false }, { where: { id: inactive.user.id } });
+    expect((await connectError(node.url, inactive.token)).data?.error?.code).toBe("unauthorized");
+
+    // And a login that is live still connects (the refusals are not the query failing).
+    const live = await fresh(`live${kind}`);
+    const socket = await connectClient(node.url, live.token);
+    expect(socket.connected).toBe(true);
+    socket.close();
+  });
+
+  it("refuses another user's login session under one's own user id", async () => {
+    const a = await fresh(`own${kind}`);
+    const b = await fresh(`other${kind}`);
+    // Same secret: a token for A naming B's login session.
+    const forged = signAccessToken(stack.env.SECRET_KEY!, a.user.id, 5, { jti: loginOf(b.token) });
+    expect((await connectError(node.url, forged)).data?.error?.code).toBe("unauthorized");
+  });
+
+  it("notes last seen in one batched write", async () => {
+    const gus = await fresh(`gus${kind}`);
+    const old = new Date(Date.now() - 3_600_000);
+    await setLogin(gus.token, { lastSeenAt: old });
+    const socket = await connectClient(node.url, gus.token);
+    socket.close();
+    await waitFor(async () => {
+      const row = await node.ctx.db.models.LoginSession.findByPk(loginOf(gus.token));
+      return !!row && row.lastSeenAt.getTime() > old.getTime() + 60_000;
+    }, "last seen noted");
+  });
+});
