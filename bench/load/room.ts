@@ -129,7 +129,6 @@ export async function openLoadRoom(
     if (role === "asker")
       every(15_000, () => {
         const w = recorder.win;
-        w.asked += 1;
         void recorder.op("AI first token", async () => {
           const first = new Promise<void>((r) => socket.once("ai:delta", () => r()));
           const done = new Promise<boolean>((r) =>
@@ -143,7 +142,10 @@ export async function openLoadRoom(
             clientId: `ai-${index}-${k}`,
             ai: true,
           });
+          // A question counts once acknowledged: one refused or timed out is an error
+          // (counted as such), not an answer lost.
           if (!ack?.ok) return false;
+          w.asked += 1;
           await first;
           void done.then((ok) => {
             if (ok) w.answered += 1;

@@ -1,5 +1,5 @@
-import type { ChatSession, Db, SessionMember, User } from "@engunity/db";
-import { can, type SessionAction } from "@engunity/shared";
+import { type ChatSession, type Db, memberRole, type SessionMember, type User } from "@engunity/db";
+import { can, type SessionAction, type SessionRole } from "@engunity/shared";
 import { forbidden, notFound } from "../errors";
 
 /**
@@ -29,10 +29,28 @@ export async function authorize(
   action: SessionAction,
 ): Promise<SessionMember> {
   const member = await requireMembership(db, userId, sessionId);
-  if (!can(member.role, action)) {
-    throw forbidden(`${aRole(member.role)} may not ${describe(action)}`);
-  }
+  ensureCan(member.role, action);
   return member;
+}
+
+/**
+ * `authorize` for a caller that needs the role alone (a socket joining a room): one
+ * plain statement, no model instance.
+ */
+export async function authorizeRole(
+  db: Db,
+  userId: string,
+  sessionId: string,
+  action: SessionAction,
+): Promise<SessionRole> {
+  const role = await memberRole(db, userId, sessionId);
+  if (!role) throw notFound("Session");
+  ensureCan(role, action);
+  return role;
+}
+
+function ensureCan(role: SessionRole, action: SessionAction): void {
+  if (!can(role, action)) throw forbidden(`${aRole(role)} may not ${describe(action)}`);
 }
 
 /** A member's right in a session, with the rows a command needs next (read once). */
@@ -57,9 +75,7 @@ export async function authorizeAccess(
     include: [{ association: "session" }, { association: "user" }],
   });
   if (!member?.session || !member.user) throw notFound("Session");
-  if (!can(member.role, action)) {
-    throw forbidden(`${aRole(member.role)} may not ${describe(action)}`);
-  }
+  ensureCan(member.role, action);
   return { member, session: member.session, user: member.user };
 }
 

@@ -1,3 +1,4 @@
+import type { SessionRole } from "@engunity/shared";
 import { QueryTypes } from "sequelize";
 import type { Db } from "../index";
 
@@ -71,4 +72,17 @@ export async function noteLoginsSeen(db: Db, loginSessionIds: string[], at: Date
     { lastSeenAt: at },
     { where: { id: loginSessionIds }, hooks: false },
   );
+}
+
+/** A user's role in a session, or null when they are not a member (a socket's join). */
+export async function memberRole(
+  db: Db,
+  userId: string,
+  sessionId: string,
+): Promise<SessionRole | null> {
+  const rows = await db.sequelize.query<{ role: SessionRole }>(
+    "SELECT role FROM session_members WHERE session_id = $1 AND user_id = $2",
+    { type: QueryTypes.SELECT, bind: [sessionId, userId] },
+  );
+  return rows[0]?.role ?? null;
 }

@@ -19,7 +19,11 @@ export function createUserDirectory(db: Db) {
         return !hit || now - hit.at > TTL_MS;
       });
       if (missing.length) {
-        const rows = await db.models.User.findAll({ where: { id: missing } });
+        // The columns presented, not the row (its email, hash and settings).
+        const rows = await db.models.User.findAll({
+          where: { id: missing },
+          attributes: ["id", "username", "fullName"],
+        });
         for (const row of rows) cache.set(row.id, { user: presentUser(row), at: now });
       }
       if (cache.size > 10_000) {

@@ -1,5 +1,5 @@
-import { authorize, forbidden, notFound, type SessionAction } from "@engunity/core";
-import type { SessionMember } from "@engunity/db";
+import { authorizeRole, forbidden, notFound, type SessionAction } from "@engunity/core";
+import type { SessionRole } from "@engunity/shared";
 import type { Gateway, GatewaySocket } from "./types";
 
 /**
@@ -24,7 +24,7 @@ export async function authorizeSocket(
   socket: GatewaySocket,
   sessionId: string,
   action: SessionAction,
-): Promise<SessionMember> {
+): Promise<SessionRole> {
   ensureTokenScope(socket, sessionId);
-  return authorize(gw.ctx.db, socket.data.userId, sessionId, action);
+  return authorizeRole(gw.ctx.db, socket.data.userId, sessionId, action);
 }

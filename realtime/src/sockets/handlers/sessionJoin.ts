@@ -26,7 +26,7 @@ export const sessionJoin = ackHandler(
     // Counted before the membership read is sent: a removal that read did not see
     // commits after it, and its eviction reaches this node after that.
     const moves = gw.socketMoves();
-    const membership = await authorizeSocket(gw, socket, sessionId, "read");
+    const role = await authorizeSocket(gw, socket, sessionId, "read");
     const room = sessionRoom(sessionId);
     // Into the room before reading, so no message falls between the history read
     // and the first broadcast; the client drops what it already has by id. (The
@@ -59,7 +59,7 @@ export const sessionJoin = ackHandler(
       const shown = full ? ids : ids.slice(0, LIMITS.peoplePage);
       const { memberCount } = snapshot;
       return {
-        session: presentSession(snapshot.session, membership.role, memberCount),
+        session: presentSession(snapshot.session, role, memberCount),
         messages: snapshot.messages,
         members: markOnline(everyone ?? snapshot.members, new Set(ids)),
         memberCount,
