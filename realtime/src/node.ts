@@ -23,6 +23,7 @@ import { createApp } from "./http/app";
 import { createMetrics } from "./metrics";
 import { revokeUserConnections } from "./revokeUserConnections";
 import { attachGateway, createSocketRooms } from "./sockets";
+import type { GatewayServer } from "./sockets/types";
 import { createTicketStore } from "./yjs/tickets";
 import { createYjsServer, type YjsServer } from "./yjs/yjsServer";
 
@@ -34,6 +35,8 @@ export interface RealtimeNode {
   port: number;
   /** The `/yjs/` endpoint: open docs and connections, for tests and benchmarks. */
   yjs: YjsServer;
+  /** The Socket.IO server (its adapter's rooms), for tests and benchmarks. */
+  io: GatewayServer;
   /**
    * Graceful shutdown: readiness turns 503, the port stops accepting, Socket.IO and Yjs
    * clients are told to reconnect (elsewhere, through the proxy), open docs are stored,
@@ -235,7 +238,7 @@ export async function startRealtimeNode(
     })();
     return closing;
   };
-  return { ctx, httpServer, url, port, yjs, close };
+  return { ctx, httpServer, url, port, yjs, io: gateway.io, close };
 }
 
 /** The node's rate limiters, in Redis with `REDIS_URL` (shared by every node). */

@@ -1,4 +1,4 @@
-import { yjsRoom } from "@engunity/shared";
+import { widgetKeyRoom, yjsRoom } from "@engunity/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import { type ApiClient, apiClient } from "../../test/support/api";
@@ -168,10 +168,23 @@ describe("trust changes during admission, across two nodes", () => {
     });
     const connecting = connectClient(nodeB.url, issued.body.token, { headers: { origin: host } });
     await reached.opened;
+    // The cut reaches B through the adapter (a request applied to the key's room there)
+    // before the handshake goes on.
+    const adapter = nodeB.io.of("/").adapter as unknown as {
+      apply(opts: { rooms?: Set<string> }, cb: unknown): void;
+    };
+    const apply = adapter.apply;
+    const cutOnB = gate();
+    adapter.apply = function (this: unknown, opts, cb) {
+      if (opts.rooms?.has(widgetKeyRoom(widgetKey.id))) cutOnB.open();
+      return apply.call(this, opts, cb);
+    };
+    restore.push(() => {
+      adapter.apply = apply;
+    });
     const revoked = await apiA.post(`/widget/keys/${widgetKey.id}/revoke`, {}, alice.token);
     expect(revoked.status).toBe(200);
-    // Let the cut reach B through the adapter before the handshake goes on.
-    await new Promise((r) => setTimeout(r, 100));
+    await cutOnB.opened;
     hold.open();
     const socket = await connecting.catch(() => null);
     if (socket) {
@@ -220,14 +233,18 @@ describe("trust changes during admission, across two nodes", () => {
       const reached = holdYjsUserRead(dave.user.id, hold.opened);
       const connecting = rawConnect(nodeB.url, yjsRoom(sessionId), `?ticket=${ticket}`);
       await reached;
+      const heard = nodeB.yjs.registry.trustChanges;
       const patched = await apiA.patch(
         `/chat/${sessionId}/members/${dave.user.id}`,
         { role: "viewer" },
         alice.token,
       );
       expect(patched.status).toBe(200);
-      // Let the role message reach B before the admission goes on.
-      await new Promise((r) => setTimeout(r, 100));
+      // Held on B, the doc hears the role message before the admission goes on; not held,
+      // B hears nothing (no doc to tell) and the doc's load is what makes it check again.
+      if (warm) {
+        await waitFor(() => nodeB.yjs.registry.trustChanges > heard, "B to hear the demotion");
+      }
       hold.open();
       const opened = await connecting;
       if (opened.ws) raw.push(opened.ws);
@@ -248,10 +265,11 @@ describe("trust changes during admission, across two nodes", () => {
     const reached = holdYjsUserRead(erin.user.id, hold.opened);
     const connecting = rawConnect(nodeB.url, yjsRoom(sessionId), `?ticket=${ticket}`);
     await reached;
+    // Committed once answered; B holds no doc of the session, so nothing reaches it: the
+    // doc's load during the admission is what makes it check again.
     expect((await apiA.del(`/chat/${sessionId}/members/${erin.user.id}`, alice.token)).status).toBe(
       204,
     );
-    await new Promise((r) => setTimeout(r, 100));
     hold.open();
     const opened = await connecting;
     if (opened.ws) {

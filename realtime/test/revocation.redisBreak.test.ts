@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient } from "../../test/support/api";
 import { createTestStack, type TestStack } from "../../test/support/node";
 import { type PrivateRedis, startPrivateRedis } from "../../test/support/privateRedis";
-import { type ClientSocket, connectClient, emitAck, waitFor } from "../../test/support/sockets";
+import {
+  barrier,
+  type ClientSocket,
+  connectClient,
+  emitAck,
+  waitFor,
+} from "../../test/support/sockets";
 import type { RealtimeNode } from "../src";
 
 /**
@@ -111,7 +117,9 @@ describe("revocations and removals made while Redis was down", () => {
       "a message to cross from A to B again",
       10_000,
     );
-    await new Promise((r) => setTimeout(r, 300));
+    // Carol and dave are both on B, sent to by one broadcast: an ack round trip on
+    // carol's socket after dave's delivery comes after any frame sent to her.
+    await barrier(carolSocket);
     expect(carolGot).toBe(0);
     expect(carolSocket.connected).toBe(true);
   }, 60_000);
