@@ -40,6 +40,7 @@ import { apiClient } from "../test/support/api";
 import { createTestStack } from "../test/support/node";
 import { type ChildHandle, type ProcessNode, startProcessNode } from "../test/support/processNode";
 import { ensureServices, REDIS_URL } from "../test/support/services";
+import { waitFor } from "../test/support/sockets";
 import { createBenchUsers, parseArgs, startEngunityPair } from "./lib/fixtures";
 import { probe, probeEnv } from "./lib/probe";
 import { reportRows, type SuiteRow, writeResult } from "./lib/results";
@@ -128,14 +129,6 @@ interface Run {
   crossNodeMs?: ReturnType<typeof summarize>;
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** One workload: `clients` on one doc, inserts round-robin at RATE for SECONDS. */
 async function measure(
   target: Run["target"],
@@ -149,7 +142,7 @@ async function measure(
   const docs = Array.from({ length: n }, () => new Y.Doc());
   const providers: WebsocketProvider[] = [];
   for (let i = 0; i < n; i++) providers.push(await connect(i, docs[i]!));
-  await waitFor(() => providers.every((p) => p.synced), `${target} n=${n} synced`);
+  await waitFor(() => providers.every((p) => p.synced), `${target} n=${n} synced`, 20_000);
 
   const sentAt = new Map<number, number>();
   const latencies: number[] = [];
