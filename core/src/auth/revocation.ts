@@ -32,6 +32,11 @@ export interface Revocation {
    * and refills it.
    */
   check(userId: string, loginSessionId: string, opts?: { fresh?: boolean }): Promise<boolean>;
+  /**
+   * A handshake's check: `check` with `fresh`, in the same one statement as the sessions
+   * the user is a member of (a socket's watch rooms). Null when the login is not live.
+   */
+  admit(userId: string, loginSessionId: string): Promise<{ sessionIds: string[] } | null>;
   /** Revokes one login session; its connections on every node are cut. */
   revokeLoginSession(userId: string, loginSessionId: string): Promise<void>;
   /** Revokes every login session of a user (but `except`); every connection is cut. */
@@ -158,26 +163,36 @@ export function createRevocation(opts: {
     seenTimer ??= setTimeout(flushSeen, SEEN_BATCH_MS).unref();
   };
 
+  /** Reads the login fresh and refills the cache. Null for a malformed id (a refusal). */
+  const readLogin = async (userId: string, loginSessionId: string) => {
+    // Token claims are signed by us, but a malformed id must be a refusal, not a
+    // database error (Postgres rejects a non-uuid literal).
+    if (!UUID.test(userId) || !UUID.test(loginSessionId)) return null;
+    const now = Date.now();
+    const before = generation;
+    const read = await loginLiveness(db, userId, loginSessionId);
+    const live = read.active && read.live;
+    if (generation === before) {
+      cache.set(loginSessionId, { userId, live, at: now });
+      if (cache.size > 50_000) cache.clear();
+    }
+    if (live) touch(loginSessionId);
+    return live ? read : null;
+  };
+
   return {
     async check(userId, loginSessionId, checkOpts = {}) {
       const hit = cache.get(loginSessionId);
-      const now = Date.now();
-      if (!checkOpts.fresh && hit && hit.userId === userId && now - hit.at < cacheMs) {
+      if (!checkOpts.fresh && hit && hit.userId === userId && Date.now() - hit.at < cacheMs) {
         if (hit.live) touch(loginSessionId);
         return hit.live;
       }
-      // Token claims are signed by us, but a malformed id must be a refusal, not a
-      // database error (Postgres rejects a non-uuid literal).
-      if (!UUID.test(userId) || !UUID.test(loginSessionId)) return false;
-      const before = generation;
-      const read = await loginLiveness(db, userId, loginSessionId);
-      const live = read.active && read.live;
-      if (generation === before) {
-        cache.set(loginSessionId, { userId, live, at: now });
-        if (cache.size > 50_000) cache.clear();
-      }
-      if (live) touch(loginSessionId);
-      return live;
+      return (await readLogin(userId, loginSessionId)) !== null;
+    },
+
+    async admit(userId, loginSessionId) {
+      const read = await readLogin(userId, loginSessionId);
+      return read && { sessionIds: read.sessionIds };
     },
 
     async revokeLoginSession(userId, loginSessionId) {

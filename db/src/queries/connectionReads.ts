@@ -1,5 +1,5 @@
 import type { SessionRole } from "@engunity/shared";
-import { QueryTypes } from "sequelize";
+import { DatabaseError, QueryTypes } from "sequelize";
 import type { Db } from "../index";
 
 /**
@@ -24,11 +24,47 @@ function storedDate(date: Date): string {
   return `${date.toISOString().replace("T", " ").replace("Z", "")} +00:00`;
 }
 
+/** A pooled node-postgres client, as Sequelize's connection manager hands it out. */
+interface PgClient {
+  query(text: string, values: unknown[]): Promise<{ rows: unknown[] }>;
+}
+interface PooledConnections {
+  getConnection(opts: { type: string }): Promise<PgClient>;
+  releaseConnection(connection: PgClient): void;
+}
+
+/**
+ * Runs one read with `$n` parameters and answers its rows. On Postgres it goes straight
+ * to a pooled client (the same pool as every other statement): `sequelize.query` is
+ * half of a connect's CPU (its options merge, retry wrapper, Query object and result
+ * building cost more than the statement itself). The statement log (`logging`) still
+ * sees it. SQLite (embedded mode) goes through Sequelize.
+ */
+async function plainRead<T extends object>(db: Db, sql: string, bind: unknown[]): Promise<T[]> {
+  const { sequelize } = db;
+  if (db.dialect !== "postgres") {
+    return sequelize.query<T>(sql, { type: QueryTypes.SELECT, bind });
+  }
+  const log = (sequelize as unknown as { options: { logging?: unknown } }).options.logging;
+  if (typeof log === "function") log(`Executing (plain): ${sql}`);
+  const pool = sequelize.connectionManager as unknown as PooledConnections;
+  const client = await pool.getConnection({ type: "SELECT" });
+  try {
+    return (await client.query(sql, bind)).rows as T[];
+  } catch (err) {
+    // As Sequelize reports it: the driver's error as `parent` (isUnavailableError reads it).
+    throw new DatabaseError(err as Error & { sql: string; parameters: object });
+  } finally {
+    pool.releaseConnection(client);
+  }
+}
+
 /** Whether the user exists and is active: read fresh at every handshake, never cached. */
 export async function isUserActive(db: Db, userId: string): Promise<boolean> {
-  const rows = await db.sequelize.query<{ active: unknown }>(
+  const rows = await plainRead<{ active: unknown }>(
+    db,
     "SELECT is_active AS active FROM users WHERE id = $1",
-    { type: QueryTypes.SELECT, bind: [userId] },
+    [userId],
   );
   // Postgres answers a boolean, SQLite 1 or 0.
   return rows.length > 0 && Boolean(rows[0]!.active);
@@ -36,35 +72,51 @@ export async function isUserActive(db: Db, userId: string): Promise<boolean> {
 
 /** The sessions a user is a member of (their sockets' watch rooms). */
 export async function memberSessionIds(db: Db, userId: string): Promise<string[]> {
-  const rows = await db.sequelize.query<{ id: string }>(
+  const rows = await plainRead<{ id: string }>(
+    db,
     "SELECT session_id AS id FROM session_members WHERE user_id = $1",
-    { type: QueryTypes.SELECT, bind: [userId] },
+    [userId],
   );
   return rows.map((r) => r.id);
 }
 
+/** What a handshake reads of a user token's login (see `loginLiveness`). */
+export interface LoginLiveness {
+  /** The user exists and is active. */
+  active: boolean;
+  /** The login session is the user's, not revoked and not expired. */
+  live: boolean;
+  /** The sessions the user is a member of (their sockets' watch rooms). */
+  sessionIds: string[];
+}
+
 /**
  * A user token's login, read fresh in one statement: whether the user exists and is
- * active, and whether its login session (the token's `jti`) is theirs, not revoked and
- * not expired. A handshake needs both, and a reconnect storm is one of these per socket.
+ * active, whether its login session (the token's `jti`) is theirs, not revoked and not
+ * expired, and the sessions the user is a member of (one row each, or one row with no
+ * session). A handshake needs all three, and a reconnect storm is one of these per socket.
  */
 export async function loginLiveness(
   db: Db,
   userId: string,
   loginSessionId: string,
-): Promise<{ active: boolean; live: boolean }> {
-  const rows = await db.sequelize.query<{ active: unknown; live: unknown }>(
+): Promise<LoginLiveness> {
+  const rows = await plainRead<{ active: unknown; live: unknown; session: string | null }>(
+    db,
     `SELECT u.is_active AS active,
-            (ls.id IS NOT NULL AND ls.revoked_at IS NULL AND ls.expires_at > $3) AS live
+            (ls.id IS NOT NULL AND ls.revoked_at IS NULL AND ls.expires_at > $3) AS live,
+            sm.session_id AS session
        FROM users u
        LEFT JOIN login_sessions ls ON ls.id = $2 AND ls.user_id = u.id
+       LEFT JOIN session_members sm ON sm.user_id = u.id
       WHERE u.id = $1`,
-    { type: QueryTypes.SELECT, bind: [userId, loginSessionId, storedDate(new Date())] },
+    [userId, loginSessionId, storedDate(new Date())],
   );
   const row = rows[0];
-  return { active: !!row && Boolean(row.active), live: !!row && Boolean(row.live) };
+  const sessionIds: string[] = [];
+  for (const r of rows) if (r.session) sessionIds.push(r.session);
+  return { active: !!row && Boolean(row.active), live: !!row && Boolean(row.live), sessionIds };
 }
-
 /** Notes "last seen" on many login sessions at once (batched by the revocation cache). */
 export async function noteLoginsSeen(db: Db, loginSessionIds: string[], at: Date): Promise<void> {
   if (loginSessionIds.length === 0) return;
@@ -80,9 +132,10 @@ export async function memberRole(
   userId: string,
   sessionId: string,
 ): Promise<SessionRole | null> {
-  const rows = await db.sequelize.query<{ role: SessionRole }>(
+  const rows = await plainRead<{ role: SessionRole }>(
+    db,
     "SELECT role FROM session_members WHERE session_id = $1 AND user_id = $2",
-    { type: QueryTypes.SELECT, bind: [sessionId, userId] },
+    [sessionId, userId],
   );
   return rows[0]?.role ?? null;
 }

@@ -173,8 +173,15 @@ export function attachGateway(
 
   // What `revocations` and the socket moves (a widget key's cut is one) read as each
   // handshake began, until its socket connects.
-  const admittedAt = new WeakMap<GatewaySocket, { revocations: number; moves: number }>();
-  const authenticate = handshakeAuth(ctx);
+  // A user token's handshake also hands over the watch rooms it read with the login.
+  const admittedAt = new WeakMap<
+    GatewaySocket,
+    { revocations: number; moves: number; watchRooms?: string[] }
+  >();
+  const authenticate = handshakeAuth(ctx, (socket, sessionIds) => {
+    const admitted = admittedAt.get(socket);
+    if (admitted) admitted.watchRooms = sessionIds;
+  });
   io.use((socket, next) => {
     admittedAt.set(socket, { revocations, moves });
     authenticate(socket, next);
@@ -205,17 +212,27 @@ export function attachGateway(
     socket.onAny(dispatch);
     void socket.join(userRoom(userId));
     // One read per connection, none per message: the watch rooms of its memberships.
-    // Read after joining the user room, through which `ctx.watch` and `ctx.evict` reach
-    // it: a membership that changes after this read still gets to this socket.
-    void memberSessionIds(ctx.db, userId)
-      .then((ids) => socket.join(ids.map(sessionWatchRoom)))
-      .catch((err: unknown) => ctx.logger.warn({ err }, "watch rooms not joined"));
+    // `ctx.watch` and `ctx.evict` reach the socket through its user room, from now on. A
+    // user token's handshake read them with the login; kept only if no socket of this
+    // node was moved through the adapter since the handshake began (a watch or an
+    // eviction then may have missed this socket). Otherwise, and for a widget token,
+    // they are read now, after the join: a membership that changes after that read
+    // still gets to this socket.
+    const admitted = admittedAt.get(socket);
+    admittedAt.delete(socket);
+    if (admitted?.watchRooms && admitted.moves === moves) {
+      if (admitted.watchRooms.length > 0) {
+        void socket.join(admitted.watchRooms.map(sessionWatchRoom));
+      }
+    } else {
+      void memberSessionIds(ctx.db, userId)
+        .then((ids) => socket.join(ids.map(sessionWatchRoom)))
+        .catch((err: unknown) => ctx.logger.warn({ err }, "watch rooms not joined"));
+    }
     if (socket.data.widgetKeyId) void socket.join(widgetKeyRoom(socket.data.widgetKeyId));
     // A revocation (or a widget key's cut) heard since the handshake began looked for
     // this socket in its user's (key's) room before it was there, and the handshake's
     // checks may have read before it: ask again, now that any later one finds it.
-    const admitted = admittedAt.get(socket);
-    admittedAt.delete(socket);
     if (
       admitted?.revocations !== revocations ||
       (socket.data.widgetKeyId && admitted.moves !== moves)

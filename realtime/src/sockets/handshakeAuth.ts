@@ -27,7 +27,11 @@ function refusal(err: AppError): Error & { data: unknown } {
  * string, which ends up in proxy logs. Verified like the REST routes (HS256, `exp`
  * required), and the user must still exist and be active.
  */
-export function handshakeAuth(ctx: AppContext) {
+export function handshakeAuth(
+  ctx: AppContext,
+  /** Told a user token's watch rooms, read in the login's statement (not for widget tokens). */
+  onWatchRooms: (socket: GatewaySocket, sessionIds: string[]) => void = () => {},
+) {
   return (socket: GatewaySocket, next: (err?: Error) => void): void => {
     const { auth } = socket.handshake;
     const token: unknown = auth?.token;
@@ -66,10 +70,13 @@ export function handshakeAuth(ctx: AppContext) {
       return;
     }
     // Read fresh (deactivation or a revoked login refuses at once, whatever the
-    // login-session cache holds), in one statement for a user token.
+    // login-session cache holds), in one statement for a user token, with its watch rooms.
     const admitted =
       jti && claims.sid === undefined
-        ? ctx.revocation.check(claims.sub, jti, { fresh: true })
+        ? ctx.revocation.admit(claims.sub, jti).then((read) => {
+            if (read) onWatchRooms(socket, read.sessionIds);
+            return read !== null;
+          })
         : isUserActive(ctx.db, claims.sub);
     admitted.then(
       (live) => {
