@@ -132,10 +132,9 @@ export async function memberRole(
   userId: string,
   sessionId: string,
 ): Promise<SessionRole | null> {
-  const rows = await plainRead<{ role: SessionRole }>(
-    db,
+  const rows = await db.sequelize.query<{ role: SessionRole }>(
     "SELECT role FROM session_members WHERE session_id = $1 AND user_id = $2",
-    [sessionId, userId],
+    { type: QueryTypes.SELECT, bind: [sessionId, userId] },
   );
   return rows[0]?.role ?? null;
 }
