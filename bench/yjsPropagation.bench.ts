@@ -3,9 +3,12 @@
  * the reference y-websocket server (`y-websocket/bin/utils` setupWSConnection, one
  * process, no persistence), with the same stock `WebsocketProvider` clients:
  *
- * - N editors (2, 10, 50) on one doc, split over both nodes; together they make
- *   --rate inserts a second into the draft for --seconds; every other editor times
- *   each insert from the moment it was made (one process, one clock).
+ * - N editors (2, 10, 50) on one doc; together they make --rate inserts a second into
+ *   the draft for --seconds; every other editor times each insert from the moment it
+ *   was made (one process, one clock). Engunity is measured twice per run: as deployed,
+ *   every editor on one node (nginx hashes `/yjs/<room>` to a node), the goal's row;
+ *   and split over both nodes (a doc's connections while the nodes change), where
+ *   every other delivery crosses Redis, against the relay floor as well.
  * - Memory per open doc: heap after a forced GC with 2D docs open vs D (the first D
  *   are a warm-up), for Engunity's doc registry and for the reference server's WSSharedDoc.
  * - Server CPU per update: user + system time of the side's server processes (both
@@ -372,7 +375,7 @@ async function main(): Promise<void> {
         relays,
         nodeOf,
       );
-    const engunity = async (n: number) => {
+    const engunity = async (n: number, placement: "deployed" | "split") => {
       const session = await db.models.ChatSession.create({
         userId: users[0]!.id,
         title: `bench ${n}`,
@@ -390,7 +393,7 @@ async function main(): Promise<void> {
         async (i, doc) => {
           const res = await api.post(`/chat/${session.id}/yjs-ticket`, undefined, tokens[i]);
           if (res.status !== 200) throw new Error(`ticket: ${res.status} ${res.text}`);
-          const node = nodeOf(i) === 0 ? engA : engB;
+          const node = placement === "split" && nodeOf(i) === 1 ? engB : engA;
           return new WebsocketProvider(`${wsUrl(node.url)}/yjs`, `session:${session.id}`, doc, {
             WebSocketPolyfill: polyfill,
             disableBc: true,
@@ -399,20 +402,29 @@ async function main(): Promise<void> {
         },
         n,
         [engA, engB],
-        nodeOf,
+        placement === "split" ? nodeOf : undefined,
       );
     };
-    const byEditors = new Map<number, { floor: Run[]; relay: Run[]; engunity: Run[] }>();
+    const byEditors = new Map<
+      number,
+      { floor: Run[]; relay: Run[]; engunity: Run[]; deployed: Run[] }
+    >();
     for (const n of EDITORS) {
-      const r = { floor: [] as Run[], relay: [] as Run[], engunity: [] as Run[] };
-      // A B C A B C, as `alternate` does for two.
+      const r = {
+        floor: [] as Run[],
+        relay: [] as Run[],
+        engunity: [] as Run[],
+        deployed: [] as Run[],
+      };
+      // A B C D A B C D, as `alternate` does for two.
       for (let run = 0; run < RUNS; run++) {
         r.floor.push(await reference(n));
         r.relay.push(await relay(n));
-        r.engunity.push(await engunity(n));
+        r.engunity.push(await engunity(n, "split"));
+        r.deployed.push(await engunity(n, "deployed"));
       }
       byEditors.set(n, r);
-      runs.push(...r.floor, ...r.relay, ...r.engunity);
+      runs.push(...r.floor, ...r.relay, ...r.engunity, ...r.deployed);
     }
 
     console.log(`measuring memory per open doc (${DOCS} docs)…`);
@@ -424,29 +436,51 @@ async function main(): Promise<void> {
     for (const [n, r] of byEditors) {
       rows.push(
         {
-          measure: `Yjs propagation, ${n} editors, p50`,
+          measure: `Yjs propagation, ${n} editors, as deployed (one node per doc), p50`,
           unit: "ms",
-          engunity: r.engunity.map((x) => x.latencyMs.p50),
+          engunity: r.deployed.map((x) => x.latencyMs.p50),
           floor: r.floor.map((x) => x.latencyMs.p50),
           floorName,
           goal: { of: "ratio", op: "<=", value: 1.2 },
         },
         {
-          measure: `Yjs propagation, ${n} editors, p99`,
+          measure: `Yjs propagation, ${n} editors, as deployed (one node per doc), p99`,
+          unit: "ms",
+          engunity: r.deployed.map((x) => x.latencyMs.p99),
+          floor: r.floor.map((x) => x.latencyMs.p99),
+          floorName,
+        },
+        {
+          measure: `Yjs propagation, ${n} editors, as deployed (one node per doc), updates lost`,
+          unit: "count",
+          engunity: r.deployed.map((x) => x.expected - x.delivered),
+          floor: r.floor.map((x) => x.expected - x.delivered),
+          floorName,
+          goal: { of: "value", op: "<=", value: 0 },
+        },
+        {
+          measure: `Yjs propagation, ${n} editors, split over 2 nodes, p50`,
+          unit: "ms",
+          engunity: r.engunity.map((x) => x.latencyMs.p50),
+          floor: r.floor.map((x) => x.latencyMs.p50),
+          floorName,
+        },
+        {
+          measure: `Yjs propagation, ${n} editors, split over 2 nodes, p99`,
           unit: "ms",
           engunity: r.engunity.map((x) => x.latencyMs.p99),
           floor: r.floor.map((x) => x.latencyMs.p99),
           floorName,
         },
         {
-          measure: `Yjs propagation, ${n} editors, server CPU per update`,
+          measure: `Yjs propagation, ${n} editors, split over 2 nodes, server CPU per update`,
           unit: "µs",
           engunity: r.engunity.map((x) => x.cpuPerUpdateUs),
           floor: r.relay.map((x) => x.cpuPerUpdateUs),
           floorName: relayName,
         },
         {
-          measure: `Yjs propagation, ${n} editors, updates lost`,
+          measure: `Yjs propagation, ${n} editors, split over 2 nodes, updates lost`,
           unit: "count",
           engunity: r.engunity.map((x) => x.expected - x.delivered),
           floor: r.floor.map((x) => x.expected - x.delivered),
@@ -481,7 +515,7 @@ async function main(): Promise<void> {
     reportRows("yjsPropagation", rows);
     const file = writeResult("yjsPropagation", {
       description:
-        "N stock WebsocketProvider editors on one doc, split over two realtime nodes; RATE inserts/s round-robin for SECONDS; latency is insert-to-arrival at every other editor (one clock). Reference: y-websocket bin/utils setupWSConnection in one process. Memory: heap per open doc after GC, in-process",
+        "N stock WebsocketProvider editors on one doc; Engunity as deployed (every editor on one node, as nginx hashes the doc) and split over two realtime nodes (the 'split' rows); RATE inserts/s round-robin for SECONDS; latency is insert-to-arrival at every other editor (one clock). Reference: y-websocket bin/utils setupWSConnection in one process. Memory: heap per open doc after GC, in-process",
       params: { editors: EDITORS, seconds: SECONDS, rate: RATE, docs: DOCS, runs: RUNS },
       // The box is shared: the 1-minute load average before and after says how quiet it was.
       loadAverage: { before: loadBefore[0], after: loadavg()[0] },

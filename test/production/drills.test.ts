@@ -138,6 +138,21 @@ describe("production layout behind nginx: 2 realtime nodes, 2 workers", () => {
     w.close();
   });
 
+  it("sends every Yjs connection of one doc to one node, so its edits need no Redis hop", async () => {
+    const yjsOn = () => Promise.all(stack.nodes.map((_, i) => stack.nodeYjsConnections(i)));
+    const before = await yjsOn();
+    // Four co-editors of one session's doc, through nginx (least_conn would split them 2/2).
+    const w = await world("one doc, one node", 4);
+    const added = (await yjsOn()).map((n, i) => n - before[i]!);
+    expect(added.sort()).toEqual([0, 4]);
+    w.editors[0]!.edit(Math.random, "together");
+    await waitFor(
+      () => w.editors.every((e) => e.draft().includes("together")),
+      "the edit at every editor",
+      10_000,
+    );
+  });
+
   it("drill: kill -9 of a realtime node mid-stream", async () => {
     const w = await world("node kill", 2);
     recovery.nodeKill = await nodeKillDrill(stack, w);

@@ -56,6 +56,8 @@ export interface ProductionStack {
   killWorker(i: number): Promise<void>;
   /** Connected Socket.IO clients of node `i` (its gauge, read directly). */
   nodeSockets(i: number): Promise<number>;
+  /** Open Yjs connections of node `i` (its gauge, read directly). */
+  nodeYjsConnections(i: number): Promise<number>;
   /** Generations worker `i` is streaming now (its gauge, read directly). */
   workerActive(i: number): Promise<number>;
   close(): Promise<void>;
@@ -200,6 +202,8 @@ export async function startProductionStack(
       killWorker: (i) => end(slot(workers, i), "kill"),
       nodeSockets: (i) =>
         gauge(`http://127.0.0.1:${slot(nodes, i).port}/metrics`, "engunity_socket_connections"),
+      nodeYjsConnections: (i) =>
+        gauge(`http://127.0.0.1:${slot(nodes, i).port}/metrics`, "engunity_yjs_connections"),
       workerActive: (i) =>
         gauge(
           `http://127.0.0.1:${slot(workers, i).metricsPort}/metrics`,

@@ -1,6 +1,6 @@
 import type { Stopper } from "@engunity/shared";
 import type { Redis } from "ioredis";
-import { redisKeys } from "../redisKeys";
+import { type RedisKeys, redisKeys } from "../redisKeys";
 import type { GenerationBus, GenerationEvent, GenerationListener } from "./types";
 
 /**
@@ -15,8 +15,9 @@ export class RedisGenerationBus implements GenerationBus {
 
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
   ) {
+    this.keys = redisKeys(prefix);
     this.sub = redis.duplicate({ connectionName: "engunity-ai-bus" });
     this.sub.on("error", () => {});
     this.sub.on("message", (channel: string, raw: string) => {
@@ -31,8 +32,10 @@ export class RedisGenerationBus implements GenerationBus {
     });
   }
 
-  private channel = (id: string) => redisKeys(this.prefix).aiEvents(id);
-  private cancelKey = (id: string) => redisKeys(this.prefix).aiCancel(id);
+  /** Built once: `redisKeys` makes a fresh object per call. */
+  private readonly keys: RedisKeys;
+  private channel = (id: string) => this.keys.aiEvents(id);
+  private cancelKey = (id: string) => this.keys.aiCancel(id);
 
   async cancel(messageId: string, by?: Stopper): Promise<void> {
     // NX: the first stop is the one that counts (the worker may have seen it already).

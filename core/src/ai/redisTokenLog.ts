@@ -1,6 +1,6 @@
 import type { GenerationSnapshot } from "@engunity/shared";
 import type { Redis } from "ioredis";
-import { redisKeys } from "../redisKeys";
+import { type RedisKeys, redisKeys } from "../redisKeys";
 import type { TokenEntry, TokenLog } from "./types";
 
 // Bumps the epoch and clears the previous run's entries and label in one step, so a reader never
@@ -35,7 +35,7 @@ return 1`;
 export class RedisTokenLog implements TokenLog {
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
     private readonly opts: {
       maxLen: number;
       ttlSeconds: number;
@@ -45,11 +45,12 @@ export class RedisTokenLog implements TokenLog {
       ttlSeconds: 3600,
       keepAfterFinishSeconds: 120,
     },
-  ) {}
-
-  private get keys() {
-    return redisKeys(this.prefix);
+  ) {
+    this.keys = redisKeys(prefix);
   }
+
+  /** Built once: `redisKeys` makes a fresh object per call (it was on every join's path). */
+  private readonly keys: RedisKeys;
   private meta = (id: string) => this.keys.aiGeneration(id);
   private stream = (id: string) => this.keys.aiLog(id);
   private runningSet = (sessionId: string) => this.keys.aiRunning(sessionId);

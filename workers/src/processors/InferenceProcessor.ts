@@ -44,7 +44,7 @@ export interface InferenceDeps {
 
 /**
  * Runs one inference job: begins a new epoch in the resume log, builds the context,
- * streams through the router in ~AI_BATCH_MS batches (log, then `ai:delta`), and writes
+ * streams through the router in batches of at most AI_BATCH_MS (log, then `ai:delta`), and writes
  * the final assistant message — the only writer of it — then `ai:done`.
  */
 export function createInferenceProcessor(deps: InferenceDeps) {
