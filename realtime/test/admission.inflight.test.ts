@@ -50,7 +50,7 @@ describe("trust changes during admission, across two nodes", () => {
   });
   afterAll(() => stack?.close());
 
-  /** Node B's login-session check for `userId` answers, then waits for `hold`. */
+  /** Node B's login-session check for `userId` (the Yjs admission's) answers, then waits for `hold`. */
   const holdRevocationCheck = (userId: string, hold: Promise<void>) => {
     const { revocation } = nodeB.ctx;
     const check = revocation.check;
@@ -65,6 +65,24 @@ describe("trust changes during admission, across two nodes", () => {
     };
     restore.push(() => {
       revocation.check = check;
+    });
+    return reached.opened;
+  };
+  /** Node B's handshake read of `userId`'s login (`revocation.admit`) answers, then waits for `hold`. */
+  const holdHandshakeLoginRead = (userId: string, hold: Promise<void>) => {
+    const { revocation } = nodeB.ctx;
+    const admit = revocation.admit;
+    const reached = gate();
+    revocation.admit = async (uid, jti) => {
+      const read = await admit.call(revocation, uid, jti);
+      if (uid === userId) {
+        reached.open();
+        await hold;
+      }
+      return read;
+    };
+    restore.push(() => {
+      revocation.admit = admit;
     });
     return reached.opened;
   };
@@ -119,7 +137,7 @@ describe("trust changes during admission, across two nodes", () => {
     const bob = await apiA.register("bob");
     const token = await login("bob");
     const hold = gate();
-    const reached = holdRevocationCheck(bob.user.id, hold.opened);
+    const reached = holdHandshakeLoginRead(bob.user.id, hold.opened);
     const connecting = connectClient(nodeB.url, token);
     await reached;
     const heard = heardOnB(bob.user.id);
