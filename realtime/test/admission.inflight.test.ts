@@ -50,39 +50,27 @@ describe("trust changes during admission, across two nodes", () => {
   });
   afterAll(() => stack?.close());
 
-  /** Node B's login-session check for `userId` (the Yjs admission's) answers, then waits for `hold`. */
-  const holdRevocationCheck = (userId: string, hold: Promise<void>) => {
-    const { revocation } = nodeB.ctx;
-    const check = revocation.check;
+  /**
+   * Node B's `revocation[method]` for `userId` answers, then waits for `hold`: `check` is the
+   * Yjs admission's login read, `admit` the Socket.IO handshake's.
+   */
+  const holdLoginRead = (method: "check" | "admit", userId: string, hold: Promise<void>) => {
+    const revocation = nodeB.ctx.revocation as unknown as Record<
+      string,
+      (uid: string, ...rest: unknown[]) => Promise<unknown>
+    >;
+    const original = revocation[method]!;
     const reached = gate();
-    revocation.check = async (uid, jti, opts) => {
-      const live = await check.call(revocation, uid, jti, opts);
+    revocation[method] = async (uid, ...rest) => {
+      const answer = await original.call(revocation, uid, ...rest);
       if (uid === userId) {
         reached.open();
         await hold;
       }
-      return live;
+      return answer;
     };
     restore.push(() => {
-      revocation.check = check;
-    });
-    return reached.opened;
-  };
-  /** Node B's handshake read of `userId`'s login (`revocation.admit`) answers, then waits for `hold`. */
-  const holdHandshakeLoginRead = (userId: string, hold: Promise<void>) => {
-    const { revocation } = nodeB.ctx;
-    const admit = revocation.admit;
-    const reached = gate();
-    revocation.admit = async (uid, jti) => {
-      const read = await admit.call(revocation, uid, jti);
-      if (uid === userId) {
-        reached.open();
-        await hold;
-      }
-      return read;
-    };
-    restore.push(() => {
-      revocation.admit = admit;
+      revocation[method] = original;
     });
     return reached.opened;
   };
@@ -137,7 +125,7 @@ describe("trust changes during admission, across two nodes", () => {
     const bob = await apiA.register("bob");
     const token = await login("bob");
     const hold = gate();
-    const reached = holdHandshakeLoginRead(bob.user.id, hold.opened);
+    const reached = holdLoginRead("admit", bob.user.id, hold.opened);
     const connecting = connectClient(nodeB.url, token);
     await reached;
     const heard = heardOnB(bob.user.id);
@@ -218,7 +206,7 @@ describe("trust changes during admission, across two nodes", () => {
       .id as string;
     const ticket = await getTicket(apiA, sessionId, token);
     const hold = gate();
-    const reached = holdRevocationCheck(carol.user.id, hold.opened);
+    const reached = holdLoginRead("check", carol.user.id, hold.opened);
     const connecting = rawConnect(nodeB.url, yjsRoom(sessionId), `?ticket=${ticket}`);
     await reached;
     const heard = heardOnB(carol.user.id);

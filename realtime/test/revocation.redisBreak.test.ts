@@ -105,14 +105,14 @@ describe("revocations and removals made while Redis was down", () => {
     await waitFor(
       async () => {
         n += 1;
-        const sent = await api.post(
-          "/chat/",
-          { sessionId, content: `after ${n}`, ai: false },
-          alice.token,
-        );
+        const content = `after ${n}`;
+        const sent = await api.post("/chat/", { sessionId, content, ai: false }, alice.token);
         expect(sent.status).toBe(200);
-        await new Promise((r) => setTimeout(r, 200));
-        return daveSeen.length > 0;
+        // This one's delivery at dave, for a moment; if the path is not back yet, send again.
+        return waitFor(() => daveSeen.includes(content), "delivery", 500).then(
+          () => true,
+          () => false,
+        );
       },
       "a message to cross from A to B again",
       10_000,
