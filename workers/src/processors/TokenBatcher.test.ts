@@ -1,6 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { TokenBatcher } from "./TokenBatcher";
 
+/** A batcher whose batches are kept with the (fake) time each went out. */
+function recorded(intervalMs: number) {
+  const batches: { text: string; at: number }[] = [];
+  const batcher = new TokenBatcher(intervalMs, async (text) => {
+    batches.push({ text, at: Date.now() });
+  });
+  return { batcher, batches, t0: Date.now() };
+}
+
 /** Time is the subject here: the clock is vitest's, moved by hand. */
 describe("TokenBatcher", () => {
   beforeEach(() => {
@@ -37,11 +46,7 @@ describe("TokenBatcher", () => {
   });
 
   it("sends a batch on its last token when the next is not expected inside the window", async () => {
-    const batches: { text: string; at: number }[] = [];
-    const batcher = new TokenBatcher(30, async (text) => {
-      batches.push({ text, at: Date.now() });
-    });
-    const t0 = Date.now();
+    const { batcher, batches, t0 } = recorded(30);
     // A steady stream, a token every 20 ms, against a 30 ms window.
     batcher.push("t0");
     for (let i = 1; i <= 4; i++) {
@@ -59,11 +64,7 @@ describe("TokenBatcher", () => {
   });
 
   it("sends tokens slower than the window one by one, at once", async () => {
-    const batches: { text: string; at: number }[] = [];
-    const batcher = new TokenBatcher(30, async (text) => {
-      batches.push({ text, at: Date.now() });
-    });
-    const t0 = Date.now();
+    const { batcher, batches, t0 } = recorded(30);
     batcher.push("a");
     await vi.advanceTimersByTimeAsync(50);
     batcher.push("b");
@@ -78,11 +79,7 @@ describe("TokenBatcher", () => {
   });
 
   it("still coalesces a burst after a pause: a near-zero gap holds the batch to its window", async () => {
-    const batches: { text: string; at: number }[] = [];
-    const batcher = new TokenBatcher(30, async (text) => {
-      batches.push({ text, at: Date.now() });
-    });
-    const t0 = Date.now();
+    const { batcher, batches, t0 } = recorded(30);
     batcher.push("a");
     await vi.advanceTimersByTimeAsync(100);
     // After a long pause the first token goes at once (nothing else is expected soon)…
