@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { MessageMetadata, MessageRole, MessageStatus } from "@engunity/shared";
-import { QueryTypes } from "sequelize";
+import { ConnectionError, QueryTypes } from "sequelize";
 import { isUniqueViolation } from "../dbErrors";
 import type { Db } from "../index";
 import type { ChatMessage } from "../models/ChatMessage";
@@ -219,53 +219,14 @@ async function insertCounted(
 ): Promise<Inserted> {
   const [head] = rows;
   if (!head) return { inserted: false };
-  const qg = db.sequelize.getQueryInterface().queryGenerator as unknown as {
-    escape(value: unknown, field?: unknown): string;
-  };
-  const sessionAttrs = db.models.ChatSession.getAttributes();
-  const at = qg.escape(now, sessionAttrs.activityAt);
-  const sid = qg.escape(head.sessionId);
+  if (db.dialect === "postgres") return coalesced(db, { rows, now, writer });
+  const sql = sqlParts(db);
+  const sid = sql.escape(head.sessionId);
   const tuples = rows.map((r) => literals(db, r));
   const columns = tuples[0]!.columns.join(", ");
-  const updateSession = (n: number) =>
-    `UPDATE chat_sessions SET message_count = message_count + ${n}, activity_at = ${at}, updated_at = ${at} WHERE id = ${sid}`;
-  // An account deactivated writes nothing either, whatever transport still carries it
-  // (its sockets are cut by a message that may not have arrived yet).
-  const membership = writer
-    ? `SELECT m.role AS role FROM session_members m JOIN users u ON u.id = m.user_id WHERE m.session_id = ${sid} AND m.user_id = ${qg.escape(writer.userId)} AND u.is_active = ${qg.escape(true)}`
-    : "";
-  const mayWrite = (role: string | null | undefined) =>
-    !writer || (typeof role === "string" && writer.roles.includes(role));
-  if (db.dialect === "postgres") {
-    const rest = tuples.slice(1);
-    const roles = writer?.roles.map((r) => qg.escape(r)).join(", ");
-    const sql = [
-      writer ? `WITH m AS (${membership}), ` : "WITH ",
-      // With a writer, the row goes in only if the membership, as this statement sees
-      // it, may write: a removal committed before it refuses it, whatever was read before.
-      writer
-        ? `q AS (INSERT INTO chat_messages (${columns}) SELECT ${tuples[0]!.values.join(", ")} WHERE EXISTS (SELECT 1 FROM m WHERE role IN (${roles}))`
-        : `q AS (INSERT INTO chat_messages (${columns}) VALUES (${tuples[0]!.values.join(", ")})`,
-      ` ON CONFLICT (session_id, client_id) DO NOTHING RETURNING id)`,
-      // One INSERT … SELECT per further row: its literals take the columns' types
-      // (a VALUES list in a subquery would make them text).
-      ...rest.map(
-        (t, k) =>
-          `, a${k} AS (INSERT INTO chat_messages (${columns}) SELECT ${t.values.join(", ")} WHERE EXISTS (SELECT 1 FROM q) RETURNING id)`,
-      ),
-      `, u AS (${updateSession(rows.length)} AND EXISTS (SELECT 1 FROM q) RETURNING message_count)`,
-      ` SELECT (SELECT id FROM q) AS id, (SELECT message_count FROM u) AS message_count`,
-      writer ? `, (SELECT role FROM m) AS role` : "",
-    ].join("");
-    const [result] = (await db.sequelize.query(sql, { type: QueryTypes.SELECT })) as {
-      id: string | null;
-      message_count: number | null;
-      role?: string | null;
-    }[];
-    if (!mayWrite(result?.role)) return { refused: true, role: result?.role ?? null };
-    if (!result?.id) return { inserted: false };
-    return { inserted: true, messageCount: Number(result.message_count) };
-  }
+  const membership = writer ? sql.membership(sid, writer.userId) : "";
+  const mayWrite = (role: string | null) =>
+    !writer || (role !== null && writer.roles.includes(role));
   const duplicate = new Error("duplicate clientId");
   const refused = new Error("writer may not write");
   let role: string | null = null;
@@ -281,10 +242,10 @@ async function insertCounted(
       }
       // The comment makes Sequelize run it for its rows (`all`): a statement starting
       // with "insert into" runs without them on SQLite, and RETURNING would be lost.
-      const sql = `/* send */ INSERT INTO chat_messages (${columns}) VALUES ${tuples
+      const insert = `/* send */ INSERT INTO chat_messages (${columns}) VALUES ${tuples
         .map((t) => `(${t.values.join(", ")})`)
         .join(", ")} ON CONFLICT (session_id, client_id) DO NOTHING RETURNING id`;
-      const result = (await db.sequelize.query(sql, {
+      const result = (await db.sequelize.query(insert, {
         type: QueryTypes.SELECT,
         transaction,
       })) as { id: string }[];
@@ -293,7 +254,7 @@ async function insertCounted(
         throw duplicate;
       }
       const [counted] = (await db.sequelize.query(
-        `${updateSession(rows.length)} RETURNING message_count`,
+        `${sql.updateSession(sid, `${rows.length}`, sql.escapeAt(now))} RETURNING message_count`,
         { type: QueryTypes.SELECT, transaction },
       )) as { message_count: number }[];
       return { inserted: true, messageCount: counted ? Number(counted.message_count) : undefined };
@@ -303,4 +264,191 @@ async function insertCounted(
       if (err === refused) return { refused: true, role };
       throw err;
     });
+}
+
+/** The dialect's literal escaping and the statements' shared fragments. */
+function sqlParts(db: Db) {
+  const qg = db.sequelize.getQueryInterface().queryGenerator as unknown as {
+    escape(value: unknown, field?: unknown): string;
+  };
+  const activityAt = db.models.ChatSession.getAttributes().activityAt;
+  return {
+    escape: (value: unknown) => qg.escape(value),
+    escapeAt: (at: Date) => qg.escape(at, activityAt),
+    /** Adds `added` (an SQL expression) to the session's count and moves its activity. */
+    updateSession: (sid: string, added: string, at: string) =>
+      `UPDATE chat_sessions SET message_count = message_count + ${added}, activity_at = ${at}, updated_at = ${at} WHERE id = ${sid}`,
+    // An account deactivated writes nothing either, whatever transport still carries it
+    // (its sockets are cut by a message that may not have arrived yet).
+    membership: (sid: string, userId: string) =>
+      `SELECT m.role AS role FROM session_members m JOIN users u ON u.id = m.user_id WHERE m.session_id = ${sid} AND m.user_id = ${qg.escape(userId)} AND u.is_active = ${qg.escape(true)}`,
+  };
+}
+
+/** One send's write, waiting for its session's statement. */
+interface PendingWrite {
+  rows: MessageValues[];
+  now: Date;
+  writer: CreateOptions["writer"];
+  settle(outcome: Promise<Inserted>): void;
+}
+
+/** Most sends one statement carries. */
+const MAX_COALESCED = 64;
+
+/** Per database: the sends waiting behind their session's statement in flight. */
+const waitingByDb = new WeakMap<Db, Map<string, PendingWrite[]>>();
+
+/**
+ * Group commit, per session (Postgres). Every send's statement updates the session's row
+ * (its count and activity), so two sends of one session never run side by side: the
+ * second waits on the row lock until the first commits. Instead, while one statement of
+ * a session is in flight, further sends of it wait here, and when it ends they all go
+ * in one statement (each with its own membership check and `clientId` conflict, one
+ * session UPDATE for all), which commits once. A send with no statement in flight for
+ * its session goes at once, alone, as before.
+ */
+function coalesced(db: Db, write: Omit<PendingWrite, "settle">): Promise<Inserted> {
+  let bySession = waitingByDb.get(db);
+  if (!bySession) {
+    bySession = new Map();
+    waitingByDb.set(db, bySession);
+  }
+  const key = write.rows[0]!.sessionId;
+  return new Promise<Inserted>((resolve, reject) => {
+    const pending: PendingWrite = { ...write, settle: (o) => o.then(resolve, reject) };
+    const waiting = bySession.get(key);
+    if (waiting) {
+      waiting.push(pending);
+      return;
+    }
+    bySession.set(key, []);
+    void drain(db, bySession, key, [pending]);
+  });
+}
+
+/** Runs `batch`, then whatever waited meanwhile, until nothing waits for the session. */
+async function drain(
+  db: Db,
+  bySession: Map<string, PendingWrite[]>,
+  key: string,
+  first: PendingWrite[],
+): Promise<void> {
+  let batch = first;
+  while (batch.length > 0) {
+    await runBatch(db, batch);
+    batch = takeBatch(bySession.get(key)!);
+  }
+  bySession.delete(key);
+}
+
+/**
+ * The next statement's sends, oldest first: up to MAX_COALESCED, and never two with one
+ * `clientId` (a retry racing its first try goes in the next statement, which meets the
+ * stored copy).
+ */
+function takeBatch(waiting: PendingWrite[]): PendingWrite[] {
+  const batch: PendingWrite[] = [];
+  const keys = new Set<string>();
+  for (let i = 0; i < waiting.length && batch.length < MAX_COALESCED; ) {
+    const clientId = waiting[i]!.rows[0]!.clientId;
+    if (clientId !== null && keys.has(clientId)) {
+      i += 1;
+      continue;
+    }
+    if (clientId !== null) keys.add(clientId);
+    batch.push(...waiting.splice(i, 1));
+  }
+  return batch;
+}
+
+/**
+ * One statement for the batch. If it fails for a reason of its rows (an id clash, a row
+ * that breaks a constraint), each send runs again alone, so the failure is its own
+ * send's and no other's.
+ */
+async function runBatch(db: Db, batch: PendingWrite[]): Promise<void> {
+  if (batch.length > 1) {
+    try {
+      const outcomes = await insertStatement(db, batch);
+      for (const [i, w] of batch.entries()) w.settle(Promise.resolve(outcomes[i]!));
+      return;
+    } catch (err) {
+      // No connection: the same for each of them, tried alone or not.
+      if (err instanceof ConnectionError) {
+        for (const w of batch) w.settle(Promise.reject(err));
+        return;
+      }
+    }
+  }
+  for (const w of batch) {
+    const alone = insertStatement(db, [w]).then((outcomes) => outcomes[0]!);
+    w.settle(alone);
+    await alone.catch(() => {});
+  }
+}
+
+/**
+ * Postgres: one statement for all the sends (data-modifying CTEs). Per send `i`: the
+ * `writer`'s membership (`m_i`), its first row only if it may write (`q_i`, `ON CONFLICT
+ * (session_id, client_id) DO NOTHING`), its further rows only when the first went in;
+ * then one session UPDATE, only if a row went in, adding every send's rows.
+ */
+async function insertStatement(db: Db, batch: PendingWrite[]): Promise<Inserted[]> {
+  const sql = sqlParts(db);
+  const sid = sql.escape(batch[0]!.rows[0]!.sessionId);
+  const ctes: string[] = [];
+  const selects: string[] = [];
+  batch.forEach(({ rows, writer }, i) => {
+    const tuples = rows.map((r) => literals(db, r));
+    const columns = tuples[0]!.columns.join(", ");
+    if (writer) {
+      ctes.push(`m_${i} AS (${sql.membership(sid, writer.userId)})`);
+      selects.push(`(SELECT role FROM m_${i}) AS role_${i}`);
+    }
+    // With a writer, the row goes in only if the membership, as this statement sees
+    // it, may write: a removal committed before it refuses it, whatever was read before.
+    const roles = writer?.roles.map((r) => sql.escape(r)).join(", ");
+    const values = tuples[0]!.values.join(", ");
+    ctes.push(
+      writer
+        ? `q_${i} AS (INSERT INTO chat_messages (${columns}) SELECT ${values} WHERE EXISTS (SELECT 1 FROM m_${i} WHERE role IN (${roles})) ON CONFLICT (session_id, client_id) DO NOTHING RETURNING id)`
+        : `q_${i} AS (INSERT INTO chat_messages (${columns}) VALUES (${values}) ON CONFLICT (session_id, client_id) DO NOTHING RETURNING id)`,
+    );
+    // One INSERT … SELECT per further row: its literals take the columns' types
+    // (a VALUES list in a subquery would make them text).
+    tuples.slice(1).forEach((t, k) => {
+      ctes.push(
+        `a_${i}_${k} AS (INSERT INTO chat_messages (${columns}) SELECT ${t.values.join(", ")} WHERE EXISTS (SELECT 1 FROM q_${i}) RETURNING id)`,
+      );
+    });
+    selects.push(`(SELECT id FROM q_${i}) AS id_${i}`);
+  });
+  const added =
+    batch.length === 1
+      ? `${batch[0]!.rows.length}`
+      : `(${batch.map((w, i) => `(SELECT count(*) FROM q_${i}) * ${w.rows.length}`).join(" + ")})`;
+  const anyIn = batch.map((_, i) => `EXISTS (SELECT 1 FROM q_${i})`).join(" OR ");
+  const at = sql.escapeAt(batch[batch.length - 1]!.now);
+  ctes.push(`u AS (${sql.updateSession(sid, added, at)} AND (${anyIn}) RETURNING message_count)`);
+  const [result] = (await db.sequelize.query(
+    `WITH ${ctes.join(", ")} SELECT ${selects.join(", ")}, (SELECT message_count FROM u) AS message_count`,
+    { type: QueryTypes.SELECT },
+  )) as Record<string, string | number | null>[];
+  // The count after each send: the final one less what the later sends added.
+  let count = Number(result?.message_count);
+  const outcomes: Inserted[] = [];
+  for (let i = batch.length - 1; i >= 0; i -= 1) {
+    const { rows, writer } = batch[i]!;
+    const role = (result?.[`role_${i}`] as string | null | undefined) ?? null;
+    if (writer && !(role !== null && writer.roles.includes(role))) {
+      outcomes[i] = { refused: true, role };
+    } else if (!result?.[`id_${i}`]) {
+      outcomes[i] = { inserted: false };
+    } else {
+      outcomes[i] = { inserted: true, messageCount: count };
+      count -= rows.length;
+    }
+  }
+  return outcomes;
 }

@@ -1,0 +1,117 @@
+import {
+  addMember,
+  type CreateResult,
+  createDb,
+  createMessages,
+  createSession,
+  createUser,
+  type Db,
+} from "@engunity/db";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../../test/support/postgres";
+
+/**
+ * Group commit on Postgres (db/src/commands/messageCreator.ts): sends of one session
+ * that arrive while its statement is in flight go in the next statement together,
+ * each still with its own membership check, `clientId` conflict and count.
+ */
+describe("message:send group commit on postgres", () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  let sessionId: string;
+  const users: Record<string, string> = {};
+  const statements: string[] = [];
+
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    drop = database.drop;
+    db = createDb({ databaseUrl: database.url, poolMax: 4 });
+    await db.migrate();
+    for (const name of ["owner", "editor", "viewer", "outsider"]) {
+      const user = await createUser(db, {
+        username: name,
+        email: `${name}@example.test`,
+        hashedPassword: "x",
+      });
+      users[name] = user.id;
+    }
+    sessionId = (await createSession(db, users.owner!, "group")).id;
+    await addMember(db, sessionId, users.editor!, "editor");
+    await addMember(db, sessionId, users.viewer!, "viewer");
+    const options = (db.sequelize as unknown as { options: { logging: unknown } }).options;
+    options.logging = (sql: string) => {
+      if (/INSERT INTO chat_messages/.test(sql)) statements.push(sql);
+    };
+  });
+  afterAll(async () => {
+    await db?.close();
+    await drop?.();
+  });
+
+  const send = (userId: string, clientId: string, ai = false): Promise<CreateResult> =>
+    createMessages(
+      db,
+      [
+        { sessionId, authorId: userId, role: "user", content: clientId, clientId },
+        ...(ai ? [{ sessionId, authorId: null, role: "assistant" as const, content: "" }] : []),
+      ],
+      { writer: { userId, roles: ["owner", "editor"] } },
+    );
+
+  it("stores every concurrent send once, in fewer statements, each with its own outcome and count", async () => {
+    statements.length = 0;
+    const before = (await db.models.ChatSession.findByPk(sessionId))!.messageCount;
+    const results = await Promise.all([
+      send(users.owner!, "g-1"),
+      send(users.editor!, "g-2", true),
+      send(users.viewer!, "g-3"), // refused: a viewer
+      send(users.outsider!, "g-4"), // refused: no member
+      send(users.owner!, "g-5"),
+      send(users.editor!, "g-2"), // the retry of g-2, racing it
+      ...Array.from({ length: 20 }, (_, i) => send(users.owner!, `g-many-${i}`)),
+    ]);
+    // Coalesced: the first goes alone, the rest wait and go together.
+    expect(statements.length).toBeLessThan(6);
+    expect(results[2]).toEqual({ refused: true, role: "viewer" });
+    expect(results[3]).toEqual({ refused: true, role: null });
+    const stored = results.filter((r) => !r.refused && r.created);
+    expect(stored).toHaveLength(23); // 26 sends less two refusals and one retry
+    const retry = results[5]!;
+    expect(!retry.refused && retry.created).toBe(false);
+    const first = results[1]!;
+    if (first.refused || retry.refused) throw new Error("unexpected refusal");
+    expect(retry.messages.map((m) => m.id)).toEqual(first.messages.map((m) => m.id));
+    // Every stored send saw its own count: distinct, consecutive per rows, ending at the row's.
+    const after = (await db.models.ChatSession.findByPk(sessionId))!.messageCount;
+    expect(after).toBe(before + 24); // 23 sends, one with an answer placeholder
+    const counts = stored
+      .map((r) => (r.refused ? 0 : r.session!.messageCount))
+      .sort((a, b) => a - b);
+    expect(new Set(counts).size).toBe(23);
+    expect(counts.at(-1)).toBe(after);
+    expect(await db.models.ChatMessage.count({ where: { sessionId } })).toBe(before + 24);
+    const placeholder = first.messages[1]!;
+    expect(first.messages[0]!.metadata).toMatchObject({ assistantMessageId: placeholder.id });
+    expect(await db.models.ChatMessage.findByPk(placeholder.id)).not.toBeNull();
+  });
+
+  it("a send whose row breaks a constraint fails alone; the others of its statement are stored", async () => {
+    const before = await db.models.ChatMessage.count({ where: { sessionId } });
+    const gone = "00000000-0000-4000-8000-000000000000"; // no such user: the author key fails
+    const results = await Promise.allSettled([
+      send(users.owner!, "c-0"),
+      send(users.owner!, "c-1"),
+      createMessages(db, [
+        { sessionId, authorId: gone, role: "user", content: "x", clientId: "c-bad" },
+      ]),
+      send(users.editor!, "c-2"),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+    ]);
+    expect(await db.models.ChatMessage.count({ where: { sessionId } })).toBe(before + 3);
+  });
+});
