@@ -22,92 +22,27 @@
  *
  *   npm run bench -- yjs   or   npx tsx bench/yjsPropagation.bench.ts [--quick] [--editors=2,10,50] [--seconds=5] [--rate=20] [--docs=300] [--runs=3]
  *
- * With YJS_BENCH_ROLE=reference this file is the reference server itself (a child
- * process, so it gets a core of its own like the Engunity nodes do).
+ * The floors (the reference server and the relay floor, child processes) are in
+ * bench/lib/yjsReference.ts, the memory measure in bench/lib/yjsMemory.ts.
  */
-import { spawnSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { createServer } from "node:http";
-import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
+
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { createDb } from "@engunity/db";
-import { Redis } from "ioredis";
-import WebSocket, { WebSocketServer } from "ws";
+import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { apiClient } from "../test/support/api";
 import { createTestStack } from "../test/support/node";
-import { type ChildHandle, type ProcessNode, startProcessNode } from "../test/support/processNode";
-import { ensureServices, REDIS_URL } from "../test/support/services";
+import type { ChildHandle, ProcessNode } from "../test/support/processNode";
+import { ensureServices } from "../test/support/services";
 import { waitFor } from "../test/support/sockets";
 import { createBenchUsers, parseArgs, startEngunityPair } from "./lib/fixtures";
 import { probe, probeEnv } from "./lib/probe";
 import { reportRows, type SuiteRow, writeResult } from "./lib/results";
 import { summarize } from "./lib/stats";
-
-const require = createRequire(import.meta.url);
-
-type ReferenceUtils = {
-  setupWSConnection(conn: WebSocket, req: unknown, opts?: { docName?: string }): void;
-  getYDoc(name: string): Y.Doc;
-  docs: Map<string, Y.Doc>;
-};
-
-function runReferenceServer(): void {
-  const utils = require("y-websocket/bin/utils") as ReferenceUtils;
-  const relay = process.env.YJS_BENCH_RELAY
-    ? relayOverRedis(utils, process.env.YJS_BENCH_RELAY)
-    : null;
-  const wss = new WebSocketServer({ noServer: true });
-  const server = createServer();
-  server.on("upgrade", (req, socket, head) => {
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const docName = (req.url ?? "/").slice(1).split("?")[0]!;
-      utils.setupWSConnection(ws, req, { docName });
-      relay?.(docName);
-    });
-  });
-  server.listen(0, "127.0.0.1", () => {
-    const { port } = server.address() as AddressInfo;
-    console.log(JSON.stringify({ msg: "reference listening", url: `http://127.0.0.1:${port}` }));
-  });
-  process.on("SIGTERM", () => process.exit(0));
-}
-
-/**
- * The floor of a two-node path: the reference server's docs bridged by bare Redis
- * pub/sub, one channel per doc, each message the sender's id and the Yjs update. What
- * a doc's 'update' event emits is published (after the reference's own broadcast, as
- * it registers first); what comes from Redis is applied with an origin never re-sent.
- * No auth, no persistence, no checks: the least a cross-node hop can cost.
- */
-function relayOverRedis(utils: ReferenceUtils, channelPrefix: string): (docName: string) => void {
-  // The CommonJS Yjs the reference's docs are made of (see memoryPerDoc).
-  const Ycjs = require("yjs") as typeof Y;
-  const pub = new Redis(REDIS_URL);
-  const sub = new Redis(REDIS_URL);
-  const FROM_RELAY = Symbol("relay");
-  const me = Buffer.from(randomUUID().slice(0, 8));
-  sub.on("messageBuffer", (channel: Buffer, data: Buffer) => {
-    if (data.subarray(0, me.length).equals(me)) return;
-    const doc = utils.docs.get(channel.toString().slice(channelPrefix.length));
-    if (doc) Ycjs.applyUpdate(doc, data.subarray(me.length), FROM_RELAY);
-  });
-  const bridged = new Set<string>();
-  return (docName) => {
-    if (bridged.has(docName)) return;
-    bridged.add(docName);
-    const channel = channelPrefix + docName;
-    void sub.subscribe(channel);
-    utils.docs.get(docName)!.on("update", (update: Uint8Array, origin: unknown) => {
-      if (origin !== FROM_RELAY) void pub.publish(channel, Buffer.concat([me, update]));
-    });
-  };
-}
+import { memoryPerDoc } from "./lib/yjsMemory";
+import { startReferenceServer } from "./lib/yjsReference";
 
 const args = parseArgs();
 const EDITORS = (args.editors ?? "2,10,50").split(",").map(Number);
@@ -223,94 +158,6 @@ async function measure(
   return run;
 }
 
-const DRAFT = "Let us ask the AI to compare the three vendors on price, support and the API. "
-  .repeat(3)
-  .slice(0, 200);
-
-/** Heap in use after a forced GC (V8 hands out `gc` at run time). */
-function heapAfterGc(): number {
-  setFlagsFromString("--expose-gc");
-  const gc = runInNewContext("gc") as () => void;
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
-
-/** The reference server's heap bytes per open doc (run as YJS_BENCH_ROLE=reference-memory). */
-function referenceMemoryPerDoc(): void {
-  const docs = Number(process.env.YJS_BENCH_DOCS ?? 300);
-  const utils = require("y-websocket/bin/utils") as ReferenceUtils;
-  const open = (from: number): void => {
-    for (let i = from; i < from + docs; i++) {
-      const doc = utils.getYDoc(`mem-${i}`);
-      doc.getText("title").insert(0, `Doc ${i}`);
-      doc.getText("draft").insert(0, DRAFT);
-    }
-  };
-  open(0); // warm-up: see memoryPerDoc
-  const before = heapAfterGc();
-  open(docs);
-  console.log(String((heapAfterGc() - before) / docs));
-}
-
-/** Heap bytes per open doc: D docs with a title and a 200-character draft, after GC. */
-async function memoryPerDoc(): Promise<{ engunityBytes: number; referenceBytes: number }> {
-  // In a process of its own: the reference loads Yjs's CommonJS build, a second copy
-  // of Yjs that must not share a heap with the measured ESM one.
-  const child = spawnSync(process.execPath, ["--import", "tsx", import.meta.filename], {
-    env: { ...process.env, YJS_BENCH_ROLE: "reference-memory", YJS_BENCH_DOCS: String(DOCS) },
-    encoding: "utf8",
-  });
-  const referenceBytes = Number(child.stdout.trim().split("\n").at(-1));
-  if (!Number.isFinite(referenceBytes)) throw new Error(`reference memory: ${child.stderr}`);
-
-  const stack = await createTestStack("postgres", { redis: true });
-  try {
-    const node = await stack.startNode();
-    const db = node.ctx.db;
-    const owner = await db.models.User.create({
-      username: "memowner",
-      email: "mem@bench.test",
-      hashedPassword: "unusable",
-      fullName: "Mem",
-    });
-    const sessions = await db.models.ChatSession.bulkCreate(
-      Array.from({ length: 2 * DOCS }, (_, i) => ({
-        userId: owner.id,
-        title: `Doc ${i}`,
-        settings: {},
-      })),
-    );
-    const held: Awaited<ReturnType<typeof node.yjs.registry.acquire>>[] = [];
-    const open = async (batch: typeof sessions): Promise<void> => {
-      for (const s of batch) {
-        const shared = await node.yjs.registry.acquire(`session:${s.id}`);
-        shared.replaceText("draft", DRAFT);
-        held.push(shared);
-      }
-      // Idle docs, as they are once quiet: the updates stored and the title mirror's
-      // debounced write (the seeded title schedules one) done, not still in flight.
-      for (const shared of held) {
-        await shared.persister.flush();
-        await shared.title.flush();
-      }
-    };
-    // Both sides open D docs first and measure the next D: what the first docs cost
-    // once (compiled and optimised code, feedback, Sequelize's and pg's first-query
-    // state, Yjs's lazily made structures) is not per-doc memory, and it weighed far
-    // more on this side, whose load path runs much more code than a bare `getYDoc`.
-    await open(sessions.slice(0, DOCS));
-    const before = heapAfterGc();
-    await open(sessions.slice(DOCS));
-    const engunityBytes = (heapAfterGc() - before) / DOCS;
-    for (const shared of held) node.yjs.registry.release(shared);
-    await waitFor(() => node.yjs.registry.size === 0, "docs unloaded", 60_000);
-    return { engunityBytes, referenceBytes };
-  } finally {
-    await stack.close();
-  }
-}
-
 async function main(): Promise<void> {
   // Each WebsocketProvider adds a process "exit" listener; 50 editors are not a leak.
   process.setMaxListeners(0);
@@ -322,19 +169,11 @@ async function main(): Promise<void> {
   try {
     console.log("starting two Engunity nodes and the reference y-websocket server…");
     const [engA, engB] = await startEngunityPair(stack.env, started, probeEnv());
-    const ref = await startProcessNode(
-      { YJS_BENCH_ROLE: "reference", ...probeEnv() },
-      { script: "bench/yjsPropagation.bench.ts" },
-    );
+    const ref = await startReferenceServer(probeEnv());
     started.push(ref);
-    const relayEnv = {
-      YJS_BENCH_ROLE: "reference",
-      YJS_BENCH_RELAY: `${stack.env.REDIS_PREFIX}:relay:`,
-      ...probeEnv(),
-    };
     const relays: ProcessNode[] = [];
     for (let i = 0; i < 2; i++) {
-      const node = await startProcessNode(relayEnv, { script: "bench/yjsPropagation.bench.ts" });
+      const node = await startReferenceServer(probeEnv(), `${stack.env.REDIS_PREFIX}:relay:`);
       started.push(node);
       relays.push(node);
     }
@@ -428,7 +267,7 @@ async function main(): Promise<void> {
     }
 
     console.log(`measuring memory per open doc (${DOCS} docs)…`);
-    const memory = await memoryPerDoc();
+    const memory = await memoryPerDoc(DOCS);
 
     const floorName = "reference y-websocket server (1 process, in memory)";
     const relayName = "two reference servers bridged by bare Redis pub/sub";
@@ -530,17 +369,10 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.env.YJS_BENCH_ROLE === "reference") {
-  runReferenceServer();
-} else if (process.env.YJS_BENCH_ROLE === "reference-memory") {
-  referenceMemoryPerDoc();
-  process.exit(0);
-} else {
-  main().then(
-    () => process.exit(0),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

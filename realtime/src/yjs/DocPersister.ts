@@ -3,6 +3,7 @@ import { toError } from "@engunity/core";
 import { ForeignKeyConstraintError } from "sequelize";
 import * as Y from "yjs";
 import type { DocStore } from "./docStore";
+import { SETTLED } from "./SharedDoc";
 
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 5_000;
@@ -16,7 +17,8 @@ const RETRY_MAX_MS = 5_000;
 export class DocPersister {
   private pending: Uint8Array[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  /** The writes in flight; `SETTLED` when there are none. */
+  private chain: Promise<void> = SETTLED;
   private failures = 0;
   private stopped = false;
   /** Set once the session is gone: nothing left to store it under. */
@@ -28,7 +30,8 @@ export class DocPersister {
     private readonly sessionId: string | null,
     /** Rows the doc had when loaded; compaction runs when this grows too large. */
     private rowCount: number,
-    private readonly hooks: { onFailure(err: unknown): void; logger: Logger },
+    /** Shared by every doc of a registry. */
+    private readonly hooks: { onPersistFailure(err: unknown): void; logger: Logger },
     private readonly debounceMs = 30,
   ) {}
 
@@ -53,8 +56,7 @@ export class DocPersister {
   async flush(): Promise<boolean> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.chain = this.chain.then(() => this.writeOnce());
-    await this.chain;
+    await this.enqueueWrite();
     return !this.dirty;
   }
 
@@ -75,8 +77,18 @@ export class DocPersister {
     if (this.timer || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.chain = this.chain.then(() => this.writeOnce());
+      void this.enqueueWrite();
     }, delay);
+  }
+
+  /** Queues one write after those in flight; never rejects. */
+  private enqueueWrite(): Promise<void> {
+    const next = this.chain.then(async () => {
+      await this.writeOnce();
+      if (this.chain === next) this.chain = SETTLED;
+    });
+    this.chain = next;
+    return next;
   }
 
   /** One write of everything pending; never rejects. */
@@ -97,7 +109,7 @@ export class DocPersister {
       }
       this.pending = [merged, ...this.pending];
       this.failures += 1;
-      this.hooks.onFailure(err);
+      this.hooks.onPersistFailure(err);
       this.hooks.logger.warn(
         { err: toError(err).message, room: this.room, failures: this.failures },
         "storing a yjs update failed; kept in memory, retrying",

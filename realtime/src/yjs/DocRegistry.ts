@@ -6,7 +6,7 @@ import type { DocStore } from "./docStore";
 import { PeerSyncHooks } from "./peerSync";
 import type { DocSync, PeerMessage } from "./redisDocSync";
 import { RoleWatch } from "./roleWatch";
-import { type DocConnection, SharedDoc } from "./SharedDoc";
+import { type DocConnection, SETTLED, SharedDoc, type SharedDocDeps } from "./SharedDoc";
 import { TitleMirror } from "./TitleMirror";
 
 export interface DocRegistryDeps {
@@ -39,8 +39,17 @@ export class DocRegistry {
   sync: DocSync | null = null;
   private readonly roles: RoleWatch;
   private readonly peers: PeerSyncHooks;
+  /** What every doc is given: one object for all of them, reading `sync` as it is now. */
+  private readonly docDeps: SharedDocDeps;
 
   constructor(private readonly deps: DocRegistryDeps) {
+    const registry = this;
+    this.docDeps = {
+      get sync() {
+        return registry.sync;
+      },
+      onUpdateBytes: deps.onUpdateBytes,
+    };
     this.roles = new RoleWatch(this.docs, deps.db, () => this.sync);
     this.peers = new PeerSyncHooks(this.docs, this.roles, () => this.sync, deps.logger);
   }
@@ -94,14 +103,11 @@ export class DocRegistry {
     const sessionId = sessionIdOfRoom(room);
     if (!sessionId) throw new Error(`not a session room: ${room}`);
     const { deps } = this;
-    const shared = new SharedDoc(room, sessionId, {
-      sync: this.sync,
-      onUpdateBytes: deps.onUpdateBytes,
-    });
+    const shared = new SharedDoc(room, sessionId, this.docDeps);
     shared.title = new TitleMirror(
-      () => shared.doc.getText("title").toString(),
-      (title) => deps.writeTitle(sessionId, title),
-      deps.logger,
+      shared.doc.getText("title"),
+      sessionId,
+      deps,
       deps.titleDebounceMs,
     );
     // In the map before the first await, so peer messages arriving during the load
@@ -111,6 +117,8 @@ export class DocRegistry {
     shared.ready = loadDoc(shared, deps, this.sync)
       .then(() => {
         this.loads += 1;
+        // The shared settled promise from now on: this chain is garbage once loaded.
+        shared.ready = SETTLED;
       })
       .catch((err) => {
         // Through `drop`, so a new load of the room waits for this unsubscribe.

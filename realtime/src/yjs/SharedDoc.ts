@@ -18,6 +18,18 @@ export const FROM_PEER = Symbol("yjs-peer");
 export const FROM_STORE = Symbol("yjs-store");
 /** Transaction origin of the server's own edits (REST rename). */
 export const FROM_SERVER = Symbol("yjs-server");
+/**
+ * Transaction origin of the title seeded from `chat_sessions.title` into a doc with no
+ * rows: a server edit (stored and sent to peers), but the column already holds it, so
+ * the title mirror has nothing to write.
+ */
+export const FROM_SEED = Symbol("yjs-seed");
+
+/**
+ * One settled promise for every doc: what a loaded doc's `ready` and an idle doc's
+ * write chains (TitleMirror, DocPersister) are, so no doc holds one of its own.
+ */
+export const SETTLED: Promise<void> = Promise.resolve();
 
 /** One client connection as a doc sees it; the websocket lives behind it. */
 export interface DocConnection {
@@ -55,8 +67,8 @@ export class SharedDoc {
   refs = 0;
   /** Role changes and evictions applied to this doc's connections (RoleWatch). */
   roleChanges = 0;
-  /** Resolves once the stored rows are applied. */
-  ready: Promise<void> = Promise.resolve();
+  /** Resolves once the stored rows are applied (`SETTLED` once they are). */
+  ready: Promise<void> = SETTLED;
   persister!: DocPersister;
   /** The Redis subscribe failed (Redis down); retried when Redis is back. */
   unsubscribed = false;
@@ -75,13 +87,20 @@ export class SharedDoc {
   ) {
     // The server has no awareness state of its own.
     this.awareness.setLocalState(null);
-    this.doc.on("update", this.onUpdate);
-    this.awareness.on("update", this.onAwareness);
-    // Any change, from any origin: see TitleMirror for why every node mirrors.
-    this.doc.getText("title").observe(() => this.title?.schedule());
+    // Prototype methods bound here, not arrow-function fields: a bound function is
+    // smaller than a closure, and tsx's keepNames renames each named closure it makes,
+    // which puts every one of them in dictionary mode (see bench/README.md).
+    this.doc.on("update", this.onUpdate.bind(this));
+    this.awareness.on("update", this.onAwareness.bind(this));
+    // Any change, from any origin but the seed: see TitleMirror for why every node mirrors.
+    this.doc.getText("title").observe(this.onTitle.bind(this));
   }
 
-  private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
+  private onTitle(event: Y.YTextEvent): void {
+    if (event.transaction.origin !== FROM_SEED) this.title?.schedule();
+  }
+
+  private onUpdate(update: Uint8Array, origin: unknown): void {
     this.approxBytes += update.byteLength;
     if (origin === FROM_PEER) {
       // Already sent to this node's connections before it was applied (applyPeerUpdate).
@@ -98,17 +117,17 @@ export class SharedDoc {
       this.deps.onUpdateBytes(update.byteLength, "local");
       this.persister.push(update);
     }
-  };
+  }
 
   /** Sends a frame to every connection but `except` (the sender already has its own update). */
   private broadcast(frame: Uint8Array, except: unknown): void {
     for (const conn of this.conns.keys()) if (conn !== except) conn.send(frame);
   }
 
-  private readonly onAwareness = (
+  private onAwareness(
     changes: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
-  ): void => {
+  ): void {
     const changed = [...changes.added, ...changes.updated, ...changes.removed];
     const owned = this.conns.get(origin as DocConnection);
     if (owned) {
@@ -123,7 +142,7 @@ export class SharedDoc {
         update: encodeAwarenessUpdate(this.awareness, changed),
       });
     }
-  };
+  }
 
   /**
    * Applies a client's update (already checked to be allowed and well-formed). False

@@ -1,5 +1,6 @@
 import type { Logger } from "@engunity/core";
 import { toError } from "@engunity/core";
+import { SETTLED } from "./SharedDoc";
 
 /**
  * Mirrors a doc's Yjs title into `chat_sessions.title`, debounced. Every node that
@@ -9,13 +10,19 @@ import { toError } from "@engunity/core";
  */
 export class TitleMirror {
   private timer: NodeJS.Timeout | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  /** The writes in flight; `SETTLED` when there are none. */
+  private chain: Promise<void> = SETTLED;
   private stopped = false;
 
   constructor(
-    private readonly read: () => string,
-    private readonly write: (title: string) => Promise<void>,
-    private readonly logger: Logger,
+    /** The doc's title (a Y.Text). */
+    private readonly text: { toString(): string },
+    private readonly sessionId: string,
+    /** Shared by every doc of a registry, so no doc holds closures of its own. */
+    private readonly deps: {
+      writeTitle(sessionId: string, title: string): Promise<void>;
+      logger: Logger;
+    },
     private readonly debounceMs = 500,
   ) {}
 
@@ -46,13 +53,18 @@ export class TitleMirror {
   }
 
   private enqueue(): void {
-    this.chain = this.chain.then(async () => {
+    const next = this.chain.then(async () => {
       try {
-        await this.write(this.read());
+        await this.deps.writeTitle(this.sessionId, this.text.toString());
       } catch (err) {
-        this.logger.warn({ err: toError(err).message }, "mirroring the yjs title failed; retrying");
+        this.deps.logger.warn(
+          { err: toError(err).message },
+          "mirroring the yjs title failed; retrying",
+        );
         this.schedule();
       }
+      if (this.chain === next) this.chain = SETTLED;
     });
+    this.chain = next;
   }
 }

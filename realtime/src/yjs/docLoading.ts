@@ -5,7 +5,7 @@ import * as Y from "yjs";
 import { DocPersister } from "./DocPersister";
 import type { DocStore } from "./docStore";
 import type { DocSync } from "./redisDocSync";
-import { FROM_SERVER, FROM_STORE, type SharedDoc } from "./SharedDoc";
+import { FROM_SEED, FROM_STORE, type SharedDoc } from "./SharedDoc";
 
 /** What loading and storing a doc needs. */
 export interface DocLoadDeps {
@@ -36,10 +36,7 @@ export async function loadDoc(
     );
   });
   const stored = await deps.store.load(room);
-  shared.persister = new DocPersister(deps.store, room, sessionId, stored.ids.length, {
-    onFailure: deps.onPersistFailure,
-    logger: deps.logger,
-  });
+  shared.persister = new DocPersister(deps.store, room, sessionId, stored.ids.length, deps);
   if (stored.update) {
     Y.applyUpdate(shared.doc, stored.update, FROM_STORE);
     if (deps.store.needsCompaction(stored.ids.length)) {
@@ -56,7 +53,8 @@ export async function loadDoc(
 /**
  * A doc with no rows yet starts from the session's title. Made by a client id
  * derived from session and title, so two nodes seeding at once make the very same
- * insert, which Yjs merges into one.
+ * insert, which Yjs merges into one. Seeds of two different titles (a rename between
+ * the two reads) both reach each node as a peer's update, which the mirror writes.
  */
 async function seedTitle(shared: SharedDoc, db: Db): Promise<void> {
   const session = await db.models.ChatSession.findByPk(shared.sessionId, {
@@ -67,7 +65,9 @@ async function seedTitle(shared: SharedDoc, db: Db): Promise<void> {
   const seed = new Y.Doc();
   seed.clientID = seedClientId(`${shared.sessionId}\u0000${title}`);
   seed.getText("title").insert(0, title);
-  Y.applyUpdate(shared.doc, Y.encodeStateAsUpdate(seed), FROM_SERVER);
+  // Stored and sent to peers like a server edit; the title mirror skips it (the column
+  // holds it already), which saves an UPDATE per load of a doc with no rows.
+  Y.applyUpdate(shared.doc, Y.encodeStateAsUpdate(seed), FROM_SEED);
   seed.destroy();
 }
 
