@@ -1,4 +1,5 @@
 import { signAccessToken } from "@engunity/core";
+import { loginLiveness } from "@engunity/db";
 import { sessionWatchRoom } from "@engunity/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, apiClient } from "../../test/support/api";
@@ -115,6 +116,43 @@ describe.each<DbKind>(["sqlite", "postgres"])("socket handshake reads on %s", (k
     const socket = await connectClient(node.url, live.token);
     expect(socket.connected).toBe(true);
     socket.close();
+  });
+
+  it("a storm of handshakes: each answered for its own login, in one statement on Postgres", async () => {
+    const live = await Promise.all([1, 2, 3, 4, 5].map((i) => fresh(`storm${i}${kind}`)));
+    const revoked = await fresh(`stormrev${kind}`);
+    await setLogin(revoked.token, { revokedAt: new Date() });
+    const inactive = await fresh(`stormoff${kind}`);
+    await node.ctx.db.models.User.update({ isActive: false }, { where: { id: inactive.user.id } });
+    // All at once, each answered for its own login.
+    const [sockets, refusals] = await Promise.all([
+      Promise.all(live.map((a) => connectClient(node.url, a.token))),
+      Promise.all([revoked, inactive].map((a) => connectError(node.url, a.token))),
+    ]);
+    for (const socket of sockets) {
+      expect(socket.connected).toBe(true);
+      socket.close();
+    }
+    for (const err of refusals) expect(err.data?.error?.code).toBe("unauthorized");
+    // Asked for in one loop turn: one statement on Postgres, one each on SQLite.
+    const all = [...live, revoked, inactive];
+    statements.length = 0;
+    counting = true;
+    const reads = await Promise.all(
+      all.map((a) => loginLiveness(node.ctx.db, a.user.id, loginOf(a.token))),
+    );
+    counting = false;
+    expect(reads.map((r) => r.active && r.live)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    const logins = statements.filter((s) => /login_sessions/.test(s));
+    expect(logins).toHaveLength(kind === "postgres" ? 1 : all.length);
   });
 
   it("refuses another user's login session under one's own user id", async () => {
