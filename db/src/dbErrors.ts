@@ -10,8 +10,20 @@ export function isUniqueViolation(err: unknown): err is UniqueConstraintError {
   return err instanceof UniqueConstraintError;
 }
 
+/**
+ * A session's statement has more sends waiting behind it than the node holds (a database
+ * that stopped answering): the send is refused as unavailable, not queued without end.
+ */
+export class SendQueueFull extends Error {
+  constructor() {
+    super("too many sends waiting for this session's statement");
+    this.name = "SendQueueFull";
+  }
+}
+
 /** True when the database cannot be reached right now (down, restarting, pool exhausted). */
 export function isUnavailableError(err: unknown): boolean {
+  if (err instanceof SendQueueFull) return true;
   if (err instanceof ConnectionError || err instanceof ConnectionAcquireTimeoutError) return true;
   if (err instanceof TimeoutError) return true;
   const parent = (err as { parent?: { code?: string; message?: string } })?.parent;

@@ -6,9 +6,11 @@ import {
   createSession,
   createUser,
   type Db,
+  isUnavailableError,
 } from "@engunity/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../test/support/postgres";
+import { waitFor } from "../../test/support/sockets";
 
 /**
  * Group commit on Postgres (db/src/commands/messageCreator.ts): sends of one session
@@ -113,5 +115,49 @@ describe("message:send group commit on postgres", () => {
       "fulfilled",
     ]);
     expect(await db.models.ChatMessage.count({ where: { sessionId } })).toBe(before + 3);
+  });
+
+  it("moves the session's activity to the last send stored, not to a refused one after it", async () => {
+    const [, second, refused] = await Promise.all([
+      send(users.owner!, "t-1"),
+      send(users.owner!, "t-2"),
+      send(users.viewer!, "t-3"),
+    ]);
+    expect(refused).toEqual({ refused: true, role: "viewer" });
+    if (second!.refused) throw new Error("unexpected refusal");
+    const session = (await db.models.ChatSession.findByPk(sessionId))!;
+    expect(session.activityAt.getTime()).toBe(second!.messages[0]!.createdAt.getTime());
+  });
+
+  it("refuses a send as unavailable once 1,024 wait behind a stuck statement; the waiting ones are stored", async () => {
+    const before = await db.models.ChatMessage.count({ where: { sessionId } });
+    // Another connection holds the session row: the session's statement waits on its lock.
+    const lock = await db.sequelize.transaction();
+    await db.sequelize.query("SELECT 1 FROM chat_sessions WHERE id = :sessionId FOR UPDATE", {
+      replacements: { sessionId },
+      transaction: lock,
+    });
+    const inFlight = send(users.owner!, "q-first");
+    await waitFor(async () => {
+      const [rows] = await db.sequelize.query(
+        // Not in `lock`: a transaction sees one snapshot of pg_stat_activity.
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+      );
+      return rows.length > 0;
+    }, "the session's statement to wait on the lock");
+    const waiting = Array.from({ length: 1024 }, (_, i) => send(users.owner!, `q-${i}`));
+    // Refused at once; a send queued instead would wait for the lock (bounded here).
+    const refused = await Promise.race([
+      send(users.owner!, "q-over").then(
+        () => "stored",
+        (err: unknown) => err,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve("queued"), 5_000)),
+    ]);
+    await lock.commit();
+    expect(isUnavailableError(refused)).toBe(true);
+    const results = await Promise.all([inFlight, ...waiting]);
+    expect(results.every((r) => !r.refused && r.created)).toBe(true);
+    expect(await db.models.ChatMessage.count({ where: { sessionId } })).toBe(before + 1025);
   });
 });

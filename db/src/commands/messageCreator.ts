@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { MessageMetadata, MessageRole, MessageStatus } from "@engunity/shared";
-import { ConnectionError, QueryTypes } from "sequelize";
-import { isUniqueViolation } from "../dbErrors";
+import { QueryTypes } from "sequelize";
+import { isUnavailableError, isUniqueViolation, SendQueueFull } from "../dbErrors";
 import type { Db } from "../index";
 import type { ChatMessage } from "../models/ChatMessage";
 import type { User } from "../models/User";
@@ -295,6 +295,8 @@ interface PendingWrite {
 
 /** Most sends one statement carries. */
 const MAX_COALESCED = 64;
+/** Most sends of one session waiting behind its statement: more are refused as unavailable. */
+const MAX_WAITING = 1024;
 
 /** Per database: the sends waiting behind their session's statement in flight. */
 const waitingByDb = new WeakMap<Db, Map<string, PendingWrite[]>>();
@@ -319,7 +321,8 @@ function coalesced(db: Db, write: Omit<PendingWrite, "settle">): Promise<Inserte
     const pending: PendingWrite = { ...write, settle: (o) => o.then(resolve, reject) };
     const waiting = bySession.get(key);
     if (waiting) {
-      waiting.push(pending);
+      if (waiting.length >= MAX_WAITING) reject(new SendQueueFull());
+      else waiting.push(pending);
       return;
     }
     bySession.set(key, []);
@@ -374,8 +377,9 @@ async function runBatch(db: Db, batch: PendingWrite[]): Promise<void> {
       for (const [i, w] of batch.entries()) w.settle(Promise.resolve(outcomes[i]!));
       return;
     } catch (err) {
-      // No connection: the same for each of them, tried alone or not.
-      if (err instanceof ConnectionError) {
+      // The database is away (or the statement's end was lost): the same for each of
+      // them, and a rerun could store a send without a clientId twice.
+      if (isUnavailableError(err)) {
         for (const w of batch) w.settle(Promise.reject(err));
         return;
       }
@@ -429,7 +433,18 @@ async function insertStatement(db: Db, batch: PendingWrite[]): Promise<Inserted[
       ? `${batch[0]!.rows.length}`
       : `(${batch.map((w, i) => `(SELECT count(*) FROM q_${i}) * ${w.rows.length}`).join(" + ")})`;
   const anyIn = batch.map((_, i) => `EXISTS (SELECT 1 FROM q_${i})`).join(" OR ");
-  const at = sql.escapeAt(batch[batch.length - 1]!.now);
+  // The session's activity: the time of the last send that went in.
+  const at =
+    batch.length === 1
+      ? sql.escapeAt(batch[0]!.now)
+      : `(CASE ${batch
+          .map((w, i) => ({ w, i }))
+          .reverse()
+          .map(
+            ({ w, i }) =>
+              `WHEN EXISTS (SELECT 1 FROM q_${i}) THEN ${sql.escapeAt(w.now)}::timestamptz`,
+          )
+          .join(" ")} END)`;
   ctes.push(`u AS (${sql.updateSession(sid, added, at)} AND (${anyIn}) RETURNING message_count)`);
   const [result] = (await db.sequelize.query(
     `WITH ${ctes.join(", ")} SELECT ${selects.join(", ")}, (SELECT message_count FROM u) AS message_count`,
