@@ -20,6 +20,7 @@ import { waitFor } from "../../test/support/sockets";
 describe("message:send group commit on postgres", () => {
   let db: Db;
   let drop: () => Promise<void>;
+  let dbUrl: string;
   let sessionId: string;
   const users: Record<string, string> = {};
   const statements: string[] = [];
@@ -27,6 +28,7 @@ describe("message:send group commit on postgres", () => {
   beforeAll(async () => {
     const database = await createTestDatabase();
     drop = database.drop;
+    dbUrl = database.url;
     db = createDb({ databaseUrl: database.url, poolMax: 4 });
     await db.migrate();
     for (const name of ["owner", "editor", "viewer", "outsider"]) {
@@ -159,5 +161,34 @@ describe("message:send group commit on postgres", () => {
     const results = await Promise.all([inFlight, ...waiting]);
     expect(results.every((r) => !r.refused && r.created)).toBe(true);
     expect(await db.models.ChatMessage.count({ where: { sessionId } })).toBe(before + 1025);
+  });
+
+  it("prepares a lone send's statement once per connection and runs it bound after", async () => {
+    // One connection, so the prepared statements read are the sends'.
+    const single = createDb({ databaseUrl: dbUrl, poolMax: 1 });
+    try {
+      const sendOn = (clientId: string) =>
+        createMessages(
+          single,
+          [{ sessionId, authorId: users.owner!, role: "user", content: clientId, clientId }],
+          { writer: { userId: users.owner!, roles: ["owner", "editor"] } },
+        );
+      const first = await sendOn("p-1");
+      const second = await sendOn("p-2");
+      expect([first.refused, second.refused]).toEqual([undefined, undefined]);
+      const [prepared] = (await single.sequelize.query(
+        "SELECT name, statement FROM pg_prepared_statements",
+      )) as [{ name: string; statement: string }[], unknown];
+      const sends = prepared.filter((p) => p.name.startsWith("send_"));
+      expect(sends).toHaveLength(1);
+      expect(sends[0]!.statement).toContain("INSERT INTO chat_messages");
+      const stored = await db.models.ChatMessage.findAll({
+        where: { sessionId, clientId: ["p-1", "p-2"] },
+      });
+      expect(stored.map((m) => m.content).sort()).toEqual(["p-1", "p-2"]);
+      expect(stored[0]!.metadata).toEqual({});
+    } finally {
+      await single.close();
+    }
   });
 });

@@ -1,10 +1,11 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { MessageMetadata, MessageRole, MessageStatus } from "@engunity/shared";
 import { QueryTypes } from "sequelize";
 import { isUnavailableError, isUniqueViolation, SendQueueFull } from "../dbErrors";
 import type { Db } from "../index";
 import type { ChatMessage } from "../models/ChatMessage";
 import type { User } from "../models/User";
+import { plainStatement } from "../plainStatement";
 
 export interface NewMessage {
   sessionId: string;
@@ -184,6 +185,25 @@ type MessageValues = Pick<
   | "updatedAt"
 >;
 
+/** The columns written, in order, with each value as the model has it. */
+function columnsOf(
+  db: Db,
+  v: MessageValues,
+): { columns: string[]; fields: string[]; raw: unknown[] } {
+  const attributes = db.models.ChatMessage.getAttributes();
+  const columns: string[] = [];
+  const fields: string[] = [];
+  const raw: unknown[] = [];
+  for (const [key, value] of Object.entries(v)) {
+    const attribute = attributes[key as keyof typeof attributes];
+    if (!attribute) continue;
+    columns.push(key);
+    fields.push(attribute.field ?? key);
+    raw.push(value);
+  }
+  return { columns, fields, raw };
+}
+
 /** The columns written, in order, and each value as an SQL literal of the dialect. */
 function literals(db: Db, v: MessageValues): { columns: string[]; values: string[] } {
   const qg = db.sequelize.getQueryInterface().queryGenerator as unknown as {
@@ -191,15 +211,13 @@ function literals(db: Db, v: MessageValues): { columns: string[]; values: string
     quoteIdentifier(name: string): string;
   };
   const attributes = db.models.ChatMessage.getAttributes();
-  const columns: string[] = [];
-  const values: string[] = [];
-  for (const [key, value] of Object.entries(v)) {
-    const attribute = attributes[key as keyof typeof attributes];
-    if (!attribute) continue;
-    columns.push(qg.quoteIdentifier(attribute.field ?? key));
-    values.push(qg.escape(value, attribute));
-  }
-  return { columns, values };
+  const { columns, fields, raw } = columnsOf(db, v);
+  return {
+    columns: fields.map((f) => qg.quoteIdentifier(f)),
+    values: raw.map((value, i) =>
+      qg.escape(value, attributes[columns[i] as keyof typeof attributes]),
+    ),
+  };
 }
 
 /**
@@ -224,7 +242,7 @@ async function insertCounted(
   const sid = sql.escape(head.sessionId);
   const tuples = rows.map((r) => literals(db, r));
   const columns = tuples[0]!.columns.join(", ");
-  const membership = writer ? sql.membership(sid, writer.userId) : "";
+  const membership = writer ? sql.membership(sid, sql.escape(writer.userId)) : "";
   const mayWrite = (role: string | null) =>
     !writer || (role !== null && writer.roles.includes(role));
   const duplicate = new Error("duplicate clientId");
@@ -280,8 +298,9 @@ function sqlParts(db: Db) {
       `UPDATE chat_sessions SET message_count = message_count + ${added}, activity_at = ${at}, updated_at = ${at} WHERE id = ${sid}`,
     // An account deactivated writes nothing either, whatever transport still carries it
     // (its sockets are cut by a message that may not have arrived yet).
-    membership: (sid: string, userId: string) =>
-      `SELECT m.role AS role FROM session_members m JOIN users u ON u.id = m.user_id WHERE m.session_id = ${sid} AND m.user_id = ${qg.escape(userId)} AND u.is_active = ${qg.escape(true)}`,
+    /** `sid` and `user`: SQL expressions (literals or parameters). */
+    membership: (sid: string, user: string) =>
+      `SELECT m.role AS role FROM session_members m JOIN users u ON u.id = m.user_id WHERE m.session_id = ${sid} AND m.user_id = ${user} AND u.is_active = ${qg.escape(true)}`,
   };
 }
 
@@ -396,34 +415,54 @@ async function runBatch(db: Db, batch: PendingWrite[]): Promise<void> {
  * Postgres: one statement for all the sends (data-modifying CTEs). Per send `i`: the
  * `writer`'s membership (`m_i`), its first row only if it may write (`q_i`, `ON CONFLICT
  * (session_id, client_id) DO NOTHING`), its further rows only when the first went in;
- * then one session UPDATE, only if a row went in, adding every send's rows.
+ * then one session UPDATE, only if a row went in, adding every send's rows. The values
+ * are bound parameters (`$n`); a lone send's statement is prepared (`plainStatement`):
+ * it has one of four shapes (with or without a writer, one or two rows).
  */
 async function insertStatement(db: Db, batch: PendingWrite[]): Promise<Inserted[]> {
   const sql = sqlParts(db);
-  const sid = sql.escape(batch[0]!.rows[0]!.sessionId);
+  const bind: unknown[] = [batch[0]!.rows[0]!.sessionId];
+  const sid = "$1";
+  const param = (value: unknown): string => {
+    bind.push(value);
+    return `$${bind.length}`;
+  };
   const ctes: string[] = [];
   const selects: string[] = [];
+  const sendTimes: string[] = [];
   batch.forEach(({ rows, writer }, i) => {
-    const tuples = rows.map((r) => literals(db, r));
-    const columns = tuples[0]!.columns.join(", ");
+    const tuples = rows.map((r) => columnsOf(db, r));
+    const columns = tuples[0]!.fields.map((f) => `"${f}"`).join(", ");
+    // Each row's values as parameters (the session's is $1); JSON columns as their text.
+    const values = ({ fields, raw }: (typeof tuples)[number]) =>
+      raw.map((value, k) =>
+        fields[k] === "session_id"
+          ? sid
+          : param(
+              typeof value === "object" && value !== null && !(value instanceof Date)
+                ? JSON.stringify(value)
+                : value,
+            ),
+      );
     if (writer) {
-      ctes.push(`m_${i} AS (${sql.membership(sid, writer.userId)})`);
+      ctes.push(`m_${i} AS (${sql.membership(sid, param(writer.userId))})`);
       selects.push(`(SELECT role FROM m_${i}) AS role_${i}`);
     }
+    const first = values(tuples[0]!);
+    // The send's time: its first row's `updated_at`.
+    sendTimes.push(first[tuples[0]!.fields.indexOf("updated_at")]!);
     // With a writer, the row goes in only if the membership, as this statement sees
     // it, may write: a removal committed before it refuses it, whatever was read before.
-    const roles = writer?.roles.map((r) => sql.escape(r)).join(", ");
-    const values = tuples[0]!.values.join(", ");
     ctes.push(
       writer
-        ? `q_${i} AS (INSERT INTO chat_messages (${columns}) SELECT ${values} WHERE EXISTS (SELECT 1 FROM m_${i} WHERE role IN (${roles})) ON CONFLICT (session_id, client_id) DO NOTHING RETURNING id)`
-        : `q_${i} AS (INSERT INTO chat_messages (${columns}) VALUES (${values}) ON CONFLICT (session_id, client_id) DO NOTHING RETURNING id)`,
+        ? `q_${i} AS (INSERT INTO chat_messages (${columns}) SELECT ${first.join(", ")} WHERE EXISTS (SELECT 1 FROM m_${i} WHERE role::text = ANY(${param([...writer.roles])}::text[])) ON CONFLICT (session_id, client_id) DO NOTHING RETURNING id)`
+        : `q_${i} AS (INSERT INTO chat_messages (${columns}) SELECT ${first.join(", ")} ON CONFLICT (session_id, client_id) DO NOTHING RETURNING id)`,
     );
-    // One INSERT … SELECT per further row: its literals take the columns' types
+    // One INSERT … SELECT per further row: its parameters take the columns' types
     // (a VALUES list in a subquery would make them text).
     tuples.slice(1).forEach((t, k) => {
       ctes.push(
-        `a_${i}_${k} AS (INSERT INTO chat_messages (${columns}) SELECT ${t.values.join(", ")} WHERE EXISTS (SELECT 1 FROM q_${i}) RETURNING id)`,
+        `a_${i}_${k} AS (INSERT INTO chat_messages (${columns}) SELECT ${values(t).join(", ")} WHERE EXISTS (SELECT 1 FROM q_${i}) RETURNING id)`,
       );
     });
     selects.push(`(SELECT id FROM q_${i}) AS id_${i}`);
@@ -436,20 +475,23 @@ async function insertStatement(db: Db, batch: PendingWrite[]): Promise<Inserted[
   // The session's activity: the time of the last send that went in.
   const at =
     batch.length === 1
-      ? sql.escapeAt(batch[0]!.now)
-      : `(CASE ${batch
-          .map((w, i) => ({ w, i }))
+      ? `${sendTimes[0]}::timestamptz`
+      : `(CASE ${sendTimes
+          .map((t, i) => `WHEN EXISTS (SELECT 1 FROM q_${i}) THEN ${t}::timestamptz`)
           .reverse()
-          .map(
-            ({ w, i }) =>
-              `WHEN EXISTS (SELECT 1 FROM q_${i}) THEN ${sql.escapeAt(w.now)}::timestamptz`,
-          )
           .join(" ")} END)`;
   ctes.push(`u AS (${sql.updateSession(sid, added, at)} AND (${anyIn}) RETURNING message_count)`);
-  const [result] = (await db.sequelize.query(
-    `WITH ${ctes.join(", ")} SELECT ${selects.join(", ")}, (SELECT message_count FROM u) AS message_count`,
-    { type: QueryTypes.SELECT },
-  )) as Record<string, string | number | null>[];
+  const text = `WITH ${ctes.join(", ")} SELECT ${selects.join(", ")}, (SELECT message_count FROM u) AS message_count`;
+  const name =
+    batch.length === 1
+      ? `send_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`
+      : undefined;
+  const [result] = await plainStatement<Record<string, string | number | null>>(
+    db,
+    text,
+    bind,
+    name,
+  );
   // The count after each send: the final one less what the later sends added.
   let count = Number(result?.message_count);
   const outcomes: Inserted[] = [];

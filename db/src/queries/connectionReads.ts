@@ -1,6 +1,7 @@
 import type { SessionRole } from "@engunity/shared";
-import { DatabaseError, QueryTypes } from "sequelize";
+import { QueryTypes } from "sequelize";
 import type { Db } from "../index";
+import { plainRead } from "../plainStatement";
 
 /**
  * The reads every live connection makes (a Socket.IO handshake, then its connect), as
@@ -10,11 +11,6 @@ import type { Db } from "../index";
  * (issue 16: 150 µs for a full user row vs 50 µs).
  */
 
-/*
- * Bound parameters, not replacements: the driver carries the values, and Sequelize's
- * escaping (a third of a statement's CPU here) is skipped.
- */
-
 /**
  * A date as Sequelize stores a DATE column (`2026-12-02 16:08:17.123 +00:00`): SQLite
  * compares the stored text, so a bound date must have the same shape; Postgres reads
@@ -22,41 +18,6 @@ import type { Db } from "../index";
  */
 function storedDate(date: Date): string {
   return `${date.toISOString().replace("T", " ").replace("Z", "")} +00:00`;
-}
-
-/** A pooled node-postgres client, as Sequelize's connection manager hands it out. */
-interface PgClient {
-  query(text: string, values: unknown[]): Promise<{ rows: unknown[] }>;
-}
-interface PooledConnections {
-  getConnection(opts: { type: string }): Promise<PgClient>;
-  releaseConnection(connection: PgClient): void;
-}
-
-/**
- * Runs one read with `$n` parameters and answers its rows. On Postgres it goes straight
- * to a pooled client (the same pool as every other statement): `sequelize.query` is
- * half of a connect's CPU (its options merge, retry wrapper, Query object and result
- * building cost more than the statement itself). The statement log (`logging`) still
- * sees it. SQLite (embedded mode) goes through Sequelize.
- */
-async function plainRead<T extends object>(db: Db, sql: string, bind: unknown[]): Promise<T[]> {
-  const { sequelize } = db;
-  if (db.dialect !== "postgres") {
-    return sequelize.query<T>(sql, { type: QueryTypes.SELECT, bind });
-  }
-  const log = (sequelize as unknown as { options: { logging?: unknown } }).options.logging;
-  if (typeof log === "function") log(`Executing (plain): ${sql}`);
-  const pool = sequelize.connectionManager as unknown as PooledConnections;
-  const client = await pool.getConnection({ type: "SELECT" });
-  try {
-    return (await client.query(sql, bind)).rows as T[];
-  } catch (err) {
-    // As Sequelize reports it: the driver's error as `parent` (isUnavailableError reads it).
-    throw new DatabaseError(err as Error & { sql: string; parameters: object });
-  } finally {
-    pool.releaseConnection(client);
-  }
 }
 
 /** Whether the user exists and is active: read fresh at every handshake, never cached. */
