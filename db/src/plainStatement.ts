@@ -36,19 +36,24 @@ function asSequelizeError(err: unknown): Error {
  * the statement is prepared once per pooled connection and then only bound and run:
  * Postgres skips parsing and planning it again (a third of a send's statement). `name`
  * must stand for one text: callers derive it from the statement's shape, and keep the
- * shapes few (each is kept on every connection of the pool).
+ * shapes few (each is kept on every connection of the pool). A prepared statement's
+ * result columns must have fixed types (cast them): a migration that changes a column
+ * it returns would otherwise fail it ("cached plan must not change result type") on
+ * every connection that prepared it. `write`: the statement writes (the pool's
+ * write side, should replication ever be configured).
  */
 export async function plainStatement<T extends object>(
   db: Db,
   sql: string,
   bind: unknown[],
-  name?: string,
+  options: { name?: string; write?: boolean } = {},
 ): Promise<T[]> {
+  const { name, write = false } = options;
   const { sequelize } = db;
   const log = (sequelize as unknown as { options: { logging?: unknown } }).options.logging;
   if (typeof log === "function") log(`Executing (plain): ${sql}`);
   const pool = sequelize.connectionManager as unknown as PooledConnections;
-  const client = await pool.getConnection({ type: "SELECT" });
+  const client = await pool.getConnection({ type: write ? "INSERT" : "SELECT" });
   try {
     const query = name ? { name, text: sql, values: bind } : { text: sql, values: bind };
     return (await client.query(query)).rows as T[];

@@ -187,6 +187,15 @@ describe("message:send group commit on postgres", () => {
       });
       expect(stored.map((m) => m.content).sort()).toEqual(["p-1", "p-2"]);
       expect(stored[0]!.metadata).toEqual({});
+      // A migration that changes a column the statement returns: its prepared plan is
+      // re-planned, and the result's types are the statement's own casts, not the table's.
+      await db.sequelize.query("ALTER TABLE chat_sessions ALTER COLUMN message_count TYPE bigint");
+      await db.sequelize.query("ALTER TABLE session_members ALTER COLUMN role TYPE varchar(32)");
+      const after = await sendOn("p-3");
+      if (after.refused || !after.created) throw new Error("the send after the migration failed");
+      expect(after.session!.messageCount).toBe(
+        second.refused ? 0 : second.session!.messageCount + 1,
+      );
     } finally {
       await single.close();
     }

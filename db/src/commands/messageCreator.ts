@@ -446,7 +446,7 @@ async function insertStatement(db: Db, batch: PendingWrite[]): Promise<Inserted[
       );
     if (writer) {
       ctes.push(`m_${i} AS (${sql.membership(sid, param(writer.userId))})`);
-      selects.push(`(SELECT role FROM m_${i}) AS role_${i}`);
+      selects.push(`(SELECT role::text FROM m_${i}) AS role_${i}`);
     }
     const first = values(tuples[0]!);
     // The send's time: its first row's `updated_at`.
@@ -465,7 +465,7 @@ async function insertStatement(db: Db, batch: PendingWrite[]): Promise<Inserted[
         `a_${i}_${k} AS (INSERT INTO chat_messages (${columns}) SELECT ${values(t).join(", ")} WHERE EXISTS (SELECT 1 FROM q_${i}) RETURNING id)`,
       );
     });
-    selects.push(`(SELECT id FROM q_${i}) AS id_${i}`);
+    selects.push(`(SELECT id::text FROM q_${i}) AS id_${i}`);
   });
   const added =
     batch.length === 1
@@ -481,17 +481,15 @@ async function insertStatement(db: Db, batch: PendingWrite[]): Promise<Inserted[
           .reverse()
           .join(" ")} END)`;
   ctes.push(`u AS (${sql.updateSession(sid, added, at)} AND (${anyIn}) RETURNING message_count)`);
-  const text = `WITH ${ctes.join(", ")} SELECT ${selects.join(", ")}, (SELECT message_count FROM u) AS message_count`;
+  const text = `WITH ${ctes.join(", ")} SELECT ${selects.join(", ")}, (SELECT message_count::int8 FROM u) AS message_count`;
   const name =
     batch.length === 1
       ? `send_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`
       : undefined;
-  const [result] = await plainStatement<Record<string, string | number | null>>(
-    db,
-    text,
-    bind,
+  const [result] = await plainStatement<Record<string, string | number | null>>(db, text, bind, {
     name,
-  );
+    write: true,
+  });
   // The count after each send: the final one less what the later sends added.
   let count = Number(result?.message_count);
   const outcomes: Inserted[] = [];
