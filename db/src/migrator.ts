@@ -11,6 +11,7 @@ import * as m007 from "./migrations/007_widget_keys";
 import * as m008 from "./migrations/008_analytics";
 import * as m009 from "./migrations/009_analytics_rollup";
 import * as m010 from "./migrations/010_refresh_tokens";
+import * as m011 from "./migrations/011_client_id_per_author";
 
 /** Every migration, in order. Listed explicitly so no file glob runs at start-up. */
 const MIGRATIONS = [
@@ -24,6 +25,7 @@ const MIGRATIONS = [
   { name: "008_analytics", ...m008 },
   { name: "009_analytics_rollup", ...m009 },
   { name: "010_refresh_tokens", ...m010 },
+  { name: "011_client_id_per_author", ...m011 },
 ];
 
 /** An arbitrary constant: the advisory lock two nodes take before migrating the same Postgres. */

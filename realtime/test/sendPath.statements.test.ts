@@ -73,7 +73,7 @@ describe.each<DbKind>(["sqlite", "postgres"])("message:send statements on %s", (
     expect(sql.some((s) => /yjs_updates/i.test(s))).toBe(false);
     expect(writesOf(sql)).toEqual(["INSERT INTO chat_messages", "UPDATE chat_sessions"]);
     expect(
-      sql.filter((s) => /ON CONFLICT \(session_id, client_id\) DO NOTHING/i.test(s)),
+      sql.filter((s) => /ON CONFLICT \(session_id, author_id, client_id\) DO NOTHING/i.test(s)),
     ).toHaveLength(1);
     // Postgres: one statement after the read (data-modifying CTEs); SQLite: a transaction.
     expect(sql.map(kindOf)).toEqual(

@@ -137,6 +137,47 @@ describe.each<DbKind>(["sqlite", "postgres"])("socket gateway on %s", (kind) => 
     expect(seenB.map((e) => e.message.id)).toEqual([first.message.id]);
   });
 
+  it("keeps one member's clientId from swallowing another member's send", async () => {
+    const sessionId = await newSession("Keys", [[bob, "editor"]]);
+    const a = await connect(alice);
+    const b = await connect(bob);
+    await emitAck(a, "session:join", { sessionId });
+    await emitAck(b, "session:join", { sessionId });
+    const seenA = collect(a, "message:new");
+    // Concurrently (one statement on Postgres) and one after the other.
+    const [fromAlice, fromBob] = await Promise.all([
+      emitAck(a, "message:send", { sessionId, content: "alice's words", clientId: "k-1" }),
+      emitAck(b, "message:send", { sessionId, content: "bob's words", clientId: "k-1" }),
+    ]);
+    const later = await emitAck(b, "message:send", {
+      sessionId,
+      content: "bob again",
+      clientId: "k-2",
+    });
+    const taken = await emitAck(a, "message:send", {
+      sessionId,
+      content: "alice on k-2",
+      clientId: "k-2",
+    });
+    expect([fromAlice.ok, fromBob.ok, later.ok, taken.ok]).toEqual([true, true, true, true]);
+    expect(fromBob.message.content).toBe("bob's words");
+    expect(fromBob.message.id).not.toBe(fromAlice.message.id);
+    expect(taken.message.content).toBe("alice on k-2");
+    // A retry is still answered from its own sender's copy.
+    const retry = await emitAck(b, "message:send", {
+      sessionId,
+      content: "bob's words",
+      clientId: "k-1",
+    });
+    expect(retry.message.id).toBe(fromBob.message.id);
+    const stored = await storedMessages(sessionId);
+    expect(stored.map((m) => m.content).sort()).toEqual(
+      ["alice on k-2", "alice's words", "bob again", "bob's words"].sort(),
+    );
+    await barrier(a);
+    expect(seenA).toHaveLength(4);
+  });
+
   it("returns the history missed while disconnected on re-join", async () => {
     const sessionId = await newSession("Reconnect", [[bob, "editor"]]);
     const a = await connect(alice);

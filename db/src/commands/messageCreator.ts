@@ -18,16 +18,20 @@ export interface NewMessage {
 }
 
 /**
- * The rows stored before under `clientId` in `sessionId` (the user message and the
- * assistant answer linked to it), or null: a retried send finds what its first try stored.
+ * The rows `authorId` stored before under `clientId` in `sessionId` (the user message and
+ * the assistant answer linked to it), or null: a retried send finds what its first try
+ * stored. A `clientId` is its sender's key: another member's message under the same one
+ * is never found.
  */
 export async function findReplay(
   db: Db,
   sessionId: string,
+  authorId: string | null,
   clientId: string,
 ): Promise<ChatMessage[] | null> {
+  if (authorId === null) return null;
   const found = await db.models.ChatMessage.findOne({
-    where: { sessionId, clientId },
+    where: { sessionId, authorId, clientId },
     include: [{ association: "author" }],
   });
   if (!found) return null;
@@ -81,8 +85,8 @@ export type CreateResult =
  * come back as written, never read back; the first links to the second
  * (`metadata.assistantMessageId`), so a replay finds both.
  *
- * Idempotent on the first message's `clientId` without a pre-check: the INSERT meets the
- * unique `(session_id, client_id)` index (`ON CONFLICT DO NOTHING RETURNING id`), and when
+ * Idempotent on the first message's `clientId` (its author's key) without a pre-check: the
+ * INSERT meets the unique `(session_id, author_id, client_id)` index (`ON CONFLICT DO NOTHING RETURNING id`), and when
  * the key was stored before nothing is written and the earlier rows come back with
  * `created: false` — a retried or racing send stores one message, never two.
  *
@@ -141,7 +145,9 @@ export async function createMessages(
   }
   if (outcome.refused) return { refused: true, role: outcome.role };
   if (!outcome.inserted) {
-    const again = first.clientId ? await findReplay(db, first.sessionId, first.clientId) : null;
+    const again = first.clientId
+      ? await findReplay(db, first.sessionId, first.authorId, first.clientId)
+      : null;
     if (again) return { messages: again, created: false };
     throw new Error("message not stored and no earlier copy found");
   }
@@ -262,7 +268,7 @@ async function insertCounted(
       // with "insert into" runs without them on SQLite, and RETURNING would be lost.
       const insert = `/* send */ INSERT INTO chat_messages (${columns}) VALUES ${tuples
         .map((t) => `(${t.values.join(", ")})`)
-        .join(", ")} ON CONFLICT (session_id, client_id) DO NOTHING RETURNING id`;
+        .join(", ")} ON CONFLICT (session_id, author_id, client_id) DO NOTHING RETURNING id`;
       const result = (await db.sequelize.query(insert, {
         type: QueryTypes.SELECT,
         transaction,
@@ -414,7 +420,7 @@ async function runBatch(db: Db, batch: PendingWrite[]): Promise<void> {
 /**
  * Postgres: one statement for all the sends (data-modifying CTEs). Per send `i`: the
  * `writer`'s membership (`m_i`), its first row only if it may write (`q_i`, `ON CONFLICT
- * (session_id, client_id) DO NOTHING`), its further rows only when the first went in;
+ * (session_id, author_id, client_id) DO NOTHING`), its further rows only when the first went in;
  * then one session UPDATE, only if a row went in, adding every send's rows. The values
  * are bound parameters (`$n`); a lone send's statement is prepared (`plainStatement`):
  * it has one of four shapes (with or without a writer, one or two rows).
@@ -455,8 +461,8 @@ async function insertStatement(db: Db, batch: PendingWrite[]): Promise<Inserted[
     // it, may write: a removal committed before it refuses it, whatever was read before.
     ctes.push(
       writer
-        ? `q_${i} AS (INSERT INTO chat_messages (${columns}) SELECT ${first.join(", ")} WHERE EXISTS (SELECT 1 FROM m_${i} WHERE role::text = ANY(${param([...writer.roles])}::text[])) ON CONFLICT (session_id, client_id) DO NOTHING RETURNING id)`
-        : `q_${i} AS (INSERT INTO chat_messages (${columns}) SELECT ${first.join(", ")} ON CONFLICT (session_id, client_id) DO NOTHING RETURNING id)`,
+        ? `q_${i} AS (INSERT INTO chat_messages (${columns}) SELECT ${first.join(", ")} WHERE EXISTS (SELECT 1 FROM m_${i} WHERE role::text = ANY(${param([...writer.roles])}::text[])) ON CONFLICT (session_id, author_id, client_id) DO NOTHING RETURNING id)`
+        : `q_${i} AS (INSERT INTO chat_messages (${columns}) SELECT ${first.join(", ")} ON CONFLICT (session_id, author_id, client_id) DO NOTHING RETURNING id)`,
     );
     // One INSERT … SELECT per further row: its parameters take the columns' types
     // (a VALUES list in a subquery would make them text).

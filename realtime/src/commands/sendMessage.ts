@@ -47,7 +47,7 @@ const WRITERS = (["owner", "editor", "viewer"] as const).filter((r) => can(r, "w
  * Sends a member's message, in one direction: rate limit and authorize at once
  * (`limitThen`: the membership, session and author, cached per node: `ctx.access`,
  * read while the limit is spent; a refusal by the limit wins) → AI admission → one INSERT that
- * checks the membership itself and meets the `(session_id, client_id)` index (a retried
+ * checks the membership itself and meets the `(session_id, author_id, client_id)` index (a retried
  * `clientId` answers from what was stored, and is never refused by admission) → the
  * events to publish. Writes only; REST and sockets both come through here and publish
  * the events.
@@ -87,7 +87,7 @@ export async function sendMessage(ctx: AppContext, input: SendInput): Promise<Se
       // a replay must not outlive a removal the cache has not heard of yet).
       const replay =
         input.clientId && input.sessionId
-          ? await findReplay(ctx.db, session.id, input.clientId)
+          ? await findReplay(ctx.db, session.id, input.userId, input.clientId)
           : null;
       if (replay) {
         const fresh = await authorizeAccess(ctx.db, input.userId, session.id, "write");
