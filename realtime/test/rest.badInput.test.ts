@@ -98,6 +98,7 @@ describe.each<DbKind>(["sqlite", "postgres"])("REST bad input on %s", (kind) => 
       ["POST", "/chat/", { sessionId, content: "hi", ai: "yes" }],
       ["POST", "/chat/", { sessionId, content: "   \n\t " }],
       ["POST", "/chat/", { sessionId, content: "nul\u0000byte" }],
+      ["POST", "/chat/", { sessionId, content: "lone \udc00 surrogate" }],
       ["POST", "/chat/", { sessionId, content: "hi", provider: "bogus" }],
       ["PATCH", `/chat/${sessionId}`, { title: "two\nlines" }],
       ["PATCH", `/chat/${sessionId}`, { settings: { provider: "bogus" } }],

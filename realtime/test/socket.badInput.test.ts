@@ -208,6 +208,7 @@ describe("socket gateway bad input", () => {
         { sessionId: "SESSION", content: "hi", clientId: { $gt: "" } },
         { sessionId: "SESSION", content: "hi", clientId: "c4", ai: "yes" },
         { sessionId: "SESSION", content: "x".repeat(32_001), clientId: "c5" },
+        { sessionId: "SESSION", content: "lone \ud800 surrogate", clientId: "c6" },
       ],
     };
 

@@ -181,6 +181,9 @@ export const sessionDetailSchema = z.object({
 });
 export type SessionDetail = z.infer<typeof sessionDetailSchema>;
 
+/** A UTF-16 code unit of a surrogate pair standing alone (paired ones are one code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /** Optional message fields shared by `POST /chat/` and the `message:send` event. */
 export const messageContentSchema = z
   .string()
@@ -188,7 +191,10 @@ export const messageContentSchema = z
   .max(LIMITS.messageMax)
   .refine((s) => s.trim().length > 0, "must not be blank")
   // Postgres text cannot hold NUL, and SQLite would keep it: refuse it on both.
-  .refine((s) => !s.includes("\u0000"), "must not contain NUL characters");
+  .refine((s) => !s.includes("\u0000"), "must not contain NUL characters")
+  // A lone surrogate is stored as U+FFFD (the database holds UTF-8), so the ack and
+  // the broadcast would differ from what history shows later: refuse it.
+  .refine((s) => !LONE_SURROGATE.test(s), "must be valid Unicode (no lone surrogates)");
 export const clientIdSchema = z
   .string()
   .min(1)
