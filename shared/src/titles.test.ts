@@ -12,6 +12,12 @@ describe("titleFromContent", () => {
     expect(long.startsWith(title.slice(0, -1))).toBe(true);
   });
 
+  it("never cuts an emoji in half", () => {
+    const title = titleFromContent(`${"x".repeat(59)}😀${"y".repeat(20)}`);
+    expect(title).toBe(`${"x".repeat(59)}…`);
+    expect(/\p{Cs}/u.test(title)).toBe(false);
+  });
+
   it("is plain text: Markdown marks and link targets do not become the title", () => {
     expect(titleFromContent("Hello **AI**! [js](javascript:alert(1)) and `code`")).toBe(
       "Hello AI! js and code",

@@ -31,7 +31,8 @@ export function titleFromContent(content: string): string {
       .map(plainText)
       .find((l) => l.length > 0) ?? "";
   if (line.length <= 60) return line;
-  const cut = line.slice(0, 60);
+  // Not between the two halves of a surrogate pair (an emoji): a lone half is stored as U+FFFD.
+  const cut = line.slice(0, /[\uD800-\uDBFF]/.test(line[59]!) ? 59 : 60);
   const space = cut.lastIndexOf(" ");
   return `${(space > 30 ? cut.slice(0, space) : cut).trimEnd()}…`.slice(0, LIMITS.titleMax);
 }

@@ -104,7 +104,7 @@ export function createChatRoom(
    */
   function upsertMessage(message: Message, snapshot = false): void {
     if (message.sessionId !== sessionId) return;
-    settle(message.clientId);
+    settle(message);
     const i = state.messages.findIndex((m) => m.id === message.id);
     if (i >= 0) {
       if (snapshot && isStaleCopy(state.messages[i]!, message)) return;
@@ -279,7 +279,7 @@ export function createChatRoom(
     "message:new": ({ sessionId: sid, message: lean }) => {
       if (sid !== sessionId) return;
       const message = fromRoomMessage(sid, lean);
-      if (state.hasNewer) settle(message.clientId);
+      if (state.hasNewer) settle(message);
       else upsertMessage(message);
     },
     // A revised message (edited, or an answer regenerated / continued): it streams again.

@@ -93,9 +93,18 @@ function update(clientId: string, patch: Partial<PendingMessage>): void {
   save();
 }
 
-/** Forgets a pending entry once the server's copy of it has arrived by broadcast. */
-export function settle(clientId: string | undefined): void {
-  if (clientId && outbox.items.some((m) => m.clientId === clientId)) discard(clientId);
+/**
+ * Forgets a pending entry once the server's copy of it has arrived by broadcast: the
+ * same sender's message under its `clientId` in its session (a `clientId` is its
+ * sender's key; another member's message under the same one settles nothing).
+ */
+export function settle(message: Pick<Message, "clientId" | "sessionId" | "author">): void {
+  const { clientId, sessionId } = message;
+  const authorId = message.author?.id;
+  if (!clientId || !authorId) return;
+  const mine = (m: PendingMessage) =>
+    m.clientId === clientId && m.sessionId === sessionId && m.userId === authorId;
+  if (outbox.items.some(mine)) discard(clientId);
 }
 
 let flushing = false;
