@@ -13,7 +13,7 @@ import { createTestDatabase } from "../../test/support/postgres";
 import { waitFor } from "../../test/support/sockets";
 
 /**
- * Group commit on Postgres (db/src/commands/messageCreator.ts): sends of one session
+ * Group commit on Postgres (db/src/commands/sendGroupCommit.ts): sends of one session
  * that arrive while its statement is in flight go in the next statement together,
  * each still with its own membership check, `clientId` conflict and count.
  */
