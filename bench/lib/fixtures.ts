@@ -102,7 +102,13 @@ export async function startBarePair(
   started: { stop(): Promise<void> }[],
   extraEnv: Record<string, string> = {},
 ): Promise<[ProcessNode, ProcessNode]> {
-  const env = { REDIS_URL, BARE_KEY: `${redisPrefix}:bare`, ...extraEnv };
+  const profile = process.env.BENCH_NODE_OPTIONS;
+  const env = {
+    REDIS_URL,
+    BARE_KEY: `${redisPrefix}:bare`,
+    ...extraEnv,
+    ...(profile ? { EXEC_ARGV: profile } : {}),
+  };
   const a = await startProcessNode(env, { script: "bench/lib/bareServer.ts" });
   started.push(a);
   const b = await startProcessNode(env, { script: "bench/lib/bareServer.ts" });

@@ -222,6 +222,9 @@ export async function loadMembers(
 }
 
 /** `members` with `online` set from who is here (new objects: the input may be shared). */
-export function markOnline(members: readonly Member[], online: ReadonlySet<string>): Member[] {
+export function markOnline(
+  members: readonly Member[],
+  online: { has(userId: string): boolean },
+): Member[] {
   return members.map((m) => ({ ...m, online: online.has(m.user.id) }));
 }

@@ -1,33 +1,52 @@
 import { LIMITS, presenceFullRoom, sessionRoom } from "@engunity/shared";
 import type { Gateway } from "./types";
 
-/** Changes within this window go out as one event per kind (a room filling up, say). */
-const COALESCE_MS = 25;
 /**
- * Extra wait per local socket in the room, up to one second: each event is bounded (a
- * page of people at most), so this only caps how many of them a crowd's join storm
- * sends each socket; presence in a crowd is soft state and may lag a second.
+ * Changes go out once the room has been quiet for a moment (`COALESCE_MS`, a little more
+ * in a crowd), and at the latest `COALESCE_MS` plus 1 ms per local socket in the room (up
+ * to a second) after the first of them: each event is bounded (a page of people at most),
+ * so the cap only limits how many of them a crowd's join storm sends each socket, and the
+ * quiet wait means the last of them goes out just after the storm ends, not a whole cap
+ * later. Presence in a crowd is soft state and may lag a second while people keep coming.
  */
+const COALESCE_MS = 25;
+const QUIET_MS_PER_SOCKET = 0.1;
+const QUIET_MAX_MS = 100;
 const COALESCE_MS_PER_SOCKET = 1;
 const COALESCE_MAX_MS = 1000;
 
 /**
- * What this node last told its sockets in one room: everyone here in a stable order
+ * Who is here in one room, as this node's sockets know it: everyone in a stable order
  * (kept where they were, newcomers at the end) — the first `LIMITS.peoplePage` of them
- * are the page clients show — and the seq of the last change sent.
+ * are the page clients show — and the seq of the last change sent. Read without
+ * copying the room's list, so a join into a room of N costs O(page), not O(N).
  */
 export interface PresenceView {
-  ids: string[];
+  count: number;
   seq: number;
+  /** Who is here from `offset`, in the page's order. */
+  slice(offset: number, limit?: number): string[];
+  has(userId: string): boolean;
 }
 
-interface RoomState extends PresenceView {
+interface RoomState {
+  ids: string[];
+  /** `ids` as a set (made once per broadcast, not per join). */
+  here: Set<string>;
+  seq: number;
   /**
    * Joiners shown to themselves in their ack's page before a broadcast said they are
    * here: the next diff leaves them out again where the page turns out not to hold them.
    */
   extras: Set<string>;
 }
+
+const roomState = (ids: string[], seq: number): RoomState => ({
+  ids,
+  here: new Set(ids),
+  seq,
+  extras: new Set(),
+});
 
 export interface PresenceBroadcasts {
   /**
@@ -50,7 +69,8 @@ export interface PresenceBroadcasts {
  */
 export function startPresenceBroadcasts(gw: Gateway): PresenceBroadcasts {
   const views = new Map<string, RoomState>();
-  const pending = new Map<string, NodeJS.Timeout>();
+  /** Rooms with a broadcast due: since when changes wait, and the timer that sends them. */
+  const pending = new Map<string, { since: number; timer: NodeJS.Timeout }>();
   const running = new Set<string>();
   const again = new Set<string>();
   const rooms = { has: (room: string) => gw.io.of("/").adapter.rooms.has(room) };
@@ -78,7 +98,7 @@ export function startPresenceBroadcasts(gw: Gateway): PresenceBroadcasts {
       const asked = wantFull ? tentative : tentative.slice(0, LIMITS.peoplePage);
       const named = new Map((await gw.users.users(asked)).map((u) => [u.id, u]));
       const askedSet = new Set(asked);
-      const prev: RoomState = views.get(sessionId) ?? { ids: [], seq: 0, extras: new Set() };
+      const prev = views.get(sessionId) ?? roomState([], 0);
       const ids = order(prev.ids, now);
       const oldPage = prev.ids.slice(0, LIMITS.peoplePage);
       const newPage = ids.slice(0, LIMITS.peoplePage);
@@ -95,7 +115,7 @@ export function startPresenceBroadcasts(gw: Gateway): PresenceBroadcasts {
         return;
       }
       const count = ids.length;
-      const view: RoomState = { ids, seq: prev.seq, extras: new Set() };
+      const view = roomState(ids, prev.seq);
       views.set(sessionId, view);
       const diffs = gw.io.local.to(room).except(full);
       if (left.length || (!joined.length && count < prev.ids.length)) {
@@ -133,14 +153,21 @@ export function startPresenceBroadcasts(gw: Gateway): PresenceBroadcasts {
       again.add(sessionId);
       return;
     }
-    if (pending.has(sessionId)) return;
+    const now = Date.now();
     const local = localSize(sessionRoom(sessionId));
-    const delay = Math.min(COALESCE_MAX_MS, COALESCE_MS + local * COALESCE_MS_PER_SOCKET);
-    const timer = setTimeout(() => {
-      pending.delete(sessionId);
-      void run(sessionId);
-    }, delay);
-    pending.set(sessionId, timer);
+    const quiet = Math.min(QUIET_MAX_MS, COALESCE_MS + local * QUIET_MS_PER_SOCKET);
+    const cap = Math.min(COALESCE_MAX_MS, COALESCE_MS + local * COALESCE_MS_PER_SOCKET);
+    const due = pending.get(sessionId);
+    if (due) clearTimeout(due.timer);
+    const since = due?.since ?? now;
+    const timer = setTimeout(
+      () => {
+        pending.delete(sessionId);
+        void run(sessionId);
+      },
+      Math.max(0, Math.min(since + cap, now + quiet) - now),
+    );
+    pending.set(sessionId, { since, timer });
   };
 
   gw.presence.onChange(schedule);
@@ -148,19 +175,27 @@ export function startPresenceBroadcasts(gw: Gateway): PresenceBroadcasts {
     async view(sessionId, self) {
       if (!views.has(sessionId)) {
         const ids = await gw.presence.userIds(sessionId);
-        if (!views.has(sessionId)) views.set(sessionId, { ids, seq: 0, extras: new Set() });
+        if (!views.has(sessionId)) views.set(sessionId, roomState(ids, 0));
       }
       const view = views.get(sessionId)!;
-      const ids = [...view.ids];
-      if (self && !ids.includes(self)) {
-        if (ids.length < LIMITS.peoplePage) view.extras.add(self);
-        ids.push(self);
-      }
-      return { ids, seq: view.seq };
+      const { ids, here, seq } = view;
+      // The joiner is in even before the next broadcast says so: after everyone else.
+      const extra = self !== undefined && !here.has(self) ? self : undefined;
+      if (extra !== undefined && ids.length < LIMITS.peoplePage) view.extras.add(extra);
+      return {
+        count: ids.length + (extra === undefined ? 0 : 1),
+        seq,
+        slice(offset, limit = Number.POSITIVE_INFINITY) {
+          const out = ids.slice(offset, offset + limit);
+          if (extra !== undefined && out.length < limit && offset <= ids.length) out.push(extra);
+          return out;
+        },
+        has: (userId) => userId === extra || here.has(userId),
+      };
     },
     stop() {
       stopped = true;
-      for (const timer of pending.values()) clearTimeout(timer);
+      for (const { timer } of pending.values()) clearTimeout(timer);
       pending.clear();
     },
   };

@@ -55,16 +55,15 @@ export const sessionJoin = ackHandler(
       if (!snapshot || !stillMember) throw notFound("Session");
       // The joiner is in (even before the next broadcast says so); online is who
       // this node's sockets are told is here, as the presence page below.
-      const { ids } = view;
-      const shown = full ? ids : ids.slice(0, LIMITS.peoplePage);
+      const shown = view.slice(0, full ? undefined : LIMITS.peoplePage);
       const { memberCount } = snapshot;
       return {
         session: presentSession(snapshot.session, role, memberCount),
         messages: snapshot.messages,
-        members: markOnline(everyone ?? snapshot.members, new Set(ids)),
+        members: markOnline(everyone ?? snapshot.members, view),
         memberCount,
         presence: await gw.users.users(shown),
-        presenceCount: ids.length,
+        presenceCount: view.count,
         presenceSeq: view.seq,
         generations,
       };

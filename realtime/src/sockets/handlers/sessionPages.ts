@@ -30,10 +30,15 @@ export const sessionPresence = ackHandler(
     ensureNotWidget(socket, "list who is here");
     await authorizeSocket(gw, socket, page.sessionId, "read");
     // The view is kept for rooms with sockets here; otherwise read the store as it is.
-    const view = socket.rooms.has(sessionRoom(page.sessionId))
-      ? await gw.presenceView(page.sessionId)
-      : { ids: await gw.presence.userIds(page.sessionId), seq: 0 };
-    const users = await gw.users.users(view.ids.slice(page.offset, page.offset + page.limit));
-    return { users, presenceCount: view.ids.length, presenceSeq: view.seq };
+    const end = page.offset + page.limit;
+    const [ids, count, seq] = socket.rooms.has(sessionRoom(page.sessionId))
+      ? await gw
+          .presenceView(page.sessionId)
+          .then((v) => [v.slice(page.offset, page.limit), v.count, v.seq] as const)
+      : await gw.presence
+          .userIds(page.sessionId)
+          .then((all) => [all.slice(page.offset, end), all.length, 0] as const);
+    const users = await gw.users.users(ids);
+    return { users, presenceCount: count, presenceSeq: seq };
   },
 );
