@@ -2,8 +2,14 @@
  * The one entry point: starts the parts that ROLE names (`all` = realtime node and
  * worker in one process). Bad configuration stops start-up with one clear line.
  */
-import { ConfigError, createLogger, loadConfig, openAiRuntime, toError } from "@engunity/core";
-import { createDb } from "@engunity/db";
+import {
+  ConfigError,
+  createLogger,
+  loadConfig,
+  openAiRuntime,
+  openDb,
+  toError,
+} from "@engunity/core";
 import { startRealtimeNode } from "@engunity/realtime";
 import { startWorker, vectorIndexKind } from "@engunity/workers";
 
@@ -30,9 +36,7 @@ async function main(): Promise<void> {
   // (realtime/src/node.ts, workers/src/index.ts). Stops run in reverse: worker, node,
   // then what the root opened.
   const both = runsNode && runsWorker;
-  const db = both
-    ? createDb({ databaseUrl: config.DATABASE_URL, sqlitePath: config.sqlitePath })
-    : undefined;
+  const db = both ? openDb(config) : undefined;
   const ai = both ? openAiRuntime(config, logger) : undefined;
   if (db) stops.push(() => db.close());
   if (ai) stops.push(() => ai.close());

@@ -6,8 +6,8 @@
  *   demote <username>    take admin away (never the last active admin)
  *   list                 list the admins
  */
-import { ConfigError, loadConfig } from "@engunity/core";
-import { createDb, findUserByLogin, LastAdminError, updateUserFlags } from "@engunity/db";
+import { ConfigError, loadConfig, openDb } from "@engunity/core";
+import { findUserByLogin, LastAdminError, updateUserFlags } from "@engunity/db";
 
 const USAGE = "usage: npm run admin -- promote <username> | demote <username> | list";
 
@@ -18,7 +18,7 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const db = createDb({ databaseUrl: config.DATABASE_URL, sqlitePath: config.sqlitePath });
+  const db = openDb(config);
   try {
     await db.migrate();
     if (command === "list") {

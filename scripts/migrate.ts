@@ -1,10 +1,9 @@
 /** `npm run db:migrate`: applies pending migrations to the configured database. */
-import { ConfigError, loadConfig } from "@engunity/core";
-import { createDb } from "@engunity/db";
+import { ConfigError, loadConfig, openDb } from "@engunity/core";
 
 try {
   const config = loadConfig();
-  const db = createDb({ databaseUrl: config.DATABASE_URL, sqlitePath: config.sqlitePath });
+  const db = openDb(config);
   const ran = await db.migrate();
   process.stdout.write(ran.length ? `Applied: ${ran.join(", ")}\n` : "Database is up to date\n");
   await db.close();

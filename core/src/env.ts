@@ -15,6 +15,8 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must start with postgres://")
     .optional(),
+  /** `transaction` behind PgBouncer's or Supavisor's transaction mode (see db's `pooler`). */
+  DATABASE_POOLER: z.enum(["session", "transaction"]).default("session"),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, "must start with redis://")

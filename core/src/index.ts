@@ -5,6 +5,7 @@ export * from "./auth/refreshTokens";
 export * from "./auth/revocation";
 export * from "./auth/tokens";
 export * from "./auth/widgetTokens";
+export * from "./database";
 export * from "./emitter";
 export * from "./env";
 export * from "./errors";

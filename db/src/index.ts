@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { Sequelize, Transaction } from "sequelize";
-import { migrate, pendingMigrations } from "./migrator";
+import { migrate, pendingMigrations, refuseMigrations } from "./migrator";
 import { AppEvent } from "./models/AppEvent";
 import { ChatMessage } from "./models/ChatMessage";
 import { ChatSession } from "./models/ChatSession";
@@ -49,6 +49,14 @@ export interface DbOptions {
   /** Max pooled connections (Postgres). */
   poolMax?: number;
   logging?: (sql: string) => void;
+  /**
+   * What is between the nodes and Postgres (`DATABASE_POOLER`): a direct connection or a
+   * session pooler (the default), or a transaction pooler (PgBouncer's or Supavisor's
+   * transaction mode), where consecutive statements may run on different server
+   * connections: no named prepared statements then, and no migrations (their lock is
+   * held on one connection).
+   */
+  pooler?: "session" | "transaction";
 }
 
 /**
@@ -78,6 +86,8 @@ export interface Db {
   sequelize: Sequelize;
   models: Models;
   dialect: "sqlite" | "postgres";
+  /** Hot statements may be prepared once per connection (not behind a transaction pooler). */
+  preparedStatements: boolean;
   /** Runs `fn` in one transaction; on SQLite, transactions are serialised in-process. */
   transaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T>;
   migrate(): Promise<string[]>;
@@ -171,7 +181,11 @@ export function createDb(options: DbOptions): Db {
     models,
     dialect,
     transaction,
-    migrate: () => migrate(sequelize, options.databaseUrl),
+    preparedStatements: options.pooler !== "transaction",
+    migrate: () =>
+      options.pooler === "transaction"
+        ? refuseMigrations(sequelize)
+        : migrate(sequelize, options.databaseUrl),
     pendingMigrations: () => pendingMigrations(sequelize),
     ping: async () => {
       await sequelize.query("SELECT 1");

@@ -65,6 +65,19 @@ export async function migrate(sequelize: Sequelize, databaseUrl?: string): Promi
   }
 }
 
+/**
+ * `migrate` behind a transaction pooler: nothing to run is fine; pending migrations are
+ * refused (the advisory lock and its unlock could land on two server connections, and
+ * a lock left held would stall every later migration).
+ */
+export async function refuseMigrations(sequelize: Sequelize): Promise<string[]> {
+  const pending = await pendingMigrations(sequelize);
+  if (!pending.length) return [];
+  throw new Error(
+    `${pending.length} database migration(s) pending (${pending.join(", ")}), and DATABASE_POOLER=transaction cannot run them: run \`npm run db:migrate\` with DATABASE_URL set to a direct (or session-pooled) connection and DATABASE_POOLER unset, then start again`,
+  );
+}
+
 /** Names of migrations not yet applied. */
 export async function pendingMigrations(sequelize: Sequelize): Promise<string[]> {
   return (await umzugFor(sequelize).pending()).map((m) => m.name);

@@ -39,7 +39,9 @@ function asSequelizeError(err: unknown): Error {
  * shapes few (each is kept on every connection of the pool). A prepared statement's
  * result columns must have fixed types (cast them): a migration that changes a column
  * it returns would otherwise fail it ("cached plan must not change result type") on
- * every connection that prepared it. `write`: the statement writes (the pool's
+ * every connection that prepared it. Behind a transaction pooler (`DATABASE_POOLER`)
+ * `name` is ignored: the next statement may run on a server connection that never
+ * prepared it. `write`: the statement writes (the pool's
  * write side, should replication ever be configured).
  */
 export async function plainStatement<T extends object>(
@@ -55,7 +57,10 @@ export async function plainStatement<T extends object>(
   const pool = sequelize.connectionManager as unknown as PooledConnections;
   const client = await pool.getConnection({ type: write ? "INSERT" : "SELECT" });
   try {
-    const query = name ? { name, text: sql, values: bind } : { text: sql, values: bind };
+    const query =
+      name && db.preparedStatements
+        ? { name, text: sql, values: bind }
+        : { text: sql, values: bind };
     return (await client.query(query)).rows as T[];
   } catch (err) {
     throw asSequelizeError(err);

@@ -9,13 +9,14 @@ import {
   createRevocation,
   type Logger,
   openAiRuntime,
+  openDb,
   originAllowed,
   ProviderCatalog,
   redisKeys,
   setPasswordHashConcurrency,
   settlesWithin,
 } from "@engunity/core";
-import { createDb, createEventRecorder, type Db } from "@engunity/db";
+import { createEventRecorder, type Db } from "@engunity/db";
 import type { Redis } from "ioredis";
 import { createAccessCache } from "./accessCache";
 import type { AppContext } from "./context";
@@ -86,8 +87,7 @@ export async function startRealtimeNode(
 
   // 1. Storage.
   const ownsDb = !options.db;
-  const db =
-    options.db ?? createDb({ databaseUrl: config.DATABASE_URL, sqlitePath: config.sqlitePath });
+  const db = options.db ?? openDb(config);
   if (!options.skipMigrate) {
     const ran = await db.migrate();
     if (ran.length) logger.info({ migrations: ran }, "database migrated");

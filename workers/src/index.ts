@@ -4,11 +4,12 @@ import {
   connectRedis,
   type Logger,
   openAiRuntime,
+  openDb,
   ProviderCatalog,
   type RoomEmitter,
   silentEmitter,
 } from "@engunity/core";
-import { createDb, type Db, failDocument } from "@engunity/db";
+import { type Db, failDocument } from "@engunity/db";
 import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
 import { createAiMetrics } from "./metrics";
@@ -76,8 +77,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
   const { logger } = options;
   const vectors = createVectorIndexFactory({ log: (line, fields) => logger.info(fields, line) });
   const ownsDb = !options.db;
-  const db =
-    options.db ?? createDb({ databaseUrl: config.DATABASE_URL, sqlitePath: config.sqlitePath });
+  const db = options.db ?? openDb(config);
   const ownsRuntime = !options.runtime;
   const runtime = options.runtime ?? openAiRuntime(config, logger);
   let emitterRedis: Redis | null = null;

@@ -1,5 +1,5 @@
-import { type Config, type Logger, openAiRuntime, silentEmitter } from "@engunity/core";
-import { createDb, documentsNeedingReindex } from "@engunity/db";
+import { type Config, type Logger, openAiRuntime, openDb, silentEmitter } from "@engunity/core";
+import { documentsNeedingReindex } from "@engunity/db";
 import { HashingEmbedder } from "../retrieval/HashingEmbedder";
 import type { Embedder } from "../retrieval/types";
 import { createIngestProcessor } from "./IngestProcessor";
@@ -16,7 +16,7 @@ export async function reindexDocuments(
   logger: Logger,
   embedder: Embedder = new HashingEmbedder(),
 ): Promise<{ queued: number }> {
-  const db = createDb({ databaseUrl: config.DATABASE_URL, sqlitePath: config.sqlitePath });
+  const db = openDb(config);
   const runtime = openAiRuntime(config, logger);
   try {
     await db.migrate();
