@@ -9,6 +9,7 @@ import {
   once,
   waitFor,
 } from "../../test/support/sockets";
+import { startTcpProxy } from "../../test/support/tcpProxy";
 import type { RealtimeNode } from "../src";
 
 /** Redis dies under two nodes and comes back: nothing exits, cross-node delivery resumes, nothing is lost. */
@@ -97,5 +98,57 @@ describe("two nodes when Redis restarts", () => {
     });
     expect(rejoin.messages.map((m: { id: string }) => m.id)).toEqual(stored.map((m) => m.id));
     expect(stored.map((m) => m.content)).toContain("during outage");
+  }, 60_000);
+
+  it("replays to a node cut off from Redis the messages stored meanwhile, without a re-join", async () => {
+    const proxy = await startTcpProxy(redis.port);
+    const cutOff = await stack.startNode({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+    try {
+      const carol = await api.register("carol");
+      const dan = await api.register("dan");
+      const sessionId = (await api.post("/chat/sessions", { title: "Away" }, carol.token)).body
+        .id as string;
+      await api.post(
+        `/chat/${sessionId}/members`,
+        { username: "dan", role: "viewer" },
+        carol.token,
+      );
+      const c = await connectClient(nodeA.url, carol.token);
+      const d = await connectClient(cutOff.url, dan.token);
+      sockets.push(c, d);
+      await emitAck(c, "session:join", { sessionId });
+      await emitAck(d, "session:join", { sessionId });
+      const live = once(d, "message:new", (e) => e.message.content === "live");
+      await emitAck(c, "message:send", { sessionId, content: "live", clientId: "away-0" });
+      await live;
+
+      // Only the one node loses Redis: node A's publish goes out, and no one on that
+      // node hears it (pub/sub keeps nothing for a subscriber that is away).
+      await proxy.cut();
+      const seen: string[] = [];
+      d.on("message:new", (e) => seen.push(e.message.content));
+      const missed = ["while away 1", "while away 2"];
+      for (const [i, content] of missed.entries()) {
+        const ack = await emitAck(c, "message:send", {
+          sessionId,
+          content,
+          clientId: `away-${i + 1}`,
+        });
+        expect(ack.ok).toBe(true);
+      }
+      await proxy.restore();
+      await waitFor(
+        () => missed.every((m) => seen.includes(m)),
+        "the missed messages replayed",
+        15_000,
+      );
+      // In the order they were stored, and "live" (within the replay's clock margin)
+      // at most again, which the client drops by id.
+      expect(seen.filter((m) => m !== "live")).toEqual(missed);
+    } finally {
+      await cutOff.close();
+      stack.nodes.splice(stack.nodes.indexOf(cutOff), 1);
+      await proxy.close();
+    }
   }, 60_000);
 });

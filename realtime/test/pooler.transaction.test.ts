@@ -58,11 +58,15 @@ describe("behind a transaction pooler (real PgBouncer)", () => {
       for (let i = 0; i < 8; i++) acks.push(await one(i));
       acks.push(...(await Promise.all(Array.from({ length: 8 }, (_, i) => one(8 + i)))));
       expect(acks.map((a) => a.error)).toEqual(Array(16).fill(undefined));
-      expect(await node.ctx.db.models.ChatMessage.count({ where: { sessionId, role: "user" } })).toBe(16);
+      expect(
+        await node.ctx.db.models.ChatMessage.count({ where: { sessionId, role: "user" } }),
+      ).toBe(16);
       // A retried send still answers with its message, stored once.
       const again = await one(3);
       expect(again.message.id).toBe(acks[3].message.id);
-      expect(await node.ctx.db.models.ChatMessage.count({ where: { sessionId, role: "user" } })).toBe(16);
+      expect(
+        await node.ctx.db.models.ChatMessage.count({ where: { sessionId, role: "user" } }),
+      ).toBe(16);
     } finally {
       socket.close();
     }

@@ -14,6 +14,7 @@ import { filterVisitorSocket } from "../widget/visitorView";
 import { socketHandlers } from "./handlers";
 import { handshakeAuth, stillAdmitted } from "./handshakeAuth";
 import { createJoinSnapshots, readJoinSnapshot } from "./joinSnapshots";
+import { replayMissedMessages } from "./missedMessages";
 import { startPresenceBroadcasts } from "./presenceBroadcaster";
 import { onRoomEvents } from "./roomEvents";
 import type { SocketRooms } from "./rooms";
@@ -119,9 +120,29 @@ export function attachGateway(
   if (rooms.subscriber) {
     const sub = rooms.subscriber;
     let wasReady = sub.status === "ready";
+    let brokeAt: number | null = null;
+    sub.on("close", () => {
+      brokeAt ??= Date.now();
+    });
     sub.on("ready", () => {
       if (wasReady) resync();
       wasReady = true;
+      const since = brokeAt;
+      brokeAt = null;
+      if (since === null) return;
+      // ioredis sends the resubscription right after "ready": a PING queued behind it
+      // answers once it is in effect, and the replay's read starts after that.
+      setImmediate(() => {
+        sub
+          .ping()
+          .then(() => replayMissedMessages(gw, since))
+          .then((count) => {
+            if (count) ctx.logger.info({ count }, "messages stored while Redis was away replayed");
+          })
+          .catch((err: unknown) =>
+            ctx.logger.warn({ err }, "messages stored while Redis was away not replayed"),
+          );
+      });
     });
   }
   async function recheckAll(): Promise<void> {

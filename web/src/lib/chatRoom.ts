@@ -279,8 +279,10 @@ export function createChatRoom(
     "message:new": ({ sessionId: sid, message: lean }) => {
       if (sid !== sessionId) return;
       const message = fromRoomMessage(sid, lean);
+      // A copy of one held is a snapshot: a node that was cut off from Redis replays
+      // from the database what it missed, and the live room may be past that copy.
       if (state.hasNewer) settle(message);
-      else upsertMessage(message);
+      else upsertMessage(message, true);
     },
     // A revised message (edited, or an answer regenerated / continued): it streams again.
     "message:updated": ({ sessionId: sid, message }) => {
