@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fixedPort, portOpen } from "./ports";
+import { fixedPort, spawnListening } from "./ports";
 
 const REPO_ROOT = resolve(import.meta.dirname, "../..");
 /** The one site config, as compose mounts it (nginx/templates/). */
@@ -100,22 +100,13 @@ export async function startNginx(opts: NginxOptions): Promise<RunningNginx> {
   writeFileSync(join(dir, "default.conf"), site);
   const conf = join(dir, "nginx.conf");
   writeFileSync(conf, mainConf(dir));
-  const logs: string[] = [];
-  const child: ChildProcess = spawn(NGINX_BIN, ["-p", dir, "-c", conf, "-g", "daemon off;"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (d) => logs.push(String(d)));
-  child.stderr?.on("data", (d) => logs.push(String(d)));
-  const exited = new Promise<void>((done) => child.once("exit", () => done()));
-  const deadline = Date.now() + 10_000;
-  while (!(await portOpen(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`nginx did not start:\n${logs.join("")}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const { child, logs, exited } = await spawnListening(
+    "nginx",
+    NGINX_BIN,
+    ["-p", dir, "-c", conf, "-g", "daemon off;"],
+    port,
+    () => rmSync(dir, { recursive: true, force: true }),
+  );
   return {
     port,
     url: `http://127.0.0.1:${port}`,

@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { fixedPort, portOpen } from "./ports";
+import { fixedPort, spawnListening } from "./ports";
 import { PG_ADMIN_URL } from "./services";
 
 /** Debian's PgBouncer (package pgbouncer). */
@@ -54,23 +53,14 @@ export async function startPgBouncer(): Promise<RunningPgBouncer> {
     { mode: 0o644 },
   );
   const args = [join(dir, "pgbouncer.ini")];
-  const asRoot = process.getuid?.() === 0;
-  const child: ChildProcess = asRoot
-    ? spawn("runuser", ["-u", "postgres", "--", PGBOUNCER_BIN, ...args], { stdio: "pipe" })
-    : spawn(PGBOUNCER_BIN, args, { stdio: "pipe" });
-  const logs: string[] = [];
-  child.stdout?.on("data", (d) => logs.push(String(d)));
-  child.stderr?.on("data", (d) => logs.push(String(d)));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const deadline = Date.now() + 10_000;
-  while (!(await portOpen(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`pgbouncer did not start:\n${logs.join("")}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  // PgBouncer refuses to run as root: as root, run it as the `postgres` user.
+  const [command, argv] =
+    process.getuid?.() === 0
+      ? ["runuser", ["-u", "postgres", "--", PGBOUNCER_BIN, ...args]]
+      : [PGBOUNCER_BIN, args];
+  const { child, exited } = await spawnListening("pgbouncer", command, argv, port, () =>
+    rmSync(dir, { recursive: true, force: true }),
+  );
   return {
     through(url) {
       const u = new URL(url);

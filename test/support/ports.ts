@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { Socket } from "node:net";
 
 /** True when something accepts TCP connections on 127.0.0.1:`port`. */
@@ -28,4 +29,33 @@ export async function fixedPort(): Promise<number> {
     return candidate;
   }
   throw new Error("no free port below the ephemeral range");
+}
+
+/**
+ * Spawns a server and resolves once it accepts connections on `port`, with its logs and
+ * a promise of its exit; if it exits or takes over 10 s first, kills it, runs `cleanup`
+ * and throws with what it logged.
+ */
+export async function spawnListening(
+  name: string,
+  command: string,
+  args: string[],
+  port: number,
+  cleanup: () => void,
+): Promise<{ child: ChildProcess; logs: string[]; exited: Promise<void> }> {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const logs: string[] = [];
+  child.stdout?.on("data", (d) => logs.push(String(d)));
+  child.stderr?.on("data", (d) => logs.push(String(d)));
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  const deadline = Date.now() + 10_000;
+  while (!(await portOpen(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      cleanup();
+      throw new Error(`${name} did not start:\n${logs.join("")}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return { child, logs, exited };
 }
